@@ -1,0 +1,59 @@
+import type { Backend, BackendName } from './backend.js';
+import { typescriptBackend } from './ts/index.js';
+
+/**
+ * Backend selection. The TypeScript reference backend is always there; faster ones register
+ * themselves (see `registerBackend`) and are preferred in the order native → wasm → ts unless
+ * SKIPLAB_BACKEND forces one (DESIGN.md decision 2).
+ */
+const registered = new Map<BackendName, () => Backend | null>([['ts', () => typescriptBackend]]);
+let current: Backend | null = null;
+
+/** Make a backend available; `load` returns null when it cannot run here. */
+export function registerBackend(name: BackendName, load: () => Backend | null): void {
+  registered.set(name, load);
+}
+
+function requestedName(): string | undefined {
+  const env = typeof process !== 'undefined' ? process.env?.SKIPLAB_BACKEND : undefined;
+  return env && env.length > 0 ? env : undefined;
+}
+
+export function getBackend(): Backend {
+  if (current) return current;
+  const forced = requestedName();
+  if (forced) {
+    const load = registered.get(forced as BackendName);
+    if (!load) throw new Error(`SKIPLAB_BACKEND=${forced}: unknown backend (choose ts, wasm or native)`);
+    const backend = load();
+    if (!backend) throw new Error(`SKIPLAB_BACKEND=${forced}: that backend is not available on this machine`);
+    current = backend;
+    return current;
+  }
+  for (const name of ['native', 'wasm', 'ts'] as const) {
+    const backend = registered.get(name)?.();
+    if (backend) {
+      current = backend;
+      return current;
+    }
+  }
+  current = typescriptBackend;
+  return current;
+}
+
+/** Use `backend` (or the registered backend of that name) from now on. */
+export function setBackend(backend: Backend | BackendName): Backend {
+  if (typeof backend === 'string') {
+    const load = registered.get(backend);
+    const loaded = load?.();
+    if (!loaded) throw new Error(`setBackend: backend '${backend}' is not available on this machine`);
+    current = loaded;
+  } else {
+    current = backend;
+  }
+  return current;
+}
+
+export function availableBackends(): BackendName[] {
+  return [...registered.keys()].filter((n) => registered.get(n)?.() != null);
+}
