@@ -1,0 +1,49 @@
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { open, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+
+/**
+ * Atomic file writes (DESIGN.md decision 5): the bytes go to a temporary file in the same
+ * directory, are flushed to disk, and the temporary file is renamed over the target. A reader (or
+ * a process killed mid-write) therefore sees either the old file or the complete new one.
+ */
+
+function temporaryPath(path: string): string {
+  const suffix = `${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+  return join(dirname(path), `.${basename(path)}.${suffix}.tmp`);
+}
+
+export function writeFileAtomicSync(path: string, data: Uint8Array): void {
+  const temporary = temporaryPath(path);
+  try {
+    const fd = openSync(temporary, 'w');
+    try {
+      let written = 0;
+      while (written < data.length) written += writeSync(fd, data, written, data.length - written);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temporary, path);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw error;
+  }
+}
+
+export async function writeFileAtomic(path: string, data: Uint8Array): Promise<void> {
+  const temporary = temporaryPath(path);
+  try {
+    const handle = await open(temporary, 'w');
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temporary, path);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
+  }
+}

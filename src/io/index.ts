@@ -1,0 +1,16 @@
+export {
+  decodeSafetensors,
+  encodeSafetensors,
+  loadSafetensors,
+  loadSafetensorsSync,
+  loadSafetensorsWithMetadata,
+  loadSafetensorsWithMetadataSync,
+  METADATA_KEY,
+  saveSafetensors,
+  saveSafetensorsSync,
+  SafetensorsError,
+  type SafetensorsContents,
+  type SafetensorsMetadata,
+} from './safetensors.js';
+export { SAFETENSORS_DTYPES, type SafetensorsDtype } from './safetensors-dtypes.js';
+export { writeFileAtomic, writeFileAtomicSync } from './atomic-write.js';
