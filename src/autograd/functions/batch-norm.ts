@@ -1,0 +1,49 @@
+import { getBackend } from '../../backend/select.js';
+import { formatShape, ShapeError } from '../../tensor/shape.js';
+import { empty, Tensor } from '../../tensor/tensor.js';
+import { record } from '../tape.js';
+
+export interface BatchNormOptions {
+  training?: boolean;
+  momentum?: number;
+  eps?: number;
+}
+
+/**
+ * Batch normalisation over channel axis 1 of x (N, C, ...) — PyTorch's F.batch_norm, with its
+ * defaults (momentum 0.1, eps 1e-5). In training the running statistics are updated in place.
+ */
+export function batchNorm(
+  x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, weight: Tensor | null, bias: Tensor | null,
+  options: BatchNormOptions = {}, layer = 'batchNorm',
+): Tensor {
+  const training = options.training ?? false;
+  if (x.ndim < 2) throw new ShapeError(`${layer}: expected input (N, C, ...), got ${formatShape(x.shape)}`);
+  const [n, c] = x.shape as [number, number];
+  for (const [name, t] of [['weight', weight], ['bias', bias], ['running mean', runningMean], ['running var', runningVar]] as const) {
+    if (t && t.size !== c) throw new ShapeError(`${layer}: ${name} of shape ${formatShape(t.shape)} does not match ${c} channels of input ${formatShape(x.shape)}`);
+  }
+  const spatial = x.size / Math.max(1, n * c);
+  if (training && n * spatial <= 1) throw new ShapeError(`${layer}: expected more than 1 value per channel when training, got input ${formatShape(x.shape)}`);
+  if (!training && (!runningMean || !runningVar)) throw new ShapeError(`${layer}: evaluation needs running statistics`);
+  const kernelShape = [n, c, spatial];
+  const out = empty(x.shape);
+  const saveMean = new Float32Array(c);
+  const saveInvStd = new Float32Array(c);
+  const backend = getBackend();
+  backend.batchNormForward(
+    x.f32, kernelShape, weight?.f32 ?? null, bias?.f32 ?? null, runningMean?.f32 ?? null, runningVar?.f32 ?? null,
+    { training, momentum: options.momentum ?? 0.1, eps: options.eps ?? 1e-5 }, out.f32, saveMean, saveInvStd,
+  );
+  const inputs = [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
+  return record('batchNorm', inputs, out, (dy) => {
+    const dx = x.requiresGrad ? empty(x.shape) : null;
+    const dgamma = weight?.requiresGrad ? empty(weight.shape) : null;
+    const dbeta = bias?.requiresGrad ? empty(bias.shape) : null;
+    backend.batchNormBackward(
+      x.f32, kernelShape, dy.f32, weight?.f32 ?? null, saveMean, saveInvStd, training,
+      dx ? dx.f32 : new Float32Array(x.size), dgamma?.f32 ?? null, dbeta?.f32 ?? null,
+    );
+    return weight ? (bias ? [dx, dgamma, dbeta] : [dx, dgamma]) : bias ? [dx, dbeta] : [dx];
+  });
+}

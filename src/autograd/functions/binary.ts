@@ -1,0 +1,92 @@
+import type { BinaryOp } from '../../backend/backend.js';
+import { getBackend } from '../../backend/select.js';
+import { broadcastShapes } from '../../tensor/shape.js';
+import { empty, Tensor } from '../../tensor/tensor.js';
+import { record } from '../tape.js';
+import { sumToShape } from './broadcast.js';
+
+function binaryOp(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
+  const outShape = broadcastShapes(a.shape, b.shape, op);
+  const out = empty(outShape);
+  const backend = getBackend();
+  backend.binary(op, a.f32, a.shape, b.f32, b.shape, out.f32, outShape);
+  return record(op, [a, b], out, (dy) => {
+    const g = dy.f32;
+    let da: Tensor | null = null;
+    let db: Tensor | null = null;
+    switch (op) {
+      case 'add':
+        da = a.requiresGrad ? sumToShape(dy, a.shape) : null;
+        db = b.requiresGrad ? sumToShape(dy, b.shape) : null;
+        break;
+      case 'sub': {
+        da = a.requiresGrad ? sumToShape(dy, a.shape) : null;
+        if (b.requiresGrad) {
+          const neg = empty(outShape);
+          backend.affine(g, -1, 0, neg.f32);
+          db = sumToShape(neg, b.shape);
+        }
+        break;
+      }
+      case 'mul': {
+        if (a.requiresGrad) {
+          const t = empty(outShape);
+          backend.binary('mul', g, outShape, b.f32, b.shape, t.f32, outShape);
+          da = sumToShape(t, a.shape);
+        }
+        if (b.requiresGrad) {
+          const t = empty(outShape);
+          backend.binary('mul', g, outShape, a.f32, a.shape, t.f32, outShape);
+          db = sumToShape(t, b.shape);
+        }
+        break;
+      }
+      case 'div': {
+        // d(a/b)/da = 1/b ; d(a/b)/db = −(a/b)/b = −out/b
+        if (a.requiresGrad) {
+          const t = empty(outShape);
+          backend.binary('div', g, outShape, b.f32, b.shape, t.f32, outShape);
+          da = sumToShape(t, a.shape);
+        }
+        if (b.requiresGrad) {
+          const t = empty(outShape);
+          backend.binary('mul', g, outShape, out.f32, outShape, t.f32, outShape);
+          backend.binary('div', t.f32, outShape, b.f32, b.shape, t.f32, outShape);
+          backend.affine(t.f32, -1, 0, t.f32);
+          db = sumToShape(t, b.shape);
+        }
+        break;
+      }
+      case 'maximum':
+      case 'minimum': {
+        // The gradient goes to whichever input was selected (to a on ties, as a mask a == out).
+        const ta = empty(outShape);
+        const tb = empty(outShape);
+        const av = empty(outShape);
+        backend.binary('add', a.f32, a.shape, new Float32Array(1), [1], av.f32, outShape);
+        for (let i = 0; i < g.length; i++) {
+          const fromA = av.f32[i] === out.f32[i];
+          ta.f32[i] = fromA ? g[i]! : 0;
+          tb.f32[i] = fromA ? 0 : g[i]!;
+        }
+        da = a.requiresGrad ? sumToShape(ta, a.shape) : null;
+        db = b.requiresGrad ? sumToShape(tb, b.shape) : null;
+        break;
+      }
+    }
+    return [da, db];
+  });
+}
+
+/** a + b with broadcasting. */
+export const add = (a: Tensor, b: Tensor): Tensor => binaryOp('add', a, b);
+/** a − b with broadcasting. */
+export const sub = (a: Tensor, b: Tensor): Tensor => binaryOp('sub', a, b);
+/** a · b elementwise with broadcasting. */
+export const mul = (a: Tensor, b: Tensor): Tensor => binaryOp('mul', a, b);
+/** a / b elementwise with broadcasting. */
+export const div = (a: Tensor, b: Tensor): Tensor => binaryOp('div', a, b);
+/** Elementwise maximum with broadcasting. */
+export const maximum = (a: Tensor, b: Tensor): Tensor => binaryOp('maximum', a, b);
+/** Elementwise minimum with broadcasting. */
+export const minimum = (a: Tensor, b: Tensor): Tensor => binaryOp('minimum', a, b);

@@ -1,0 +1,39 @@
+import { getBackend } from '../../backend/select.js';
+import { formatShape, normalizeAxis, ShapeError } from '../../tensor/shape.js';
+import { empty, Tensor } from '../../tensor/tensor.js';
+import { record } from '../tape.js';
+
+/** Join tensors along `axis`; all other axes must agree (DenseNet's and U-Net's skip). */
+export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
+  if (tensors.length === 0) throw new ShapeError('concat: no tensors given');
+  const first = tensors[0]!;
+  const a = normalizeAxis(axis, first.ndim, 'concat');
+  let total = 0;
+  for (const t of tensors) {
+    if (t.ndim !== first.ndim || t.shape.some((d, i) => i !== a && d !== first.shape[i])) {
+      throw new ShapeError(`concat: shapes ${formatShape(first.shape)} and ${formatShape(t.shape)} differ outside axis ${a}`);
+    }
+    total += t.shape[a]!;
+  }
+  const outShape = first.shape.map((d, i) => (i === a ? total : d));
+  const out = empty(outShape);
+  const backend = getBackend();
+  const zero = new Array<number>(first.ndim).fill(0);
+  const offsets: number[] = [];
+  let offset = 0;
+  for (const t of tensors) {
+    const start = zero.map((_, i) => (i === a ? offset : 0));
+    backend.copyRegion(t.f32, t.shape, zero, out.f32, outShape, start, t.shape, false);
+    offsets.push(offset);
+    offset += t.shape[a]!;
+  }
+  return record('concat', tensors, out, (dy) =>
+    tensors.map((t, k) => {
+      if (!t.requiresGrad) return null;
+      const dt = empty(t.shape);
+      const start = zero.map((_, i) => (i === a ? offsets[k]! : 0));
+      backend.copyRegion(dy.f32, outShape, start, dt.f32, t.shape, zero, t.shape, false);
+      return dt;
+    }),
+  );
+}

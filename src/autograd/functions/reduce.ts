@@ -1,0 +1,40 @@
+import type { ReduceOp } from '../../backend/backend.js';
+import { getBackend } from '../../backend/select.js';
+import { normalizeAxis } from '../../tensor/shape.js';
+import { empty, Tensor } from '../../tensor/tensor.js';
+import { record } from '../tape.js';
+
+export interface ReduceOptions {
+  /** Keep reduced axes as size 1 (PyTorch's keepdim). */
+  keepDim?: boolean;
+}
+
+function reduceOp(op: ReduceOp, x: Tensor, axis: number | readonly number[] | undefined, options: ReduceOptions): Tensor {
+  const rank = x.shape.length;
+  const axes = axis === undefined ? [...Array(rank).keys()] : (typeof axis === 'number' ? [axis] : axis).map((a) => normalizeAxis(a, rank, op));
+  const kept = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
+  const outShape = options.keepDim ? kept : x.shape.filter((_, i) => !axes.includes(i));
+  const out = empty(outShape);
+  const backend = getBackend();
+  backend.reduce(op, x.f32, x.shape, axes, out.f32);
+  return record(op, [x], out, (dy) => {
+    const dx = empty(x.shape);
+    if (op === 'max') {
+      backend.reduceMaxBackward(x.f32, x.shape, axes, dy.f32, dx.f32);
+    } else {
+      let count = 1;
+      for (const a of axes) count *= x.shape[a]!;
+      // Broadcast dy (with the reduced axes restored as 1) over x's shape.
+      backend.binary('add', dy.f32, kept, new Float32Array(1), [1], dx.f32, x.shape);
+      if (op === 'mean') backend.affine(dx.f32, 1 / count, 0, dx.f32);
+    }
+    return [dx];
+  });
+}
+
+/** Sum over `axis` (all axes when omitted). */
+export const sum = (x: Tensor, axis?: number | readonly number[], options: ReduceOptions = {}): Tensor => reduceOp('sum', x, axis, options);
+/** Mean over `axis` (all axes when omitted). */
+export const mean = (x: Tensor, axis?: number | readonly number[], options: ReduceOptions = {}): Tensor => reduceOp('mean', x, axis, options);
+/** Maximum over `axis` (all axes when omitted); the gradient goes to the first maximal element. */
+export const max = (x: Tensor, axis?: number | readonly number[], options: ReduceOptions = {}): Tensor => reduceOp('max', x, axis, options);

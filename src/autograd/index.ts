@@ -1,0 +1,6 @@
+import './tape.js';
+
+export { record, type BackwardFn } from './tape.js';
+export { enableGrad, isGradEnabled, noGrad } from './no-grad.js';
+export { gradcheck, type GradcheckOptions, type GradcheckResult } from './gradcheck.js';
+export * from './functions/index.js';

@@ -1,0 +1,15 @@
+/**
+ * skiplab — the public API. PyTorch-shaped: `Tensor`, creation functions, autograd, `nn`,
+ * `optim`, backend selection.
+ */
+export { Tensor, arange, empty, full, intTensor, ones, rand, randn, tensor, uniform, zeros, zerosLike, type DType, type NestedArray } from './tensor/tensor.js';
+export { Rng, globalRng, manualSeed, type RngState } from './tensor/rng.js';
+export { ShapeError, formatShape, type Shape } from './tensor/shape.js';
+export { availableBackends, getBackend, registerBackend, setBackend } from './backend/select.js';
+export type { Backend, BackendName } from './backend/backend.js';
+export {
+  abs, add, concat, div, exp, flatten, gradcheck, log, matmul, max, maximum, mean, minimum, mul, narrow, neg, noGrad, enableGrad, isGradEnabled,
+  permute, reshape, slice, sqrt, square, sub, sum, transpose, mulScalar, addScalar, type GradcheckOptions, type GradcheckResult,
+} from './autograd/index.js';
+export * as nn from './nn/index.js';
+export * as optim from './optim/index.js';

@@ -1,0 +1,71 @@
+import { batchNorm } from '../../autograd/functions/batch-norm.js';
+import { formatShape, ShapeError } from '../../tensor/shape.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import { Buffer, Module, Parameter } from '../module.js';
+
+export interface BatchNormLayerOptions {
+  eps?: number;
+  momentum?: number;
+  affine?: boolean;
+  trackRunningStats?: boolean;
+}
+
+/**
+ * Batch normalisation (Ioffe & Szegedy 2015) with PyTorch's defaults: eps 1e-5, momentum 0.1,
+ * γ = 1, β = 0. The buffers keep torchvision's snake_case names because they are state-dict keys.
+ */
+abstract class BatchNormBase extends Module {
+  weight: Parameter | null;
+  bias: Parameter | null;
+  running_mean: Buffer | null;
+  running_var: Buffer | null;
+  num_batches_tracked: Buffer | null;
+  readonly eps: number;
+  readonly momentum: number;
+
+  constructor(readonly numFeatures: number, options: BatchNormLayerOptions = {}) {
+    super();
+    this.eps = options.eps ?? 1e-5;
+    this.momentum = options.momentum ?? 0.1;
+    const affine = options.affine ?? true;
+    this.weight = affine ? new Parameter(new Float32Array(numFeatures).fill(1), [numFeatures]) : null;
+    this.bias = affine ? new Parameter(new Float32Array(numFeatures), [numFeatures]) : null;
+    const track = options.trackRunningStats ?? true;
+    this.running_mean = track ? new Buffer(new Float32Array(numFeatures), [numFeatures]) : null;
+    this.running_var = track ? new Buffer(new Float32Array(numFeatures).fill(1), [numFeatures]) : null;
+    this.num_batches_tracked = track ? new Buffer(new Int32Array(1), []) : null;
+  }
+
+  protected abstract checkInput(x: Tensor): void;
+
+  forward(x: Tensor): Tensor {
+    this.checkInput(x);
+    const useBatchStats = this.training || !this.running_mean;
+    if (this.training && this.num_batches_tracked) this.num_batches_tracked.data[0]! += 1;
+    return batchNorm(x, this.running_mean, this.running_var, this.weight, this.bias, {
+      training: useBatchStats, momentum: this.momentum, eps: this.eps,
+    }, this.constructor.name);
+  }
+
+  override describe(): string {
+    return `${this.numFeatures}, eps=${this.eps}, momentum=${this.momentum}`;
+  }
+}
+
+/** BatchNorm over (N, C) or (N, C, L). */
+export class BatchNorm1d extends BatchNormBase {
+  protected checkInput(x: Tensor): void {
+    if ((x.ndim !== 2 && x.ndim !== 3) || x.shape[1] !== this.numFeatures) {
+      throw new ShapeError(`BatchNorm1d(${this.numFeatures}): expected input (N, ${this.numFeatures}) or (N, ${this.numFeatures}, L), got ${formatShape(x.shape)}`);
+    }
+  }
+}
+
+/** BatchNorm over (N, C, H, W). */
+export class BatchNorm2d extends BatchNormBase {
+  protected checkInput(x: Tensor): void {
+    if (x.ndim !== 4 || x.shape[1] !== this.numFeatures) {
+      throw new ShapeError(`BatchNorm2d(${this.numFeatures}): expected input (N, ${this.numFeatures}, H, W), got ${formatShape(x.shape)}`);
+    }
+  }
+}

@@ -1,0 +1,11 @@
+export { GELU, Identity, ReLU, Sigmoid, Tanh } from './activations.js';
+export { BatchNorm1d, BatchNorm2d, type BatchNormLayerOptions } from './batch-norm.js';
+export { Conv2d, type Conv2dLayerOptions } from './conv2d.js';
+export { ConvTranspose2d, type ConvTranspose2dLayerOptions } from './conv-transpose2d.js';
+export { Dropout } from './dropout.js';
+export { Embedding } from './embedding.js';
+export { Flatten } from './flatten.js';
+export { LayerNorm } from './layer-norm.js';
+export { Linear, type LinearOptions } from './linear.js';
+export { AdaptiveAvgPool2d, AvgPool2d, MaxPool2d } from './pooling.js';
+export { Sequential } from './sequential.js';

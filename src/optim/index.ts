@@ -1,0 +1,3 @@
+export { Optimizer, type OptimizerState } from './optimizer.js';
+export { SGD, type SgdOptions } from './sgd.js';
+export { Adam, AdamW, type AdamOptions } from './adam.js';
