@@ -1,20 +1,125 @@
 import type { BatchNormParams, Shape } from '../backend.js';
 
-const pending = (name: string): never => {
-  throw new Error(`${name}: the TypeScript kernel is being written (see src/backend/ts/batch-norm.ts)`);
-};
+/**
+ * Batch normalisation (Ioffe & Szegedy 2015, Algorithm 1) over x viewed as (N, C, S), S the
+ * product of the spatial sizes. Per-channel sums run in float64 (JavaScript numbers): a float32
+ * running sum over N·S ≈ 10⁵ values would lose about three digits of the mean.
+ */
 
-export function batchNormForward(
-  _x: Float32Array, _xShape: Shape, _gamma: Float32Array | null, _beta: Float32Array | null,
-  _runningMean: Float32Array | null, _runningVar: Float32Array | null, _p: BatchNormParams,
-  _out: Float32Array, _saveMean: Float32Array, _saveInvStd: Float32Array,
-): void {
-  pending('batchNormForward');
+/** (N, C, S) of an (N, C, ...) shape. */
+function view(xShape: Shape): [number, number, number] {
+  let spatial = 1;
+  for (let i = 2; i < xShape.length; i++) spatial *= xShape[i]!;
+  return [xShape[0]!, xShape[1]!, spatial];
 }
-export function batchNormBackward(
-  _x: Float32Array, _xShape: Shape, _dy: Float32Array, _gamma: Float32Array | null,
-  _saveMean: Float32Array, _saveInvStd: Float32Array, _training: boolean,
-  _dx: Float32Array, _dgamma: Float32Array | null, _dbeta: Float32Array | null,
+
+/**
+ * Training: batch mean and biased variance normalise x; running statistics (when given) move
+ * towards the batch mean and the *unbiased* variance by `momentum` (PyTorch). Eval: the running
+ * statistics normalise x; without running statistics (track_running_stats=False) the batch
+ * statistics are used in eval too. saveMean/saveInvStd always receive what was used.
+ */
+export function batchNormForward(
+  x: Float32Array, xShape: Shape, gamma: Float32Array | null, beta: Float32Array | null,
+  runningMean: Float32Array | null, runningVar: Float32Array | null, p: BatchNormParams,
+  out: Float32Array, saveMean: Float32Array, saveInvStd: Float32Array,
 ): void {
-  pending('batchNormBackward');
+  const [batch, channels, spatial] = view(xShape);
+  const count = batch * spatial;
+  const useBatchStats = p.training || runningMean === null || runningVar === null;
+  if (useBatchStats && count <= 1) {
+    throw new Error(`batchNormForward: batch statistics need more than 1 value per channel (got shape [${xShape.join(', ')}])`);
+  }
+  const channelStride = spatial;
+  const imageStride = channels * spatial;
+  for (let c = 0; c < channels; c++) {
+    let mean: number;
+    let invStd: number;
+    if (useBatchStats) {
+      let sum = 0;
+      for (let n = 0; n < batch; n++) {
+        const start = n * imageStride + c * channelStride;
+        for (let s = start; s < start + spatial; s++) sum += x[s]!;
+      }
+      mean = sum / count;
+      // Two-pass variance: Σ(x − mean)² does not cancel catastrophically like Σx² − N·mean².
+      let squares = 0;
+      for (let n = 0; n < batch; n++) {
+        const start = n * imageStride + c * channelStride;
+        for (let s = start; s < start + spatial; s++) {
+          const d = x[s]! - mean;
+          squares += d * d;
+        }
+      }
+      const variance = squares / count;
+      invStd = 1 / Math.sqrt(variance + p.eps);
+      if (p.training && runningMean && runningVar) {
+        const m = p.momentum;
+        runningMean[c] = (1 - m) * runningMean[c]! + m * mean;
+        runningVar[c] = (1 - m) * runningVar[c]! + m * (squares / (count - 1));
+      }
+    } else {
+      mean = runningMean![c]!;
+      invStd = 1 / Math.sqrt(runningVar![c]! + p.eps);
+    }
+    saveMean[c] = mean;
+    saveInvStd[c] = invStd;
+    // y = γ·(x − mean)·invStd + β, folded into one multiply-add per element.
+    const scale = (gamma ? gamma[c]! : 1) * invStd;
+    const shift = (beta ? beta[c]! : 0) - mean * scale;
+    for (let n = 0; n < batch; n++) {
+      const start = n * imageStride + c * channelStride;
+      for (let s = start; s < start + spatial; s++) out[s] = x[s]! * scale + shift;
+    }
+  }
+}
+
+/**
+ * Training (statistics depend on x), with x̂ = (x − mean)·invStd and M = N·S:
+ *   dx = γ·invStd/M · (M·dy − Σdy − x̂·Σ(dy·x̂))
+ * Eval (statistics are constants): dx = dy·γ·invStd. In both, dγ = Σ dy·x̂ and dβ = Σ dy.
+ * Pass training=true whenever the forward pass used batch statistics.
+ */
+export function batchNormBackward(
+  x: Float32Array, xShape: Shape, dy: Float32Array, gamma: Float32Array | null,
+  saveMean: Float32Array, saveInvStd: Float32Array, training: boolean,
+  dx: Float32Array, dgamma: Float32Array | null, dbeta: Float32Array | null,
+): void {
+  const [batch, channels, spatial] = view(xShape);
+  const count = batch * spatial;
+  const imageStride = channels * spatial;
+  for (let c = 0; c < channels; c++) {
+    const mean = saveMean[c]!;
+    const invStd = saveInvStd[c]!;
+    let sumDy = 0;
+    let sumDyXhat = 0;
+    for (let n = 0; n < batch; n++) {
+      const start = n * imageStride + c * spatial;
+      for (let s = start; s < start + spatial; s++) {
+        const g = dy[s]!;
+        sumDy += g;
+        sumDyXhat += g * (x[s]! - mean);
+      }
+    }
+    sumDyXhat *= invStd;
+    if (dgamma) dgamma[c] = sumDyXhat;
+    if (dbeta) dbeta[c] = sumDy;
+    const scale = (gamma ? gamma[c]! : 1) * invStd;
+    if (training) {
+      // dx = scale·(dy − mean(dy) − x̂·mean(dy·x̂)), with x̂ = (x − mean)·invStd expanded.
+      const meanDy = sumDy / count;
+      const k = (sumDyXhat / count) * invStd;
+      for (let n = 0; n < batch; n++) {
+        const start = n * imageStride + c * spatial;
+        for (let s = start; s < start + spatial; s++) {
+          dx[s] = scale * (dy[s]! - meanDy - (x[s]! - mean) * k);
+        }
+      }
+    } else {
+      for (let n = 0; n < batch; n++) {
+        const start = n * imageStride + c * spatial;
+        for (let s = start; s < start + spatial; s++) dx[s] = dy[s]! * scale;
+      }
+    }
+  }
 }
