@@ -1,0 +1,77 @@
+/**
+ * Throughput of the TypeScript reference kernels that dominate CNN training: conv2d forward and
+ * both backward passes on the three ResNet-20 stage shapes (He et al. 2016, §4.2: 3x3 convs
+ * with 16/32/64 filters on 32x32/16x16/8x8 maps), and square GEMMs.
+ *
+ *   npx tsx bench/ts-kernels.bench.ts [--quick]
+ *
+ * Prints GFLOP/s from the best of several timed repetitions (the machine is shared, so the best
+ * run is the least disturbed one). FLOPs count one multiply-add as 2.
+ */
+import type { Conv2dParams, GemmParams } from '../src/backend/backend.js';
+import { conv2dBackwardInput, conv2dBackwardWeight, conv2dForward } from '../src/backend/ts/conv2d.js';
+import { gemm } from '../src/backend/ts/gemm.js';
+import { Rng } from '../src/tensor/rng.js';
+
+const quick = process.argv.includes('--quick');
+const minSeconds = quick ? 0.3 : 1.0;
+
+function random(rng: Rng, length: number): Float32Array {
+  const out = new Float32Array(length);
+  for (let i = 0; i < length; i++) out[i] = rng.normal();
+  return out;
+}
+
+/** Best seconds per call: one warm-up call, then repeat until minSeconds have passed (≥ 3 calls). */
+function bestTime(fn: () => void): number {
+  fn();
+  let best = Infinity;
+  let total = 0;
+  let calls = 0;
+  while (total < minSeconds || calls < 3) {
+    const start = process.hrtime.bigint();
+    fn();
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    best = Math.min(best, seconds);
+    total += seconds;
+    calls++;
+  }
+  return best;
+}
+
+function report(name: string, flops: number, seconds: number): void {
+  const gflops = flops / seconds / 1e9;
+  console.log(`${name.padEnd(44)} ${(seconds * 1e3).toFixed(2).padStart(9)} ms  ${gflops.toFixed(2).padStart(7)} GFLOP/s`);
+}
+
+const rng = new Rng(1);
+const conv3x3: Conv2dParams = { stride: [1, 1], padding: [1, 1], dilation: [1, 1], groups: 1 };
+const batch = 32;
+console.log(`TypeScript kernels, Node ${process.version}${quick ? ' (quick)' : ''}`);
+for (const [channels, size] of [[16, 32], [32, 16], [64, 8]] as const) {
+  const xShape = [batch, channels, size, size];
+  const wShape = [channels, channels, 3, 3];
+  const x = random(rng, batch * channels * size * size);
+  const w = random(rng, channels * channels * 9);
+  const bias = random(rng, channels);
+  const y = new Float32Array(x.length);
+  const dy = random(rng, x.length);
+  const dx = new Float32Array(x.length);
+  const dw = new Float32Array(w.length);
+  const flops = 2 * batch * channels * size * size * channels * 9;
+  const label = `conv ${channels}ch ${size}x${size} N=${batch}`;
+  report(`${label} forward`, flops, bestTime(() => conv2dForward(x, xShape, w, wShape, bias, conv3x3, y, xShape)));
+  report(`${label} backward input`, flops, bestTime(() => conv2dBackwardInput(dy, xShape, w, wShape, conv3x3, dx, xShape)));
+  report(`${label} backward weight`, flops, bestTime(() => conv2dBackwardWeight(x, xShape, dy, xShape, conv3x3, dw, wShape)));
+}
+
+for (const n of [256, 512, 1024]) {
+  const a = random(rng, n * n);
+  const b = random(rng, n * n);
+  const c = new Float32Array(n * n);
+  for (const [transA, transB] of [[false, false], [false, true], [true, false]] as const) {
+    const params: GemmParams = { batch: 1, m: n, n, k: n, transA, transB, strideA: 0, strideB: 0, strideC: 0, accumulate: false };
+    const op = `${transA ? 'Aᵀ' : 'A'}·${transB ? 'Bᵀ' : 'B'}`;
+    report(`gemm ${n}x${n}x${n} ${op}`, 2 * n * n * n, bestTime(() => gemm(params, a, b, c)));
+  }
+}
