@@ -21,9 +21,9 @@ export interface ImageSet {
 
 export interface ImageDatasetInit extends ImageSet {
   /** Per-pixel class indices (count * height * width), for segmentation. */
-  masks?: Uint8Array;
+  masks?: Uint8Array | null;
   /** Human-readable class names, index = label. */
-  classNames?: readonly string[];
+  classNames?: readonly string[] | null;
   /** Number of classes (of the labels, or of the masks when there are masks). */
   numClasses?: number;
 }
@@ -112,7 +112,7 @@ export class ImageDataset implements ImageSet {
     }
     return new ImageDataset({
       images, labels, masks, count: n, channels: this.channels, height: this.height, width: this.width,
-      classNames: this.classNames ?? undefined, numClasses: this.numClasses,
+      classNames: this.classNames, numClasses: this.numClasses,
     });
   }
 
