@@ -1,0 +1,126 @@
+// im2col / col2im for convolution as GEMM (Chellapilla et al. 2006, Caffe's layout): the
+// receptive fields of `channels` input planes are unrolled into cols (channels·KH·KW, OH·OW).
+// The GEMMs themselves run in gemm.ts; src/backend/wasm/conv2d.ts drives the loops.
+
+/** First output column whose input column ow·stride + shift is ≥ 0. */
+// @ts-ignore: decorator
+@inline
+function validLow(shift: i32, stride: i32, outWidth: i32): i32 {
+  return shift >= 0 ? 0 : min(outWidth, (-shift + stride - 1) / stride);
+}
+
+/** One past the last output column whose input column ow·stride + shift is < width. */
+// @ts-ignore: decorator
+@inline
+function validHigh(low: i32, shift: i32, stride: i32, width: i32, outWidth: i32): i32 {
+  if (width - shift <= 0) return low;
+  return min(outWidth, max(low, (width - shift + stride - 1) / stride));
+}
+
+export function im2col(
+  x: usize, channels: i32, height: i32, width: i32, kernelHeight: i32, kernelWidth: i32,
+  strideH: i32, strideW: i32, padH: i32, padW: i32, dilationH: i32, dilationW: i32,
+  outHeight: i32, outWidth: i32, cols: usize,
+): void {
+  const plane = <usize>(height * width) << 2;
+  const rowBytes = <usize>width << 2;
+  const outRowBytes = <usize>outWidth << 2;
+  let dst = cols;
+  for (let c = 0; c < channels; c++) {
+    const xPlane = x + <usize>c * plane;
+    for (let i = 0; i < kernelHeight; i++) {
+      const rowShift = i * dilationH - padH;
+      for (let j = 0; j < kernelWidth; j++) {
+        const colShift = j * dilationW - padW;
+        const lo = validLow(colShift, strideW, outWidth);
+        const hi = validHigh(lo, colShift, strideW, width, outWidth);
+        for (let oh = 0; oh < outHeight; oh++) {
+          const ih = oh * strideH + rowShift;
+          if (ih < 0 || ih >= height) {
+            memory.fill(dst, 0, outRowBytes);
+          } else {
+            if (lo > 0) memory.fill(dst, 0, <usize>lo << 2);
+            // colShift may be negative: form the address from the first valid column.
+            const src = xPlane + <usize>ih * rowBytes;
+            if (strideW == 1) {
+              memory.copy(dst + (<usize>lo << 2), src + (<usize>(lo + colShift) << 2), <usize>(hi - lo) << 2);
+            } else {
+              for (let ow = lo; ow < hi; ow++) {
+                store<f32>(dst + (<usize>ow << 2), load<f32>(src + (<usize>(ow * strideW + colShift) << 2)));
+              }
+            }
+            if (hi < outWidth) memory.fill(dst + (<usize>hi << 2), 0, <usize>(outWidth - hi) << 2);
+          }
+          dst += outRowBytes;
+        }
+      }
+    }
+  }
+}
+
+/** dx planes += the scatter of cols: the adjoint of im2col (overlapping windows add up). */
+export function col2im(
+  cols: usize, channels: i32, height: i32, width: i32, kernelHeight: i32, kernelWidth: i32,
+  strideH: i32, strideW: i32, padH: i32, padW: i32, dilationH: i32, dilationW: i32,
+  outHeight: i32, outWidth: i32, dx: usize,
+): void {
+  const plane = <usize>(height * width) << 2;
+  const rowBytes = <usize>width << 2;
+  const outRowBytes = <usize>outWidth << 2;
+  let src = cols;
+  for (let c = 0; c < channels; c++) {
+    const dxPlane = dx + <usize>c * plane;
+    for (let i = 0; i < kernelHeight; i++) {
+      const rowShift = i * dilationH - padH;
+      for (let j = 0; j < kernelWidth; j++) {
+        const colShift = j * dilationW - padW;
+        const lo = validLow(colShift, strideW, outWidth);
+        const hi = validHigh(lo, colShift, strideW, width, outWidth);
+        for (let oh = 0; oh < outHeight; oh++) {
+          const ih = oh * strideH + rowShift;
+          if (ih >= 0 && ih < height) {
+            const row = dxPlane + <usize>ih * rowBytes;
+            if (strideW == 1) {
+              let ow = lo;
+              for (; ow + 4 <= hi; ow += 4) {
+                const d = row + (<usize>(ow + colShift) << 2);
+                v128.store(d, f32x4.add(v128.load(d), v128.load(src + (<usize>ow << 2))));
+              }
+              for (; ow < hi; ow++) {
+                const d = row + (<usize>(ow + colShift) << 2);
+                store<f32>(d, load<f32>(d) + load<f32>(src + (<usize>ow << 2)));
+              }
+            } else {
+              for (let ow = lo; ow < hi; ow++) {
+                const d = row + (<usize>(ow * strideW + colShift) << 2);
+                store<f32>(d, load<f32>(d) + load<f32>(src + (<usize>ow << 2)));
+              }
+            }
+          }
+          src += outRowBytes;
+        }
+      }
+    }
+  }
+}
+
+/** out (N, O, S) += bias (O) broadcast over the batch and the S spatial positions. */
+export function addChannelBias(out: usize, batch: i32, channels: i32, spatial: i32, bias: usize): void {
+  let p = out;
+  for (let n = 0; n < batch; n++) {
+    for (let c = 0; c < channels; c++) {
+      const b = load<f32>(bias + (<usize>c << 2));
+      const vb = f32x4.splat(b);
+      let s = 0;
+      for (; s + 4 <= spatial; s += 4) {
+        const q = p + (<usize>s << 2);
+        v128.store(q, f32x4.add(v128.load(q), vb));
+      }
+      for (; s < spatial; s++) {
+        const q = p + (<usize>s << 2);
+        store<f32>(q, load<f32>(q) + b);
+      }
+      p += <usize>spatial << 2;
+    }
+  }
+}

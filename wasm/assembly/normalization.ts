@@ -1,0 +1,150 @@
+// Batch-norm building blocks (Ioffe & Szegedy 2015, Algorithm 1) over x viewed as (N, C, S).
+// Each row of S values is summed in f32x4 lanes (short, so little rounding) and the rows are
+// accumulated in f64, as the reference accumulates in float64: a float32 running sum over
+// N·S ≈ 10⁵ values would lose about three digits of the mean. The per-channel arithmetic
+// (inverse std, running statistics) is O(C) and stays in TypeScript.
+
+// @ts-ignore: decorator
+@inline
+function horizontalSum(v: v128): f64 {
+  return <f64>f32x4.extract_lane(v, 0) + <f64>f32x4.extract_lane(v, 1) + <f64>f32x4.extract_lane(v, 2) + <f64>f32x4.extract_lane(v, 3);
+}
+
+/** mean[c] = Σ x / (N·S); variance[c] = Σ (x − mean)² / (N·S) (two-pass, biased). */
+export function batchNormStatistics(x: usize, batch: i32, channels: i32, spatial: i32, mean: usize, variance: usize): void {
+  const rowBytes = <usize>spatial << 2;
+  const imageBytes = <usize>channels * rowBytes;
+  const count = <f64>batch * <f64>spatial;
+  for (let c = 0; c < channels; c++) {
+    let sum: f64 = 0;
+    for (let n = 0; n < batch; n++) {
+      const row = x + <usize>n * imageBytes + <usize>c * rowBytes;
+      let acc = f32x4.splat(0);
+      let s = 0;
+      for (; s + 4 <= spatial; s += 4) acc = f32x4.add(acc, v128.load(row + (<usize>s << 2)));
+      let tail: f64 = 0;
+      for (; s < spatial; s++) tail += <f64>load<f32>(row + (<usize>s << 2));
+      sum += horizontalSum(acc) + tail;
+    }
+    const m = sum / count;
+    const mf = <f32>m;
+    const vm = f32x4.splat(mf);
+    let squares: f64 = 0;
+    for (let n = 0; n < batch; n++) {
+      const row = x + <usize>n * imageBytes + <usize>c * rowBytes;
+      let acc = f32x4.splat(0);
+      let s = 0;
+      for (; s + 4 <= spatial; s += 4) {
+        const d = f32x4.sub(v128.load(row + (<usize>s << 2)), vm);
+        acc = f32x4.add(acc, f32x4.mul(d, d));
+      }
+      let tail: f64 = 0;
+      for (; s < spatial; s++) {
+        const d = <f64>load<f32>(row + (<usize>s << 2)) - m;
+        tail += d * d;
+      }
+      squares += horizontalSum(acc) + tail;
+    }
+    store<f64>(mean + (<usize>c << 3), m);
+    store<f64>(variance + (<usize>c << 3), squares / count);
+  }
+}
+
+/** out[n, c, s] = x[n, c, s]·scale[c] + shift[c]. */
+export function channelAffine(x: usize, out: usize, batch: i32, channels: i32, spatial: i32, scale: usize, shift: usize): void {
+  const rowBytes = <usize>spatial << 2;
+  let offset: usize = 0;
+  for (let n = 0; n < batch; n++) {
+    for (let c = 0; c < channels; c++) {
+      const a = load<f32>(scale + (<usize>c << 2));
+      const b = load<f32>(shift + (<usize>c << 2));
+      const va = f32x4.splat(a);
+      const vb = f32x4.splat(b);
+      const src = x + offset;
+      const dst = out + offset;
+      let s = 0;
+      for (; s + 4 <= spatial; s += 4) {
+        const o = <usize>s << 2;
+        v128.store(dst + o, f32x4.add(f32x4.mul(v128.load(src + o), va), vb));
+      }
+      for (; s < spatial; s++) {
+        const o = <usize>s << 2;
+        store<f32>(dst + o, load<f32>(src + o) * a + b);
+      }
+      offset += rowBytes;
+    }
+  }
+}
+
+/** sumDy[c] = Σ dy; sumDyCentered[c] = Σ dy·(x − mean[c]) (f64 outputs). */
+export function batchNormBackwardSums(
+  x: usize, dy: usize, batch: i32, channels: i32, spatial: i32, mean: usize, sumDy: usize, sumDyCentered: usize,
+): void {
+  const rowBytes = <usize>spatial << 2;
+  const imageBytes = <usize>channels * rowBytes;
+  for (let c = 0; c < channels; c++) {
+    const mf = load<f32>(mean + (<usize>c << 2));
+    const vm = f32x4.splat(mf);
+    let total: f64 = 0;
+    let totalCentered: f64 = 0;
+    for (let n = 0; n < batch; n++) {
+      const offset = <usize>n * imageBytes + <usize>c * rowBytes;
+      const xr = x + offset;
+      const gr = dy + offset;
+      let acc = f32x4.splat(0);
+      let accCentered = f32x4.splat(0);
+      let s = 0;
+      for (; s + 4 <= spatial; s += 4) {
+        const o = <usize>s << 2;
+        const g = v128.load(gr + o);
+        acc = f32x4.add(acc, g);
+        accCentered = f32x4.add(accCentered, f32x4.mul(g, f32x4.sub(v128.load(xr + o), vm)));
+      }
+      let tail: f64 = 0;
+      let tailCentered: f64 = 0;
+      for (; s < spatial; s++) {
+        const o = <usize>s << 2;
+        const g = <f64>load<f32>(gr + o);
+        tail += g;
+        tailCentered += g * <f64>(load<f32>(xr + o) - mf);
+      }
+      total += horizontalSum(acc) + tail;
+      totalCentered += horizontalSum(accCentered) + tailCentered;
+    }
+    store<f64>(sumDy + (<usize>c << 3), total);
+    store<f64>(sumDyCentered + (<usize>c << 3), totalCentered);
+  }
+}
+
+/**
+ * Training-mode input gradient, the reference's form: dx = scale·(dy − meanDy − (x − mean)·k)
+ * with per-channel coefficients packed as coefficients[4c..4c+3] = (scale, meanDy, mean, k).
+ */
+export function batchNormBackwardInput(x: usize, dy: usize, dx: usize, batch: i32, channels: i32, spatial: i32, coefficients: usize): void {
+  const rowBytes = <usize>spatial << 2;
+  let offset: usize = 0;
+  for (let n = 0; n < batch; n++) {
+    for (let c = 0; c < channels; c++) {
+      const cp = coefficients + (<usize>c << 4);
+      const scale = load<f32>(cp);
+      const meanDy = load<f32>(cp, 4);
+      const m = load<f32>(cp, 8);
+      const k = load<f32>(cp, 12);
+      const vs = f32x4.splat(scale);
+      const vd = f32x4.splat(meanDy);
+      const vm = f32x4.splat(m);
+      const vk = f32x4.splat(k);
+      let s = 0;
+      for (; s + 4 <= spatial; s += 4) {
+        const o = offset + (<usize>s << 2);
+        const centered = f32x4.mul(f32x4.sub(v128.load(x + o), vm), vk);
+        v128.store(dx + o, f32x4.mul(vs, f32x4.sub(f32x4.sub(v128.load(dy + o), vd), centered)));
+      }
+      for (; s < spatial; s++) {
+        const o = offset + (<usize>s << 2);
+        store<f32>(dx + o, scale * (load<f32>(dy + o) - meanDy - (load<f32>(x + o) - m) * k));
+      }
+      offset += rowBytes;
+    }
+  }
+}
