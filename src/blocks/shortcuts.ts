@@ -1,0 +1,101 @@
+import { avgPool2d } from '../autograd/functions/pooling.js';
+import { pad } from '../autograd/functions/pad.js';
+import { BatchNorm2d } from '../nn/layers/batch-norm.js';
+import { Conv2d } from '../nn/layers/conv2d.js';
+import { Sequential } from '../nn/layers/sequential.js';
+import { Module } from '../nn/module.js';
+import type { Rng } from '../tensor/rng.js';
+import { formatShape, ShapeError } from '../tensor/shape.js';
+import type { Tensor } from '../tensor/tensor.js';
+import type { SkipKind } from './skip.js';
+
+/**
+ * The shortcut path of a residual block, as a declared object (He et al. 2015, §3.3). A block
+ * with `skip: 'none'` has no shortcut at all (null), never an object that returns zeros.
+ */
+export interface Shortcut extends Module {
+  readonly kind: SkipKind;
+}
+
+/** y = x (option A/B when shapes agree). */
+export class IdentityShortcut extends Module implements Shortcut {
+  readonly kind = 'identity' as const;
+
+  forward(x: Tensor): Tensor {
+    return x;
+  }
+}
+
+/**
+ * Option A (He et al. 2015 §3.3 and §4.2): parameter-free. Subsample by taking every `stride`-th
+ * pixel (x[:, :, ::s, ::s], done as a 1x1 average pool with stride s, which is exactly that), then
+ * append zero channels, split evenly before and after as in the common CIFAR implementations.
+ */
+export class ZeroPadShortcut extends Module implements Shortcut {
+  readonly kind = 'zero-pad' as const;
+
+  constructor(readonly inChannels: number, readonly outChannels: number, readonly stride: number) {
+    super();
+    if (outChannels < inChannels) {
+      throw new Error(`ZeroPadShortcut: cannot zero-pad ${inChannels} channels down to ${outChannels}; use a projection shortcut`);
+    }
+    if (!Number.isInteger(stride) || stride < 1) throw new Error(`ZeroPadShortcut: stride ${stride} must be a positive integer`);
+  }
+
+  forward(x: Tensor): Tensor {
+    if (x.ndim !== 4 || x.shape[1] !== this.inChannels) {
+      throw new ShapeError(`ZeroPadShortcut(${this.inChannels} -> ${this.outChannels}): expected input (N, ${this.inChannels}, H, W), got ${formatShape(x.shape)}`);
+    }
+    // (N, Cin, H, W) -> (N, Cin, ceil(H/s), ceil(W/s)), matching a 3x3 stride-s conv with padding 1.
+    const subsampled = this.stride > 1 ? avgPool2d(x, 1, { stride: this.stride }, 'ZeroPadShortcut') : x;
+    const extra = this.outChannels - this.inChannels;
+    if (extra === 0) return subsampled;
+    const before = Math.floor(extra / 2);
+    // pad() lists (before, after) pairs from the last axis: W, H, then C.
+    return pad(subsampled, [0, 0, 0, 0, before, extra - before]); // (N, Cout, H', W')
+  }
+
+  override describe(): string {
+    return `${this.inChannels} -> ${this.outChannels}, stride=${this.stride}`;
+  }
+}
+
+/**
+ * Options B/C: W_s x as a 1x1 convolution (no bias) followed by BatchNorm (He et al. 2015 eq. 2).
+ * A Sequential so the state-dict keys are torchvision's `downsample.0.weight`, `downsample.1.*`.
+ */
+export class ProjectionShortcut extends Sequential implements Shortcut {
+  readonly kind = 'projection' as const;
+
+  constructor(readonly inChannels: number, readonly outChannels: number, readonly stride: number, options: { rng?: Rng } = {}) {
+    super(
+      new Conv2d(inChannels, outChannels, 1, { stride, bias: false, rng: options.rng }),
+      new BatchNorm2d(outChannels),
+    );
+  }
+
+  override describe(): string {
+    return `${this.inChannels} -> ${this.outChannels}, stride=${this.stride}`;
+  }
+}
+
+/** Shortcut options of He et al. 2015 §3.3 (A: zero-pad, B: project when shapes change, C: project always). */
+export type ShortcutOption = 'A' | 'B' | 'C';
+
+/**
+ * The shortcut for a block mapping `inChannels` to `outChannels` with `stride`, under `option`.
+ * Returns null when `skip` is 'none' (the plain twin).
+ */
+export function makeShortcut(
+  inChannels: number, outChannels: number, stride: number,
+  options: { skip: 'identity' | 'none'; option: ShortcutOption; rng?: Rng },
+): Shortcut | null {
+  if (options.skip === 'none') return null;
+  const shapeChanges = inChannels !== outChannels || stride !== 1;
+  switch (options.option) {
+    case 'A': return shapeChanges ? new ZeroPadShortcut(inChannels, outChannels, stride) : new IdentityShortcut();
+    case 'B': return shapeChanges ? new ProjectionShortcut(inChannels, outChannels, stride, { rng: options.rng }) : new IdentityShortcut();
+    case 'C': return new ProjectionShortcut(inChannels, outChannels, stride, { rng: options.rng });
+    default: throw new Error(`makeShortcut: shortcut option '${String(options.option)}' is not 'A', 'B' or 'C'`);
+  }
+}
