@@ -27,7 +27,7 @@ function shiftPlanes<T extends Float32Array | Int32Array>(
   data: T, offset: number, planes: number, h: number, w: number, dy: number, dx: number, fill: number, scratch: T,
 ): void {
   const size = planes * h * w;
-  scratch.set(data.subarray(offset, offset + size));
+  for (let i = 0; i < size; i++) scratch[i] = data[offset + i]!;
   const x0 = Math.max(0, -dx);
   const x1 = Math.min(w, w - dx);
   for (let p = 0; p < planes; p++) {
@@ -35,13 +35,14 @@ function shiftPlanes<T extends Float32Array | Int32Array>(
       const row = offset + (p * h + y) * w;
       const sourceY = y + dy;
       if (sourceY < 0 || sourceY >= h || x1 <= x0) {
-        data.fill(fill, row, row + w);
+        for (let x = 0; x < w; x++) data[row + x] = fill;
         continue;
       }
-      const sourceRow = (p * h + sourceY) * w;
-      data.fill(fill, row, row + x0);
-      data.set(scratch.subarray(sourceRow + x0 + dx, sourceRow + x1 + dx), row + x0);
-      data.fill(fill, row + x1, row + w);
+      // Plain index loops: per-row subarray views would allocate thousands of objects per batch.
+      const sourceRow = (p * h + sourceY) * w + dx;
+      for (let x = 0; x < x0; x++) data[row + x] = fill;
+      for (let x = x0; x < x1; x++) data[row + x] = scratch[sourceRow + x]!;
+      for (let x = x1; x < w; x++) data[row + x] = fill;
     }
   }
 }

@@ -29,3 +29,4 @@ export {
 export { parseIdx, readIdxFile, IdxFormatError, type IdxArray } from './idx.js';
 export { defaultCacheDirectory, readImageCache, writeImageCache, type CacheOptions } from './cache.js';
 export { resolvePackageDirectory } from './packages.js';
+export { loadImageDataset, DATASET_NAMES, type DatasetName, type LoadDatasetOptions } from './registry.js';

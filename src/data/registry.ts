@@ -1,0 +1,35 @@
+import type { CacheOptions } from './cache.js';
+import { CIFAR10_CLASS_NAMES, loadCifar10 } from './cifar10.js';
+import { ImageDataset, type Split } from './dataset.js';
+import { FASHION_MNIST_CLASS_NAMES, loadFashionMnist } from './fashion-mnist.js';
+import { loadMnist, MNIST_CLASS_NAMES } from './mnist.js';
+
+/** The classification datasets skiplab can load by name (for the CLI and experiment specs). */
+export const DATASET_NAMES = ['mnist', 'fashion-mnist', 'cifar10'] as const;
+export type DatasetName = (typeof DATASET_NAMES)[number];
+
+export interface LoadDatasetOptions extends CacheOptions {
+  /** Directory of the CIFAR-10 binary batches; required for 'cifar10'. */
+  cifar10Dir?: string;
+}
+
+/**
+ * A split of a named dataset as an `ImageDataset` with its class names.
+ *
+ * @example const train = loadImageDataset('fashion-mnist', 'train');
+ */
+export function loadImageDataset(name: DatasetName, split: Split, options: LoadDatasetOptions = {}): ImageDataset {
+  switch (name) {
+    case 'mnist':
+      return new ImageDataset({ ...loadMnist(split, options), classNames: MNIST_CLASS_NAMES });
+    case 'fashion-mnist':
+      return new ImageDataset({ ...loadFashionMnist(split, options), classNames: FASHION_MNIST_CLASS_NAMES });
+    case 'cifar10':
+      if (!options.cifar10Dir) {
+        throw new Error("loadImageDataset: 'cifar10' needs cifar10Dir, the directory of the CIFAR-10 binary batches (data_batch_1.bin .. data_batch_5.bin, test_batch.bin)");
+      }
+      return new ImageDataset({ ...loadCifar10(options.cifar10Dir, split), classNames: CIFAR10_CLASS_NAMES });
+    default:
+      throw new Error(`loadImageDataset: unknown dataset '${String(name)}' (choose ${DATASET_NAMES.join(', ')})`);
+  }
+}
