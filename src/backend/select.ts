@@ -1,12 +1,17 @@
 import type { Backend, BackendName } from './backend.js';
 import { typescriptBackend } from './ts/index.js';
+import { loadWasmBackend } from './wasm/index.js';
 
 /**
  * Backend selection. The TypeScript reference backend is always there; faster ones register
  * themselves (see `registerBackend`) and are preferred in the order native → wasm → ts unless
  * SKIPLAB_BACKEND forces one (DESIGN.md decision 2).
  */
-const registered = new Map<BackendName, () => Backend | null>([['ts', () => typescriptBackend]]);
+const registered = new Map<BackendName, () => Backend | null>([
+  ['ts', () => typescriptBackend],
+  // WebAssembly SIMD: compiled once on first use in Node; in the browser after initWasmBackend().
+  ['wasm', loadWasmBackend],
+]);
 let current: Backend | null = null;
 
 /** Make a backend available; `load` returns null when it cannot run here. */

@@ -1,0 +1,144 @@
+import type { KernelExports } from './loader.js';
+
+/**
+ * Memory design of the wasm backend: copy-in / copy-out through one reused scratch arena.
+ *
+ * Tensors stay ordinary JavaScript `Float32Array`s (`alloc` returns `new Float32Array`). A kernel
+ * call resets the arena, copies its inputs into the module's memory, runs, and copies its outputs
+ * back. Everything a kernel needs in between (im2col columns, packed GEMM panels, f64
+ * accumulators) lives in the same arena, so the hot inner loops never leave WebAssembly memory.
+ *
+ * Why not tensors as views into the WebAssembly memory (zero-copy)? The Backend interface has
+ * `alloc` but no `free`, so views would be released only by a FinalizationRegistry, whose
+ * callbacks run after GC *and* only when the event loop turns: a synchronous training loop would
+ * fill the 4 GiB memory before one block came back, and the GC never sees wasm memory pressure.
+ * A non-shared memory also detaches every view when it grows, and a `subarray` of a tensor that
+ * outlives the tensor would alias a freed block. Each of those is a silent-corruption or
+ * out-of-memory hazard; copying is never wrong.
+ *
+ * Trade-off: every call pays O(inputs + outputs) memcpy (`TypedArray.set`, ~10 GB/s). That is
+ * noise for GEMM and convolution (≥ 2·K flops per copied element), but it bounds memory-bound
+ * kernels (elementwise, optimiser steps) at roughly the speed of the TypeScript loops; pure data
+ * movement (permute, copyRegion, gather/scatter) therefore stays on the TypeScript kernels. The
+ * arena grows to the high-water mark of the largest single call and is never shrunk.
+ */
+export class Arena {
+  private readonly memory: WebAssembly.Memory;
+  private readonly base: number;
+  private top: number;
+  private floats: Float32Array;
+  private ints: Int32Array;
+  private doubles: Float64Array;
+
+  constructor(kernels: KernelExports) {
+    this.memory = kernels.memory;
+    this.base = align(kernels.heapBase());
+    this.top = this.base;
+    this.floats = new Float32Array(this.memory.buffer);
+    this.ints = new Int32Array(this.memory.buffer);
+    this.doubles = new Float64Array(this.memory.buffer);
+  }
+
+  /** Start a kernel call: everything taken before is released. */
+  reset(): void {
+    this.top = this.base;
+  }
+
+  /** Reserve `bytes` (64-byte aligned, for SIMD loads and cache lines); returns the byte offset. */
+  takeBytes(bytes: number): number {
+    const pointer = align(this.top);
+    const end = pointer + bytes;
+    if (end > this.memory.buffer.byteLength) this.grow(end);
+    this.top = end;
+    return pointer;
+  }
+
+  /** Reserve `length` floats (not zeroed). */
+  take(length: number): number {
+    return this.takeBytes(length * 4);
+  }
+
+  /** Reserve `length` floats set to 0. */
+  takeZeroed(length: number): number {
+    const pointer = this.take(length);
+    this.f32.fill(0, pointer / 4, (pointer / 4) + length);
+    return pointer;
+  }
+
+  /** Copy `values` in; returns its byte offset. */
+  input(values: Float32Array): number {
+    const pointer = this.take(values.length);
+    this.f32.set(values, pointer / 4);
+    return pointer;
+  }
+
+  /** Copy int32 `values` in; returns its byte offset. */
+  inputInt(values: Int32Array): number {
+    const pointer = this.take(values.length);
+    this.i32.set(values, pointer / 4);
+    return pointer;
+  }
+
+  /** Copy `out.length` floats at `pointer` out into `out`. */
+  output(pointer: number, out: Float32Array): void {
+    const start = pointer / 4;
+    out.set(this.f32.subarray(start, start + out.length));
+  }
+
+  outputInt(pointer: number, out: Int32Array): void {
+    const start = pointer / 4;
+    out.set(this.i32.subarray(start, start + out.length));
+  }
+
+  /** A float32 view of the whole memory, refreshed if the memory grew (growth detaches views). */
+  get f32(): Float32Array {
+    if (this.floats.buffer !== this.memory.buffer) this.refresh();
+    return this.floats;
+  }
+
+  get i32(): Int32Array {
+    if (this.ints.buffer !== this.memory.buffer) this.refresh();
+    return this.ints;
+  }
+
+  get f64(): Float64Array {
+    if (this.doubles.buffer !== this.memory.buffer) this.refresh();
+    return this.doubles;
+  }
+
+  private refresh(): void {
+    this.floats = new Float32Array(this.memory.buffer);
+    this.ints = new Int32Array(this.memory.buffer);
+    this.doubles = new Float64Array(this.memory.buffer);
+  }
+
+  private grow(endByte: number): void {
+    const page = 65536;
+    const have = this.memory.buffer.byteLength;
+    // Grow by at least half again, so a slowly rising high-water mark does not grow every call.
+    const want = Math.max(endByte, Math.ceil(have * 1.5));
+    const pages = Math.ceil((want - have) / page);
+    try {
+      this.memory.grow(pages);
+    } catch {
+      try {
+        this.memory.grow(Math.ceil((endByte - have) / page));
+      } catch {
+        throw new RangeError(
+          `wasm backend: a kernel call needs ${(endByte / 2 ** 20).toFixed(0)} MiB of WebAssembly memory, ` +
+          'more than this runtime allows (4 GiB at most); use a smaller batch or SKIPLAB_BACKEND=ts',
+        );
+      }
+    }
+  }
+}
+
+function align(byte: number): number {
+  return Math.ceil(byte / 64) * 64; // not `& ~63`: offsets may pass 2^31
+}
+
+/** What every kernel wrapper needs: the module's exports and its scratch arena. */
+export interface WasmContext {
+  readonly kernels: KernelExports;
+  readonly arena: Arena;
+}

@@ -1,0 +1,102 @@
+import type { Backend, Shape } from '../backend.js';
+import type { WasmContext } from './arena.js';
+
+/**
+ * Batch norm (Ioffe & Szegedy 2015, Algorithm 1) with the semantics of the reference
+ * (src/backend/ts/batch-norm.ts). The O(N·C·S) passes — statistics, the normalising affine map,
+ * the backward sums and the input gradient — run in WebAssembly; the O(C) per-channel algebra
+ * (inverse std, running statistics, coefficients) stays here in float64.
+ */
+function view(xShape: Shape): [number, number, number] {
+  let spatial = 1;
+  for (let i = 2; i < xShape.length; i++) spatial *= xShape[i]!;
+  return [xShape[0]!, xShape[1]!, spatial];
+}
+
+export function makeBatchNorm({ kernels, arena }: WasmContext): Pick<Backend, 'batchNormForward' | 'batchNormBackward'> {
+  return {
+    batchNormForward(x, xShape, gamma, beta, runningMean, runningVar, p, out, saveMean, saveInvStd) {
+      const [batch, channels, spatial] = view(xShape);
+      const count = batch * spatial;
+      const useBatchStats = p.training || runningMean === null || runningVar === null;
+      if (useBatchStats && count <= 1) {
+        throw new Error(`batchNormForward: batch statistics need more than 1 value per channel (got shape [${xShape.join(', ')}])`);
+      }
+      arena.reset();
+      const px = arena.input(x);
+      const pout = arena.take(x.length);
+      const pscale = arena.take(channels);
+      const pshift = arena.take(channels);
+      const pmean = arena.takeBytes(8 * channels);
+      const pvariance = arena.takeBytes(8 * channels);
+      if (useBatchStats) kernels.batchNormStatistics(px, batch, channels, spatial, pmean, pvariance);
+      const f64 = arena.f64;
+      const f32 = arena.f32;
+      for (let c = 0; c < channels; c++) {
+        let mean: number;
+        let invStd: number;
+        if (useBatchStats) {
+          mean = f64[pmean / 8 + c]!;
+          const variance = f64[pvariance / 8 + c]!;
+          invStd = 1 / Math.sqrt(variance + p.eps);
+          if (p.training && runningMean && runningVar) {
+            const m = p.momentum;
+            runningMean[c] = (1 - m) * runningMean[c]! + m * mean;
+            // Running variance is the unbiased estimate (PyTorch): variance · count / (count − 1).
+            runningVar[c] = (1 - m) * runningVar[c]! + m * ((variance * count) / (count - 1));
+          }
+        } else {
+          mean = runningMean![c]!;
+          invStd = 1 / Math.sqrt(runningVar![c]! + p.eps);
+        }
+        saveMean[c] = mean;
+        saveInvStd[c] = invStd;
+        // y = γ·(x − mean)·invStd + β as one multiply-add per element.
+        const scale = (gamma ? gamma[c]! : 1) * invStd;
+        f32[pscale / 4 + c] = scale;
+        f32[pshift / 4 + c] = (beta ? beta[c]! : 0) - mean * scale;
+      }
+      kernels.channelAffine(px, pout, batch, channels, spatial, pscale, pshift);
+      arena.output(pout, out);
+    },
+
+    batchNormBackward(x, xShape, dy, gamma, saveMean, saveInvStd, training, dx, dgamma, dbeta) {
+      const [batch, channels, spatial] = view(xShape);
+      const count = batch * spatial;
+      arena.reset();
+      const px = arena.input(x);
+      const pdy = arena.input(dy);
+      const pmean = arena.input(saveMean.subarray(0, channels));
+      const pdx = arena.take(x.length);
+      const psumDy = arena.takeBytes(8 * channels);
+      const psumCentered = arena.takeBytes(8 * channels);
+      const pcoefficients = arena.take(4 * channels);
+      const pzeros = arena.takeZeroed(channels);
+      kernels.batchNormBackwardSums(px, pdy, batch, channels, spatial, pmean, psumDy, psumCentered);
+      const f64 = arena.f64;
+      const f32 = arena.f32;
+      for (let c = 0; c < channels; c++) {
+        const invStd = saveInvStd[c]!;
+        const sumDy = f64[psumDy / 8 + c]!;
+        // Σ dy·x̂ with x̂ = (x − mean)·invStd.
+        const sumDyXhat = f64[psumCentered / 8 + c]! * invStd;
+        if (dgamma) dgamma[c] = sumDyXhat;
+        if (dbeta) dbeta[c] = sumDy;
+        const scale = (gamma ? gamma[c]! : 1) * invStd;
+        const at = pcoefficients / 4 + 4 * c;
+        // Training: dx = scale·(dy − mean(dy) − (x − mean)·mean(dy·x̂)·invStd). Eval: dx = scale·dy.
+        f32[at] = scale;
+        f32[at + 1] = training ? sumDy / count : 0;
+        f32[at + 2] = saveMean[c]!;
+        f32[at + 3] = training ? (sumDyXhat / count) * invStd : 0;
+      }
+      if (training) {
+        kernels.batchNormBackwardInput(px, pdy, pdx, batch, channels, spatial, pcoefficients);
+      } else {
+        for (let c = 0; c < channels; c++) f32[pcoefficients / 4 + c] = f32[pcoefficients / 4 + 4 * c]!;
+        kernels.channelAffine(pdy, pdx, batch, channels, spatial, pcoefficients, pzeros);
+      }
+      arena.output(pdx, dx);
+    },
+  };
+}

@@ -1,0 +1,48 @@
+import type { Backend } from '../backend.js';
+import type { WasmContext } from './arena.js';
+
+/** SGD and Adam/AdamW steps (PyTorch's formulas, see backend.ts) and inverted dropout. */
+export function makeOptimizers({ kernels, arena }: WasmContext): Pick<Backend, 'sgdStep' | 'adamStep' | 'dropoutForward'> {
+  return {
+    sgdStep(param, grad, momentumBuffer, p) {
+      const useMomentum = p.momentum !== 0 && momentumBuffer !== null;
+      arena.reset();
+      const pparam = arena.input(param);
+      const pgrad = arena.input(grad);
+      const pbuffer = useMomentum ? arena.input(momentumBuffer) : 0;
+      kernels.sgdStep(
+        pparam, pgrad, pbuffer, param.length, p.lr, p.momentum, p.dampening, p.weightDecay,
+        p.nesterov ? 1 : 0, p.firstStep ? 1 : 0, useMomentum ? 1 : 0,
+      );
+      arena.output(pparam, param);
+      if (useMomentum) arena.output(pbuffer, momentumBuffer);
+    },
+    adamStep(param, grad, m, v, p) {
+      // Bias corrections in float64 once per step (Kingma & Ba 2015, Algorithm 1).
+      const stepSize = p.lr / (1 - Math.pow(p.beta1, p.step));
+      const invSqrtBias2 = 1 / Math.sqrt(1 - Math.pow(p.beta2, p.step));
+      arena.reset();
+      const pparam = arena.input(param);
+      const pgrad = arena.input(grad);
+      const pm = arena.input(m);
+      const pv = arena.input(v);
+      kernels.adamStep(
+        pparam, pgrad, pm, pv, param.length, p.lr, p.beta1, p.beta2, p.eps, p.weightDecay,
+        p.decoupledWeightDecay ? 1 : 0, stepSize, invSqrtBias2,
+      );
+      arena.output(pparam, param);
+      arena.output(pm, m);
+      arena.output(pv, v);
+    },
+    dropoutForward(x, p, seed, out, mask) {
+      arena.reset();
+      const px = arena.input(x);
+      const pout = arena.take(out.length);
+      const pmask = arena.take(mask.length);
+      // The seed is a 32-bit counter key; `>>> 0` matches dropoutUniform's unsigned view of it.
+      kernels.dropoutForward(px, x.length, p, seed >>> 0, pout, pmask);
+      arena.output(pout, out);
+      arena.output(pmask, mask);
+    },
+  };
+}
