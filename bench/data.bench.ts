@@ -60,7 +60,7 @@ console.log(`${'CIFAR-shaped batch 128 + crop/flip'.padEnd(34)} ${cifarMs.toFixe
 
 // ResNet-50 has 25.6M parameters; one tensor of that size stands in for its state dict.
 const weights = { weight: randn([25_557_032], { rng }) };
-let bytes = new Uint8Array();
+let bytes: Uint8Array = new Uint8Array();
 const encodeMs = best(3, () => { bytes = encodeSafetensors(weights); });
 const decodeMs = best(3, () => { decodeSafetensors(bytes); });
 console.log(`${'safetensors 102 MB encode / decode'.padEnd(34)} ${encodeMs.toFixed(0)} ms / ${decodeMs.toFixed(0)} ms`);
