@@ -37,7 +37,9 @@ function run(p: GemmParams, seed: number): void {
   expect(relativeError(c, expected)).toBeLessThan(2e-6 * Math.sqrt(p.k + 1));
 }
 
-const sizes: Array<[number, number, number]> = [[1, 1, 1], [1, 7, 3], [5, 1, 4], [3, 4, 1], [13, 17, 11], [4, 4, 4], [33, 65, 31], [64, 9, 144], [7, 130, 257]];
+const sizes: Array<[number, number, number]> = [
+  [1, 1, 1], [1, 7, 3], [5, 1, 4], [3, 4, 1], [13, 17, 11], [4, 4, 4], [33, 65, 31], [64, 9, 144], [7, 130, 257], [9, 301, 20], [17, 260, 131],
+];
 
 describe('gemm against the definition', () => {
   const cases: Array<[string, GemmParams]> = [];
