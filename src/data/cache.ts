@@ -88,7 +88,8 @@ export function readImageCache(path: string, fingerprint: number): CacheRead {
   if (bytes.length !== expectedLength) {
     return { set: null, reason: `${bytes.length} bytes, but its header (${count} images of ${channels}x${height}x${width}) implies ${expectedLength}` };
   }
-  const payload = bytes.subarray(HEADER_BYTES);
+  // A plain Uint8Array view (not a Buffer, whose slice() would share memory instead of copying).
+  const payload = new Uint8Array(bytes.buffer, bytes.byteOffset + HEADER_BYTES, bytes.length - HEADER_BYTES);
   if (checksum(payload) !== storedChecksum) return { set: null, reason: 'checksum mismatch (corrupted)' };
   return {
     set: {

@@ -126,7 +126,8 @@ export function loadFashionMnist(split: Split, options: FashionMnistOptions = {}
   const cacheDir = options.cacheDir ?? defaultCacheDirectory(packageDir ?? dataDir);
   const warn = options.onWarning ?? console.warn;
   const sizes = Array.from({ length: CLASSES }, (_, c) => `${c}.json:${statSync(requireFile(dataDir, `${c}.json`, 'Fashion-MNIST')).size}`);
-  const fingerprint = hashString(`${SPLIT_RULE_VERSION} ${dataDir} ${sizes.join(' ')}`);
+  // The package's location is left out, so checkouts sharing $SKIPLAB_CACHE share the cache too.
+  const fingerprint = hashString(`${SPLIT_RULE_VERSION} ${options.dataDir ?? 'fashion-mnist package'} ${sizes.join(' ')}`);
   const paths = { train: join(cacheDir, 'fashion-mnist-train.bin'), test: join(cacheDir, 'fashion-mnist-test.bin') };
   return cachedSplits('Fashion-MNIST', paths, split, fingerprint, () => readFashionMnistSplits(dataDir, warn), warn);
 }

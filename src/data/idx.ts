@@ -33,7 +33,9 @@ export function parseIdx(input: Uint8Array, source: string): IdxArray {
     throw new IdxFormatError(`idx ${source}: ${problem}`);
   };
   // The files are often distributed as .gz; the gzip magic is 1f 8b.
-  const bytes = input.length >= 2 && input[0] === 0x1f && input[1] === 0x8b ? gunzipSync(input) : input;
+  const gzipped = input.length >= 2 && input[0] === 0x1f && input[1] === 0x8b;
+  const unpacked = gzipped ? gunzipSync(input) : input;
+  const bytes = new Uint8Array(unpacked.buffer, unpacked.byteOffset, unpacked.length); // a plain view, not a Buffer
   if (bytes.length < 4) fail(`file is ${bytes.length} bytes, too short for the 4-byte idx magic number`);
   if (bytes[0] !== 0 || bytes[1] !== 0) fail(`magic number starts with ${bytes[0]}, ${bytes[1]} instead of 0, 0: not an idx file`);
   const type = bytes[2]!;
@@ -57,7 +59,8 @@ export function parseIdx(input: Uint8Array, source: string): IdxArray {
 export function readIdxFile(path: string): IdxArray {
   let bytes: Uint8Array;
   try {
-    bytes = readFileSync(path);
+    const buffer = readFileSync(path);
+    bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.length); // a plain view, not a Buffer
   } catch (error) {
     throw new IdxFormatError(`idx ${path}: cannot read the file (${(error as Error).message})`);
   }

