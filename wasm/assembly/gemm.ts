@@ -34,14 +34,26 @@ function packA(mc: i32, kc: i32, a: usize, rowStride: usize, colStride: usize, d
       }
       continue;
     }
+    let p0 = 0;
+    if (mr == MR && colStride == 1) {
+      // Row-major A: four rows × four columns at a time, transposed in registers.
+      const rowBytes = <usize>rowStride << 2;
+      for (; p0 + 4 <= kc; p0 += 4) {
+        const src = rowBase + (<usize>p0 << 2);
+        transposeStore(
+          v128.load(src), v128.load(src + rowBytes), v128.load(src + 2 * rowBytes), v128.load(src + 3 * rowBytes),
+          panel + (<usize>p0 << 4), 16,
+        );
+      }
+    }
     for (let r = 0; r < MR; r++) {
       if (r < mr) {
         const src = rowBase + ((<usize>r * rowStride) << 2);
-        for (let p = 0; p < kc; p++) {
+        for (let p = p0; p < kc; p++) {
           store<f32>(panel + (<usize>(p * MR + r) << 2), load<f32>(src + ((<usize>p * colStride) << 2)));
         }
       } else {
-        for (let p = 0; p < kc; p++) store<f32>(panel + (<usize>(p * MR + r) << 2), 0);
+        for (let p = p0; p < kc; p++) store<f32>(panel + (<usize>(p * MR + r) << 2), 0);
       }
     }
   }
@@ -62,17 +74,48 @@ function packB(kc: i32, nc: i32, b: usize, rowStride: usize, colStride: usize, d
       }
       continue;
     }
+    let p0 = 0;
+    if (nr == NR && rowStride == 1) {
+      // B used transposed: each column is contiguous; transpose 4×4 blocks in registers.
+      const colBytes = <usize>colStride << 2;
+      for (; p0 + 4 <= kc; p0 += 4) {
+        for (let half = 0; half < 2; half++) {
+          const src = colBase + <usize>(half * 4) * colBytes + (<usize>p0 << 2);
+          transposeStore(
+            v128.load(src), v128.load(src + colBytes), v128.load(src + 2 * colBytes), v128.load(src + 3 * colBytes),
+            panel + (<usize>(p0 * NR + half * 4) << 2), <usize>NR << 2,
+          );
+        }
+      }
+    }
     for (let j = 0; j < NR; j++) {
       if (j < nr) {
         const src = colBase + ((<usize>j * colStride) << 2);
-        for (let p = 0; p < kc; p++) {
+        for (let p = p0; p < kc; p++) {
           store<f32>(panel + (<usize>(p * NR + j) << 2), load<f32>(src + ((<usize>p * rowStride) << 2)));
         }
       } else {
-        for (let p = 0; p < kc; p++) store<f32>(panel + (<usize>(p * NR + j) << 2), 0);
+        for (let p = p0; p < kc; p++) store<f32>(panel + (<usize>(p * NR + j) << 2), 0);
       }
     }
   }
+}
+
+/**
+ * Store the transpose of the 4×4 block whose rows are r0..r3: row i of the result (lane i of
+ * every r) goes to dst + i·step bytes.
+ */
+// @ts-ignore: decorator
+@inline
+function transposeStore(r0: v128, r1: v128, r2: v128, r3: v128, dst: usize, step: usize): void {
+  const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5);
+  const t1 = i32x4.shuffle(r0, r1, 2, 6, 3, 7);
+  const t2 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
+  const t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
+  v128.store(dst, i32x4.shuffle(t0, t2, 0, 1, 4, 5));
+  v128.store(dst + step, i32x4.shuffle(t0, t2, 2, 3, 6, 7));
+  v128.store(dst + 2 * step, i32x4.shuffle(t1, t3, 0, 1, 4, 5));
+  v128.store(dst + 3 * step, i32x4.shuffle(t1, t3, 2, 3, 6, 7));
 }
 
 /** The 4×8 micro-kernel: C tile (+)= A panel · B panel over kc steps; ldc in bytes. */
