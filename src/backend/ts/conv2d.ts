@@ -1,5 +1,5 @@
 import type { Conv2dParams, Shape } from '../backend.js';
-import { gemm, gemmRowMajor } from './gemm.js';
+import { gemmRowMajor } from './gemm.js';
 
 /**
  * 2-D convolution as im2col + GEMM (Chellapilla et al. 2006; Caffe's layout). Per image and per
@@ -7,7 +7,7 @@ import { gemm, gemmRowMajor } from './gemm.js';
  *
  *   forward:          y_g  (O/g, OH·OW)      = W_g (O/g, C/g·KH·KW) · cols
  *   backward input:   dcols (C/g·KH·KW, OH·OW) = W_gᵀ · dy_g,  then col2im adds dcols into dx
- *   backward weight:  dW_g += dy_g · colsᵀ, summed over the batch
+ *   backward weight:  dW_g += dy_g · colsᵀ, summed over the batch (colsᵀ built directly)
  *
  * A 1x1 kernel with stride 1 and no padding is already a GEMM over the input planes, so those
  * paths skip the unrolling. Scratch buffers are module-level and reused: the TypeScript backend
@@ -101,6 +101,38 @@ function im2col(x: Float32Array, xOffset: number, g: Geometry, cols: Float32Arra
             for (let ow = lo; ow < hi; ow++) cols[dst + ow] = x[src + ow * strideW]!;
           }
           for (let ow = hi; ow < outWidth; ow++) cols[dst + ow] = 0;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * colsT (OH·OW, groupIn·KH·KW) = im2col transposed, built directly: the weight gradient
+ * dy_g · colsᵀ is then a plain row-major GEMM with no transpose pass over the columns.
+ */
+function im2colTransposed(x: Float32Array, xOffset: number, g: Geometry, colsT: Float32Array): void {
+  const { height, width, outHeight, outWidth, strideH, strideW, patch } = g;
+  let row = 0;
+  for (let c = 0; c < g.groupIn; c++) {
+    const plane = xOffset + c * height * width;
+    for (let i = 0; i < g.kernelHeight; i++) {
+      const rowShift = i * g.dilationH - g.padH;
+      for (let j = 0; j < g.kernelWidth; j++, row++) {
+        const colShift = j * g.dilationW - g.padW;
+        const [lo, hi] = validRange(colShift, strideW, width, outWidth);
+        let dst = row;
+        for (let oh = 0; oh < outHeight; oh++) {
+          const ih = oh * strideH + rowShift;
+          if (ih < 0 || ih >= height) {
+            for (let ow = 0; ow < outWidth; ow++, dst += patch) colsT[dst] = 0;
+            continue;
+          }
+          const src = plane + ih * width + colShift;
+          let ow = 0;
+          for (; ow < lo; ow++, dst += patch) colsT[dst] = 0;
+          for (; ow < hi; ow++, dst += patch) colsT[dst] = x[src + ow * strideW]!;
+          for (; ow < outWidth; ow++, dst += patch) colsT[dst] = 0;
         }
       }
     }
@@ -207,7 +239,7 @@ export function conv2dBackwardInput(
   }
 }
 
-/** dw (O, C/groups, KH, KW) = Σ over images of dy_g · colsᵀ. */
+/** dw (O, C/groups, KH, KW) = Σ over images of dy_g (O/g, OH·OW) · colsT (OH·OW, patch). */
 export function conv2dBackwardWeight(
   x: Float32Array, xShape: Shape, dy: Float32Array, dyShape: Shape,
   p: Conv2dParams, dw: Float32Array, dwShape: Shape,
@@ -215,29 +247,14 @@ export function conv2dBackwardWeight(
   const g = geometry(xShape, dwShape, dyShape, p);
   const planeIn = g.height * g.width;
   const planeOut = g.outHeight * g.outWidth;
-  if (!g.pointwise) colsScratch = grow(colsScratch, g.patch * planeOut);
+  colsScratch = grow(colsScratch, g.patch * planeOut);
   dw.fill(0, 0, g.outChannels * g.patch);
   for (let n = 0; n < g.batch; n++) {
     for (let group = 0; group < g.groups; group++) {
       const xOffset = (n * g.inChannels + group * g.groupIn) * planeIn;
       const dyOffset = (n * g.outChannels + group * g.groupOut) * planeOut;
-      let cols = x;
-      let colsOffset = xOffset;
-      if (!g.pointwise) {
-        im2col(x, xOffset, g, colsScratch);
-        cols = colsScratch;
-        colsOffset = 0;
-      }
-      // (O/g, patch) += (O/g, OH·OW) · (patch, OH·OW)ᵀ
-      gemm(
-        {
-          batch: 1, m: g.groupOut, n: g.patch, k: planeOut, transA: false, transB: true,
-          strideA: 0, strideB: 0, strideC: 0, accumulate: true,
-        },
-        dy.subarray(dyOffset, dyOffset + g.groupOut * planeOut),
-        cols.subarray(colsOffset, colsOffset + g.patch * planeOut),
-        dw.subarray(group * g.groupOut * g.patch, (group + 1) * g.groupOut * g.patch),
-      );
+      im2colTransposed(x, xOffset, g, colsScratch);
+      gemmRowMajor(g.groupOut, g.patch, planeOut, dy, dyOffset, colsScratch, 0, dw, group * g.groupOut * g.patch, true);
     }
   }
 }
