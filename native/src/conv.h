@@ -1,0 +1,19 @@
+#pragma once
+#include <cstdint>
+
+namespace skiplab {
+
+/** Geometry of a 2-D convolution, NCHW activations and OIHW weights (as PyTorch). */
+struct ConvShape {
+  int64_t n, c, h, w;      // input
+  int64_t o, oh, ow;       // output channels and size
+  int64_t kh, kw;          // kernel
+  int64_t sh, sw, ph, pw, dh, dw;
+  int64_t groups;
+};
+
+void conv2dForward(const ConvShape& s, const float* x, const float* w, const float* bias, float* out);
+void conv2dBackwardInput(const ConvShape& s, const float* dy, const float* w, float* dx);
+void conv2dBackwardWeight(const ConvShape& s, const float* x, const float* dy, float* dw);
+
+}  // namespace skiplab
