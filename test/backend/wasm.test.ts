@@ -209,6 +209,26 @@ describe('wasm backend', () => {
     });
   });
 
+  describe('layer norm', () => {
+    for (const [rows, cols] of [[1, 1], [3, 5], [7, 64], [13, 131], [2, 1031]] as const) {
+      for (const affine of [true, false]) {
+        it(`forward and backward, ${rows} rows of ${cols}, ${affine ? 'with' : 'without'} γ and β`, () => {
+          const x = random(rows * cols, 2).map((v) => v + 5);
+          const gamma = affine ? random(cols) : null;
+          const beta = affine ? random(cols) : null;
+          compare('layerNormForward', [rows * cols, rows, rows], (b, [out, mean, invStd]) =>
+            b.layerNormForward(x, rows, cols, gamma, beta, 1e-5, out!, mean!, invStd!));
+          const saveMean = new Float32Array(rows);
+          const saveInvStd = new Float32Array(rows);
+          ts.layerNormForward(x, rows, cols, gamma, beta, 1e-5, new Float32Array(rows * cols), saveMean, saveInvStd);
+          const dy = random(rows * cols);
+          compare('layerNormBackward', [rows * cols, cols, cols], (b, [dx, dgamma, dbeta]) =>
+            b.layerNormBackward(x, rows, cols, dy, gamma, saveMean, saveInvStd, dx!, affine ? dgamma! : null, affine ? dbeta! : null));
+        });
+      }
+    }
+  });
+
   describe('pooling', () => {
     const outSize = (n: number, k: number, s: number, p: number, d = 1): number => Math.floor((n + 2 * p - d * (k - 1) - 1) / s) + 1;
     const maxCases: [Shape, MaxPool2dParams][] = [

@@ -9,6 +9,7 @@ export { avgPool2d, maxPool2dBackward, maxPool2dForward } from './pool';
 export { reduceContiguous } from './reduce';
 export { softmaxBackward, softmaxCrossEntropyBackward, softmaxCrossEntropyForward, softmaxForward } from './softmax';
 export { dropoutForward } from './dropout';
+export { layerNormBackward, layerNormForward } from './layer-norm';
 export { adamStep, sgdStep } from './optimizers';
 
 /** First free byte after the module's static data: the JavaScript arena starts here. */

@@ -5,6 +5,7 @@ import { makeBatchNorm } from './batch-norm.js';
 import { makeConv2d } from './conv2d.js';
 import { makeElementwise } from './elementwise.js';
 import { makeGemm } from './gemm.js';
+import { makeLayerNorm } from './layer-norm.js';
 import { type KernelExports, loadKernelsAsync, loadKernelsSync } from './loader.js';
 import { makeOptimizers } from './optimizers.js';
 import { makePool } from './pool.js';
@@ -15,8 +16,8 @@ import { makeSoftmax } from './softmax.js';
  * The WebAssembly SIMD backend (DESIGN.md decision 2): kernels compiled from wasm/assembly/ by
  * AssemblyScript with SIMD128, for the browser lab and for Node machines without the native
  * build. Memory is copy-in/copy-out through one scratch arena (the trade-off is argued in
- * arena.ts). Kernels that only move data (permute, copyRegion, gather/scatter) and the rare ones
- * (reduceMaxBackward, layer norm) use the TypeScript reference, which is already as fast as a
+ * arena.ts). Kernels that only move data (permute, copyRegion, gather/scatter) and the rare
+ * reduceMaxBackward use the TypeScript reference, which is already as fast as a
  * copy into WebAssembly memory and back would be.
  */
 export function createWasmBackend(kernels: KernelExports): Backend {
@@ -35,8 +36,7 @@ export function createWasmBackend(kernels: KernelExports): Backend {
     ...makeConv2d(context),
     ...makePool(context),
     ...makeBatchNorm(context),
-    layerNormForward: typescriptBackend.layerNormForward,
-    layerNormBackward: typescriptBackend.layerNormBackward,
+    ...makeLayerNorm(context),
     ...makeSoftmax(context),
     ...makeOptimizers(context),
   };

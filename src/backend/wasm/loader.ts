@@ -46,6 +46,10 @@ export interface KernelExports {
     losses: number, probs: number): void;
   softmaxCrossEntropyBackward(probs: number, rows: number, classes: number, labels: number, labelSmoothing: number,
     dLosses: number, dLogits: number): void;
+  layerNormForward(x: number, rows: number, cols: number, gamma: number, beta: number, eps: number,
+    out: number, saveMean: number, saveInvStd: number): void;
+  layerNormBackward(x: number, rows: number, cols: number, dy: number, gamma: number, saveMean: number, saveInvStd: number,
+    dx: number, columnSums: number): void;
   dropoutForward(x: number, n: number, p: number, seed: number, out: number, mask: number): void;
   sgdStep(param: number, grad: number, buffer: number, n: number, lr: number, momentum: number, dampening: number,
     weightDecay: number, nesterov: number, firstStep: number, useMomentum: number): void;
