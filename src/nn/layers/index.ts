@@ -9,3 +9,4 @@ export { LayerNorm } from './layer-norm.js';
 export { Linear, type LinearOptions } from './linear.js';
 export { AdaptiveAvgPool2d, AvgPool2d, MaxPool2d } from './pooling.js';
 export { Sequential } from './sequential.js';
+export { MultiHeadAttention, type MultiHeadAttentionOptions } from './multi-head-attention.js';
