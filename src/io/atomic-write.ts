@@ -13,6 +13,24 @@ function temporaryPath(path: string): string {
   return join(dirname(path), `.${basename(path)}.${suffix}.tmp`);
 }
 
+/**
+ * Fault injection for crash tests: SKIPLAB_FAILPOINT=before-rename:<file name>:<n> makes the n-th
+ * atomic write of that file stop (sleep) after its temporary file is complete and before the
+ * rename, so a test can SIGKILL the process at the worst moment and check the previous file.
+ */
+const failpointCounts = new Map<string, number>();
+function failpointBeforeRename(path: string): void {
+  const spec = typeof process === 'undefined' ? undefined : process.env.SKIPLAB_FAILPOINT;
+  if (!spec?.startsWith('before-rename:')) return;
+  const [, name, nth] = spec.split(':');
+  if (basename(path) !== name) return;
+  const count = (failpointCounts.get(name) ?? 0) + 1;
+  failpointCounts.set(name, count);
+  if (count !== Number(nth)) return;
+  process.stderr.write(`skiplab-failpoint: before-rename ${path}\n`);
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60_000);
+}
+
 export function writeFileAtomicSync(path: string, data: Uint8Array): void {
   const temporary = temporaryPath(path);
   try {
@@ -24,6 +42,7 @@ export function writeFileAtomicSync(path: string, data: Uint8Array): void {
     } finally {
       closeSync(fd);
     }
+    failpointBeforeRename(path);
     renameSync(temporary, path);
   } catch (error) {
     rmSync(temporary, { force: true });

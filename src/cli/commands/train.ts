@@ -1,0 +1,90 @@
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { parseTrainConfig, type TrainConfigInput } from '../../train/config.js';
+import { runTraining } from '../../train/run-training.js';
+import { RunDirectory, RunStoreError } from '../../train/run-store.js';
+import { trainConfigSchema } from '../../train/config.js';
+import { progressCallback } from '../progress.js';
+
+interface TrainFlags {
+  model: string;
+  dataset: string;
+  epochs: string;
+  batchSize?: string;
+  lr?: string;
+  optimizer?: string;
+  momentum?: string;
+  weightDecay?: string;
+  schedule?: string;
+  augment?: string;
+  seed?: string;
+  trainSubset?: string;
+  testSubset?: string;
+  dataDir?: string;
+  skip?: string;
+  depth?: string;
+  runDir?: string;
+  resume?: string;
+  json?: boolean;
+}
+
+const number = (v: string | undefined): number | undefined => (v === undefined ? undefined : Number(v));
+
+export function registerTrainCommand(program: Command): void {
+  program
+    .command('train')
+    .description('train a model on a dataset and print its test accuracy')
+    .option('--model <name>', 'model name from `skiplab models` (e.g. mlp, simple_convnet, resnet20)', 'mlp')
+    .option('--dataset <name>', 'mnist | fashion-mnist | cifar10', 'mnist')
+    .option('--epochs <n>', 'number of epochs', '3')
+    .option('--batch-size <n>', 'mini-batch size (default 128)')
+    .option('--lr <rate>', 'learning rate (default 0.1)')
+    .option('--optimizer <name>', 'sgd | adam | adamw (default sgd)')
+    .option('--momentum <m>', 'SGD momentum (default 0.9)')
+    .option('--weight-decay <wd>', 'weight decay (default 1e-4)')
+    .option('--schedule <name>', 'constant | step | cosine (default cosine)')
+    .option('--augment <name>', 'none | pad-crop | pad-crop-flip (default none)')
+    .option('--seed <n>', 'seed for everything random (default 0)')
+    .option('--train-subset <n>', 'train on a class-balanced subset of n images')
+    .option('--test-subset <n>', 'evaluate on the first n test images')
+    .option('--data-dir <dir>', 'folder of the CIFAR-10 binary batches')
+    .option('--skip <kind>', "'none' builds the plain twin of a skip model")
+    .option('--depth <n>', 'depth for models that take one (resnet_cifar)')
+    .option('--run-dir <dir>', 'keep config, metrics and checkpoints in this run folder')
+    .option('--resume <runDir>', 'continue a run folder from its last complete checkpoint')
+    .option('--json', 'print the final metrics as one JSON object on stdout')
+    .action(async (flags: TrainFlags) => {
+      let config;
+      let run: RunDirectory | undefined;
+      if (flags.resume) {
+        run = new RunDirectory(flags.resume);
+        config = run.readConfig(trainConfigSchema);
+        if (!run.hasCheckpoint()) throw new RunStoreError(`${join(flags.resume, 'checkpoint.safetensors')}: no checkpoint to resume from`);
+      } else {
+        const modelOptions: Record<string, string | number> = {};
+        if (flags.skip) modelOptions.skip = flags.skip;
+        if (flags.depth) modelOptions.depth = Number(flags.depth);
+        const input: TrainConfigInput = {
+          model: flags.model, dataset: flags.dataset as TrainConfigInput['dataset'], epochs: Number(flags.epochs), modelOptions,
+          batchSize: number(flags.batchSize), lr: number(flags.lr), optimizer: flags.optimizer as TrainConfigInput['optimizer'],
+          momentum: number(flags.momentum), weightDecay: number(flags.weightDecay), schedule: flags.schedule as TrainConfigInput['schedule'],
+          augment: flags.augment as TrainConfigInput['augment'], seed: number(flags.seed), trainSubset: number(flags.trainSubset),
+          testSubset: number(flags.testSubset), dataDir: flags.dataDir,
+        };
+        for (const key of Object.keys(input) as (keyof TrainConfigInput)[]) if (input[key] === undefined) delete input[key];
+        config = parseTrainConfig(input, 'train options');
+        if (flags.runDir) run = new RunDirectory(flags.runDir);
+      }
+      const batches = Math.ceil((config.trainSubset ?? (config.dataset === 'cifar10' ? 50000 : 60000)) / config.batchSize);
+      const progress = flags.json ? [] : [progressCallback(config.model, batches, config.epochs)];
+      const outcome = await runTraining(config, { run, callbacks: progress });
+      const last = outcome.epochs[outcome.epochs.length - 1]!;
+      const metrics = {
+        model: config.model, dataset: config.dataset, epochs: outcome.epochs.length, steps: outcome.steps, parameters: outcome.parameterCount,
+        trainLoss: last.trainLoss, trainAccuracy: 1 - last.trainError, testLoss: last.testLoss, testAccuracy: last.testError === undefined ? undefined : 1 - last.testError,
+        seconds: outcome.seconds, resumed: outcome.resumed,
+      };
+      if (flags.json) process.stdout.write(JSON.stringify(metrics) + '\n');
+      else process.stdout.write(`test accuracy ${(metrics.testAccuracy! * 100).toFixed(2)} % after ${metrics.epochs} epochs (${metrics.seconds.toFixed(1)} s)\n`);
+    });
+}

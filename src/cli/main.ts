@@ -1,0 +1,17 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { registerInfoCommand } from './commands/info.js';
+import { registerTrainCommand } from './commands/train.js';
+
+/** The `skiplab` command line. Errors print one clear line and exit 1 (no stack for user errors). */
+const program = new Command();
+program.name('skiplab').description('skip connections, built, trained and explained').showHelpAfterError();
+registerTrainCommand(program);
+registerInfoCommand(program);
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  const e = error as Error;
+  process.stderr.write(`skiplab: ${e.message}\n`);
+  if (process.env.SKIPLAB_DEBUG) process.stderr.write(`${e.stack}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,57 @@
+import { z } from 'zod';
+
+/**
+ * Everything that defines a training run, validated with zod so a wrong field is an error with
+ * its path. The same config drives `skiplab train`, experiment runs and queue workers, and is
+ * what `config.json` in a run folder holds.
+ */
+export const trainConfigSchema = z.strictObject({
+  model: z.string().min(1),
+  /** Options for `createModel` (depth, skip, shortcut, …); validated by the registry. */
+  modelOptions: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])).default({}),
+  dataset: z.enum(['mnist', 'fashion-mnist', 'cifar10']),
+  /** Folder of the CIFAR-10 binary batches (required for cifar10). */
+  dataDir: z.string().optional(),
+  /** Train on a seeded, class-balanced subset of this many training images. */
+  trainSubset: z.number().int().positive().optional(),
+  /** Evaluate on the first this-many test images (class order is mixed in all three sets). */
+  testSubset: z.number().int().positive().optional(),
+  epochs: z.number().int().positive(),
+  batchSize: z.number().int().positive().default(128),
+  optimizer: z.enum(['sgd', 'adam', 'adamw']).default('sgd'),
+  lr: z.number().positive().default(0.1),
+  momentum: z.number().min(0).max(1).default(0.9),
+  nesterov: z.boolean().default(false),
+  weightDecay: z.number().min(0).default(1e-4),
+  /** 'step' divides by 10 at 50 % and 75 % of training (He et al. 2015 §4.2, scaled). */
+  schedule: z.enum(['constant', 'step', 'cosine']).default('cosine'),
+  warmupEpochs: z.number().min(0).default(0),
+  augment: z.enum(['none', 'pad-crop-flip', 'pad-crop']).default('none'),
+  labelSmoothing: z.number().min(0).max(1).default(0),
+  clipGradNorm: z.number().positive().optional(),
+  seed: z.number().int().nonnegative().default(0),
+  /** Write a step record to metrics.jsonl every this many steps (0: epochs only). */
+  logEverySteps: z.number().int().nonnegative().default(0),
+  /** Evaluate on the test set every this many steps as well (0: at epoch ends only). */
+  evalEverySteps: z.number().int().nonnegative().default(0),
+});
+
+export type TrainConfig = z.infer<typeof trainConfigSchema>;
+export type TrainConfigInput = z.input<typeof trainConfigSchema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Validate a config; the error lists every wrong field by its path. */
+export function parseTrainConfig(input: unknown, source = 'config'): TrainConfig {
+  const result = trainConfigSchema.safeParse(input);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`);
+    throw new ConfigError(`${source} is invalid: ${problems.join('; ')}`);
+  }
+  if (result.data.dataset === 'cifar10' && !result.data.dataDir) {
+    throw new ConfigError(`${source} is invalid: dataDir: CIFAR-10 needs the folder holding data_batch_1.bin … data_batch_5.bin and test_batch.bin`);
+  }
+  return result.data;
+}
