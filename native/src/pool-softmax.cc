@@ -28,8 +28,8 @@ void maxPool2dForward(const Pool2d& p, const float* x, float* out, int32_t* argm
               if (ix < 0 || ix >= p.w) continue;
               const int64_t index = planeStart + iy * p.w + ix;
               const float v = x[index];
-              // First maximum in scan order; a NaN wins (as PyTorch propagates NaN).
-              if (bestIndex < 0 || v > best || (std::isnan(v) && !std::isnan(best))) {
+              // First maximum in scan order; a NaN wins (the reference keeps the last NaN).
+              if (bestIndex < 0 || v > best || std::isnan(v)) {
                 best = v;
                 bestIndex = index;
               }

@@ -1,6 +1,7 @@
 import type { Backend, BackendName } from './backend.js';
 import { typescriptBackend } from './ts/index.js';
 import { loadWasmBackend } from './wasm/index.js';
+import { loadNativeBackend } from './native/index.js';
 
 /**
  * Backend selection. The TypeScript reference backend is always there; faster ones register
@@ -11,6 +12,7 @@ const registered = new Map<BackendName, () => Backend | null>([
   ['ts', () => typescriptBackend],
   // WebAssembly SIMD: compiled once on first use in Node; in the browser after initWasmBackend().
   ['wasm', loadWasmBackend],
+  ['native', loadNativeBackend],
 ]);
 let current: Backend | null = null;
 
