@@ -1,7 +1,14 @@
 import type { ShortcutOption } from '../blocks/shortcuts.js';
 import type { SkipKind } from '../blocks/skip.js';
 import type { Rng } from '../tensor/rng.js';
+import { Mlp } from './mlp.js';
+import { densenet121, densenet169, densenetBcCifar } from './densenet.js';
+import { ConvHighwayNet, HighwayNetFC } from './highway-net.js';
+import { resnet101, resnet152, resnet18, resnet34, resnet50 } from './resnet.js';
 import { resnetCifar } from './resnet-cifar.js';
+import { TransformerClassifier } from './transformer.js';
+import { UNet } from './unet.js';
+import { SimpleConvNet } from './simple-convnet.js';
 import type { SkipModel } from './skip-model.js';
 
 /**
@@ -28,6 +35,8 @@ export interface ModelOptions {
   levels?: number;
   oddSizes?: 'crop' | 'pad';
   imageSize?: number;
+  imageWidth?: number;
+  mlpRatio?: number;
   dim?: number;
   heads?: number;
   layers?: number;
@@ -65,10 +74,13 @@ function register(entry: ModelEntry): void {
   entries.push(entry);
 }
 
-function residualSkip(skip: ModelOptions['skip'], model: string): 'identity' | 'none' {
-  if (skip === undefined || skip === 'identity' || skip === 'none') return skip ?? 'identity';
-  throw new Error(`${model}: skip '${skip}' is not 'identity' or 'none'`);
+/** The model's own skip kind unless 'none' (the plain twin) is asked for; anything else is an error. */
+function skipOption<K extends string>(skip: ModelOptions['skip'], own: K, model: string): K | 'none' {
+  if (skip === undefined || skip === own) return own;
+  if (skip === 'none') return 'none';
+  throw new Error(`${model}: skip '${skip}' is not '${own}' or 'none'`);
 }
+const residualSkip = (skip: ModelOptions['skip'], model: string): 'identity' | 'none' => skipOption(skip, 'identity', model);
 
 // He et al. 2015, Table 6: CIFAR-10 ResNets of depth 6n + 2 with option A shortcuts.
 const cifarPublished: Record<number, number> = { 20: 0.27e6, 32: 0.46e6, 44: 0.66e6, 56: 0.85e6, 110: 1.7e6 };
@@ -92,6 +104,122 @@ register({
   skipKinds: ['identity', 'zero-pad'],
   options: [...cifarResNetOptions, 'depth'],
   build: (o) => resnetCifar({ ...o, depth: o.depth ?? 20, skip: residualSkip(o.skip, 'resnet_cifar') }),
+});
+
+// Baselines without skips, for the engine's end-to-end checks (issue 4).
+register({
+  name: 'mlp',
+  paper: 'the classic MNIST multi-layer perceptron',
+  description: 'MLP 784-256-256-10 on flattened images (option `width` sets both hidden layers)',
+  inputShape: [1, 28, 28],
+  skipKinds: [],
+  options: ['inChannels', 'numClasses', 'width', 'imageSize'],
+  build: (o) => new Mlp({ inputSize: (o.inChannels ?? 1) * (o.imageSize ?? 28) ** 2, hidden: [o.width ?? 256, o.width ?? 256], numClasses: o.numClasses, rng: o.rng }),
+});
+register({
+  name: 'simple_convnet',
+  paper: 'a small baseline conv net',
+  description: 'two conv-BN-ReLU-maxpool stages (width 32, 64) and a linear classifier',
+  inputShape: [1, 28, 28],
+  skipKinds: [],
+  options: ['inChannels', 'numClasses', 'width', 'imageSize'],
+  build: (o) => new SimpleConvNet({ inChannels: o.inChannels, numClasses: o.numClasses, width: o.width, imageSize: o.imageSize, rng: o.rng }),
+});
+
+// He et al. 2015 Table 1 in torchvision's layout; counts are torchvision's (option B shortcuts).
+const imagenetResNets = [
+  ['resnet18', resnet18, 11_689_512, 'basic blocks [2, 2, 2, 2]'],
+  ['resnet34', resnet34, 21_797_672, 'basic blocks [3, 4, 6, 3]'],
+  ['resnet50', resnet50, 25_557_032, 'bottlenecks [3, 4, 6, 3]'],
+  ['resnet101', resnet101, 44_549_160, 'bottlenecks [3, 4, 23, 3]'],
+  ['resnet152', resnet152, 60_192_808, 'bottlenecks [3, 8, 36, 3]'],
+] as const;
+for (const [name, build, parameters, layout] of imagenetResNets) {
+  register({
+    name,
+    paper: 'He et al. 2015, §3.4 and Table 1 (torchvision layout)',
+    description: `ImageNet ResNet, ${layout}, option B projections`,
+    inputShape: [3, 224, 224],
+    skipKinds: ['identity', 'projection'],
+    published: { parameters, tolerance: 0, source: 'torchvision' },
+    options: [...common, 'shortcut', 'survivalProbability', 'zeroInitResidual'],
+    build: (o) => build({ ...o, skip: residualSkip(o.skip, name) }),
+  });
+}
+
+const denseOptions: ModelOptionName[] = [...common, 'growthRate', 'compression', 'dropout'];
+const denseSkip = (o: ModelOptions, name: string): 'concat' | 'none' => skipOption(o.skip, 'concat', name);
+const denseCommon = (o: ModelOptions, name: string) => ({
+  skip: denseSkip(o, name), inChannels: o.inChannels, numClasses: o.numClasses, growthRate: o.growthRate, compression: o.compression, dropRate: o.dropout, rng: o.rng,
+});
+register({
+  name: 'densenet121',
+  paper: 'Huang et al. 2017, Table 1 (torchvision layout)',
+  description: 'DenseNet-121: k = 32, dense blocks (6, 12, 24, 16), bottleneck and θ = 0.5',
+  inputShape: [3, 224, 224],
+  skipKinds: ['concat'],
+  published: { parameters: 7_978_856, tolerance: 0, source: 'torchvision' },
+  options: denseOptions,
+  build: (o) => densenet121(denseCommon(o, 'densenet121')),
+});
+register({
+  name: 'densenet169',
+  paper: 'Huang et al. 2017, Table 1 (torchvision layout)',
+  description: 'DenseNet-169: k = 32, dense blocks (6, 12, 32, 32), bottleneck and θ = 0.5',
+  inputShape: [3, 224, 224],
+  skipKinds: ['concat'],
+  published: { parameters: 14_149_480, tolerance: 0, source: 'torchvision' },
+  options: denseOptions,
+  build: (o) => densenet169(denseCommon(o, 'densenet169')),
+});
+for (const depth of [40, 100]) {
+  register({
+    name: `densenet_bc_${depth}`,
+    paper: 'Huang et al. 2017, §3 and Table 2 (DenseNet-BC, k = 12)',
+    description: `DenseNet-BC (L = ${depth}, k = 12) for 32x32 inputs: 3 dense blocks of ${(depth - 4) / 6} bottleneck layers, θ = 0.5`,
+    inputShape: [3, 32, 32],
+    skipKinds: ['concat'],
+    ...(depth === 100 ? { published: { parameters: 0.8e6, tolerance: 0.05e6, source: 'Huang et al. 2017, Table 2 (0.8M)' } } : {}),
+    options: denseOptions,
+    build: (o) => densenetBcCifar(depth, denseCommon(o, `densenet_bc_${depth}`)),
+  });
+}
+
+register({
+  name: 'highway_fc',
+  paper: 'Srivastava et al. 2015, §4.1 and Fig. 1',
+  description: 'Fully connected highway network: a plain layer, depth − 1 highway layers of width 50 (gate bias −2), classifier',
+  inputShape: [1, 28, 28],
+  skipKinds: ['gated'],
+  options: ['skip', 'numClasses', 'depth', 'width', 'inFeatures', 'gateBias'],
+  build: (o) => new HighwayNetFC({ depth: o.depth, width: o.width, inFeatures: o.inFeatures, numClasses: o.numClasses, gateBias: o.gateBias, skip: skipOption(o.skip, 'gated', 'highway_fc'), rng: o.rng }),
+});
+register({
+  name: 'highway_conv',
+  paper: 'Srivastava et al. 2015, §4.1',
+  description: 'Small convolutional highway network: 3x3 stem, highway convolutions around a 2x2 max pool, global pooling',
+  inputShape: [1, 28, 28],
+  skipKinds: ['gated'],
+  options: [...common, 'depth', 'width', 'gateBias'],
+  build: (o) => new ConvHighwayNet({ depth: o.depth, width: o.width, inChannels: o.inChannels, numClasses: o.numClasses, gateBias: o.gateBias, skip: skipOption(o.skip, 'gated', 'highway_conv'), rng: o.rng }),
+});
+register({
+  name: 'unet',
+  paper: 'Ronneberger et al. 2015, Fig. 1',
+  description: 'U-Net with long concatenative skips (levels 4, base width 64 as the paper; BN after each conv)',
+  inputShape: [1, 64, 64],
+  skipKinds: ['concat'],
+  options: [...common, 'levels', 'baseWidth', 'oddSizes'],
+  build: (o) => new UNet({ levels: o.levels, baseWidth: o.baseWidth, inChannels: o.inChannels, numClasses: o.numClasses, oddSizes: o.oddSizes, skip: skipOption(o.skip, 'concat', 'unet'), rng: o.rng }),
+});
+register({
+  name: 'transformer_classifier',
+  paper: 'Xiong et al. 2020 (pre-LN), Vaswani et al. 2017',
+  description: 'Pre-LN transformer over image rows (28 tokens of 28 pixels), learned positions, 4 blocks of width 64',
+  inputShape: [1, 28, 28],
+  skipKinds: ['identity'],
+  options: [...common, 'imageSize', 'imageWidth', 'dim', 'heads', 'layers', 'mlpRatio', 'dropout'],
+  build: (o) => new TransformerClassifier({ ...o, skip: residualSkip(o.skip, 'transformer_classifier') }),
 });
 
 /** Names of every registered model, in registration order. */

@@ -1,0 +1,106 @@
+import { concat } from '../autograd/functions/concat.js';
+import { pad } from '../autograd/functions/pad.js';
+import { maxPool2d } from '../autograd/functions/pooling.js';
+import { relu } from '../autograd/functions/unary.js';
+import { BatchNorm2d } from '../nn/layers/batch-norm.js';
+import { Conv2d } from '../nn/layers/conv2d.js';
+import { ConvTranspose2d } from '../nn/layers/conv-transpose2d.js';
+import { Module } from '../nn/module.js';
+import type { Rng } from '../tensor/rng.js';
+import type { Tensor } from '../tensor/tensor.js';
+import type { SkipBlock } from './skip.js';
+
+/**
+ * Two 3x3 convolutions, each followed by BN and ReLU (Ronneberger et al. 2015 §2 use unpadded
+ * convolutions without BN; padding 1 keeps sizes, so only pooling of odd sizes needs care, and BN
+ * is the now-standard addition that lets deep U-Nets train from scratch).
+ */
+export class DoubleConv extends Module {
+  conv1: Conv2d;
+  bn1: BatchNorm2d;
+  conv2: Conv2d;
+  bn2: BatchNorm2d;
+
+  constructor(readonly inChannels: number, readonly outChannels: number, options: { rng?: Rng } = {}) {
+    super();
+    this.conv1 = new Conv2d(inChannels, outChannels, 3, { padding: 1, bias: false, rng: options.rng });
+    this.bn1 = new BatchNorm2d(outChannels);
+    this.conv2 = new Conv2d(outChannels, outChannels, 3, { padding: 1, bias: false, rng: options.rng });
+    this.bn2 = new BatchNorm2d(outChannels);
+  }
+
+  forward(x: Tensor): Tensor {
+    const out = relu(this.bn1.forward(this.conv1.forward(x)));
+    return relu(this.bn2.forward(this.conv2.forward(out)));
+  }
+}
+
+/**
+ * How to reconcile the upsampled map with the encoder map when pooling floored an odd size:
+ * 'crop' centre-crops the encoder map (the paper's choice, §2) and 'pad' zero-pads the upsampled
+ * map back to the encoder's size (so the output keeps the input's size).
+ */
+export type OddSizePolicy = 'crop' | 'pad';
+
+export interface UNetLevelOptions {
+  /** 'concat' (U-Net's long skip) or 'none' (the plain twin: the decoder sees only the upsampled map). */
+  skip?: 'concat' | 'none';
+  oddSizes?: OddSizePolicy;
+  rng?: Rng;
+}
+
+/**
+ * One level of the U-Net (Ronneberger et al. 2015, Fig. 1): encode (conv-conv), 2x2 max pool,
+ * the `inner` part (the next level down, or the bottom convolutions), 2x2 transposed-conv
+ * upsampling to `width` channels, concatenation with the encoder map (the long skip), decode
+ * (conv-conv). `inner` must map `width` to `innerChannels` channels.
+ */
+export class UNetLevel extends Module implements SkipBlock {
+  encode: DoubleConv;
+  inner: Module;
+  up: ConvTranspose2d;
+  decode: DoubleConv;
+  readonly skip: 'concat' | 'none';
+  readonly oddSizes: OddSizePolicy;
+
+  constructor(readonly inChannels: number, readonly width: number, inner: Module, innerChannels: number, options: UNetLevelOptions = {}) {
+    super();
+    this.skip = options.skip ?? 'concat';
+    if (this.skip !== 'concat' && this.skip !== 'none') throw new Error(`UNetLevel: skip '${String(this.skip)}' is not 'concat' or 'none'`);
+    this.oddSizes = options.oddSizes ?? 'pad';
+    if (this.oddSizes !== 'crop' && this.oddSizes !== 'pad') throw new Error(`UNetLevel: oddSizes '${String(this.oddSizes)}' is not 'crop' or 'pad'`);
+    this.encode = new DoubleConv(inChannels, width, { rng: options.rng });
+    this.inner = inner;
+    this.up = new ConvTranspose2d(innerChannels, width, 2, { stride: 2, rng: options.rng });
+    // The concatenation doubles the decoder's input; the plain twin's decoder sees `width` channels.
+    this.decode = new DoubleConv(this.skip === 'concat' ? 2 * width : width, width, { rng: options.rng });
+  }
+
+  get skipKind(): 'concat' | 'none' {
+    return this.skip;
+  }
+
+  forward(x: Tensor): Tensor {
+    const encoded = this.encode.forward(x); // (N, width, H, W)
+    if (encoded.shape[2]! < 2 || encoded.shape[3]! < 2) {
+      throw new Error(`UNetLevel: a ${encoded.shape[2]}x${encoded.shape[3]} map cannot be pooled; use fewer levels or a larger input`);
+    }
+    const pooled = maxPool2d(encoded, 2, {}, 'UNetLevel'); // (N, width, ⌊H/2⌋, ⌊W/2⌋)
+    let up = this.up.forward(this.inner.forward(pooled)); // (N, width, 2⌊H/2⌋, 2⌊W/2⌋)
+    let skip = encoded;
+    if (this.oddSizes === 'pad') up = resizeTo(up, encoded.shape[2]!, encoded.shape[3]!); // pad up to (H, W)
+    else skip = resizeTo(encoded, up.shape[2]!, up.shape[3]!); // centre-crop the encoder map
+    if (this.skip === 'none') return this.decode.forward(up); // plain twin: no long skip
+    return this.decode.forward(concat([skip, up], 1)); // (N, 2·width, h, w) -> (N, width, h, w)
+  }
+}
+
+/** Centre-crop or zero-pad the spatial axes of x (N, C, H, W) to (h, w); pad() crops with negative amounts. */
+function resizeTo(x: Tensor, h: number, w: number): Tensor {
+  const dh = h - x.shape[2]!;
+  const dw = w - x.shape[3]!;
+  if (dh === 0 && dw === 0) return x;
+  const top = Math.trunc(dh / 2);
+  const left = Math.trunc(dw / 2);
+  return pad(x, [left, dw - left, top, dh - top]);
+}
