@@ -132,5 +132,5 @@ export function densenetBcCifar(depth: number, o: Preset = {}): DenseNet {
   }
   const n = (depth - 4) / 6;
   const k = o.growthRate ?? 12;
-  return new DenseNet({ numClasses: 10, ...o, growthRate: k, blockConfig: [n, n, n], initFeatures: 2 * k, stem: 'cifar', compression: o.compression ?? 0.5 });
+  return new DenseNet({ ...o, numClasses: o.numClasses ?? 10, growthRate: k, blockConfig: [n, n, n], initFeatures: 2 * k, stem: 'cifar', compression: o.compression ?? 0.5 });
 }
