@@ -10,11 +10,13 @@ import { gemmRowMajor } from './gemm.js';
  *   backward weight:  dW_g += dy_g · colsᵀ, summed over the batch (colsᵀ built directly)
  *
  * A 1x1 kernel with stride 1 and no padding is already a GEMM over the input planes, so those
- * paths skip the unrolling. Scratch buffers are module-level and reused: the TypeScript backend
+ * paths skip the unrolling; with stride 1 the input gradient is computed as a forward conv with
+ * flipped weights (see `backwardInputAsForward`), so col2im only serves strided and transposed
+ * convolutions. Scratch buffers are module-level and reused: the TypeScript backend
  * runs one kernel at a time (single thread), and conv is called thousands of times per epoch.
  */
 let colsScratch: Float32Array = new Float32Array(0);
-let weightTScratch: Float32Array = new Float32Array(0);
+let weightScratch: Float32Array = new Float32Array(0);
 
 function grow(buffer: Float32Array, length: number): Float32Array {
   return buffer.length >= length ? buffer : new Float32Array(Math.max(length, buffer.length * 2));
@@ -74,10 +76,32 @@ function validRange(shift: number, stride: number, width: number, outWidth: numb
   return [lo, hi];
 }
 
-/** cols (groupIn·KH·KW, OH·OW) ← receptive fields of the groupIn planes of x starting at xOffset. */
-function im2col(x: Float32Array, xOffset: number, g: Geometry, cols: Float32Array): void {
+/**
+ * Stride 1 with OW = W (every 'same' conv, e.g. ResNet's 3x3 pad 1) is the common case and has a
+ * cheaper unrolling: the cols row of kernel tap (i, j) is the input plane shifted by
+ * rowShift·W + colShift, i.e. one long copy, after which the entries that wrapped across a row
+ * edge are zeroed. Long loops matter in V8: a 32-element copy loop costs ~3x per element what a
+ * plane-long one does. `sameWidth` says whether this applies.
+ */
+function sameWidth(g: Geometry): boolean {
+  return g.strideH === 1 && g.strideW === 1 && g.outWidth === g.width;
+}
+
+/** Output rows whose input row oh + rowShift lies inside [0, height) (stride 1). */
+function rowRange(rowShift: number, height: number, outHeight: number): [number, number] {
+  const lo = Math.min(outHeight, Math.max(0, -rowShift));
+  return [lo, Math.min(outHeight, Math.max(lo, height - rowShift))];
+}
+
+/**
+ * Unroll the receptive fields of the groupIn planes of x at xOffset. Entry (row, position), with
+ * row = (c·KH + i)·KW + j and position = oh·OW + ow, goes to row·rowStride + position·positionStride:
+ * (rowStride, positionStride) = (OH·OW, 1) builds cols, (1, patch) builds colsᵀ directly.
+ */
+function im2col(x: Float32Array, xOffset: number, g: Geometry, cols: Float32Array, rowStride: number, positionStride: number): void {
   const { height, width, outHeight, outWidth, strideH, strideW } = g;
   const planeOut = outHeight * outWidth;
+  const fast = sameWidth(g);
   let row = 0;
   for (let c = 0; c < g.groupIn; c++) {
     const plane = xOffset + c * height * width;
@@ -85,22 +109,46 @@ function im2col(x: Float32Array, xOffset: number, g: Geometry, cols: Float32Arra
       const rowShift = i * g.dilationH - g.padH;
       for (let j = 0; j < g.kernelWidth; j++, row++) {
         const colShift = j * g.dilationW - g.padW;
+        const base = row * rowStride;
+        if (fast) {
+          const [ohLo, ohHi] = rowRange(rowShift, height, outHeight);
+          const left = Math.max(0, -colShift);
+          const right = Math.max(0, colShift);
+          const copyStart = left + right < width ? ohLo * width + left : ohHi * width;
+          const copyEnd = left + right < width ? ohHi * width - right : ohHi * width;
+          const src = plane + rowShift * width + colShift;
+          if (positionStride === 1) {
+            // set() and fill() run at memcpy/memset speed: over 10x a JavaScript loop here.
+            cols.fill(0, base, base + copyStart);
+            if (copyEnd > copyStart) cols.set(x.subarray(src + copyStart, src + copyEnd), base + copyStart);
+            cols.fill(0, base + Math.max(copyStart, copyEnd), base + planeOut);
+          } else {
+            let dst = base;
+            for (let q = 0; q < copyStart; q++, dst += positionStride) cols[dst] = 0;
+            for (let q = copyStart; q < copyEnd; q++, dst += positionStride) cols[dst] = x[src + q]!;
+            for (let q = copyEnd; q < planeOut; q++, dst += positionStride) cols[dst] = 0;
+          }
+          // Zero the entries that wrapped across a row edge (at most |colShift| per row).
+          for (let oh = ohLo; oh < ohHi; oh++) {
+            const rowBase = base + oh * width * positionStride;
+            for (let ow = 0; ow < left; ow++) cols[rowBase + ow * positionStride] = 0;
+            for (let ow = width - right; ow < width; ow++) cols[rowBase + ow * positionStride] = 0;
+          }
+          continue;
+        }
         const [lo, hi] = validRange(colShift, strideW, width, outWidth);
-        let dst = row * planeOut;
-        for (let oh = 0; oh < outHeight; oh++, dst += outWidth) {
+        let dst = base;
+        for (let oh = 0; oh < outHeight; oh++) {
           const ih = oh * strideH + rowShift;
           if (ih < 0 || ih >= height) {
-            for (let ow = 0; ow < outWidth; ow++) cols[dst + ow] = 0;
+            for (let ow = 0; ow < outWidth; ow++, dst += positionStride) cols[dst] = 0;
             continue;
           }
-          for (let ow = 0; ow < lo; ow++) cols[dst + ow] = 0;
           const src = plane + ih * width + colShift;
-          if (strideW === 1) {
-            for (let ow = lo; ow < hi; ow++) cols[dst + ow] = x[src + ow]!;
-          } else {
-            for (let ow = lo; ow < hi; ow++) cols[dst + ow] = x[src + ow * strideW]!;
-          }
-          for (let ow = hi; ow < outWidth; ow++) cols[dst + ow] = 0;
+          let ow = 0;
+          for (; ow < lo; ow++, dst += positionStride) cols[dst] = 0;
+          for (; ow < hi; ow++, dst += positionStride) cols[dst] = x[src + ow * strideW]!;
+          for (; ow < outWidth; ow++, dst += positionStride) cols[dst] = 0;
         }
       }
     }
@@ -108,41 +156,14 @@ function im2col(x: Float32Array, xOffset: number, g: Geometry, cols: Float32Arra
 }
 
 /**
- * colsT (OH·OW, groupIn·KH·KW) = im2col transposed, built directly: the weight gradient
- * dy_g · colsᵀ is then a plain row-major GEMM with no transpose pass over the columns.
+ * dx planes at dxOffset += scatter of dcols (groupIn·KH·KW, OH·OW): the adjoint of im2col.
+ * dcols is scratch: the same-width path zeroes its row-edge-wrapped entries, then adds each
+ * row back with one long loop.
  */
-function im2colTransposed(x: Float32Array, xOffset: number, g: Geometry, colsT: Float32Array): void {
-  const { height, width, outHeight, outWidth, strideH, strideW, patch } = g;
-  let row = 0;
-  for (let c = 0; c < g.groupIn; c++) {
-    const plane = xOffset + c * height * width;
-    for (let i = 0; i < g.kernelHeight; i++) {
-      const rowShift = i * g.dilationH - g.padH;
-      for (let j = 0; j < g.kernelWidth; j++, row++) {
-        const colShift = j * g.dilationW - g.padW;
-        const [lo, hi] = validRange(colShift, strideW, width, outWidth);
-        let dst = row;
-        for (let oh = 0; oh < outHeight; oh++) {
-          const ih = oh * strideH + rowShift;
-          if (ih < 0 || ih >= height) {
-            for (let ow = 0; ow < outWidth; ow++, dst += patch) colsT[dst] = 0;
-            continue;
-          }
-          const src = plane + ih * width + colShift;
-          let ow = 0;
-          for (; ow < lo; ow++, dst += patch) colsT[dst] = 0;
-          for (; ow < hi; ow++, dst += patch) colsT[dst] = x[src + ow * strideW]!;
-          for (; ow < outWidth; ow++, dst += patch) colsT[dst] = 0;
-        }
-      }
-    }
-  }
-}
-
-/** dx planes at dxOffset += scatter of dcols: the adjoint of im2col. */
 function col2im(cols: Float32Array, g: Geometry, dx: Float32Array, dxOffset: number): void {
   const { height, width, outHeight, outWidth, strideH, strideW } = g;
   const planeOut = outHeight * outWidth;
+  const fast = sameWidth(g);
   let row = 0;
   for (let c = 0; c < g.groupIn; c++) {
     const plane = dxOffset + c * height * width;
@@ -150,17 +171,28 @@ function col2im(cols: Float32Array, g: Geometry, dx: Float32Array, dxOffset: num
       const rowShift = i * g.dilationH - g.padH;
       for (let j = 0; j < g.kernelWidth; j++, row++) {
         const colShift = j * g.dilationW - g.padW;
+        const base = row * planeOut;
+        if (fast) {
+          const [ohLo, ohHi] = rowRange(rowShift, height, outHeight);
+          const left = Math.max(0, -colShift);
+          const right = Math.max(0, colShift);
+          if (left + right >= width) continue;
+          for (let oh = ohLo; oh < ohHi; oh++) {
+            const rowBase = base + oh * width;
+            for (let ow = 0; ow < left; ow++) cols[rowBase + ow] = 0;
+            for (let ow = width - right; ow < width; ow++) cols[rowBase + ow] = 0;
+          }
+          const dst = plane + rowShift * width + colShift - base;
+          for (let q = base + ohLo * width + left; q < base + ohHi * width - right; q++) dx[dst + q] = dx[dst + q]! + cols[q]!;
+          continue;
+        }
         const [lo, hi] = validRange(colShift, strideW, width, outWidth);
-        let src = row * planeOut;
+        let src = base;
         for (let oh = 0; oh < outHeight; oh++, src += outWidth) {
           const ih = oh * strideH + rowShift;
           if (ih < 0 || ih >= height) continue;
           const dst = plane + ih * width + colShift;
-          if (strideW === 1) {
-            for (let ow = lo; ow < hi; ow++) dx[dst + ow] = dx[dst + ow]! + cols[src + ow]!;
-          } else {
-            for (let ow = lo; ow < hi; ow++) dx[dst + ow * strideW] = dx[dst + ow * strideW]! + cols[src + ow]!;
-          }
+          for (let ow = lo; ow < hi; ow++) dx[dst + ow * strideW] = dx[dst + ow * strideW]! + cols[src + ow]!;
         }
       }
     }
@@ -183,7 +215,7 @@ export function conv2dForward(
       let cols = x;
       let colsOffset = xOffset;
       if (!g.pointwise) {
-        im2col(x, xOffset, g, colsScratch);
+        im2col(x, xOffset, g, colsScratch, planeOut, 1);
         cols = colsScratch;
         colsOffset = 0;
       }
@@ -210,14 +242,15 @@ export function conv2dBackwardInput(
   p: Conv2dParams, dx: Float32Array, dxShape: Shape,
 ): void {
   const g = geometry(dxShape, wShape, dyShape, p);
+  if (!g.pointwise && backwardInputAsForward(dy, dyShape, w, g, dx, dxShape)) return;
   const planeIn = g.height * g.width;
   const planeOut = g.outHeight * g.outWidth;
   // W_gᵀ (patch, O/g) for every group, packed once per call and reused across the batch.
-  weightTScratch = grow(weightTScratch, g.outChannels * g.patch);
+  weightScratch = grow(weightScratch, g.outChannels * g.patch);
   for (let group = 0; group < g.groups; group++) {
     const base = group * g.groupOut * g.patch;
     for (let o = 0; o < g.groupOut; o++) {
-      for (let r = 0; r < g.patch; r++) weightTScratch[base + r * g.groupOut + o] = w[base + o * g.patch + r]!;
+      for (let r = 0; r < g.patch; r++) weightScratch[base + r * g.groupOut + o] = w[base + o * g.patch + r]!;
     }
   }
   if (!g.pointwise) {
@@ -230,13 +263,45 @@ export function conv2dBackwardInput(
       const dyOffset = (n * g.outChannels + group * g.groupOut) * planeOut;
       const wOffset = group * g.groupOut * g.patch;
       if (g.pointwise) {
-        gemmRowMajor(g.patch, planeOut, g.groupOut, weightTScratch, wOffset, dy, dyOffset, dx, dxOffset, false);
+        gemmRowMajor(g.patch, planeOut, g.groupOut, weightScratch, wOffset, dy, dyOffset, dx, dxOffset, false);
       } else {
-        gemmRowMajor(g.patch, planeOut, g.groupOut, weightTScratch, wOffset, dy, dyOffset, colsScratch, 0, false);
+        gemmRowMajor(g.patch, planeOut, g.groupOut, weightScratch, wOffset, dy, dyOffset, colsScratch, 0, false);
         col2im(colsScratch, g, dx, dxOffset);
       }
     }
   }
+}
+
+/**
+ * With stride 1, the input gradient is itself a convolution: dy correlated with the weights
+ * flipped in space and transposed in channels, padded by dilation·(K − 1) − padding (the
+ * "full" correlation). That reuses the forward path (shifted-copy im2col + GEMM) instead of a
+ * scatter-add col2im. Returns false when it does not apply (stride > 1, padding wider than the
+ * kernel, or a dxShape that is not the exact inverse size, as with output_padding).
+ */
+function backwardInputAsForward(dy: Float32Array, dyShape: Shape, w: Float32Array, g: Geometry, dx: Float32Array, dxShape: Shape): boolean {
+  if (g.strideH !== 1 || g.strideW !== 1) return false;
+  const padH = g.dilationH * (g.kernelHeight - 1) - g.padH;
+  const padW = g.dilationW * (g.kernelWidth - 1) - g.padW;
+  if (padH < 0 || padW < 0) return false;
+  if (g.outHeight + 2 * padH - g.dilationH * (g.kernelHeight - 1) !== g.height) return false;
+  if (g.outWidth + 2 * padW - g.dilationW * (g.kernelWidth - 1) !== g.width) return false;
+  // flipped[(group·(C/g) + c), o, i, j] = w[(group·(O/g) + o), c, KH−1−i, KW−1−j]
+  const taps = g.kernelHeight * g.kernelWidth;
+  weightScratch = grow(weightScratch, g.outChannels * g.patch);
+  for (let group = 0; group < g.groups; group++) {
+    for (let o = 0; o < g.groupOut; o++) {
+      for (let c = 0; c < g.groupIn; c++) {
+        const from = ((group * g.groupOut + o) * g.groupIn + c) * taps;
+        const to = ((group * g.groupIn + c) * g.groupOut + o) * taps;
+        for (let t = 0; t < taps; t++) weightScratch[to + t] = w[from + taps - 1 - t]!;
+      }
+    }
+  }
+  const flippedShape = [g.inChannels, g.groupOut, g.kernelHeight, g.kernelWidth];
+  const params: Conv2dParams = { stride: [1, 1], padding: [padH, padW], dilation: [g.dilationH, g.dilationW], groups: g.groups };
+  conv2dForward(dy, dyShape, weightScratch, flippedShape, null, params, dx, dxShape);
+  return true;
 }
 
 /** dw (O, C/groups, KH, KW) = Σ over images of dy_g (O/g, OH·OW) · colsT (OH·OW, patch). */
@@ -253,7 +318,7 @@ export function conv2dBackwardWeight(
     for (let group = 0; group < g.groups; group++) {
       const xOffset = (n * g.inChannels + group * g.groupIn) * planeIn;
       const dyOffset = (n * g.outChannels + group * g.groupOut) * planeOut;
-      im2colTransposed(x, xOffset, g, colsScratch);
+      im2col(x, xOffset, g, colsScratch, 1, g.patch);
       gemmRowMajor(g.groupOut, g.patch, planeOut, dy, dyOffset, colsScratch, 0, dw, group * g.groupOut * g.patch, true);
     }
   }

@@ -100,6 +100,11 @@ const namedCases: Array<[string, Case]> = [
   ['depthwise multiplier 2', { n: 1, c: 3, h: 5, w: 5, o: 6, kh: 3, kw: 3, params: conv(2, 1, 1, 3) }],
   ['7x7 stride 2 pad 3 (ImageNet stem)', { n: 1, c: 3, h: 17, w: 15, o: 4, kh: 7, kw: 7, params: conv(2, 3) }],
   ['padding larger than kernel', { n: 1, c: 2, h: 4, w: 3, o: 2, kh: 2, kw: 3, params: conv(1, 3) }],
+  // Stride 1 with OW = W takes the shifted-copy path: edge taps, taps wider than the image, dilation.
+  ['same width, valid height', { n: 2, c: 2, h: 9, w: 7, o: 3, kh: 5, kw: 3,
+    params: { stride: [1, 1], padding: [0, 1], dilation: [1, 1], groups: 1 } }],
+  ['same width, taps shifted past the whole row', { n: 1, c: 2, h: 4, w: 2, o: 2, kh: 5, kw: 5, params: conv(1, 2) }],
+  ['same width, dilation 3', { n: 1, c: 3, h: 8, w: 9, o: 2, kh: 3, kw: 3, params: conv(1, 3, 3) }],
   ['rectangular kernel and params', { n: 2, c: 2, h: 9, w: 8, o: 3, kh: 3, kw: 1,
     params: { stride: [2, 1], padding: [1, 0], dilation: [1, 2], groups: 1 } }],
 ];
