@@ -29,7 +29,9 @@ export class IdentityShortcut extends Module implements Shortcut {
 /**
  * Option A (He et al. 2015 §3.3 and §4.2): parameter-free. Subsample by taking every `stride`-th
  * pixel (x[:, :, ::s, ::s], done as a 1x1 average pool with stride s, which is exactly that), then
- * append zero channels, split evenly before and after as in the common CIFAR implementations.
+ * append zero channels after the identity channels (channels 0..Cin−1 carry x). Some ports pad
+ * on both sides instead; the placement changes which weights see x, so it is fixed here and in
+ * the PyTorch fixture script (docs/fixture-weights.md).
  */
 export class ZeroPadShortcut extends Module implements Shortcut {
   readonly kind = 'zero-pad' as const;
@@ -50,9 +52,8 @@ export class ZeroPadShortcut extends Module implements Shortcut {
     const subsampled = this.stride > 1 ? avgPool2d(x, 1, { stride: this.stride }, 'ZeroPadShortcut') : x;
     const extra = this.outChannels - this.inChannels;
     if (extra === 0) return subsampled;
-    const before = Math.floor(extra / 2);
     // pad() lists (before, after) pairs from the last axis: W, H, then C.
-    return pad(subsampled, [0, 0, 0, 0, before, extra - before]); // (N, Cout, H', W')
+    return pad(subsampled, [0, 0, 0, 0, 0, extra]); // (N, Cout, H', W')
   }
 
   override describe(): string {
