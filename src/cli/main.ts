@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { registerExperimentCommand } from './commands/experiment.js';
 import { registerInfoCommand } from './commands/info.js';
 import { registerTrainCommand } from './commands/train.js';
 
@@ -7,6 +8,7 @@ import { registerTrainCommand } from './commands/train.js';
 const program = new Command();
 program.name('skiplab').description('skip connections, built, trained and explained').showHelpAfterError();
 registerTrainCommand(program);
+registerExperimentCommand(program);
 registerInfoCommand(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {

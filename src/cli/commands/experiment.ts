@@ -1,0 +1,108 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { parse as parseYaml } from 'yaml';
+import { getBackend } from '../../backend/select.js';
+import { degradationSpec } from '../../experiments/degradation.js';
+import { runLocalSweep, type SweepEvent } from '../../experiments/local-executor.js';
+import { parseExperimentSpec, type ExperimentSpec } from '../../experiments/spec.js';
+import { ExperimentStore } from '../../experiments/store.js';
+import { buildReport } from '../../report/build.js';
+
+interface ExperimentFlags {
+  quick?: boolean;
+  full?: boolean;
+  depths?: string;
+  dataset?: 'fashion-mnist' | 'mnist' | 'cifar10';
+  dataDir?: string;
+  epochs?: string;
+  trainSubset?: string;
+  seeds?: string;
+  store: string;
+  workers?: string;
+  threads?: string;
+  report: boolean;
+}
+
+const list = (v: string | undefined): number[] | undefined => v?.split(',').map((s) => Number(s.trim()));
+
+/** A built-in experiment by name, or a spec file (JSON or YAML). */
+function resolveSpec(nameOrFile: string, flags: ExperimentFlags): ExperimentSpec {
+  const mode = flags.full ? 'full' : 'quick';
+  if (nameOrFile === 'degradation') {
+    return degradationSpec({
+      mode, depths: list(flags.depths), dataset: flags.dataset, dataDir: flags.dataDir, seeds: list(flags.seeds),
+      epochs: flags.epochs ? Number(flags.epochs) : undefined, trainSubset: flags.trainSubset ? Number(flags.trainSubset) : undefined,
+    });
+  }
+  if (/\.(json|ya?ml)$/.test(nameOrFile)) {
+    const path = resolve(nameOrFile);
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (error) {
+      throw new Error(`${path}: cannot read the spec (${(error as Error).message})`);
+    }
+    let raw: unknown;
+    try {
+      raw = nameOrFile.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+    } catch (error) {
+      throw new Error(`${path}: not valid ${nameOrFile.endsWith('.json') ? 'JSON' : 'YAML'} (${(error as Error).message})`);
+    }
+    return parseExperimentSpec(raw, path);
+  }
+  throw new Error(`unknown experiment '${nameOrFile}' (built in: degradation; or give a .json/.yaml spec file)`);
+}
+
+function describeEvent(e: SweepEvent): string | null {
+  switch (e.kind) {
+    case 'start': return `  ${e.run}: started`;
+    case 'epoch': return `  ${e.run}: epoch ${e.epoch}/${e.epochs} ${e.message ?? ''}`;
+    case 'done': return `  ${e.run}: done`;
+    case 'skipped': return `  ${e.run}: already complete, skipped`;
+    case 'failed': return `  ${e.run}: FAILED ${e.message ?? ''}`;
+  }
+}
+
+export function registerExperimentCommand(program: Command): void {
+  program
+    .command('experiment')
+    .description('run an experiment (built-in name or spec file) into the run store and build its report')
+    .argument('<name>', 'degradation, or a spec file (.json/.yaml)')
+    .option('--quick', 'the few-minutes version (default)')
+    .option('--full', 'the paper-scale version (CIFAR-10 when --data-dir is given)')
+    .option('--depths <list>', 'comma-separated depths 6n+2, e.g. 8,20,56')
+    .option('--dataset <name>', 'fashion-mnist | mnist | cifar10')
+    .option('--data-dir <dir>', 'folder of the CIFAR-10 binary batches')
+    .option('--epochs <n>', 'override the number of epochs')
+    .option('--train-subset <n>', 'override the training-subset size')
+    .option('--seeds <list>', 'comma-separated seeds (default 0)')
+    .option('--store <dir>', 'run store root', 'runs')
+    .option('--workers <n>', 'runs trained at once (default: one per core)')
+    .option('--threads <n>', 'kernel threads per run')
+    .option('--no-report', 'do not build the HTML report')
+    .action(async (name: string, flags: ExperimentFlags) => {
+      const spec = resolveSpec(name, flags);
+      const store = new ExperimentStore(resolve(flags.store), spec);
+      const runs = store.runs();
+      process.stderr.write(`skiplab: ${spec.name}: ${runs.length} runs on the ${getBackend().describe()} backend -> ${store.path}\n`);
+      const started = performance.now();
+      const result = await runLocalSweep(store, {
+        workers: flags.workers ? Number(flags.workers) : undefined,
+        threads: flags.threads ? Number(flags.threads) : undefined,
+        onEvent: (e) => {
+          const line = describeEvent(e);
+          if (line) process.stderr.write(line + '\n');
+        },
+      });
+      const seconds = (performance.now() - started) / 1000;
+      process.stderr.write(`skiplab: ${result.completed.length} trained, ${result.skipped.length} already complete, ${result.failed.length} failed in ${seconds.toFixed(0)} s\n`);
+      if (flags.report) {
+        const path = await buildReport(store.path);
+        process.stdout.write(`${path}\n`);
+      }
+      if (result.failed.length > 0) {
+        throw new Error(`${result.failed.length} run(s) failed: ${result.failed.map((f) => `${f.run} (${f.error})`).join('; ')}`);
+      }
+    });
+}
