@@ -109,6 +109,7 @@ describe('wasm backend', () => {
     const cases: { x: Shape; w: Shape; p: Conv2dParams }[] = [
       { x: [2, 3, 7, 5], w: [4, 3, 3, 3], p: { stride: [1, 1], padding: [1, 1], dilation: [1, 1], groups: 1 } },
       { x: [1, 16, 8, 8], w: [16, 16, 3, 3], p: { stride: [1, 1], padding: [1, 1], dilation: [1, 1], groups: 1 } },
+      { x: [2, 4, 12, 19], w: [5, 4, 3, 3], p: { stride: [1, 1], padding: [1, 2], dilation: [1, 1], groups: 1 } },
       { x: [3, 4, 11, 13], w: [6, 2, 3, 2], p: { stride: [2, 3], padding: [1, 0], dilation: [1, 2], groups: 2 } },
       { x: [2, 5, 9, 9], w: [7, 5, 1, 1], p: { stride: [1, 1], padding: [0, 0], dilation: [1, 1], groups: 1 } },
       { x: [2, 6, 9, 7], w: [3, 6, 1, 1], p: { stride: [2, 2], padding: [0, 0], dilation: [1, 1], groups: 1 } },

@@ -6,6 +6,8 @@ import type { WasmContext } from './arena.js';
 const UNARY_OPS: readonly UnaryOp[] = ['neg', 'exp', 'log', 'sqrt', 'abs', 'square', 'reciprocal', 'relu', 'gelu', 'sigmoid', 'tanh'];
 const BINARY_OPS: readonly BinaryOp[] = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum'];
 const unaryCode = new Map(UNARY_OPS.map((op, i) => [op, i]));
+/** Backward formulas written with y = f(x) (wasm/assembly/elementwise.ts); the others read only x. */
+const USES_Y: ReadonlySet<UnaryOp> = new Set(['exp', 'sqrt', 'reciprocal', 'sigmoid', 'tanh']);
 const binaryCode = new Map(BINARY_OPS.map((op, i) => [op, i]));
 
 /** The kernel's broadcast box has four dimensions. */
@@ -61,9 +63,11 @@ export function makeElementwise({ kernels, arena }: WasmContext): Pick<Backend, 
 
     unaryBackward(op, x, y, dy, dx) {
       arena.reset();
-      const px = arena.input(x);
-      const py = arena.input(y);
+      // Copy in only what the derivative reads (relu's backward, the commonest, needs x and dy);
+      // the unread operand's pointer is dy's, so every pointer the kernel gets stays valid.
       const pdy = arena.input(dy);
+      const px = USES_Y.has(op) ? pdy : arena.input(x);
+      const py = USES_Y.has(op) ? arena.input(y) : pdy;
       const pdx = arena.take(dx.length);
       kernels.unaryBackward(unaryCode.get(op)!, px, py, pdy, pdx, dx.length);
       arena.output(pdx, dx);
