@@ -1,0 +1,132 @@
+import { add } from '../autograd/functions/binary.js';
+import { relu } from '../autograd/functions/unary.js';
+import { PreActBlock, ResidualBlock } from '../blocks/residual.js';
+import type { Rng } from '../tensor/rng.js';
+import type { Tensor } from '../tensor/tensor.js';
+import type { Batch } from '../train/batches.js';
+import { classificationLoss, l2Norm, skipBlocks, withHooks, withMode, type AnalysedModel, type LossFunction } from './model-parts.js';
+
+/**
+ * Veit et al. 2016 §3 ("unraveled view"): a net of n residual blocks is a collection of 2^n paths,
+ * and the number of paths through exactly k residual branches is C(n, k), Binomial(n, 1/2) when
+ * normalised. Counts are exact for n ≤ 1000 up to float64 rounding of large binomials.
+ */
+export function pathLengthDistribution(n: number): { length: number; count: number; fraction: number }[] {
+  if (!Number.isInteger(n) || n < 0) throw new Error(`pathLengthDistribution: n must be a non-negative integer, got ${n}`);
+  const out: { length: number; count: number; fraction: number }[] = [];
+  let count = 1; // C(n, 0)
+  // log2 of 2^n keeps the fraction finite for large n: fraction = C(n,k) / 2^n.
+  for (let k = 0; k <= n; k++) {
+    out.push({ length: k, count, fraction: count / 2 ** n });
+    count = (count * (n - k)) / (k + 1);
+  }
+  return out;
+}
+
+export interface PathGradient {
+  length: number;
+  /** Mean over samples of the per-example gradient norm reaching the input of the first block. */
+  gradientNorm: number;
+  samples: number;
+}
+
+export interface PathAnalysis {
+  blocks: number;
+  distribution: { length: number; count: number; fraction: number }[];
+  gradientByLength: PathGradient[];
+  /** count(k) · gradient(k), normalised to sum 1: how much of the gradient paths of length k carry. */
+  contribution: { length: number; share: number }[];
+  /** The shortest range of lengths carrying `coverage` of the total contribution. */
+  effectiveRange: { from: number; to: number; coverage: number };
+}
+
+/**
+ * The block's output with the backward pass routed through one path only (Veit et al. 2016 §4.2,
+ * "we sample individual paths of a certain length k and measure the norm of the gradient that
+ * arrives at the input"). The forward value is unchanged; the other path sees a detached input,
+ * so no gradient flows through it.
+ */
+function routedForward(block: ResidualBlock, x: Tensor, through: 'branch' | 'skip'): Tensor {
+  const shortcut = block.downsample;
+  if (!shortcut) throw new Error(`gradientByPathLength: block ${block.constructor.name} has no skip to route through (plain twin?)`);
+  const branchInput = through === 'branch' ? x : x.detach();
+  const skipInput = through === 'skip' ? x : x.detach();
+  if (block instanceof PreActBlock) {
+    // The pre-activation projection shortcut reads relu(bn1(x)); identity/zero-pad read x.
+    return add(block.residual(branchInput), shortcut.kind === 'projection' ? shortcut.forward(relu(block.bn1.forward(skipInput))) : shortcut.forward(skipInput));
+  }
+  return relu(add(block.residual(branchInput), shortcut.forward(skipInput)));
+}
+
+/** Smallest window [from, to] of lengths whose shares add up to at least `coverage`. */
+export function effectivePathRange(shares: readonly number[], coverage = 0.9): { from: number; to: number; coverage: number } {
+  const total = shares.reduce((a, b) => a + b, 0);
+  let best = { from: 0, to: shares.length - 1, coverage: 1 };
+  for (let from = 0; from < shares.length; from++) {
+    let sum = 0;
+    for (let to = from; to < shares.length; to++) {
+      sum += shares[to]!;
+      if (sum >= coverage * total - 1e-12) {
+        if (to - from < best.to - best.from) best = { from, to, coverage: sum / total };
+        break;
+      }
+    }
+  }
+  return best;
+}
+
+/**
+ * Gradient magnitude per path length (Veit et al. 2016 Fig. 6): for each k, draw `samplesPerLength`
+ * random sets of k residual blocks, route the backward pass through the residual branch of those
+ * blocks and through the skip of all others, and measure ‖∂L/∂x₀‖ at the input of the first
+ * residual block. Evaluation mode, so routing changes no batch statistics.
+ */
+export function gradientByPathLength(
+  model: AnalysedModel, batch: Batch,
+  options: { rng: Rng; samplesPerLength?: number; lengths?: number[]; loss?: LossFunction; coverage?: number },
+): PathAnalysis {
+  const blocks = skipBlocks(model).map((b) => b.module);
+  const residual = blocks.filter((b): b is ResidualBlock => b instanceof ResidualBlock && b.downsample !== null);
+  if (residual.length === 0 || residual.length !== blocks.length) {
+    throw new Error('gradientByPathLength: every skip block must be a residual block with a shortcut (got a plain twin or another skip kind)');
+  }
+  const n = residual.length;
+  const lossOf = options.loss ?? classificationLoss;
+  const samples = options.samplesPerLength ?? 4;
+  const lengths = options.lengths ?? Array.from({ length: n + 1 }, (_, k) => k);
+  const examples = batch.x.shape[0]!;
+  const gradientByLength: PathGradient[] = [];
+  withMode(model, false, () => {
+    for (const k of lengths) {
+      if (!Number.isInteger(k) || k < 0 || k > n) throw new Error(`gradientByPathLength: path length ${k} is outside 0..${n}`);
+      const norms: number[] = [];
+      for (let s = 0; s < samples; s++) {
+        const chosen = new Set(Array.from(options.rng.permutation(n).subarray(0, k)));
+        let input: Tensor | null = null;
+        withHooks(
+          () => residual.flatMap((block, i) => [
+            ...(i === 0 ? [block.registerForwardPreHook((_m, x) => { input = x.detach().requiresGrad_(); return input; })] : []),
+            // A forward hook's return value replaces the output: the same value, routed backward.
+            block.registerForwardHook((_m, x) => routedForward(block, x, chosen.has(i) ? 'branch' : 'skip')),
+          ]),
+          () => {
+            model.zeroGrad();
+            // The sum of per-example losses, so each example's input gradient is its own.
+            const loss = lossOf(model.forward(batch.x), batch);
+            loss.backward();
+            const grad = (input as Tensor | null)?.grad;
+            if (!grad) throw new Error('gradientByPathLength: no gradient reached the first block');
+            const per = grad.size / examples;
+            for (let e = 0; e < examples; e++) norms.push(l2Norm(grad.f32.subarray(e * per, (e + 1) * per)) * examples);
+          },
+        );
+      }
+      gradientByLength.push({ length: k, gradientNorm: norms.reduce((a, b) => a + b, 0) / norms.length, samples });
+    }
+  });
+  const distribution = pathLengthDistribution(n);
+  const raw = distribution.map((d) => d.count * (gradientByLength.find((g) => g.length === d.length)?.gradientNorm ?? 0));
+  const total = raw.reduce((a, b) => a + b, 0);
+  const contribution = raw.map((v, k) => ({ length: k, share: total > 0 ? v / total : 0 }));
+  return { blocks: n, distribution, gradientByLength, contribution, effectiveRange: effectivePathRange(contribution.map((c) => c.share), options.coverage ?? 0.9) };
+}

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import '../../src/autograd/index.js';
+import { featureReuse, highwayGateActivity } from '../../src/analysis/feature-reuse.js';
+import { linearProbe } from '../../src/analysis/probe.js';
+import { DenseNet } from '../../src/models/densenet.js';
+import { HighwayNetFC } from '../../src/models/highway-net.js';
+import { Rng } from '../../src/tensor/rng.js';
+import { randn } from '../../src/tensor/tensor.js';
+
+describe('featureReuse (Huang et al. 2017 Fig. 5)', () => {
+  it('averages |w| over the input channels that came from each source layer', () => {
+    // Block 1: input 4 channels (k = 2), 3 layers; its consumer is transition1's conv (10 -> 5).
+    const model = new DenseNet({ growthRate: 2, blockConfig: [3, 2], initFeatures: 4, stem: 'cifar', bnSize: 0, inChannels: 1, numClasses: 3, rng: new Rng(1) });
+    const [path, block] = model.blocks()[0]!;
+    // Layer 3 sees [x0 (4 ch), x1 (2 ch), x2 (2 ch)]: give each source a known constant weight.
+    const w = block.layers[2]!.conv1.weight; // (2, 8, 3, 3)
+    for (let o = 0; o < 2; o++) for (let i = 0; i < 8; i++) for (let t = 0; t < 9; t++) w.f32[(o * 8 + i) * 9 + t] = i < 4 ? 0.5 : i < 6 ? -0.25 : 2;
+    const reuse = featureReuse(model);
+    expect(reuse.map((r) => r.block)).toEqual([path, 'features.denseblock2']);
+    const first = reuse[0]!;
+    expect(first.weights).toHaveLength(4); // 3 layers + the transition
+    expect(first.weights[2]!.slice(0, 3)).toEqual([0.5, 0.25, 2]);
+    expect(first.weights[2]![3]).toBeNaN(); // layer 3 cannot see its own output
+    expect(first.normalized[2]).toEqual([0.25, 0.125, 1, NaN]);
+    expect(first.weights[3]!.every((v) => v > 0)).toBe(true); // the transition sees all sources
+    // The last block's consumer is the classifier.
+    expect(reuse[1]!.weights).toHaveLength(3);
+  });
+});
+
+describe('highwayGateActivity (Srivastava et al. 2015 Fig. 2)', () => {
+  it('reports σ(b) everywhere when the gate weights are zero', () => {
+    const model = new HighwayNetFC({ depth: 4, width: 6, inFeatures: 5, numClasses: 2, rng: new Rng(1) });
+    const biases = [-3, 0, 2];
+    model.layers.forEach((layer, i) => {
+      layer.gate!.weight.f32.fill(0);
+      layer.gate!.bias!.f32.fill(biases[i]!);
+    });
+    const activity = highwayGateActivity(model, randn([7, 5], { rng: new Rng(2) }));
+    expect(activity.map((a) => a.layer)).toEqual(['layers.0', 'layers.1', 'layers.2']);
+    activity.forEach((a, i) => {
+      const expected = 1 / (1 + Math.exp(-biases[i]!));
+      expect(a.meanGate).toBeCloseTo(expected, 6);
+      expect(a.perExample).toHaveLength(7);
+      expect(a.closedFraction).toBe(expected < 0.1 ? 1 : 0);
+    });
+  });
+});
+
+describe('linearProbe', () => {
+  it('recovers targets that are a linear function of the features and fails on noise', () => {
+    const rng = new Rng(4);
+    const rows = 200;
+    const classes = 4;
+    const targets = Int32Array.from({ length: rows }, () => rng.int(classes));
+    const onehot = new Float32Array(rows * classes);
+    targets.forEach((t, r) => (onehot[r * classes + t] = 1));
+    const exact = linearProbe(onehot, classes, targets, classes, (r) => r < 150);
+    expect(exact).toEqual({ trainAccuracy: 1, testAccuracy: 1 });
+    const noise = Float32Array.from({ length: rows * 3 }, () => rng.normal());
+    expect(linearProbe(noise, 3, targets, classes, (r) => r < 150).testAccuracy).toBeLessThan(0.5);
+  });
+});

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import '../../src/autograd/index.js';
+import { noGrad } from '../../src/autograd/no-grad.js';
+import { classificationError, lesionableBlocks, lesionEachBlock, lesionRandomBlocks, withLesions } from '../../src/analysis/lesion.js';
+import { resnetCifar } from '../../src/models/resnet-cifar.js';
+import { Rng } from '../../src/tensor/rng.js';
+import { intTensor, randn } from '../../src/tensor/tensor.js';
+
+const x = randn([6, 1, 8, 8], { rng: new Rng(5) });
+const batches = [{ x, y: intTensor([0, 1, 2, 0, 1, 2]) }];
+const build = (options: { skip?: 'identity' | 'none'; zeroInitResidual?: boolean }) =>
+  resnetCifar({ depth: 14, inChannels: 1, numClasses: 3, baseWidth: 4, rng: new Rng(7), ...options }).eval();
+const logits = (m: ReturnType<typeof build>) => noGrad(() => m.forward(x).toFloat32Array());
+
+describe('lesion', () => {
+  it('deleting a zero-initialised residual branch changes nothing (output = shortcut(x))', () => {
+    const model = build({ zeroInitResidual: true });
+    const reference = logits(model);
+    const blocks = lesionableBlocks(model, x);
+    expect(blocks).toHaveLength(6); // every residual block, including the downsampling ones
+    for (const b of blocks) expect(withLesions(model, [b], () => logits(model))).toEqual(reference);
+    expect(withLesions(model, blocks, () => logits(model))).toEqual(reference);
+    const { baseline, lesions } = lesionEachBlock(model, batches);
+    for (const l of lesions) expect(l.error).toBe(baseline);
+  });
+
+  it('deleting a trained-looking (random) branch changes the output, and the model is intact afterwards', () => {
+    const model = build({});
+    const reference = logits(model);
+    expect(withLesions(model, ['layer1.1'], () => logits(model))).not.toEqual(reference);
+    expect(logits(model)).toEqual(reference);
+  });
+
+  it('bypasses only the shape-keeping blocks of a plain twin', () => {
+    const plain = build({ skip: 'none' });
+    expect(lesionableBlocks(plain, x)).toEqual(['layer1.0', 'layer1.1', 'layer2.1', 'layer3.1']);
+    expect(() => withLesions(plain, ['layer2.0'], () => logits(plain))).toThrow(/cannot be bypassed/);
+    expect(() => withLesions(plain, ['fc'], () => 0)).toThrow(/not a skip block/);
+  });
+
+  it('deletes k random blocks for k = 1..n with seeded draws', () => {
+    const model = build({ zeroInitResidual: true });
+    const result = lesionRandomBlocks(model, batches, { rng: new Rng(1), trials: 2 });
+    expect(result.results.map((r) => r.deleted)).toEqual([1, 2, 3, 4, 5, 6]);
+    for (const r of result.results) expect(r.meanError).toBe(classificationError(model, batches));
+  });
+});
