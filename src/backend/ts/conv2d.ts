@@ -1,5 +1,5 @@
-import type { Conv2dParams, Shape } from '../backend.js';
-import { gemmRowMajor } from './gemm.js';
+import type { Conv2dParams, GemmParams, Shape } from '../backend.js';
+import { gemm, gemmRowMajor } from './gemm.js';
 
 /**
  * 2-D convolution as im2col + GEMM (Chellapilla et al. 2006; Caffe's layout). Per image and per
@@ -7,7 +7,7 @@ import { gemmRowMajor } from './gemm.js';
  *
  *   forward:          y_g  (O/g, OH·OW)      = W_g (O/g, C/g·KH·KW) · cols
  *   backward input:   dcols (C/g·KH·KW, OH·OW) = W_gᵀ · dy_g,  then col2im adds dcols into dx
- *   backward weight:  dW_g += dy_g · colsᵀ, summed over the batch (colsᵀ built directly)
+ *   backward weight:  dW_g += dy_g · colsᵀ, summed over the batch
  *
  * A 1x1 kernel with stride 1 and no padding is already a GEMM over the input planes, so those
  * paths skip the unrolling; with stride 1 the input gradient is computed as a forward conv with
@@ -94,11 +94,10 @@ function rowRange(rowShift: number, height: number, outHeight: number): [number,
 }
 
 /**
- * Unroll the receptive fields of the groupIn planes of x at xOffset. Entry (row, position), with
- * row = (c·KH + i)·KW + j and position = oh·OW + ow, goes to row·rowStride + position·positionStride:
- * (rowStride, positionStride) = (OH·OW, 1) builds cols, (1, patch) builds colsᵀ directly.
+ * cols (groupIn·KH·KW, OH·OW) ← the receptive fields of the groupIn planes of x at xOffset:
+ * row (c·KH + i)·KW + j holds, for every output position, the input under kernel tap (i, j).
  */
-function im2col(x: Float32Array, xOffset: number, g: Geometry, cols: Float32Array, rowStride: number, positionStride: number): void {
+function im2col(x: Float32Array, xOffset: number, g: Geometry, cols: Float32Array): void {
   const { height, width, outHeight, outWidth, strideH, strideW } = g;
   const planeOut = outHeight * outWidth;
   const fast = sameWidth(g);
@@ -109,7 +108,7 @@ function im2col(x: Float32Array, xOffset: number, g: Geometry, cols: Float32Arra
       const rowShift = i * g.dilationH - g.padH;
       for (let j = 0; j < g.kernelWidth; j++, row++) {
         const colShift = j * g.dilationW - g.padW;
-        const base = row * rowStride;
+        const base = row * planeOut;
         if (fast) {
           const [ohLo, ohHi] = rowRange(rowShift, height, outHeight);
           const left = Math.max(0, -colShift);
@@ -117,38 +116,30 @@ function im2col(x: Float32Array, xOffset: number, g: Geometry, cols: Float32Arra
           const copyStart = left + right < width ? ohLo * width + left : ohHi * width;
           const copyEnd = left + right < width ? ohHi * width - right : ohHi * width;
           const src = plane + rowShift * width + colShift;
-          if (positionStride === 1) {
-            // set() and fill() run at memcpy/memset speed: over 10x a JavaScript loop here.
-            cols.fill(0, base, base + copyStart);
-            if (copyEnd > copyStart) cols.set(x.subarray(src + copyStart, src + copyEnd), base + copyStart);
-            cols.fill(0, base + Math.max(copyStart, copyEnd), base + planeOut);
-          } else {
-            let dst = base;
-            for (let q = 0; q < copyStart; q++, dst += positionStride) cols[dst] = 0;
-            for (let q = copyStart; q < copyEnd; q++, dst += positionStride) cols[dst] = x[src + q]!;
-            for (let q = copyEnd; q < planeOut; q++, dst += positionStride) cols[dst] = 0;
-          }
+          // set() and fill() run at memcpy/memset speed: over 10x a JavaScript loop here.
+          cols.fill(0, base, base + copyStart);
+          if (copyEnd > copyStart) cols.set(x.subarray(src + copyStart, src + copyEnd), base + copyStart);
+          cols.fill(0, base + Math.max(copyStart, copyEnd), base + planeOut);
           // Zero the entries that wrapped across a row edge (at most |colShift| per row).
           for (let oh = ohLo; oh < ohHi; oh++) {
-            const rowBase = base + oh * width * positionStride;
-            for (let ow = 0; ow < left; ow++) cols[rowBase + ow * positionStride] = 0;
-            for (let ow = width - right; ow < width; ow++) cols[rowBase + ow * positionStride] = 0;
+            const rowBase = base + oh * width;
+            for (let ow = 0; ow < left; ow++) cols[rowBase + ow] = 0;
+            for (let ow = width - right; ow < width; ow++) cols[rowBase + ow] = 0;
           }
           continue;
         }
         const [lo, hi] = validRange(colShift, strideW, width, outWidth);
         let dst = base;
-        for (let oh = 0; oh < outHeight; oh++) {
+        for (let oh = 0; oh < outHeight; oh++, dst += outWidth) {
           const ih = oh * strideH + rowShift;
           if (ih < 0 || ih >= height) {
-            for (let ow = 0; ow < outWidth; ow++, dst += positionStride) cols[dst] = 0;
+            cols.fill(0, dst, dst + outWidth);
             continue;
           }
           const src = plane + ih * width + colShift;
-          let ow = 0;
-          for (; ow < lo; ow++, dst += positionStride) cols[dst] = 0;
-          for (; ow < hi; ow++, dst += positionStride) cols[dst] = x[src + ow * strideW]!;
-          for (; ow < outWidth; ow++, dst += positionStride) cols[dst] = 0;
+          for (let ow = 0; ow < lo; ow++) cols[dst + ow] = 0;
+          for (let ow = lo; ow < hi; ow++) cols[dst + ow] = x[src + ow * strideW]!;
+          for (let ow = hi; ow < outWidth; ow++) cols[dst + ow] = 0;
         }
       }
     }
@@ -215,7 +206,7 @@ export function conv2dForward(
       let cols = x;
       let colsOffset = xOffset;
       if (!g.pointwise) {
-        im2col(x, xOffset, g, colsScratch, planeOut, 1);
+        im2col(x, xOffset, g, colsScratch);
         cols = colsScratch;
         colsOffset = 0;
       }
@@ -304,7 +295,11 @@ function backwardInputAsForward(dy: Float32Array, dyShape: Shape, w: Float32Arra
   return true;
 }
 
-/** dw (O, C/groups, KH, KW) = Σ over images of dy_g (O/g, OH·OW) · colsT (OH·OW, patch). */
+/**
+ * dw (O, C/groups, KH, KW) = Σ over images of dy_g (O/g, OH·OW) · cols (patch, OH·OW)ᵀ. The GEMM
+ * transposes cols into its own scratch: building cols with the fast im2col and transposing it
+ * is cheaper than writing colsᵀ element by element with a stride of `patch`.
+ */
 export function conv2dBackwardWeight(
   x: Float32Array, xShape: Shape, dy: Float32Array, dyShape: Shape,
   p: Conv2dParams, dw: Float32Array, dwShape: Shape,
@@ -312,14 +307,23 @@ export function conv2dBackwardWeight(
   const g = geometry(xShape, dwShape, dyShape, p);
   const planeIn = g.height * g.width;
   const planeOut = g.outHeight * g.outWidth;
-  colsScratch = grow(colsScratch, g.patch * planeOut);
+  const weightsPerGroup = g.groupOut * g.patch;
+  if (!g.pointwise) colsScratch = grow(colsScratch, g.patch * planeOut);
   dw.fill(0, 0, g.outChannels * g.patch);
+  const params: GemmParams = {
+    batch: 1, m: g.groupOut, n: g.patch, k: planeOut, transA: false, transB: true,
+    strideA: 0, strideB: 0, strideC: 0, accumulate: true,
+  };
   for (let n = 0; n < g.batch; n++) {
     for (let group = 0; group < g.groups; group++) {
       const xOffset = (n * g.inChannels + group * g.groupIn) * planeIn;
       const dyOffset = (n * g.outChannels + group * g.groupOut) * planeOut;
-      im2col(x, xOffset, g, colsScratch, 1, g.patch);
-      gemmRowMajor(g.groupOut, g.patch, planeOut, dy, dyOffset, colsScratch, 0, dw, group * g.groupOut * g.patch, true);
+      let cols = x.subarray(xOffset, xOffset + g.patch * planeOut);
+      if (!g.pointwise) {
+        im2col(x, xOffset, g, colsScratch);
+        cols = colsScratch;
+      }
+      gemm(params, dy.subarray(dyOffset, dyOffset + g.groupOut * planeOut), cols, dw.subarray(group * weightsPerGroup, (group + 1) * weightsPerGroup));
     }
   }
 }
