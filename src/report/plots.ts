@@ -7,7 +7,7 @@
  */
 import type { TopLevelSpec } from 'vega-lite';
 import {
-  decadeDomain, droppedNote, extent, positionChannel, requireDomain, requireSize, requireText, requireUniqueNames, showablePoints,
+  droppedNote, extent, positionChannel, requireDomain, requireSize, requireText, requireUniqueNames, showablePoints,
   type PlotFrame, type Point, type ScaleType,
 } from './plot-data.js';
 import { PlotError, renderVegaLite } from './render.js';
@@ -150,15 +150,16 @@ function rowsFor(series: readonly LineSeries[], table: StyleTable, xScale: Scale
 /** One panel's layered Vega-Lite spec (lines + reference lines), without data-independent config. */
 function linePanel(
   rows: LineRow[], table: StyleTable, axes: LineAxes, xDomain: [number, number] | undefined, yDomain: [number, number] | undefined,
-  size: { width: number; height: number }, panelTitle: string | undefined, showYTitle: boolean,
+  size: { width: number; height: number }, panelTitle: string | undefined, showYTitle: boolean, allRows: readonly LineRow[] = rows,
 ): Record<string, unknown> {
   const xScale = axes.xScale ?? 'linear';
   const yScale = axes.yScale ?? 'linear';
   const legendOrient = axes.legend ?? 'right';
   const legend = legendOrient === 'none' ? null : { title: null, orient: legendOrient, symbolType: 'stroke', symbolSize: 260 };
   const styleLegend = table.grouped && axes.styleLegend !== undefined && legend !== null ? legend : null;
-  const x = positionChannel('x', axes.xLabel, xScale, xDomain, extent(rows.map((r) => r.x)), axes.xFormat, false);
-  const y = positionChannel('y', showYTitle ? axes.yLabel : '', yScale, yDomain, extent(rows.map((r) => r.y)), axes.yFormat, axes.yIncludeZero ?? true);
+  // Log axes take their decades from the rows of every panel, so the panels agree.
+  const x = positionChannel('x', axes.xLabel, xScale, xDomain, extent(allRows.map((r) => r.x)), axes.xFormat, false);
+  const y = positionChannel('y', showYTitle ? axes.yLabel : '', yScale, yDomain, extent(allRows.map((r) => r.y)), axes.yFormat, axes.yIncludeZero ?? true);
   const styleField = table.grouped ? 'style' : 'key';
   const lines = {
     data: { values: rows },
@@ -241,16 +242,11 @@ export async function smallMultiples(options: SmallMultiplesOptions): Promise<st
   const xScale = options.xScale ?? 'linear';
   const yScale = options.yScale ?? 'linear';
   const panelRows = options.panels.map((panel) => rowsFor(panel.series, table, xScale, yScale));
-  // One y domain for all panels, so heights compare across panels as in the paper's figure.
+  // One x and one y scale for all panels (resolve: shared), so heights compare across panels as
+  // in the paper's figure; Vega-Lite unions the panels' data domains.
   const allRows = panelRows.flatMap((p) => p.rows);
-  const sharedY = yDomain ?? (yScale === 'linear' ? extent(allRows.map((r) => r.y)) : undefined);
-  const sharedYDomain = sharedY && yScale === 'linear' && (options.yIncludeZero ?? true) && yDomain === undefined ? ([Math.min(0, sharedY[0]), Math.max(0, sharedY[1])] as [number, number]) : sharedY;
-  const logY = yScale === 'log' && yDomain === undefined ? extent(allRows.map((r) => r.y)) : undefined;
   const size = { width: requireSize(options.width, 320, plot, 'width'), height: requireSize(options.height, 230, plot, 'height') };
-  const panels = options.panels.map((panel, i) => {
-    const spec = linePanel(panelRows[i]!.rows, table, options, xDomain ?? extent(allRows.map((r) => r.x)), sharedYDomain ?? (logY ? decadeDomain(logY[0], logY[1]) : undefined), size, panel.title, i === 0);
-    return spec;
-  });
+  const panels = options.panels.map((panel, i) => linePanel(panelRows[i]!.rows, table, options, xDomain, yDomain, size, panel.title, i === 0, allRows));
   const spec = {
     title: { text: options.title, ...(options.subtitle ? { subtitle: options.subtitle } : {}) },
     hconcat: panels,
