@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { registerExperimentCommand } from './commands/experiment.js';
 import { registerInfoCommand } from './commands/info.js';
+import { registerModelsCommand } from './commands/models.js';
 import { registerTrainCommand } from './commands/train.js';
 
 /** The `skiplab` command line. Errors print one clear line and exit 1 (no stack for user errors). */
@@ -10,6 +11,7 @@ program.name('skiplab').description('skip connections, built, trained and explai
 registerTrainCommand(program);
 registerExperimentCommand(program);
 registerInfoCommand(program);
+registerModelsCommand(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   const e = error as Error;

@@ -1,0 +1,39 @@
+import type { Command } from 'commander';
+import { SKIP_KINDS } from '../../blocks/skip.js';
+import { modelCatalog, type CatalogEntry } from '../../models/catalog.js';
+
+/** A paper's rounded count as the paper prints it (0.27M, 1.7M). */
+function millions(n: number): string {
+  return `${Number((n / 1e6).toPrecision(3))}M`;
+}
+
+function formatTable(entries: CatalogEntry[]): string {
+  const header = ['model', 'params', 'plain twin', 'published', 'skips', 'input', 'paper'];
+  const rows = entries.map((e) => [
+    e.name,
+    e.parameters.toLocaleString('en-US'),
+    e.plainParameters === null ? '-' : e.plainParameters.toLocaleString('en-US'),
+    e.published ? (e.published.tolerance === 0 ? e.published.parameters.toLocaleString('en-US') : `~${millions(e.published.parameters)}`) : '-',
+    SKIP_KINDS.filter((k) => e.skipEdges[k]).map((k) => `${e.skipEdges[k]} ${k}`).join(', ') || 'none',
+    e.inputShape.join('x'),
+    e.paper,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]): string => cells.map((c, i) => (i >= 1 && i <= 3 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line), '',
+    'Build one with createModel(name, options); options.skip = \'none\' (CLI --skip none) gives the plain twin.'].join('\n');
+}
+
+/** `skiplab models [names...] [--json]`: every registered model with its plain twin, parameter counts and skip kinds. */
+export function registerModelsCommand(program: Command): void {
+  program
+    .command('models')
+    .description('list the model zoo: parameters of each model and its plain twin, published counts, skip edges')
+    .argument('[names...]', 'only these models')
+    .option('--json', 'print as JSON')
+    .action((names: string[], flags: { json?: boolean }) => {
+      const entries = modelCatalog(names.length > 0 ? names : undefined);
+      if (flags.json) process.stdout.write(JSON.stringify(entries, null, 2) + '\n');
+      else process.stdout.write(formatTable(entries) + '\n');
+    });
+}
