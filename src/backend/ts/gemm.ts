@@ -98,6 +98,41 @@ function rows8(
   }
 }
 
+/** The same for 4 rows of C (the remainder when m is not a multiple of 8, e.g. 12 channels). */
+function rows4(
+  a: Float32Array, aRow: number, k: number, b: Float32Array, bOffset: number, n: number,
+  c: Float32Array, cRow: number, p0: number, p1: number, j0: number, j1: number,
+): void {
+  const r0 = aRow, r1 = r0 + k, r2 = r1 + k, r3 = r2 + k;
+  const c0 = cRow, c1 = c0 + n, c2 = c1 + n, c3 = c2 + n;
+  let p = p0;
+  for (; p + 8 <= p1; p += 8) {
+    const a00 = a[r0 + p]!, a01 = a[r0 + p + 1]!, a02 = a[r0 + p + 2]!, a03 = a[r0 + p + 3]!, a04 = a[r0 + p + 4]!, a05 = a[r0 + p + 5]!, a06 = a[r0 + p + 6]!, a07 = a[r0 + p + 7]!;
+    const a10 = a[r1 + p]!, a11 = a[r1 + p + 1]!, a12 = a[r1 + p + 2]!, a13 = a[r1 + p + 3]!, a14 = a[r1 + p + 4]!, a15 = a[r1 + p + 5]!, a16 = a[r1 + p + 6]!, a17 = a[r1 + p + 7]!;
+    const a20 = a[r2 + p]!, a21 = a[r2 + p + 1]!, a22 = a[r2 + p + 2]!, a23 = a[r2 + p + 3]!, a24 = a[r2 + p + 4]!, a25 = a[r2 + p + 5]!, a26 = a[r2 + p + 6]!, a27 = a[r2 + p + 7]!;
+    const a30 = a[r3 + p]!, a31 = a[r3 + p + 1]!, a32 = a[r3 + p + 2]!, a33 = a[r3 + p + 3]!, a34 = a[r3 + p + 4]!, a35 = a[r3 + p + 5]!, a36 = a[r3 + p + 6]!, a37 = a[r3 + p + 7]!;
+    const b0 = bOffset + p * n, b1 = b0 + n, b2 = b1 + n, b3 = b2 + n, b4 = b3 + n, b5 = b4 + n, b6 = b5 + n, b7 = b6 + n;
+    for (let j = j0; j < j1; j++) {
+      const x0 = b[b0 + j]!, x1 = b[b1 + j]!, x2 = b[b2 + j]!, x3 = b[b3 + j]!, x4 = b[b4 + j]!, x5 = b[b5 + j]!, x6 = b[b6 + j]!, x7 = b[b7 + j]!;
+      c[c0 + j] += a00 * x0 + a01 * x1 + a02 * x2 + a03 * x3 + a04 * x4 + a05 * x5 + a06 * x6 + a07 * x7;
+      c[c1 + j] += a10 * x0 + a11 * x1 + a12 * x2 + a13 * x3 + a14 * x4 + a15 * x5 + a16 * x6 + a17 * x7;
+      c[c2 + j] += a20 * x0 + a21 * x1 + a22 * x2 + a23 * x3 + a24 * x4 + a25 * x5 + a26 * x6 + a27 * x7;
+      c[c3 + j] += a30 * x0 + a31 * x1 + a32 * x2 + a33 * x3 + a34 * x4 + a35 * x5 + a36 * x6 + a37 * x7;
+    }
+  }
+  for (; p < p1; p++) {
+    const a0 = a[r0 + p]!, a1 = a[r1 + p]!, a2 = a[r2 + p]!, a3 = a[r3 + p]!;
+    const bRow = bOffset + p * n;
+    for (let j = j0; j < j1; j++) {
+      const x = b[bRow + j]!;
+      c[c0 + j] += a0 * x;
+      c[c1 + j] += a1 * x;
+      c[c2 + j] += a2 * x;
+      c[c3 + j] += a3 * x;
+    }
+  }
+}
+
 /** The same for one row of C: 8 steps of k per pass over the row. */
 function rows1(
   a: Float32Array, aRow: number, b: Float32Array, bOffset: number, n: number,
@@ -133,6 +168,10 @@ export function gemmRowMajor(
       const p1 = Math.min(k, p0 + K_BLOCK);
       let i = 0;
       for (; i + 8 <= m; i += 8) rows8(a, aOffset + i * k, k, b, bOffset, n, c, cOffset + i * n, p0, p1, j0, j1);
+      if (i + 4 <= m) {
+        rows4(a, aOffset + i * k, k, b, bOffset, n, c, cOffset + i * n, p0, p1, j0, j1);
+        i += 4;
+      }
       for (; i < m; i++) rows1(a, aOffset + i * k, b, bOffset, n, c, cOffset + i * n, p0, p1, j0, j1);
     }
   }
