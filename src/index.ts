@@ -13,3 +13,9 @@ export {
 } from './autograd/index.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
+// Skip-connection blocks and the model zoo (issue 6).
+export * as blocks from './blocks/index.js';
+export * as models from './models/index.js';
+export { createModel, listModels, modelCatalog, type CatalogEntry, type ModelInfo, type ModelOptions } from './models/index.js';
+export type { SkipEdge, SkipKind } from './blocks/index.js';
+export { loadSafetensors, saveSafetensors, loadSafetensorsSync, saveSafetensorsSync, SafetensorsError } from './io/index.js';
