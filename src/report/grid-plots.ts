@@ -7,7 +7,7 @@
  */
 import type * as vega from 'vega';
 import type { TopLevelSpec } from 'vega-lite';
-import { requireSize, requireText, type PlotFrame } from './plot-data.js';
+import { logTicks, requireSize, requireText, type PlotFrame } from './plot-data.js';
 import { PlotError, renderVega, renderVegaLite } from './render.js';
 import { fontStack, vegaConfig, type ColorScheme } from './theme.js';
 
@@ -231,7 +231,11 @@ export async function contourPlot(options: ContourPlotOptions): Promise<string> 
       { orient: 'bottom', scale: 'x', title: options.xLabel, tickCount: 5 },
       { orient: 'left', scale: 'y', title: options.yLabel, tickCount: 5 },
     ],
-    legends: [{ fill: 'color', type: 'gradient', title: options.colorLabel ?? '', format: '~g', gradientLength: Math.max(80, height - 40) }],
+    legends: [{
+      fill: 'color', type: 'gradient', title: options.colorLabel ?? '', format: '.3~g', gradientLength: Math.max(80, height - 40),
+      // Vega labels only the ends of a log gradient; ticks at 1-2-5 × powers of ten read better.
+      ...(logColor ? { values: logTicks(levels[0]!, Math.max(high, levels[levels.length - 1]!)) } : {}),
+    }],
     marks: [
       {
         type: 'path', from: { data: 'contours' }, clip: true,

@@ -84,12 +84,12 @@ export function extent(values: Iterable<number>): [number, number] | undefined {
 
 /**
  * Tick values for a log axis over [low, high]: the powers of ten, plus 2× and 5× when the range
- * spans fewer than two decades (otherwise there would be one or two ticks).
+ * spans less than two and a half decades (otherwise there would be only two or three ticks).
  */
 export function logTicks(low: number, high: number): number[] {
   const first = Math.floor(Math.log10(low) + 1e-9);
   const last = Math.ceil(Math.log10(high) - 1e-9);
-  const multiples = last - first < 2 ? [1, 2, 5] : [1];
+  const multiples = Math.log10(high / low) < 2.5 ? [1, 2, 5] : [1];
   const ticks: number[] = [];
   for (let k = first; k <= last; k++) {
     for (const m of multiples) {

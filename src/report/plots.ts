@@ -72,6 +72,8 @@ export interface LineChartOptions extends PlotFrame, LineAxes {
 export interface SmallMultiplesOptions extends PlotFrame, LineAxes {
   /** Panels left to right; a series name used in several panels keeps one style and legend entry. */
   readonly panels: readonly { readonly title: string; readonly series: readonly LineSeries[] }[];
+  /** Panels per row (default: all in one row); e.g. 2 lays four panels out as a 2 × 2 grid. */
+  readonly columns?: number;
 }
 
 const dashedPattern = [5, 3];
@@ -246,12 +248,15 @@ export async function smallMultiples(options: SmallMultiplesOptions): Promise<st
   // in the paper's figure; Vega-Lite unions the panels' data domains.
   const allRows = panelRows.flatMap((p) => p.rows);
   const size = { width: requireSize(options.width, 320, plot, 'width'), height: requireSize(options.height, 230, plot, 'height') };
-  const panels = options.panels.map((panel, i) => linePanel(panelRows[i]!.rows, table, options, xDomain, yDomain, size, panel.title, i === 0, allRows));
+  const columns = options.columns ?? options.panels.length;
+  if (!Number.isInteger(columns) || columns < 1) throw new PlotError(`report/${plot}: columns must be a positive integer, got ${columns}`);
+  const panels = options.panels.map((panel, i) => linePanel(panelRows[i]!.rows, table, options, xDomain, yDomain, size, panel.title, i % columns === 0, allRows));
+  // Every level of the concat must say "shared", or a nested row keeps its own x and y scales.
+  const resolve = { scale: { color: 'shared', strokeDash: 'shared', strokeWidth: 'shared', x: 'shared', y: 'shared' } };
+  const gridRows = Array.from({ length: Math.ceil(panels.length / columns) }, (_, r) => ({ hconcat: panels.slice(r * columns, (r + 1) * columns), spacing: 18, resolve }));
   const spec = {
     title: { text: options.title, ...(options.subtitle ? { subtitle: options.subtitle } : {}) },
-    hconcat: panels,
-    spacing: 18,
-    resolve: { scale: { color: 'shared', strokeDash: 'shared', strokeWidth: 'shared', x: 'shared', y: 'shared' } },
+    ...(gridRows.length === 1 ? gridRows[0] : { vconcat: gridRows, spacing: 16, resolve }),
   } as unknown as TopLevelSpec;
   const names = [...new Set(allSeries.map((s) => s.name))];
   const dropped = panelRows.reduce((sum, p) => sum + p.dropped, 0);

@@ -105,11 +105,22 @@ export function renderVega(spec: vega.Spec, label: PlotLabel): Promise<string> {
   });
 }
 
+/** The theme with a plot's own config on top, merged one level deep (`axis`, `legend`, …). */
+function mergeConfig(theme: object, own: object): Record<string, unknown> {
+  const merged: Record<string, unknown> = { ...theme };
+  for (const [key, value] of Object.entries(own)) {
+    const base = merged[key];
+    const bothObjects = typeof base === 'object' && base !== null && !Array.isArray(base) && typeof value === 'object' && value !== null && !Array.isArray(value);
+    merged[key] = bothObjects ? { ...base, ...value } : value;
+  }
+  return merged;
+}
+
 /** Compile a Vega-Lite spec with the report theme and render it to an SVG string. */
 export function renderVegaLite(spec: TopLevelSpec, label: PlotLabel): Promise<string> {
   let compiled: vega.Spec;
   try {
-    compiled = compile({ ...spec, config: { ...vegaConfig, ...spec.config } } as TopLevelSpec).spec as vega.Spec;
+    compiled = compile({ ...spec, config: mergeConfig(vegaConfig, spec.config ?? {}) } as TopLevelSpec).spec as vega.Spec;
   } catch (error) {
     return Promise.reject(new PlotError(`report/render: Vega-Lite could not compile "${label.title}": ${(error as Error).message}`));
   }

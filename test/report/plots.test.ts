@@ -122,6 +122,19 @@ describe('smallMultiples', () => {
     expect(yTicks.slice(0, half)).toEqual(yTicks.slice(half));
   });
 
+  it('wraps panels into rows with `columns`, still sharing one y scale', async () => {
+    const svg = await smallMultiples({
+      title: 'Grid', xLabel: 'layer', yLabel: 'gradient norm', yScale: 'log', columns: 2,
+      panels: [1, 2, 3, 4].map((k) => ({ title: `net ${k}`, series: [{ name: 'init', points: ramp(5, (i) => 1e-3 * 10 ** ((k * i) / 4)) }] })),
+    });
+    const ticks = yAxisLabels(svg);
+    expect(ticks.length % 4).toBe(0);
+    const perPanel = ticks.length / 4;
+    for (let p = 1; p < 4; p++) expect(ticks.slice(p * perPanel, (p + 1) * perPanel)).toEqual(ticks.slice(0, perPanel));
+    // The y title is drawn once per row, on the left panel.
+    expect(texts(svg).filter((t) => t === 'gradient norm')).toHaveLength(2);
+  });
+
   it('rejects a panel without series', async () => {
     await expect(smallMultiples({ title: 'P', xLabel: 'x', yLabel: 'y', panels: [{ title: 'empty', series: [] }] })).rejects.toThrow(/panel "empty" has no series/);
   });
