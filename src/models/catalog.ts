@@ -21,6 +21,11 @@ class StructureOnlyRng extends Rng {
   }
 }
 
+/** A generator for building models only to inspect their structure (counts, names, shapes). */
+export function structureOnlyRng(): Rng {
+  return new StructureOnlyRng();
+}
+
 export interface CatalogEntry extends ModelInfo {
   /** Parameters of the default model. */
   parameters: number;

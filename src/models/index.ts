@@ -7,4 +7,4 @@ export { DenseNet, densenet121, densenet169, densenetBcCifar, type DenseNetOptio
 export { ConvHighwayNet, HighwayNetFC, type ConvHighwayNetOptions, type HighwayNetOptions } from './highway-net.js';
 export { UNet, type UNetOptions } from './unet.js';
 export { TransformerClassifier, type TransformerClassifierOptions } from './transformer.js';
-export { modelCatalog, type CatalogEntry } from './catalog.js';
+export { modelCatalog, structureOnlyRng, type CatalogEntry } from './catalog.js';
