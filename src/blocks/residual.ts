@@ -17,7 +17,8 @@ export interface ResidualBlockOptions {
   shortcut?: ShortcutOption;
   /**
    * Stochastic depth (Huang et al. 2016, §3): the probability p_l that the residual branch is
-   * kept for a sample during training. 1 (default) disables it.
+   * kept for a sample during training. 1 (default) disables it. A plain block cannot use it:
+   * its branch is its only path.
    */
   survivalProbability?: number;
   rng?: Rng;
@@ -37,6 +38,9 @@ export abstract class ResidualBlock extends Module implements SkipBlock {
     super();
     const p = options.survivalProbability ?? 1;
     if (!(p > 0 && p <= 1)) throw new RangeError(`${new.target.name}: survivalProbability ${p} must be in (0, 1]`);
+    if (p < 1 && options.skip === 'none') {
+      throw new Error(`${new.target.name}: stochastic depth (survivalProbability ${p}) needs a shortcut; the plain twin (skip 'none') has none`);
+    }
     this.survivalProbability = p;
     this.dropRng = options.rng ?? globalRng();
   }

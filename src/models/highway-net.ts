@@ -26,7 +26,8 @@ export interface HighwayNetOptions {
 /**
  * The fully connected highway network of Srivastava et al. 2015 §4.1: a plain layer maps the
  * flattened input to `width` units, then depth − 1 highway layers, then a softmax classifier.
- * The plain twin replaces each highway layer by its transform alone.
+ * The plain twin replaces each highway layer by its transform alone, at the same width (the
+ * paper instead widened its plain nets to 71 units to match parameter counts; pass `width`).
  */
 export class HighwayNetFC extends SkipModel {
   input: Linear;

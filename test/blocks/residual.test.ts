@@ -129,6 +129,7 @@ describe('residual blocks: structure', () => {
   it('rejects a survival probability outside (0, 1]', () => {
     expect(() => new BasicBlock(2, 2, { survivalProbability: 0 })).toThrow(/survivalProbability 0/);
     expect(() => new BasicBlock(2, 2, { survivalProbability: 1.5 })).toThrow(/BasicBlock/);
+    expect(() => new BasicBlock(2, 2, { survivalProbability: 0.5, skip: 'none' })).toThrow(/needs a shortcut/);
   });
 });
 
