@@ -153,7 +153,7 @@ describe('conv2d reference kernels against the direct definition', () => {
 
   it('transposed convolution: backward input fills an output_padding-enlarged dx; untouched positions are 0', () => {
     // ConvTranspose2d output size: (in − 1)·stride − 2·padding + dilation·(k − 1) + 1 + output_padding.
-    const transposedSize = (size: number, k: number, s: number, p: number, op: number): number => (size - 1) * s - 2 * p + (k - 1) + 1 + op;
+    const transposedSize = (size: number, k: number, s: number, p: number, op: number, d = 1): number => (size - 1) * s - 2 * p + d * (k - 1) + 1 + op;
     const r = new Rng(7);
     // k=3, stride 2, padding 1, output_padding 1: 4x5 → 8x10 (PyTorch's usual 2x upsampling).
     expect([transposedSize(4, 3, 2, 1, 1), transposedSize(5, 3, 2, 1, 1)]).toEqual([8, 10]);
@@ -180,6 +180,15 @@ describe('conv2d reference kernels against the direct definition', () => {
       }
     }
     expect(gapDx.some((v) => v !== 0)).toBe(true);
+    // Stride 1, dilation 2, output_padding 1 (allowed since output_padding < dilation): 4x5 → 7x8,
+    // one more than the exact inverse size, so the flipped-weight shortcut must not be taken.
+    expect([transposedSize(4, 3, 1, 1, 1, 2), transposedSize(5, 3, 1, 1, 1, 2)]).toEqual([7, 8]);
+    const dilated: Case = { n: 2, c: 2, h: 7, w: 8, o: 3, kh: 3, kw: 3, params: conv(1, 1, 2) };
+    const dilatedDy = randomArray(r, 2 * 3 * 4 * 5);
+    const dilatedW = randomArray(r, 3 * 2 * 9);
+    const dilatedDx = poisoned(2 * 2 * 7 * 8);
+    conv2dBackwardInput(dilatedDy, [2, 3, 4, 5], dilatedW, [3, 2, 3, 3], dilated.params, dilatedDx, [2, 2, 7, 8]);
+    expect(relativeError(dilatedDx, naiveBackwardInput(dilatedDy, dilatedW, dilated, 4, 5))).toBeLessThan(1e-5);
   });
 
   const gradientCases: Array<[string, Case]> = [
