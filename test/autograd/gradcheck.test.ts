@@ -19,10 +19,11 @@ const awayFromZero = (shape: number[]): Tensor => {
   for (let i = 0; i < t.size; i++) t.f32[i] = t.f32[i]! + (t.f32[i]! >= 0 ? 0.1 : -0.1);
   return t;
 };
-const distinct = (shape: number[]): Tensor => {
+/** Well-separated values (no ties); `offset` shifts by a fraction of the spacing so two such tensors never tie either. */
+const distinct = (shape: number[], offset = 0): Tensor => {
   const t = input(shape);
   const order = rng.permutation(t.size);
-  for (let i = 0; i < t.size; i++) t.f32[i] = order[i]! * 0.37 - t.size * 0.15;
+  for (let i = 0; i < t.size; i++) t.f32[i] = (order[i]! + offset) * 0.37 - t.size * 0.15;
   return t;
 };
 
@@ -38,8 +39,8 @@ const cases: Case[] = [
   { name: 'sub (broadcast)', fn: F.sub, inputs: () => [input([2, 3]), input([3])] },
   { name: 'mul (broadcast)', fn: F.mul, inputs: () => [input([1, 7]), input([3, 1])] },
   { name: 'div', fn: F.div, inputs: () => [input([5]), positive([5])] },
-  { name: 'maximum', fn: F.maximum, inputs: () => [distinct([2, 3]), distinct([2, 3])] },
-  { name: 'minimum', fn: F.minimum, inputs: () => [distinct([4]), distinct([1])] },
+  { name: 'maximum', fn: F.maximum, inputs: () => [distinct([2, 3]), distinct([2, 3], 0.5)] },
+  { name: 'minimum', fn: F.minimum, inputs: () => [distinct([4]), distinct([1], 0.5)] },
   { name: 'affine', fn: (x) => F.affine(x, -1.5, 0.25), inputs: () => [input([3, 2])] },
   { name: 'neg', fn: F.neg, inputs: () => [input([3])] },
   { name: 'exp', fn: F.exp, inputs: () => [input([2, 3])] },
