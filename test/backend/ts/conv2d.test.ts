@@ -23,12 +23,10 @@ function shapes(t: Case): { x: number[]; w: number[]; y: number[] } {
 const size = (shape: number[]): number => shape.reduce((a, b) => a * b, 1);
 
 /** The definition of convolution, one output element at a time, summed in float64. */
-function naiveForward(x: Float32Array, w: Float32Array, bias: Float32Array | null, t: Case): Float64Array {
-  const s = shapes(t);
-  const [, , oh, ow] = s.y as [number, number, number, number];
+function naiveForward(x: Float32Array, w: Float32Array, bias: Float32Array | null, t: Case, oh = shapes(t).y[2]!, ow = shapes(t).y[3]!): Float64Array {
   const cg = t.c / t.params.groups;
   const og = t.o / t.params.groups;
-  const out = new Float64Array(size(s.y));
+  const out = new Float64Array(t.n * t.o * oh * ow);
   for (let n = 0; n < t.n; n++) for (let o = 0; o < t.o; o++) for (let i = 0; i < oh; i++) for (let j = 0; j < ow; j++) {
     let sum = bias ? bias[o]! : 0;
     const group = Math.floor(o / og);
@@ -61,9 +59,8 @@ function naiveBackwardInput(dy: Float32Array, w: Float32Array, t: Case, oh: numb
   return dx;
 }
 
-function naiveBackwardWeight(x: Float32Array, dy: Float32Array, t: Case): Float64Array {
+function naiveBackwardWeight(x: Float32Array, dy: Float32Array, t: Case, oh = shapes(t).y[2]!, ow = shapes(t).y[3]!): Float64Array {
   const s = shapes(t);
-  const [, , oh, ow] = s.y as [number, number, number, number];
   const cg = t.c / t.params.groups;
   const og = t.o / t.params.groups;
   const dw = new Float64Array(size(s.w));
@@ -189,6 +186,24 @@ describe('conv2d reference kernels against the direct definition', () => {
     const dilatedDx = poisoned(2 * 2 * 7 * 8);
     conv2dBackwardInput(dilatedDy, [2, 3, 4, 5], dilatedW, [3, 2, 3, 3], dilated.params, dilatedDx, [2, 2, 7, 8]);
     expect(relativeError(dilatedDx, naiveBackwardInput(dilatedDy, dilatedW, dilated, 4, 5))).toBeLessThan(1e-5);
+  });
+
+  it('output sizes come from the given shapes: ConvTranspose2d backward asks for fewer rows than the conv arithmetic', () => {
+    // The transposed conv above (4x5 → 7x8, stride 1, dilation 2) differentiates through
+    // conv2dForward / conv2dBackwardWeight on its 7x8 output, whose conv arithmetic gives 5x6;
+    // only the first 4x5 positions exist.
+    const r = new Rng(8);
+    const t: Case = { n: 2, c: 3, h: 7, w: 8, o: 2, kh: 3, kw: 3, params: conv(1, 1, 2) };
+    expect(shapes(t).y).toEqual([2, 2, 5, 6]);
+    const x = randomArray(r, 2 * 3 * 7 * 8);
+    const w = randomArray(r, 2 * 3 * 9);
+    const out = poisoned(2 * 2 * 4 * 5);
+    conv2dForward(x, [2, 3, 7, 8], w, [2, 3, 3, 3], null, t.params, out, [2, 2, 4, 5]);
+    expect(relativeError(out, naiveForward(x, w, null, t, 4, 5))).toBeLessThan(1e-5);
+    const dy = randomArray(r, 2 * 2 * 4 * 5);
+    const dw = poisoned(w.length);
+    conv2dBackwardWeight(x, [2, 3, 7, 8], dy, [2, 2, 4, 5], t.params, dw, [2, 3, 3, 3]);
+    expect(relativeError(dw, naiveBackwardWeight(x, dy, t, 4, 5))).toBeLessThan(1e-5);
   });
 
   const gradientCases: Array<[string, Case]> = [
