@@ -2,6 +2,7 @@ import { getBackend } from '../backend/select.js';
 import { formatShape, shapesEqual } from '../tensor/shape.js';
 import { installBackwardEngine, ones, Tensor } from '../tensor/tensor.js';
 import { isGradEnabled, noGrad } from './no-grad.js';
+import { notifyOp, type AttributeArguments, type OpName, type TracedOp } from './trace.js';
 
 /**
  * The define-by-run tape. An op computes its output eagerly, then calls `record` with its inputs
@@ -11,8 +12,15 @@ import { isGradEnabled, noGrad } from './no-grad.js';
  */
 export type BackwardFn = (gradOutput: Tensor) => readonly (Tensor | null)[];
 
-/** Attach `backward` to `output` when recording is on and some input needs a gradient. */
-export function record(name: string, inputs: readonly Tensor[], output: Tensor, backward: BackwardFn): Tensor {
+/**
+ * Attach `backward` to `output` when recording is on and some input needs a gradient. Every op
+ * also reports itself, with the attributes its table entry asks for, to a running `traceOps`
+ * (the ONNX exporter), even under noGrad.
+ */
+export function record<K extends OpName>(
+  name: K, inputs: readonly Tensor[], output: Tensor, backward: BackwardFn, ...[attributes]: AttributeArguments<K>
+): Tensor {
+  notifyOp({ op: name, inputs, output, attributes: attributes ?? {} } as TracedOp);
   if (!isGradEnabled()) return output;
   let needed = false;
   for (const t of inputs) if (t.requiresGrad) needed = true;

@@ -45,5 +45,5 @@ export function batchNorm(
       dx ? dx.f32 : new Float32Array(x.size), dgamma?.f32 ?? null, dbeta?.f32 ?? null,
     );
     return weight ? (bias ? [dx, dgamma, dbeta] : [dx, dgamma]) : bias ? [dx, dbeta] : [dx];
-  });
+  }, { weight, bias, runningMean, runningVar, eps: options.eps ?? 1e-5, training });
 }

@@ -4,7 +4,9 @@ import { empty, Tensor } from '../../tensor/tensor.js';
 import { record } from '../tape.js';
 
 /** Join tensors along `axis`; all other axes must agree (DenseNet's and U-Net's skip). */
-export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
+export function concat(inputs: readonly Tensor[], axis = 0): Tensor {
+  // Own copy: a caller may keep growing its array (DenseNet does), and backward needs this one.
+  const tensors = [...inputs];
   if (tensors.length === 0) throw new ShapeError('concat: no tensors given');
   const first = tensors[0]!;
   const a = normalizeAxis(axis, first.ndim, 'concat');
@@ -35,5 +37,6 @@ export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
       backend.copyRegion(dy.f32, outShape, start, dt.f32, t.shape, zero, t.shape, false);
       return dt;
     }),
+    { axis: a },
   );
 }

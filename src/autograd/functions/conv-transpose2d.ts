@@ -58,5 +58,5 @@ export function convTranspose2d(x: Tensor, weight: Tensor, bias?: Tensor | null,
       backend.reduce('sum', dy.f32, outShape, [0, 2, 3], db.f32);
     }
     return [dx, dw, db];
-  });
+  }, { ...p, outputPadding });
 }

@@ -42,5 +42,5 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
       backend.reduce('sum', dy.f32, outShape, [0, 2, 3], db.f32);
     }
     return [dx, dw, db];
-  });
+  }, p);
 }

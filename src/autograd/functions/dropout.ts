@@ -20,5 +20,5 @@ export function dropout(x: Tensor, p = 0.5, training = true, rng: Rng = globalRn
     const dx = empty(x.shape);
     backend.binary('mul', dy.f32, dy.shape, mask, x.shape, dx.f32, x.shape);
     return [dx];
-  });
+  }, { p });
 }

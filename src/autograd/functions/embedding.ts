@@ -15,5 +15,5 @@ export function embedding(indices: Tensor, weight: Tensor): Tensor {
     const dw = empty(weight.shape);
     getBackend().scatterAddRows(dy.f32, dim, indices.i32, dw.f32);
     return [dw];
-  });
+  }, { indices });
 }

@@ -26,5 +26,5 @@ export function layerNorm(x: Tensor, normalizedShape: readonly number[], weight?
     const dbeta = bias?.requiresGrad ? empty(bias.shape) : null;
     backend.layerNormBackward(x.f32, rows, cols, dy.f32, weight?.f32 ?? null, saveMean, saveInvStd, dx.f32, dgamma?.f32 ?? null, dbeta?.f32 ?? null);
     return weight ? (bias ? [dx, dgamma, dbeta] : [dx, dgamma]) : bias ? [dx, dbeta] : [dx];
-  });
+  }, { normalizedShape, weight: weight ?? null, bias: bias ?? null, eps });
 }

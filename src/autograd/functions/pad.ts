@@ -31,5 +31,5 @@ export function pad(x: Tensor, padding: readonly number[], value = 0): Tensor {
     const dx = empty(x.shape);
     getBackend().copyRegion(dy.f32, outShape, dstStart, dx.f32, x.shape, srcStart, region, false);
     return [dx];
-  });
+  }, { before, after, value });
 }

@@ -18,7 +18,7 @@ export function permute(x: Tensor, perm: readonly number[]): Tensor {
     const dx = empty(x.shape);
     getBackend().permute(dy.f32, dy.shape, inverse, dx.f32);
     return [dx];
-  });
+  }, { perm: p });
 }
 
 /** Swap two axes. */

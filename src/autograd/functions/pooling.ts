@@ -32,7 +32,7 @@ export function maxPool2d(x: Tensor, kernelSize: IntOrPair, options: MaxPool2dOp
     const dx = empty(x.shape);
     getBackend().maxPool2dBackward(dy.f32, argmax, dx.f32);
     return [dx];
-  });
+  }, params);
 }
 
 export interface AvgPool2dOptions {
@@ -57,7 +57,7 @@ export function avgPool2d(x: Tensor, kernelSize: IntOrPair, options: AvgPool2dOp
     const dx = empty(x.shape);
     getBackend().avgPool2dBackward(dy.f32, outShape, params, dx.f32, x.shape);
     return [dx];
-  });
+  }, params);
 }
 
 /** Adaptive average pooling to a fixed output size (PyTorch's F.adaptive_avg_pool2d). */
@@ -71,5 +71,5 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: IntOrPair, layer = 'ada
     const dx = empty(x.shape);
     getBackend().adaptiveAvgPool2dBackward(dy.f32, outShape, dx.f32, x.shape);
     return [dx];
-  });
+  }, { outputSize: [oh, ow] });
 }

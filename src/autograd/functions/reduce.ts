@@ -29,7 +29,7 @@ function reduceOp(op: ReduceOp, x: Tensor, axis: number | readonly number[] | un
       if (op === 'mean') backend.affine(dx.f32, 1 / count, 0, dx.f32);
     }
     return [dx];
-  });
+  }, { axes, keepDim: options.keepDim ?? false });
 }
 
 /** Sum over `axis` (all axes when omitted). */

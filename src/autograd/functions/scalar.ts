@@ -10,7 +10,7 @@ export function affine(x: Tensor, alpha: number, beta: number): Tensor {
     const dx = empty(x.shape);
     getBackend().affine(dy.f32, alpha, 0, dx.f32);
     return [dx];
-  });
+  }, { alpha, beta });
 }
 
 /** x · s for a number s. */

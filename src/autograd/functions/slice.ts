@@ -29,7 +29,7 @@ export function slice(x: Tensor, starts: readonly number[], ends: readonly numbe
     const dx = empty(x.shape);
     getBackend().copyRegion(dy.f32, size, zero, dx.f32, x.shape, begin, size, false);
     return [dx];
-  });
+  }, { begin, size });
 }
 
 /** x narrowed along one axis to [start, start + length) (torch.narrow). */

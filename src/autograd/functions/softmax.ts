@@ -14,7 +14,7 @@ function softmaxOp(x: Tensor, axis: number, log: boolean): Tensor {
     const dx = empty(x.shape);
     getBackend().softmaxBackward(out.f32, dy.f32, outer, size, inner, log, dx.f32);
     return [dx];
-  });
+  }, { axis: a });
 }
 
 /** Softmax along `axis` (default the last). */
