@@ -125,3 +125,16 @@ describe('gradcheck itself', () => {
     expect(result.message).toMatch(/FAILED .* analytic .* vs numeric/);
   });
 });
+
+describe('concat', () => {
+  it('keeps its own list of inputs, so a caller may grow its array afterwards', () => {
+    const a = input([2, 2]);
+    const b = input([2, 1]);
+    const list = [a, b];
+    const y = F.concat(list, 1);
+    list.push(input([2, 3]));
+    F.sum(y).backward();
+    expect(Array.from(a.grad!.f32)).toEqual([1, 1, 1, 1]);
+    expect(Array.from(b.grad!.f32)).toEqual([1, 1]);
+  });
+});
