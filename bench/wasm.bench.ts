@@ -4,7 +4,10 @@
  * shapes (He et al. 2016, §4.2: 3x3 convs, 16/32/64 filters on 32x32/16x16/8x8 maps), and the
  * memory-bound kernels of a training step (where the wasm backend pays its copy-in/copy-out).
  *
- *   npm run build:wasm && npx tsx bench/wasm.bench.ts [--quick] [--batch 128]
+ *   npm run build:wasm && npx tsx bench/wasm.bench.ts [--quick] [--batch 128] [--threads 2]
+ *
+ * With --threads n a column for the wasm backend on n threads (worker threads, shared memory) is
+ * added; it splits GEMM and convolution only.
  *
  * Times are the best of several repetitions after a warm-up (the machine is shared, and V8
  * tiers WebAssembly up from Liftoff to TurboFan only after the first calls). FLOPs count one
@@ -12,7 +15,7 @@
  */
 import type { Backend, Conv2dParams, GemmParams } from '../src/backend/backend.js';
 import { typescriptBackend } from '../src/backend/ts/index.js';
-import { loadWasmBackend, wasmUnavailableReason } from '../src/backend/wasm/index.js';
+import { createThreadedWasmBackend, loadWasmBackend, wasmUnavailableReason } from '../src/backend/wasm/index.js';
 import { Rng } from '../src/tensor/rng.js';
 
 const quick = process.argv.includes('--quick');
@@ -22,7 +25,15 @@ const minSeconds = quick ? 0.2 : 0.8;
 
 const wasm = loadWasmBackend();
 if (!wasm) throw new Error(`bench/wasm.bench.ts: the wasm backend is unavailable: ${wasmUnavailableReason()}`);
-const backends: Backend[] = [wasm, typescriptBackend];
+const threadsArgument = process.argv.indexOf('--threads');
+const threads = threadsArgument >= 0 ? Number(process.argv[threadsArgument + 1]) : 1;
+const backends: Backend[] = [wasm];
+if (threads > 1) {
+  const threaded = createThreadedWasmBackend(threads);
+  if (!('backend' in threaded)) throw new Error(`bench/wasm.bench.ts: ${threaded.reason}`);
+  backends.push(threaded.backend);
+}
+backends.push(typescriptBackend);
 
 function random(rng: Rng, length: number): Float32Array {
   const out = new Float32Array(length);
@@ -52,12 +63,13 @@ function bestTime(fn: () => void): number {
 function row(name: string, work: number, unit: 'GFLOP/s' | 'GB/s', run: (backend: Backend) => void): void {
   const seconds = backends.map((backend) => bestTime(() => run(backend)));
   const cells = seconds.map((s) => `${(s * 1e3).toFixed(2).padStart(9)} ms ${(work / s / 1e9).toFixed(2).padStart(7)}`);
-  console.log(`${name.padEnd(40)} ${cells.join('  ')} ${unit}   ×${(seconds[1]! / seconds[0]!).toFixed(1)}`);
+  console.log(`${name.padEnd(40)} ${cells.join('  ')} ${unit}   ×${(seconds[seconds.length - 1]! / seconds[0]!).toFixed(1)}`);
 }
 
 const rng = new Rng(1);
-console.log(`wasm vs ts, Node ${process.version}, 1 thread${quick ? ' (quick)' : ''}; ${wasm.describe()}`);
-console.log(`${'case'.padEnd(40)} ${'wasm'.padStart(26)}  ${'ts'.padStart(26)}   speed-up`);
+console.log(`wasm vs ts, Node ${process.version}${quick ? ' (quick)' : ''}; ${wasm.describe()}`);
+const columns = backends.map((b) => (b === wasm ? 'wasm' : b === typescriptBackend ? 'ts' : `wasm ${threads} threads`));
+console.log(`${'case'.padEnd(40)} ${columns.map((c) => c.padStart(26)).join('  ')}   wasm/ts`);
 
 for (const n of [256, 512, 1024]) {
   const a = random(rng, n * n);

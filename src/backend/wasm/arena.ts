@@ -30,10 +30,15 @@ export class Arena {
   private ints: Int32Array;
   private doubles: Float64Array;
 
-  constructor(kernels: KernelExports) {
-    this.memory = kernels.memory;
-    this.base = align(kernels.heapBase());
+  /** Bytes at `reserved` before the arena proper are set aside for good (the thread pool's). */
+  readonly reserved: number;
+
+  constructor(kernels: KernelExports, memory: WebAssembly.Memory = kernels.memory, reservedBytes = 0) {
+    this.memory = memory;
+    this.reserved = align(kernels.heapBase());
+    this.base = align(this.reserved + reservedBytes);
     this.top = this.base;
+    if (this.base > this.memory.buffer.byteLength) this.grow(this.base);
     this.floats = new Float32Array(this.memory.buffer);
     this.ints = new Int32Array(this.memory.buffer);
     this.doubles = new Float64Array(this.memory.buffer);
@@ -137,8 +142,27 @@ function align(byte: number): number {
   return Math.ceil(byte / 64) * 64; // not `& ~63`: offsets may pass 2^31
 }
 
-/** What every kernel wrapper needs: the module's exports and its scratch arena. */
+/** A thread's share of a parallel kernel: calls are run on that thread (see threads.ts). */
+export interface Lane {
+  call(name: 'gemm' | 'im2col' | 'col2im', ...args: number[]): void;
+}
+
+/** Runs `build` once per lane (lane 0 on the calling thread) and returns when all are done. */
+export interface Parallel {
+  readonly lanes: number;
+  run(build: (lane: Lane, index: number) => void): void;
+}
+
+/** What every kernel wrapper needs: the module's exports, its scratch arena, its lanes. */
 export interface WasmContext {
   readonly kernels: KernelExports;
   readonly arena: Arena;
+  readonly parallel: Parallel;
+}
+
+/** One lane: the calling thread runs every call directly. */
+export function singleLane(kernels: KernelExports): Parallel {
+  const table = kernels as unknown as Record<string, (...args: number[]) => void>;
+  const lane: Lane = { call: (name, ...args) => table[name]!(...args) };
+  return { lanes: 1, run: (build) => build(lane, 0) };
 }

@@ -1,5 +1,5 @@
 import type { Backend, Conv2dParams, Shape } from '../backend.js';
-import type { WasmContext } from './arena.js';
+import type { Lane, WasmContext } from './arena.js';
 
 /**
  * Convolution as im2col + SIMD GEMM (Chellapilla et al. 2006), the same decomposition as the
@@ -46,19 +46,24 @@ function geometry(xShape: Shape, wShape: Shape, yShape: Shape, p: Conv2dParams):
   };
 }
 
-type ColumnKernel = (source: number, g: Geometry, target: number) => void;
-
-export function makeConv2d({ kernels, arena }: WasmContext): Pick<Backend, 'conv2dForward' | 'conv2dBackwardInput' | 'conv2dBackwardWeight'> {
-  // (x planes → cols) and (cols → dx planes, accumulating), with the geometry spelled out.
-  const columns = (kernel: typeof kernels.im2col): ColumnKernel => (source, g, target) => {
+export function makeConv2d({ kernels, arena, parallel }: WasmContext): Pick<Backend, 'conv2dForward' | 'conv2dBackwardInput' | 'conv2dBackwardWeight'> {
+  // (x planes → cols) and (cols → dx planes, accumulating) on a lane, with the geometry spelled out.
+  const columns = (kernel: 'im2col' | 'col2im') => (lane: Lane, source: number, g: Geometry, target: number): void => {
     const p = g.params;
-    kernel(
-      source, g.groupIn, g.height, g.width, g.kernelHeight, g.kernelWidth, p.stride[0], p.stride[1],
+    lane.call(
+      kernel, source, g.groupIn, g.height, g.width, g.kernelHeight, g.kernelWidth, p.stride[0], p.stride[1],
       p.padding[0], p.padding[1], p.dilation[0], p.dilation[1], g.outHeight, g.outWidth, target,
     );
   };
-  const im2col = columns(kernels.im2col);
-  const col2im = columns(kernels.col2im);
+  const im2col = columns('im2col');
+  const col2im = columns('col2im');
+  /** Images are dealt to lanes round-robin; each lane gets its own columns and GEMM workspace. */
+  const lanesFor = (g: Geometry): number => Math.max(1, Math.min(parallel.lanes, g.batch));
+  const scratch = (g: Geometry, lanes: number, planeOut: number): { cols: number; work: number }[] =>
+    Array.from({ length: lanes }, () => ({
+      cols: g.pointwise ? 0 : arena.take(g.patch * planeOut),
+      work: arena.take(kernels.gemmWorkspaceFloats()),
+    }));
 
   function conv2dForward(
     x: Float32Array, xShape: Shape, w: Float32Array, wShape: Shape, bias: Float32Array | null,
@@ -71,18 +76,21 @@ export function makeConv2d({ kernels, arena }: WasmContext): Pick<Backend, 'conv
     const px = arena.input(x);
     const pw = arena.input(w);
     const pout = arena.take(out.length);
-    const pcols = g.pointwise ? 0 : arena.take(g.patch * planeOut);
-    const work = arena.take(kernels.gemmWorkspaceFloats());
-    for (let n = 0; n < g.batch; n++) {
-      for (let group = 0; group < g.groups; group++) {
-        const xAt = px + 4 * (n * g.inChannels + group * g.groupIn) * planeIn;
-        const outAt = pout + 4 * (n * g.outChannels + group * g.groupOut) * planeOut;
-        const cols = g.pointwise ? xAt : pcols;
-        if (!g.pointwise) im2col(xAt, g, pcols);
-        // (O/g, OH·OW) = (O/g, patch) · (patch, OH·OW)
-        kernels.gemm(g.groupOut, planeOut, g.patch, pw + 4 * group * g.groupOut * g.patch, g.patch, 1, cols, planeOut, 1, outAt, 0, work);
+    const lanes = lanesFor(g);
+    const own = scratch(g, lanes, planeOut);
+    parallel.run((lane, index) => {
+      for (let n = index; n < g.batch && index < lanes; n += lanes) {
+        const { cols: pcols, work } = own[index]!;
+        for (let group = 0; group < g.groups; group++) {
+          const xAt = px + 4 * (n * g.inChannels + group * g.groupIn) * planeIn;
+          const outAt = pout + 4 * (n * g.outChannels + group * g.groupOut) * planeOut;
+          const cols = g.pointwise ? xAt : pcols;
+          if (!g.pointwise) im2col(lane, xAt, g, pcols);
+          // (O/g, OH·OW) = (O/g, patch) · (patch, OH·OW)
+          lane.call('gemm', g.groupOut, planeOut, g.patch, pw + 4 * group * g.groupOut * g.patch, g.patch, 1, cols, planeOut, 1, outAt, 0, work);
+        }
       }
-    }
+    });
     if (bias) kernels.addChannelBias(pout, g.batch, g.outChannels, planeOut, arena.input(bias));
     arena.output(pout, out);
   }
@@ -100,18 +108,21 @@ export function makeConv2d({ kernels, arena }: WasmContext): Pick<Backend, 'conv
     const pw = arena.input(w);
     // col2im accumulates, and positions no window touches must end up 0.
     const pdx = g.pointwise ? arena.take(dxLength) : arena.takeZeroed(dxLength);
-    const pcols = g.pointwise ? 0 : arena.take(g.patch * planeOut);
-    const work = arena.take(kernels.gemmWorkspaceFloats());
-    for (let n = 0; n < g.batch; n++) {
-      for (let group = 0; group < g.groups; group++) {
-        const dxAt = pdx + 4 * (n * g.inChannels + group * g.groupIn) * planeIn;
-        const dyAt = pdy + 4 * (n * g.outChannels + group * g.groupOut) * planeOut;
-        const target = g.pointwise ? dxAt : pcols;
-        // (patch, OH·OW) = W_gᵀ · dy_g: W_g is stored (O/g, patch), so A(r, o) = w[o·patch + r].
-        kernels.gemm(g.patch, planeOut, g.groupOut, pw + 4 * group * g.groupOut * g.patch, 1, g.patch, dyAt, planeOut, 1, target, 0, work);
-        if (!g.pointwise) col2im(pcols, g, dxAt);
+    const lanes = lanesFor(g);
+    const own = scratch(g, lanes, planeOut);
+    parallel.run((lane, index) => {
+      for (let n = index; n < g.batch && index < lanes; n += lanes) {
+        const { cols: pcols, work } = own[index]!;
+        for (let group = 0; group < g.groups; group++) {
+          const dxAt = pdx + 4 * (n * g.inChannels + group * g.groupIn) * planeIn;
+          const dyAt = pdy + 4 * (n * g.outChannels + group * g.groupOut) * planeOut;
+          const target = g.pointwise ? dxAt : pcols;
+          // (patch, OH·OW) = W_gᵀ · dy_g: W_g is stored (O/g, patch), so A(r, o) = w[o·patch + r].
+          lane.call('gemm', g.patch, planeOut, g.groupOut, pw + 4 * group * g.groupOut * g.patch, 1, g.patch, dyAt, planeOut, 1, target, 0, work);
+          if (!g.pointwise) col2im(lane, pcols, g, dxAt);
+        }
       }
-    }
+    });
     arena.output(pdx, dx.subarray(0, dxLength));
   }
 
@@ -126,21 +137,26 @@ export function makeConv2d({ kernels, arena }: WasmContext): Pick<Backend, 'conv
     arena.reset();
     const px = arena.input(x);
     const pdy = arena.input(dy);
-    // Zeroed so that an empty batch (or empty output planes) still yields dw = 0.
-    const pdw = arena.takeZeroed(dwLength);
-    const pcols = g.pointwise ? 0 : arena.take(g.patch * planeOut);
-    const work = arena.take(kernels.gemmWorkspaceFloats());
-    for (let n = 0; n < g.batch; n++) {
-      for (let group = 0; group < g.groups; group++) {
-        const xAt = px + 4 * (n * g.inChannels + group * g.groupIn) * planeIn;
-        const dyAt = pdy + 4 * (n * g.outChannels + group * g.groupOut) * planeOut;
-        const cols = g.pointwise ? xAt : pcols;
-        if (!g.pointwise) im2col(xAt, g, pcols);
-        // (O/g, patch) += (O/g, OH·OW) · colsᵀ: B(q, r) = cols[r·OH·OW + q].
-        kernels.gemm(g.groupOut, g.patch, planeOut, dyAt, planeOut, 1, cols, 1, planeOut, pdw + 4 * group * g.groupOut * g.patch, 1, work);
+    const lanes = lanesFor(g);
+    // One dw per lane, zeroed so that a lane without images (or an empty batch) adds 0; the
+    // partial sums are added together at the end.
+    const partial = Array.from({ length: lanes }, () => arena.takeZeroed(dwLength));
+    const own = scratch(g, lanes, planeOut);
+    parallel.run((lane, index) => {
+      for (let n = index; n < g.batch && index < lanes; n += lanes) {
+        const { cols: pcols, work } = own[index]!;
+        for (let group = 0; group < g.groups; group++) {
+          const xAt = px + 4 * (n * g.inChannels + group * g.groupIn) * planeIn;
+          const dyAt = pdy + 4 * (n * g.outChannels + group * g.groupOut) * planeOut;
+          const cols = g.pointwise ? xAt : pcols;
+          if (!g.pointwise) im2col(lane, xAt, g, pcols);
+          // (O/g, patch) += (O/g, OH·OW) · colsᵀ: B(q, r) = cols[r·OH·OW + q].
+          lane.call('gemm', g.groupOut, g.patch, planeOut, dyAt, planeOut, 1, cols, 1, planeOut, partial[index]! + 4 * group * g.groupOut * g.patch, 1, work);
+        }
       }
-    }
-    arena.output(pdw, dw.subarray(0, dwLength));
+    });
+    for (let lane = 1; lane < lanes; lane++) kernels.axpy(1, partial[lane]!, partial[0]!, dwLength);
+    arena.output(partial[0]!, dw.subarray(0, dwLength));
   }
 
   return { conv2dForward, conv2dBackwardInput, conv2dBackwardWeight };

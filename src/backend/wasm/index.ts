@@ -1,30 +1,33 @@
 import type { Backend } from '../backend.js';
 import { typescriptBackend } from '../ts/index.js';
-import { Arena, type WasmContext } from './arena.js';
+import { Arena, type Parallel, singleLane, type WasmContext } from './arena.js';
 import { makeBatchNorm } from './batch-norm.js';
 import { makeConv2d } from './conv2d.js';
 import { makeElementwise } from './elementwise.js';
 import { makeGemm } from './gemm.js';
 import { makeLayerNorm } from './layer-norm.js';
-import { type KernelExports, loadKernelsAsync, loadKernelsSync } from './loader.js';
+import { type KernelExports, loadKernelsAsync, loadKernelsSync, loadThreadedKernelsSync } from './loader.js';
 import { makeOptimizers } from './optimizers.js';
 import { makePool } from './pool.js';
 import { makeReduce } from './reduce.js';
 import { makeSoftmax } from './softmax.js';
+import { poolReservedBytes, ThreadPool } from './threads.js';
 
 /**
  * The WebAssembly SIMD backend (DESIGN.md decision 2): kernels compiled from wasm/assembly/ by
  * AssemblyScript with SIMD128, for the browser lab and for Node machines without the native
  * build. Memory is copy-in/copy-out through one scratch arena (the trade-off is argued in
- * arena.ts). Kernels that only move data (permute, copyRegion, gather/scatter) and the rare
+ * arena.ts). One thread by default; SKIPLAB_WASM_THREADS=n splits GEMM and convolution over n
+ * threads in Node (threads.ts). Kernels that only move data (permute, copyRegion, gather/scatter) and the rare
  * reduceMaxBackward use the TypeScript reference, which is already as fast as a
  * copy into WebAssembly memory and back would be.
  */
-export function createWasmBackend(kernels: KernelExports): Backend {
-  const context: WasmContext = { kernels, arena: new Arena(kernels) };
+export function createWasmBackend(kernels: KernelExports, threads?: { arena: Arena; parallel: Parallel }): Backend {
+  const context: WasmContext = { kernels, arena: threads?.arena ?? new Arena(kernels), parallel: threads?.parallel ?? singleLane(kernels) };
+  const lanes = context.parallel.lanes;
   return {
     name: 'wasm',
-    describe: () => 'wasm (WebAssembly SIMD128 kernels from AssemblyScript, 1 thread)',
+    describe: () => `wasm (WebAssembly SIMD128 kernels from AssemblyScript, ${lanes} thread${lanes === 1 ? '' : 's'})`,
     alloc: (length) => new Float32Array(length),
     ...makeElementwise(context),
     ...makeReduce(context),
@@ -45,12 +48,41 @@ export function createWasmBackend(kernels: KernelExports): Backend {
 let loaded: Backend | null = null;
 let unavailableReason: string | null = null;
 
+/** SKIPLAB_WASM_THREADS=n asks for n threads (Node); the default is 1. */
+function requestedThreads(): number {
+  const value = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.SKIPLAB_WASM_THREADS;
+  if (value === undefined || value === '') return 1;
+  const threads = Number(value);
+  if (!Number.isInteger(threads) || threads < 1) throw new Error(`SKIPLAB_WASM_THREADS=${value}: expected a whole number of threads ≥ 1`);
+  return threads;
+}
+
+/**
+ * A wasm backend whose GEMM and convolution kernels run on `threads` threads (the calling one
+ * plus worker threads over a shared memory), or null with the reason when this runtime cannot.
+ */
+export function createThreadedWasmBackend(threads: number): { backend: Backend } | { reason: string } {
+  const result = loadThreadedKernelsSync();
+  if (!('kernels' in result)) return result;
+  const arena = new Arena(result.kernels, result.memory, poolReservedBytes(threads));
+  const parallel = new ThreadPool(result.module, result.kernels, result.memory, threads, arena.reserved);
+  return { backend: createWasmBackend(result.kernels, { arena, parallel }) };
+}
+
 /**
  * The wasm backend, or null when it cannot run here. Synchronous: in Node it compiles
- * kernels.wasm on first use; in the browser it returns what `initWasmBackend` loaded.
+ * kernels.wasm on first use (kernels-threads.wasm with SKIPLAB_WASM_THREADS > 1); in the browser
+ * it returns what `initWasmBackend` loaded.
  */
 export function loadWasmBackend(): Backend | null {
   if (loaded || unavailableReason) return loaded;
+  const threads = requestedThreads();
+  if (threads > 1) {
+    const threaded = createThreadedWasmBackend(threads);
+    if ('backend' in threaded) return (loaded = threaded.backend);
+    unavailableReason = `SKIPLAB_WASM_THREADS=${threads}: ${threaded.reason}`;
+    return null;
+  }
   const result = loadKernelsSync();
   if ('kernels' in result) loaded = createWasmBackend(result.kernels);
   else unavailableReason = result.reason;

@@ -100,6 +100,28 @@ export function loadKernelsSync(url: URL = defaultKernelsUrl()): { kernels: Kern
   }
 }
 
+/** The build whose memory is imported and shared, for worker threads (Node). */
+export const threadedKernelsUrl = (): URL => new URL('./kernels-threads.wasm', import.meta.url);
+
+/**
+ * Compile kernels-threads.wasm and instantiate it over a new shared memory (maximum 4 GiB, so
+ * growing it never moves or detaches it). Node only; the module is returned for the workers.
+ */
+export function loadThreadedKernelsSync(url: URL = threadedKernelsUrl()):
+  { kernels: KernelExports; module: WebAssembly.Module; memory: WebAssembly.Memory } | { reason: string } {
+  const fs = nodeFs();
+  if (!fs) return { reason: 'worker threads need Node' };
+  if (!fs.existsSync(url)) return { reason: `${url.pathname} is missing: run \`npm run build:wasm\`` };
+  try {
+    const module = new WebAssembly.Module(fs.readFileSync(url) as BufferSource);
+    const memory = new WebAssembly.Memory({ initial: 16, maximum: 65536, shared: true });
+    const instance = new WebAssembly.Instance(module, { env: { ...imports.env, memory } });
+    return { kernels: { ...(instance.exports as unknown as KernelExports), memory }, module, memory };
+  } catch (error) {
+    return { reason: `could not instantiate ${url.href} over a shared memory: ${(error as Error).message}` };
+  }
+}
+
 /** Fetch, compile and instantiate (browser, or Node given bytes). */
 export async function loadKernelsAsync(source: URL | string | BufferSource = defaultKernelsUrl()): Promise<KernelExports> {
   if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) {
