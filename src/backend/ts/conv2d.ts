@@ -50,7 +50,7 @@ interface Geometry {
   pointwise: boolean;
 }
 
-function geometry(xShape: Shape, wShape: Shape, yShape: Shape, p: Conv2dParams): Geometry {
+function convGeometry(xShape: Shape, wShape: Shape, yShape: Shape, p: Conv2dParams): Geometry {
   const [batch, inChannels, height, width] = xShape as [number, number, number, number];
   const [outChannels, groupIn, kernelHeight, kernelWidth] = wShape as [number, number, number, number];
   const outHeight = yShape[2]!;
@@ -77,14 +77,14 @@ function validRange(shift: number, stride: number, width: number, outWidth: numb
 }
 
 /**
- * Stride 1 with OW = W (every 'same' conv, e.g. ResNet's 3x3 pad 1) is the common case and has a
+ * Stride 1 with OW = W (every 'same' conv, e.conv. ResNet's 3x3 pad 1) is the common case and has a
  * cheaper unrolling: the cols row of kernel tap (i, j) is the input plane shifted by
  * rowShift·W + colShift, i.e. one long copy, after which the entries that wrapped across a row
  * edge are zeroed. Long loops matter in V8: a 32-element copy loop costs ~3x per element what a
  * plane-long one does. `sameWidth` says whether this applies.
  */
-function sameWidth(g: Geometry): boolean {
-  return g.strideH === 1 && g.strideW === 1 && g.outWidth === g.width;
+function sameWidth(conv: Geometry): boolean {
+  return conv.strideH === 1 && conv.strideW === 1 && conv.outWidth === conv.width;
 }
 
 /** Output rows whose input row oh + rowShift lies inside [0, height) (stride 1). */
@@ -97,17 +97,17 @@ function rowRange(rowShift: number, height: number, outHeight: number): [number,
  * cols (groupIn·KH·KW, OH·OW) ← the receptive fields of the groupIn planes of x at xOffset:
  * row (c·KH + i)·KW + j holds, for every output position, the input under kernel tap (i, j).
  */
-function im2col(x: Float32Array, xOffset: number, g: Geometry, cols: Float32Array): void {
-  const { height, width, outHeight, outWidth, strideH, strideW } = g;
+function im2col(x: Float32Array, xOffset: number, conv: Geometry, cols: Float32Array): void {
+  const { height, width, outHeight, outWidth, strideH, strideW } = conv;
   const planeOut = outHeight * outWidth;
-  const fast = sameWidth(g);
+  const fast = sameWidth(conv);
   let row = 0;
-  for (let c = 0; c < g.groupIn; c++) {
+  for (let c = 0; c < conv.groupIn; c++) {
     const plane = xOffset + c * height * width;
-    for (let i = 0; i < g.kernelHeight; i++) {
-      const rowShift = i * g.dilationH - g.padH;
-      for (let j = 0; j < g.kernelWidth; j++, row++) {
-        const colShift = j * g.dilationW - g.padW;
+    for (let i = 0; i < conv.kernelHeight; i++) {
+      const rowShift = i * conv.dilationH - conv.padH;
+      for (let j = 0; j < conv.kernelWidth; j++, row++) {
+        const colShift = j * conv.dilationW - conv.padW;
         const base = row * planeOut;
         if (fast) {
           const [ohLo, ohHi] = rowRange(rowShift, height, outHeight);
@@ -151,17 +151,17 @@ function im2col(x: Float32Array, xOffset: number, g: Geometry, cols: Float32Arra
  * dcols is scratch: the same-width path zeroes its row-edge-wrapped entries, then adds each
  * row back with one long loop.
  */
-function col2im(cols: Float32Array, g: Geometry, dx: Float32Array, dxOffset: number): void {
-  const { height, width, outHeight, outWidth, strideH, strideW } = g;
+function col2im(cols: Float32Array, conv: Geometry, dx: Float32Array, dxOffset: number): void {
+  const { height, width, outHeight, outWidth, strideH, strideW } = conv;
   const planeOut = outHeight * outWidth;
-  const fast = sameWidth(g);
+  const fast = sameWidth(conv);
   let row = 0;
-  for (let c = 0; c < g.groupIn; c++) {
+  for (let c = 0; c < conv.groupIn; c++) {
     const plane = dxOffset + c * height * width;
-    for (let i = 0; i < g.kernelHeight; i++) {
-      const rowShift = i * g.dilationH - g.padH;
-      for (let j = 0; j < g.kernelWidth; j++, row++) {
-        const colShift = j * g.dilationW - g.padW;
+    for (let i = 0; i < conv.kernelHeight; i++) {
+      const rowShift = i * conv.dilationH - conv.padH;
+      for (let j = 0; j < conv.kernelWidth; j++, row++) {
+        const colShift = j * conv.dilationW - conv.padW;
         const base = row * planeOut;
         if (fast) {
           const [ohLo, ohHi] = rowRange(rowShift, height, outHeight);
@@ -195,28 +195,28 @@ export function conv2dForward(
   x: Float32Array, xShape: Shape, w: Float32Array, wShape: Shape, bias: Float32Array | null,
   p: Conv2dParams, out: Float32Array, outShape: Shape,
 ): void {
-  const g = geometry(xShape, wShape, outShape, p);
-  const planeIn = g.height * g.width;
-  const planeOut = g.outHeight * g.outWidth;
-  if (!g.pointwise) colsScratch = grow(colsScratch, g.patch * planeOut);
-  for (let n = 0; n < g.batch; n++) {
-    for (let group = 0; group < g.groups; group++) {
-      const xOffset = (n * g.inChannels + group * g.groupIn) * planeIn;
-      const outOffset = (n * g.outChannels + group * g.groupOut) * planeOut;
+  const conv = convGeometry(xShape, wShape, outShape, p);
+  const planeIn = conv.height * conv.width;
+  const planeOut = conv.outHeight * conv.outWidth;
+  if (!conv.pointwise) colsScratch = grow(colsScratch, conv.patch * planeOut);
+  for (let n = 0; n < conv.batch; n++) {
+    for (let group = 0; group < conv.groups; group++) {
+      const xOffset = (n * conv.inChannels + group * conv.groupIn) * planeIn;
+      const outOffset = (n * conv.outChannels + group * conv.groupOut) * planeOut;
       let cols = x;
       let colsOffset = xOffset;
-      if (!g.pointwise) {
-        im2col(x, xOffset, g, colsScratch);
+      if (!conv.pointwise) {
+        im2col(x, xOffset, conv, colsScratch);
         cols = colsScratch;
         colsOffset = 0;
       }
       // (O/g, OH·OW) = (O/g, patch) · (patch, OH·OW)
-      gemmRowMajor(g.groupOut, planeOut, g.patch, w, group * g.groupOut * g.patch, cols, colsOffset, out, outOffset, false);
+      gemmRowMajor(conv.groupOut, planeOut, conv.patch, w, group * conv.groupOut * conv.patch, cols, colsOffset, out, outOffset, false);
     }
     if (bias) {
-      for (let o = 0; o < g.outChannels; o++) {
+      for (let o = 0; o < conv.outChannels; o++) {
         const b = bias[o]!;
-        const start = (n * g.outChannels + o) * planeOut;
+        const start = (n * conv.outChannels + o) * planeOut;
         for (let q = start; q < start + planeOut; q++) out[q] = out[q]! + b;
       }
     }
@@ -232,32 +232,32 @@ export function conv2dBackwardInput(
   dy: Float32Array, dyShape: Shape, w: Float32Array, wShape: Shape,
   p: Conv2dParams, dx: Float32Array, dxShape: Shape,
 ): void {
-  const g = geometry(dxShape, wShape, dyShape, p);
-  if (!g.pointwise && backwardInputAsForward(dy, dyShape, w, g, dx, dxShape)) return;
-  const planeIn = g.height * g.width;
-  const planeOut = g.outHeight * g.outWidth;
+  const conv = convGeometry(dxShape, wShape, dyShape, p);
+  if (!conv.pointwise && backwardInputAsForward(dy, dyShape, w, conv, dx, dxShape)) return;
+  const planeIn = conv.height * conv.width;
+  const planeOut = conv.outHeight * conv.outWidth;
   // W_gᵀ (patch, O/g) for every group, packed once per call and reused across the batch.
-  weightScratch = grow(weightScratch, g.outChannels * g.patch);
-  for (let group = 0; group < g.groups; group++) {
-    const base = group * g.groupOut * g.patch;
-    for (let o = 0; o < g.groupOut; o++) {
-      for (let r = 0; r < g.patch; r++) weightScratch[base + r * g.groupOut + o] = w[base + o * g.patch + r]!;
+  weightScratch = grow(weightScratch, conv.outChannels * conv.patch);
+  for (let group = 0; group < conv.groups; group++) {
+    const base = group * conv.groupOut * conv.patch;
+    for (let o = 0; o < conv.groupOut; o++) {
+      for (let r = 0; r < conv.patch; r++) weightScratch[base + r * conv.groupOut + o] = w[base + o * conv.patch + r]!;
     }
   }
-  if (!g.pointwise) {
-    colsScratch = grow(colsScratch, g.patch * planeOut);
-    dx.fill(0, 0, g.batch * g.inChannels * planeIn);
+  if (!conv.pointwise) {
+    colsScratch = grow(colsScratch, conv.patch * planeOut);
+    dx.fill(0, 0, conv.batch * conv.inChannels * planeIn);
   }
-  for (let n = 0; n < g.batch; n++) {
-    for (let group = 0; group < g.groups; group++) {
-      const dxOffset = (n * g.inChannels + group * g.groupIn) * planeIn;
-      const dyOffset = (n * g.outChannels + group * g.groupOut) * planeOut;
-      const wOffset = group * g.groupOut * g.patch;
-      if (g.pointwise) {
-        gemmRowMajor(g.patch, planeOut, g.groupOut, weightScratch, wOffset, dy, dyOffset, dx, dxOffset, false);
+  for (let n = 0; n < conv.batch; n++) {
+    for (let group = 0; group < conv.groups; group++) {
+      const dxOffset = (n * conv.inChannels + group * conv.groupIn) * planeIn;
+      const dyOffset = (n * conv.outChannels + group * conv.groupOut) * planeOut;
+      const wOffset = group * conv.groupOut * conv.patch;
+      if (conv.pointwise) {
+        gemmRowMajor(conv.patch, planeOut, conv.groupOut, weightScratch, wOffset, dy, dyOffset, dx, dxOffset, false);
       } else {
-        gemmRowMajor(g.patch, planeOut, g.groupOut, weightScratch, wOffset, dy, dyOffset, colsScratch, 0, false);
-        col2im(colsScratch, g, dx, dxOffset);
+        gemmRowMajor(conv.patch, planeOut, conv.groupOut, weightScratch, wOffset, dy, dyOffset, colsScratch, 0, false);
+        col2im(colsScratch, conv, dx, dxOffset);
       }
     }
   }
@@ -270,27 +270,27 @@ export function conv2dBackwardInput(
  * scatter-add col2im. Returns false when it does not apply (stride > 1, padding wider than the
  * kernel, or a dxShape that is not the exact inverse size, as with output_padding).
  */
-function backwardInputAsForward(dy: Float32Array, dyShape: Shape, w: Float32Array, g: Geometry, dx: Float32Array, dxShape: Shape): boolean {
-  if (g.strideH !== 1 || g.strideW !== 1) return false;
-  const padH = g.dilationH * (g.kernelHeight - 1) - g.padH;
-  const padW = g.dilationW * (g.kernelWidth - 1) - g.padW;
+function backwardInputAsForward(dy: Float32Array, dyShape: Shape, w: Float32Array, conv: Geometry, dx: Float32Array, dxShape: Shape): boolean {
+  if (conv.strideH !== 1 || conv.strideW !== 1) return false;
+  const padH = conv.dilationH * (conv.kernelHeight - 1) - conv.padH;
+  const padW = conv.dilationW * (conv.kernelWidth - 1) - conv.padW;
   if (padH < 0 || padW < 0) return false;
-  if (g.outHeight + 2 * padH - g.dilationH * (g.kernelHeight - 1) !== g.height) return false;
-  if (g.outWidth + 2 * padW - g.dilationW * (g.kernelWidth - 1) !== g.width) return false;
+  if (conv.outHeight + 2 * padH - conv.dilationH * (conv.kernelHeight - 1) !== conv.height) return false;
+  if (conv.outWidth + 2 * padW - conv.dilationW * (conv.kernelWidth - 1) !== conv.width) return false;
   // flipped[(group·(C/g) + c), o, i, j] = w[(group·(O/g) + o), c, KH−1−i, KW−1−j]
-  const taps = g.kernelHeight * g.kernelWidth;
-  weightScratch = grow(weightScratch, g.outChannels * g.patch);
-  for (let group = 0; group < g.groups; group++) {
-    for (let o = 0; o < g.groupOut; o++) {
-      for (let c = 0; c < g.groupIn; c++) {
-        const from = ((group * g.groupOut + o) * g.groupIn + c) * taps;
-        const to = ((group * g.groupIn + c) * g.groupOut + o) * taps;
+  const taps = conv.kernelHeight * conv.kernelWidth;
+  weightScratch = grow(weightScratch, conv.outChannels * conv.patch);
+  for (let group = 0; group < conv.groups; group++) {
+    for (let o = 0; o < conv.groupOut; o++) {
+      for (let c = 0; c < conv.groupIn; c++) {
+        const from = ((group * conv.groupOut + o) * conv.groupIn + c) * taps;
+        const to = ((group * conv.groupIn + c) * conv.groupOut + o) * taps;
         for (let t = 0; t < taps; t++) weightScratch[to + t] = w[from + taps - 1 - t]!;
       }
     }
   }
-  const flippedShape = [g.inChannels, g.groupOut, g.kernelHeight, g.kernelWidth];
-  const params: Conv2dParams = { stride: [1, 1], padding: [padH, padW], dilation: [g.dilationH, g.dilationW], groups: g.groups };
+  const flippedShape = [conv.inChannels, conv.groupOut, conv.kernelHeight, conv.kernelWidth];
+  const params: Conv2dParams = { stride: [1, 1], padding: [padH, padW], dilation: [conv.dilationH, conv.dilationW], groups: conv.groups };
   conv2dForward(dy, dyShape, weightScratch, flippedShape, null, params, dx, dxShape);
   return true;
 }
@@ -304,26 +304,23 @@ export function conv2dBackwardWeight(
   x: Float32Array, xShape: Shape, dy: Float32Array, dyShape: Shape,
   p: Conv2dParams, dw: Float32Array, dwShape: Shape,
 ): void {
-  const g = geometry(xShape, dwShape, dyShape, p);
-  const planeIn = g.height * g.width;
-  const planeOut = g.outHeight * g.outWidth;
-  const weightsPerGroup = g.groupOut * g.patch;
-  if (!g.pointwise) colsScratch = grow(colsScratch, g.patch * planeOut);
-  dw.fill(0, 0, g.outChannels * g.patch);
+  const conv = convGeometry(xShape, dwShape, dyShape, p);
+  const planeIn = conv.height * conv.width;
+  const planeOut = conv.outHeight * conv.outWidth;
+  const weightsPerGroup = conv.groupOut * conv.patch;
+  if (!conv.pointwise) colsScratch = grow(colsScratch, conv.patch * planeOut);
+  dw.fill(0, 0, conv.outChannels * conv.patch);
   const params: GemmParams = {
-    batch: 1, m: g.groupOut, n: g.patch, k: planeOut, transA: false, transB: true,
+    batch: 1, m: conv.groupOut, n: conv.patch, k: planeOut, transA: false, transB: true,
     strideA: 0, strideB: 0, strideC: 0, accumulate: true,
   };
-  for (let n = 0; n < g.batch; n++) {
-    for (let group = 0; group < g.groups; group++) {
-      const xOffset = (n * g.inChannels + group * g.groupIn) * planeIn;
-      const dyOffset = (n * g.outChannels + group * g.groupOut) * planeOut;
-      let cols = x.subarray(xOffset, xOffset + g.patch * planeOut);
-      if (!g.pointwise) {
-        im2col(x, xOffset, g, colsScratch);
-        cols = colsScratch;
-      }
-      gemm(params, dy.subarray(dyOffset, dyOffset + g.groupOut * planeOut), cols, dw.subarray(group * weightsPerGroup, (group + 1) * weightsPerGroup));
+  for (let n = 0; n < conv.batch; n++) {
+    for (let group = 0; group < conv.groups; group++) {
+      const xOffset = (n * conv.inChannels + group * conv.groupIn) * planeIn;
+      const dyOffset = (n * conv.outChannels + group * conv.groupOut) * planeOut;
+      if (!conv.pointwise) im2col(x, xOffset, conv, colsScratch);
+      const cols = conv.pointwise ? x.subarray(xOffset, xOffset + conv.patch * planeOut) : colsScratch;
+      gemm(params, dy.subarray(dyOffset, dyOffset + conv.groupOut * planeOut), cols, dw.subarray(group * weightsPerGroup, (group + 1) * weightsPerGroup));
     }
   }
 }
