@@ -14,3 +14,4 @@ export {
 } from './safetensors.js';
 export { SAFETENSORS_DTYPES, type SafetensorsDtype } from './safetensors-dtypes.js';
 export { writeFileAtomic, writeFileAtomicSync } from './atomic-write.js';
+export { buildOnnxModel, exportOnnx, type OnnxExportOptions, type OnnxExportSummary } from './onnx/index.js';
