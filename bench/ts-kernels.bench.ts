@@ -1,7 +1,8 @@
 /**
  * Throughput of the TypeScript reference kernels that dominate CNN training: conv2d forward and
  * both backward passes on the three ResNet-20 stage shapes (He et al. 2016, §4.2: 3x3 convs
- * with 16/32/64 filters on 32x32/16x16/8x8 maps), and square GEMMs.
+ * with 16/32/64 filters on 32x32/16x16/8x8 maps), square GEMMs, and the memory-bound
+ * normalisation and pooling kernels (in ns per input element) on the first stage's activations.
  *
  *   npx tsx bench/ts-kernels.bench.ts [--quick]
  *
@@ -11,7 +12,10 @@
  */
 import type { Conv2dParams, GemmParams } from '../src/backend/backend.js';
 import { conv2dBackwardInput, conv2dBackwardWeight, conv2dForward } from '../src/backend/ts/conv2d.js';
+import { batchNormBackward, batchNormForward } from '../src/backend/ts/batch-norm.js';
 import { gemm } from '../src/backend/ts/gemm.js';
+import { layerNormBackward, layerNormForward } from '../src/backend/ts/layer-norm.js';
+import { adaptiveAvgPool2dForward, avgPool2dBackward, avgPool2dForward, maxPool2dBackward, maxPool2dForward } from '../src/backend/ts/pool.js';
 import { Rng } from '../src/tensor/rng.js';
 
 const quick = process.argv.includes('--quick');
@@ -86,4 +90,46 @@ for (const n of [256, 512, 1024]) {
     const op = `${transA ? 'Aᵀ' : 'A'}·${transB ? 'Bᵀ' : 'B'}`;
     report(`gemm ${n}x${n}x${n} ${op}`, 2 * n * n * n, bestTime(() => gemm(params, a, b, c)));
   }
+}
+
+// Memory-bound kernels on ResNet-20's first-stage activations (32, 16, 32, 32).
+{
+  const shape = [batch, 16, 32, 32];
+  const count = batch * 16 * 32 * 32;
+  const x = random(rng, count);
+  const dy = random(rng, count);
+  const y = new Float32Array(count);
+  const dx = new Float32Array(count);
+  const gamma = new Float32Array(16).fill(1);
+  const beta = new Float32Array(16);
+  const runningMean = new Float32Array(16);
+  const runningVar = new Float32Array(16).fill(1);
+  const saveMean = new Float32Array(16);
+  const saveInvStd = new Float32Array(16);
+  const dgamma = new Float32Array(16);
+  const dbeta = new Float32Array(16);
+  const perElement = (name: string, seconds: number): void => console.log(`${name.padEnd(44)} ${(seconds * 1e3).toFixed(2).padStart(9)} ms  ${((seconds * 1e9) / count).toFixed(2).padStart(7)} ns/element`);
+  const training = { training: true, momentum: 0.1, eps: 1e-5 };
+  perElement('batch norm forward (training)', bestTime(() => batchNormForward(x, shape, gamma, beta, runningMean, runningVar, training, y, saveMean, saveInvStd)));
+  perElement('batch norm backward (training)', bestTime(() => batchNormBackward(x, shape, dy, gamma, saveMean, saveInvStd, true, dx, dgamma, dbeta)));
+  const rows = count / 512;
+  const rowMean = new Float32Array(rows);
+  const rowInvStd = new Float32Array(rows);
+  const lnGamma = new Float32Array(512).fill(1);
+  const lnBeta = new Float32Array(512);
+  const lnDgamma = new Float32Array(512);
+  const lnDbeta = new Float32Array(512);
+  perElement('layer norm forward (rows of 512)', bestTime(() => layerNormForward(x, rows, 512, lnGamma, lnBeta, 1e-5, y, rowMean, rowInvStd)));
+  perElement('layer norm backward', bestTime(() => layerNormBackward(x, rows, 512, dy, lnGamma, rowMean, rowInvStd, dx, lnDgamma, lnDbeta)));
+  const pooledShape = [batch, 16, 16, 16];
+  const pooled = new Float32Array(count / 4);
+  const argmax = new Int32Array(count / 4);
+  const maxParams = { kernelSize: [3, 3], stride: [2, 2], padding: [1, 1], dilation: [1, 1] } as const;
+  perElement('max pool 3x3 stride 2 pad 1 forward', bestTime(() => maxPool2dForward(x, shape, maxParams, pooled, pooledShape, argmax)));
+  perElement('max pool backward', bestTime(() => maxPool2dBackward(pooled, argmax, dx)));
+  const avgParams = { kernelSize: [2, 2], stride: [2, 2], padding: [0, 0], countIncludePad: true } as const;
+  perElement('avg pool 2x2 stride 2 forward', bestTime(() => avgPool2dForward(x, shape, avgParams, pooled, pooledShape)));
+  perElement('avg pool 2x2 stride 2 backward', bestTime(() => avgPool2dBackward(pooled, pooledShape, avgParams, dx, shape)));
+  const global = new Float32Array(batch * 16);
+  perElement('global average pool forward', bestTime(() => adaptiveAvgPool2dForward(x, shape, global, [batch, 16, 1, 1])));
 }
