@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { add } from '../../../src/autograd/functions/binary.js';
 import { noGrad } from '../../../src/autograd/no-grad.js';
 import { buildOnnxModel } from '../../../src/io/onnx/export.js';
-import { onnx, OPSET_VERSION } from '../../../src/io/onnx/onnx-schema.js';
+import { onnx, OPSET_VERSION, type OnnxProto } from '../../../src/io/onnx/onnx-schema.js';
 import { createModel, type ModelOptions } from '../../../src/models/registry.js';
 import { Linear } from '../../../src/nn/layers/linear.js';
 import { Buffer, type Module } from '../../../src/nn/module.js';
@@ -82,20 +82,21 @@ describe('ONNX export of every zoo family, run in ONNX Runtime', () => {
     const proto = onnx.ModelProto.decode(exported.bytes);
     expect(proto.opsetImport.map((o) => [o.domain, Number(o.version)])).toEqual([['', OPSET_VERSION]]);
     expect(Number(proto.irVersion)).toBe(8);
-    const inputDims = proto.graph!.input[0]!.type!.tensorType!.shape!.dim!;
+    const graph = proto.graph as OnnxProto.GraphProto;
+    const inputDims = graph.input[0]!.type!.tensorType!.shape!.dim!;
     expect(inputDims[0]!.dimParam).toBe('batch');
     expect(inputDims.slice(1).map((d) => Number(d.dimValue))).toEqual(input);
-    expect(proto.graph!.output[0]!.name).toBe('output');
-    expect(proto.graph!.output[0]!.type!.tensorType!.shape!.dim![0]!.dimParam).toBe('batch');
+    expect(graph.output[0]!.name).toBe('output');
+    expect(graph.output[0]!.type!.tensorType!.shape!.dim![0]!.dimParam).toBe('batch');
     // Weights travel as initializers under their state-dict names.
-    const initializerNames = new Set(proto.graph!.initializer.map((t) => t.name));
+    const initializerNames = new Set(graph.initializer.map((t) => t.name));
     const firstWeight = model.namedParameters().find(([key]) => key.endsWith('weight'))![0];
     expect(initializerNames.has(firstWeight)).toBe(true);
     // Nodes are in topological order: every input is defined before it is read.
     const defined = new Set([...initializerNames, 'input']);
-    for (const node of proto.graph!.node) {
-      for (const i of node.input) expect(defined.has(i), `${node.opType} reads undefined '${i}'`).toBe(true);
-      for (const o of node.output) defined.add(o);
+    for (const node of graph.node) {
+      for (const i of node.input ?? []) expect(defined.has(i), `${node.opType} reads undefined '${i}'`).toBe(true);
+      for (const o of node.output ?? []) defined.add(o);
     }
 
     // Run at batch 3 (the trace used 2) and compare with skiplab in eval mode.
@@ -105,7 +106,7 @@ describe('ONNX export of every zoo family, run in ONNX Runtime', () => {
     const got = await runOnnx(exported.bytes, x);
     expect(got.dims).toEqual(expected.shape);
     const error = relativeError(got.data, expected.f32);
-    console.log(`onnx ${name} ${JSON.stringify(options ?? {})}: max relative error ${error.toExponential(2)}, ${proto.graph!.node.length} nodes`);
+    console.log(`onnx ${name} ${JSON.stringify(options ?? {})}: max relative error ${error.toExponential(2)}, ${graph.node.length} nodes`);
     expect(error).toBeLessThanOrEqual(1e-4);
   });
 });
