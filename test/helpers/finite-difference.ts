@@ -53,7 +53,8 @@ export function relativeError(actual: ArrayLike<number>, expected: ArrayLike<num
   let scale = 0;
   for (let i = 0; i < actual.length; i++) {
     const d = Math.abs(actual[i]! - expected[i]!);
-    worst = d > worst || Number.isNaN(d) ? (Number.isNaN(d) ? Infinity : d) : worst;
+    if (Number.isNaN(d)) return Infinity; // e.g. an element the kernel never wrote (poisoned)
+    worst = Math.max(worst, d);
     scale = Math.max(scale, Math.abs(expected[i]!));
   }
   return worst / Math.max(scale, 1e-12);
