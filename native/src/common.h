@@ -76,7 +76,11 @@ struct GemmProblem {
   float* c;
   int64_t ldc;
   bool accumulate;
+  /** Optional: op(B) already packed as gemmPackB would (NR-column panels of all k rows); b is then unused. */
+  const float* packedB = nullptr;
 };
+/** Column width of the active ISA's B panels, for callers that pack B themselves (conv.cc). */
+int gemmPanelWidth();
 /** Single-threaded GEMM on the calling thread's scratch. */
 void gemmSerial(const GemmProblem& problem);
 /** GEMM split over output tiles across the pool. Each C element is computed by one thread in a

@@ -9,6 +9,7 @@
 // whole single-threaded GEMMs), otherwise the GEMMs themselves are split over output tiles.
 #include "conv.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "common.h"
@@ -51,6 +52,53 @@ void im2col(const ConvShape& s, const float* image, int64_t c0, int64_t cg, floa
               r[x] = (ix >= 0 && ix < s.w) ? xr[ix] : 0.0f;
             }
           }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * im2col written straight into the GEMM's packed-B layout (panels of `nr` output pixels, each
+ * panel holding all k rows of nr values, zero-padded past the last pixel), so the forward GEMM
+ * skips its own packing pass: one write of the patch matrix instead of two.
+ */
+void im2colPacked(const ConvShape& s, const float* image, int64_t c0, int64_t cg, int nr, float* packed) {
+  const int64_t plane = s.oh * s.ow, k = cg * s.kh * s.kw;
+  for (int64_t j0 = 0; j0 < plane; j0 += nr) {
+    const int64_t width = std::min<int64_t>(nr, plane - j0);
+    float* panel = packed + j0 * k;
+    for (int64_t c = 0; c < cg; c++) {
+      const float* xc = image + (c0 + c) * s.h * s.w;
+      for (int64_t ki = 0; ki < s.kh; ki++) {
+        for (int64_t kj = 0; kj < s.kw; kj++) {
+          float* dst = panel + ((c * s.kh + ki) * s.kw + kj) * nr;
+          const int64_t offset = kj * s.dw - s.pw;
+          // Walk the panel's pixels output row by output row (a segment per row).
+          int64_t j = j0;
+          while (j < j0 + width) {
+            const int64_t y = j / s.ow, x0 = j % s.ow;
+            const int64_t len = std::min<int64_t>(s.ow - x0, j0 + width - j);
+            float* d = dst + (j - j0);
+            const int64_t iy = y * s.sh - s.ph + ki * s.dh;
+            if (iy < 0 || iy >= s.h) {
+              for (int64_t t = 0; t < len; t++) d[t] = 0.0f;
+            } else {
+              const float* xr = xc + iy * s.w;
+              // Valid pixels t in [t0, t1): 0 <= (x0 + t)·sw + offset < w; zeros outside.
+              int64_t t0 = 0, t1 = len;
+              while (t0 < len && (x0 + t0) * s.sw + offset < 0) d[t0++] = 0.0f;
+              while (t1 > t0 && (x0 + t1 - 1) * s.sw + offset >= s.w) d[--t1] = 0.0f;
+              const float* src = xr + x0 * s.sw + offset;
+              if (s.sw == 1) {
+                for (int64_t t = t0; t < t1; t++) d[t] = src[t];
+              } else {
+                for (int64_t t = t0; t < t1; t++) d[t] = src[t * s.sw];
+              }
+            }
+            j += len;
+          }
+          for (int64_t t = width; t < nr; t++) dst[t] = 0.0f;
         }
       }
     }
@@ -110,15 +158,20 @@ void conv2dForward(const ConvShape& s, const float* x, const float* w, const flo
   const int64_t cg = s.c / s.groups, og = s.o / s.groups;
   const int64_t k = cg * s.kh * s.kw, plane = s.oh * s.ow;
   const bool pointwise = isPointwise(s);
+  const int nr = gemmPanelWidth();
+  const int64_t panels = (plane + nr - 1) / nr;
   overImages(s.n, [&](int64_t n0, int64_t n1, bool serial, int part) {
-    float* col = pointwise ? nullptr : scratch(ScratchSlot::Column, static_cast<size_t>(k * plane));
+    float* packed = pointwise ? nullptr : scratch(ScratchSlot::Column, static_cast<size_t>(k * panels * nr));
     for (int64_t n = n0; n < n1; n++) {
       const float* image = x + n * s.c * s.h * s.w;
       float* outImage = out + n * s.o * plane;
       for (int64_t g = 0; g < s.groups; g++) {
-        const float* b = pointwise ? image + g * cg * plane : col;
-        if (!pointwise) im2col(s, image, g * cg, cg, col);
-        runGemm({og, plane, k, w + g * og * k, k, false, b, plane, false, outImage + g * og * plane, plane, false}, serial);
+        GemmProblem problem{og, plane, k, w + g * og * k, k, false, image + g * cg * plane, plane, false, outImage + g * og * plane, plane, false};
+        if (!pointwise) {
+          im2colPacked(s, image, g * cg, cg, nr, packed);
+          problem.packedB = packed;
+        }
+        runGemm(problem, serial);
       }
       if (bias) {
         for (int64_t o = 0; o < s.o; o++) {

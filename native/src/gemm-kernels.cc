@@ -177,7 +177,7 @@ KernelSet makeAvx2() {
 }
 
 KernelSet makeAvx512() {
-  KernelSet s{kAvx512Mr, kAvx512Nr, 256, 192, 4096, {}};
+  KernelSet s{kAvx512Mr, kAvx512Nr, 256, 144, 4096, {}};
   s.byRows[1] = kernelAvx512<1>;
   s.byRows[2] = kernelAvx512<2>;
   s.byRows[3] = kernelAvx512<3>;

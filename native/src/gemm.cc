@@ -82,7 +82,7 @@ void gemmSerial(const GemmProblem& g) {
   const int mr = ks.mr, nr = ks.nr;
   const int64_t kcMax = ks.kc, mcMax = ks.mc, ncMax = ks.nc;
   const int64_t ncAlloc = std::min<int64_t>(ncMax, (g.n + nr - 1) / nr * nr);
-  float* bufB = scratch(ScratchSlot::PackB, static_cast<size_t>(kcMax * ncAlloc));
+  float* bufB = g.packedB ? nullptr : scratch(ScratchSlot::PackB, static_cast<size_t>(kcMax * ncAlloc));
   float* bufA = scratch(ScratchSlot::PackA, static_cast<size_t>(kcMax * mcMax));
   float* edge = scratch(ScratchSlot::EdgeTile, static_cast<size_t>(mr * nr));
 
@@ -91,13 +91,14 @@ void gemmSerial(const GemmProblem& g) {
     for (int64_t pc = 0; pc < g.k; pc += kcMax) {
       const int64_t kc = std::min(kcMax, g.k - pc);
       const bool accumulate = g.accumulate || pc > 0;
-      packB(g, pc, kc, jc, nc, nr, bufB);
+      if (!g.packedB) packB(g, pc, kc, jc, nc, nr, bufB);
       for (int64_t ic = 0; ic < g.m; ic += mcMax) {
         const int64_t mc = std::min(mcMax, g.m - ic);
         packA(g, ic, mc, pc, kc, mr, bufA);
         for (int64_t jr = 0; jr < nc; jr += nr) {
           const int cols = static_cast<int>(std::min<int64_t>(nr, nc - jr));
-          const float* panelB = bufB + jr * kc;
+          // Pre-packed panels hold all k rows: panel j starts at j·k, its block pc at pc·NR.
+          const float* panelB = g.packedB ? g.packedB + (jc + jr) * g.k + pc * nr : bufB + jr * kc;
           for (int64_t ir = 0; ir < mc; ir += mr) {
             const int rows = static_cast<int>(std::min<int64_t>(mr, mc - ir));
             const float* panelA = bufA + ir * kc;
@@ -122,6 +123,8 @@ void gemmSerial(const GemmProblem& g) {
     }
   }
 }
+
+int gemmPanelWidth() { return kernelSet(activeIsa()).nr; }
 
 void gemmParallel(const GemmProblem& g) {
   const int threads = threadCount();
@@ -150,6 +153,7 @@ void gemmParallel(const GemmProblem& g) {
       const int64_t j0 = t0 * ks.nr, j1 = std::min(g.n, t1 * ks.nr);
       sub.n = j1 - j0;
       sub.b = g.transB ? g.b + j0 * g.ldb : g.b + j0;
+      if (g.packedB) sub.packedB = g.packedB + j0 * g.k;
       sub.c = g.c + j0;
     } else {
       const int64_t i0 = t0 * ks.mr, i1 = std::min(g.m, t1 * ks.mr);

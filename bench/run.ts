@@ -1,0 +1,172 @@
+/**
+ * `npm run bench`: the native backend's benchmark table (issue 5). Measures the machine's FP32
+ * FMA peak with the addon's register-only FMA loop, then SGEMM (GFLOP/s, % of peak), the
+ * convolution layers of ResNet-20's stages, and whole training steps, for the native backend at
+ * 1 and 2 threads and the TypeScript reference (single-threaded by design). When PyTorch imports
+ * (Debian's python3-torch, under /usr/bin/python3) bench/torch_suite.py runs the same rows at the
+ * same thread counts and the table adds ours / PyTorch.
+ *
+ *   npm run bench [-- --quick] [-- --json [file]] [-- --only gemm,conv,models]
+ *
+ * Every time is the median of several runs after a warm-up run, wall clock. The machine is
+ * shared: the load average is printed with the table, since other work lowers every number.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { loadavg } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Backend } from '../src/backend/backend.js';
+import { configureNative, loadNativeBackend, measureFmaPeak, nativeInfo } from '../src/backend/native/index.js';
+import { setBackend } from '../src/backend/select.js';
+import { typescriptBackend } from '../src/backend/ts/index.js';
+import { convRows, gemmRows, kernelRunner, medianSeconds, modelRows, modelRunner, rowFlops, type BenchRow } from './native-suites.js';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const jsonIndex = args.indexOf('--json');
+const jsonPath = jsonIndex >= 0 ? (args[jsonIndex + 1] && !args[jsonIndex + 1]!.startsWith('--') ? args[jsonIndex + 1]! : 'bench-results.json') : null;
+const onlyIndex = args.indexOf('--only');
+const only = new Set(onlyIndex >= 0 ? args[onlyIndex + 1]!.split(',') : ['gemm', 'conv', 'models']);
+const threadCounts = [1, 2];
+
+interface Result {
+  group: string;
+  row: string;
+  id: string;
+  backend: 'native' | 'ts' | 'torch';
+  threads: number;
+  unit: 'GFLOP/s' | 'images/s';
+  value: number;
+  percentOfPeak?: number;
+  torch?: number;
+  oursOverTorch?: number;
+}
+
+const results: Result[] = [];
+const native = loadNativeBackend();
+const peaks = new Map<number, number>();
+
+function log(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+// ---- PyTorch ----------------------------------------------------------------------------------
+function torchPython(): string | null {
+  for (const python of ['/usr/bin/python3', 'python3']) {
+    const probe = spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' });
+    if (probe.status === 0) return python;
+  }
+  return null;
+}
+
+function runTorch(python: string, rows: BenchRow[], threads: number): Map<string, number> {
+  const repeats = quick ? 3 : 5;
+  const config = { threads, repeats, rows: rows.map((r) => ({ ...r, repeats: r.kind === 'model' ? (r.repeats ?? repeats) : repeats })) };
+  const script = fileURLToPath(new URL('./torch_suite.py', import.meta.url));
+  const output = execFileSync(python, [script, JSON.stringify(config)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const parsed = JSON.parse(output.trim().split('\n').pop()!) as { results: Record<string, number> };
+  return new Map(Object.entries(parsed.results));
+}
+
+// ---- our side -----------------------------------------------------------------------------------
+function measure(row: BenchRow, backend: Backend, threads: number): number {
+  const repeats = row.kind === 'model' ? (row.repeats ?? (quick ? 3 : 5)) : quick ? 3 : 7;
+  if (row.kind === 'model') {
+    setBackend(backend);
+    const seconds = medianSeconds(modelRunner(row), backend.name === 'ts' ? 1 : repeats);
+    return seconds;
+  }
+  return medianSeconds(kernelRunner(row, backend), backend.name === 'ts' ? 2 : repeats);
+}
+
+function record(row: BenchRow, group: string, backend: 'native' | 'ts', threads: number, seconds: number): void {
+  const label = row.kind === 'gemm' ? `SGEMM ${row.size}³` : row.label;
+  if (row.kind === 'model') {
+    results.push({ group, row: label, id: row.id, backend, threads, unit: 'images/s', value: row.input[0]! / seconds });
+  } else {
+    const gflops = rowFlops(row) / seconds / 1e9;
+    const peak = backend === 'native' ? peaks.get(threads) : undefined;
+    results.push({ group, row: label, id: row.id, backend, threads, unit: 'GFLOP/s', value: gflops, ...(peak ? { percentOfPeak: (100 * gflops * 1e9) / peak } : {}) });
+  }
+}
+
+/** The TypeScript reference is slow: it runs only the rows that finish in seconds. */
+function tsRuns(row: BenchRow): boolean {
+  if (row.kind === 'gemm') return row.size <= (quick ? 512 : 1024);
+  if (row.kind === 'conv') return !quick;
+  return row.id === 'train-mlp' || (!quick && row.id === 'train-resnet20');
+}
+
+function main(): void {
+  const info = nativeInfo();
+  log(`skiplab bench — Node ${process.version}, native ${info ? `${info.isa}, pool of ${info.threads}` : 'unavailable'}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  const rows: [string, BenchRow[]][] = [];
+  if (only.has('gemm')) rows.push(['SGEMM', gemmRows(quick ? [256, 512, 1024] : [256, 512, 1024, 2048])]);
+  if (only.has('conv')) rows.push(['ResNet-20 conv', convRows(128)]);
+  if (only.has('models')) rows.push(['model', quick ? modelRows().filter((r) => ['train-resnet20', 'train-mlp'].includes(r.id)) : modelRows()]);
+  if (native) {
+    for (const threads of threadCounts) {
+      configureNative({ threads });
+      // The peak is a capability: the best of several short runs.
+      peaks.set(threads, Math.max(...Array.from({ length: 5 }, () => measureFmaPeak(threads, 10_000_000)!)));
+      log(`FP32 FMA peak, ${threads} thread(s): ${(peaks.get(threads)! / 1e9).toFixed(1)} GFLOP/s`);
+    }
+  }
+  for (const [group, list] of rows) {
+    for (const row of list) {
+      if (native) {
+        for (const threads of threadCounts) {
+          configureNative({ threads });
+          record(row, group, 'native', threads, measure(row, native, threads));
+          log(`  ${row.id} native ×${threads}: ${results[results.length - 1]!.value.toFixed(1)} ${results[results.length - 1]!.unit}`);
+        }
+      }
+      if (tsRuns(row)) {
+        record(row, group, 'ts', 1, measure(row, typescriptBackend, 1));
+        log(`  ${row.id} ts: ${results[results.length - 1]!.value.toFixed(2)} ${results[results.length - 1]!.unit}`);
+      }
+    }
+  }
+  setBackend(typescriptBackend);
+  const python = torchPython();
+  let torchNote = 'PyTorch ratios: apt-get install -y python3-torch (Debian), then /usr/bin/python3 -c "import torch" must work';
+  if (python) {
+    const all = rows.flatMap(([, list]) => list);
+    for (const threads of threadCounts) {
+      log(`PyTorch (${python}), ${threads} thread(s)…`);
+      const times = runTorch(python, all, threads);
+      for (const r of results.filter((x) => x.threads === threads && x.backend === 'native')) {
+        const seconds = times.get(r.id);
+        if (seconds === undefined) continue;
+        const row = all.find((x) => x.id === r.id)!;
+        r.torch = row.kind === 'model' ? row.input[0]! / seconds : rowFlops(row) / seconds / 1e9;
+        r.oursOverTorch = r.value / r.torch;
+      }
+    }
+    torchNote = `PyTorch from ${python}, same thread counts; ours/PyTorch > 1 means we are faster`;
+  }
+  printTable(torchNote);
+  if (jsonPath) {
+    writeFileSync(jsonPath, JSON.stringify({ node: process.version, native: info, peaks: Object.fromEntries(peaks), loadAverage: loadavg(), results }, null, 2));
+    log(`wrote ${jsonPath}`);
+  }
+}
+
+function printTable(torchNote: string): void {
+  const header = ['group', 'row', 'backend', 'threads', 'value', 'unit', '% peak', 'PyTorch', 'ours/PyTorch'];
+  const lines = results.map((r) => [
+    r.group, r.row, r.backend, String(r.threads), r.value.toFixed(r.value < 10 ? 2 : 1), r.unit,
+    r.percentOfPeak !== undefined ? r.percentOfPeak.toFixed(0) : '', r.torch !== undefined ? r.torch.toFixed(r.torch < 10 ? 2 : 1) : '',
+    r.oursOverTorch !== undefined ? r.oursOverTorch.toFixed(2) : '',
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+  const format = (cells: string[]) => cells.map((c, i) => (i >= 3 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
+  console.log(format(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const l of lines) console.log(format(l));
+  for (const [threads, peak] of peaks) console.log(`FP32 FMA peak (${threads} thread${threads > 1 ? 's' : ''}): ${(peak / 1e9).toFixed(1)} GFLOP/s`);
+  console.log(torchNote);
+  if (!native) console.log('native backend not built: run `npm ci` (or node scripts/build-native.mjs) with a C++17 compiler');
+}
+
+main();

@@ -1,0 +1,211 @@
+"""PyTorch twins of the rows of `npm run bench` (bench/run.ts), for the ours/PyTorch ratios.
+
+Usage: python3 bench/torch_suite.py '<json>' where the JSON is {"threads": n, "repeats": r,
+"rows": [...]} as written by bench/run.ts. Prints one JSON object {"results": {id: seconds}}:
+the median wall time of `repeats` runs after one warm-up run, at `threads` intra-op threads.
+Shapes, models and the training step (forward, cross-entropy, backward, SGD with momentum)
+match bench/run.ts row for row.
+"""
+import json
+import statistics
+import sys
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def median_seconds(fn, repeats):
+    fn()  # warm-up: allocator, oneDNN primitive caches
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+# ---- models (the same architectures as src/models) -------------------------------------------
+class BasicBlock(nn.Module):
+    """He et al. 2015 CIFAR block; option A shortcut: subsample and zero-pad channels."""
+
+    def __init__(self, cin, cout, stride, skip):
+        super().__init__()
+        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(cout)
+        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.skip, self.stride, self.pad = skip, stride, cout - cin
+
+    def forward(self, x):
+        out = F.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        if self.skip:
+            shortcut = x[:, :, :: self.stride, :: self.stride] if self.stride > 1 else x
+            if self.pad:
+                shortcut = F.pad(shortcut, (0, 0, 0, 0, self.pad // 2, self.pad - self.pad // 2))
+            out = out + shortcut
+        return F.relu(out)
+
+
+class ResNetCifar(nn.Module):
+    def __init__(self, depth, skip=True):
+        super().__init__()
+        n = (depth - 2) // 6
+        self.conv1 = nn.Conv2d(3, 16, 3, 1, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(16)
+        layers, cin = [], 16
+        for stage, width in enumerate([16, 32, 64]):
+            for i in range(n):
+                layers.append(BasicBlock(cin, width, 2 if stage > 0 and i == 0 else 1, skip))
+                cin = width
+        self.layers = nn.Sequential(*layers)
+        self.fc = nn.Linear(64, 10)
+
+    def forward(self, x):
+        x = self.layers(F.relu(self.bn1(self.conv1(x))))
+        return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+
+
+class DenseNetBC(nn.Module):
+    """Huang et al. 2017, DenseNet-BC for CIFAR (k = 12, θ = 0.5)."""
+
+    def __init__(self, depth=40, k=12):
+        super().__init__()
+        n = (depth - 4) // 6
+        channels = 2 * k
+        self.conv1 = nn.Conv2d(3, channels, 3, 1, 1, bias=False)
+        blocks = []
+        for b in range(3):
+            layers = nn.ModuleList()
+            for _ in range(n):
+                layers.append(nn.Sequential(
+                    nn.BatchNorm2d(channels), nn.ReLU(), nn.Conv2d(channels, 4 * k, 1, bias=False),
+                    nn.BatchNorm2d(4 * k), nn.ReLU(), nn.Conv2d(4 * k, k, 3, 1, 1, bias=False)))
+                channels += k
+            blocks.append(layers)
+            if b < 2:
+                out = channels // 2
+                blocks.append(nn.Sequential(nn.BatchNorm2d(channels), nn.ReLU(), nn.Conv2d(channels, out, 1, bias=False), nn.AvgPool2d(2)))
+                channels = out
+        self.blocks = nn.ModuleList(blocks)
+        self.bn = nn.BatchNorm2d(channels)
+        self.fc = nn.Linear(channels, 10)
+
+    def forward(self, x):
+        x = self.conv1(x)
+        for block in self.blocks:
+            if isinstance(block, nn.ModuleList):
+                for layer in block:
+                    x = torch.cat([x, layer(x)], 1)
+            else:
+                x = block(x)
+        x = F.relu(self.bn(x))
+        return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+
+
+def double_conv(cin, cout):
+    return nn.Sequential(nn.Conv2d(cin, cout, 3, 1, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(),
+                         nn.Conv2d(cout, cout, 3, 1, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU())
+
+
+class UNetLevel(nn.Module):
+    def __init__(self, cin, width, inner, inner_channels):
+        super().__init__()
+        self.encode, self.inner = double_conv(cin, width), inner
+        self.up = nn.ConvTranspose2d(inner_channels, width, 2, 2)
+        self.decode = double_conv(2 * width, width)
+
+    def forward(self, x):
+        skip = self.encode(x)
+        return self.decode(torch.cat([skip, self.up(self.inner(F.max_pool2d(skip, 2)))], 1))
+
+
+class UNet(nn.Module):
+    """Ronneberger et al. 2015 with BN, `levels` levels of base width `width`."""
+
+    def __init__(self, levels=4, width=16, cin=1, classes=2):
+        super().__init__()
+        widths = [width * 2 ** i for i in range(levels + 1)]
+        inner, inner_channels = double_conv(widths[levels - 1], widths[levels]), widths[levels]
+        for d in range(levels - 1, -1, -1):
+            inner = UNetLevel(cin if d == 0 else widths[d - 1], widths[d], inner, inner_channels)
+            inner_channels = widths[d]
+        self.level, self.head = inner, nn.Conv2d(width, classes, 1)
+
+    def forward(self, x):
+        return self.head(self.level(x))
+
+
+def build(row):
+    name = row["model"]
+    if name in ("resnet20", "resnet56"):
+        return ResNetCifar(int(name[6:]))
+    if name == "plain20":
+        return ResNetCifar(20, skip=False)
+    if name == "densenet_bc_40":
+        return DenseNetBC(40)
+    if name == "unet":
+        return UNet(4, 16)
+    if name == "mlp":
+        return nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(), nn.Linear(256, 10))
+    raise ValueError(f"torch_suite: unknown model {name}")
+
+
+def model_step(row):
+    torch.manual_seed(0)
+    model = build(row)
+    x = torch.randn(*row["input"])
+    classes = 2 if row["model"] == "unet" else 10
+    label_shape = (row["input"][0], *row["input"][2:]) if row["model"] == "unet" else (row["input"][0],)
+    labels = torch.randint(0, classes, label_shape)
+    if row.get("eval"):
+        model.eval()
+
+        def infer():
+            with torch.no_grad():
+                model(x)
+        return infer
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+
+    def step():
+        loss = F.cross_entropy(model(x), labels)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    return step
+
+
+def conv_case(row):
+    n, c, h, w, o, k, stride, pad = (row[key] for key in ("n", "c", "h", "w", "o", "k", "stride", "padding"))
+    x = torch.randn(n, c, h, w, requires_grad=True)
+    weight = torch.randn(o, c, k, k, requires_grad=True)
+    y = F.conv2d(x, weight, None, stride, pad)
+    dy = torch.randn_like(y)
+    if row["direction"] == "forward":
+        return lambda: F.conv2d(x.detach(), weight.detach(), None, stride, pad)
+    if row["direction"] == "backwardInput":
+        return lambda: torch.nn.grad.conv2d_input(x.shape, weight.detach(), dy, stride, pad)
+    return lambda: torch.nn.grad.conv2d_weight(x.detach(), weight.shape, dy, stride, pad)
+
+
+def main():
+    config = json.loads(sys.argv[1])
+    torch.set_num_threads(config["threads"])
+    results = {}
+    for row in config["rows"]:
+        if row["kind"] == "gemm":
+            s = row["size"]
+            a, b = torch.randn(s, s), torch.randn(s, s)
+            fn = lambda a=a, b=b: torch.mm(a, b)
+        elif row["kind"] == "conv":
+            fn = conv_case(row)
+        else:
+            fn = model_step(row)
+        results[row["id"]] = median_seconds(fn, row.get("repeats", config["repeats"]))
+    print(json.dumps({"results": results, "torch": torch.__version__}))
+
+
+if __name__ == "__main__":
+    main()
