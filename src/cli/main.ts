@@ -3,7 +3,9 @@ import { Command } from 'commander';
 import { registerExperimentCommand } from './commands/experiment.js';
 import { registerInfoCommand } from './commands/info.js';
 import { registerModelsCommand } from './commands/models.js';
+import { registerStatusCommand } from './commands/status.js';
 import { registerTrainCommand } from './commands/train.js';
+import { registerWorkerCommand } from './commands/worker.js';
 
 /** The `skiplab` command line. Errors print one clear line and exit 1 (no stack for user errors). */
 const program = new Command();
@@ -12,6 +14,8 @@ registerTrainCommand(program);
 registerExperimentCommand(program);
 registerInfoCommand(program);
 registerModelsCommand(program);
+registerWorkerCommand(program);
+registerStatusCommand(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   const e = error as Error;

@@ -1,17 +1,11 @@
 import { fork } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import type { Executor, SweepEvent, SweepResult } from './executor.js';
 import type { PlannedRun } from './spec.js';
 import type { ExperimentStore } from './store.js';
 
-/** Progress of a sweep as runs start and finish. */
-export interface SweepEvent {
-  kind: 'start' | 'epoch' | 'done' | 'failed' | 'skipped';
-  run: string;
-  message?: string;
-  epoch?: number;
-  epochs?: number;
-}
+export type { Executor, SweepEvent, SweepResult } from './executor.js';
 
 export interface LocalExecutorOptions {
   /** Runs trained at once, each in its own process (default: cores ÷ threads). */
@@ -19,12 +13,6 @@ export interface LocalExecutorOptions {
   /** Kernel threads per run (SKIPLAB_THREADS in each worker; default 1 when several workers). */
   threads?: number;
   onEvent?: (event: SweepEvent) => void;
-}
-
-export interface SweepResult {
-  completed: string[];
-  skipped: string[];
-  failed: { run: string; error: string }[];
 }
 
 /** The worker entry next to this file: .ts under tsx/vitest, .js when built. */
@@ -90,4 +78,9 @@ export async function runLocalSweep(store: ExperimentStore, options: LocalExecut
   };
   await Promise.all(Array.from({ length: Math.min(workers, queue.length) }, next));
   return result;
+}
+
+/** The local pool behind the common executor interface. */
+export function localExecutor(options: Omit<LocalExecutorOptions, 'onEvent'> = {}): Executor {
+  return { name: 'local', sweep: (store, onEvent) => runLocalSweep(store, { ...options, onEvent }) };
 }

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { getBackend } from '../../backend/select.js';
 import { degradationSpec } from '../../experiments/degradation.js';
-import { runLocalSweep, type SweepEvent } from '../../experiments/local-executor.js';
+import { runLocalSweep, type SweepEvent, type SweepResult } from '../../experiments/local-executor.js';
 import { parseExperimentSpec, type ExperimentSpec } from '../../experiments/spec.js';
 import { ExperimentStore } from '../../experiments/store.js';
 import { buildReport } from '../../report/build.js';
@@ -22,12 +22,15 @@ interface ExperimentFlags {
   workers?: string;
   threads?: string;
   report: boolean;
+  executor?: string;
+  redis?: string;
+  detach?: boolean;
 }
 
 const list = (v: string | undefined): number[] | undefined => v?.split(',').map((s) => Number(s.trim()));
 
 /** A built-in experiment by name, or a spec file (JSON or YAML). */
-function resolveSpec(nameOrFile: string, flags: ExperimentFlags): ExperimentSpec {
+export function resolveSpec(nameOrFile: string, flags: ExperimentFlags): ExperimentSpec {
   const mode = flags.full ? 'full' : 'quick';
   if (nameOrFile === 'degradation') {
     return degradationSpec({
@@ -64,6 +67,22 @@ function describeEvent(e: SweepEvent): string | null {
   }
 }
 
+/** The sweep on BullMQ workers (loaded only here); null when detached. */
+async function runOnQueue(store: ExperimentStore, flags: ExperimentFlags): Promise<SweepResult | null> {
+  if (!flags.redis) throw new Error('--executor bullmq needs --redis URL (e.g. redis://127.0.0.1:6379)');
+  const { runBullmqSweep } = await import('../../experiments/bullmq-executor.js');
+  const { QueueProgressPrinter } = await import('./queue-progress.js');
+  const printer = new QueueProgressPrinter();
+  const result = await runBullmqSweep(store, {
+    redis: flags.redis, detach: flags.detach, onStatus: (s) => printer.update(s),
+    onEvent: (e) => void (e.kind === 'failed' && process.stderr.write(describeEvent(e) + '\n')),
+    log: (line) => void process.stderr.write(`skiplab: ${line}\n`),
+  });
+  if (!flags.detach) return result;
+  process.stderr.write(`skiplab: ${result.queued.length} run(s) queued, ${result.skipped.length} already complete; follow with \`skiplab status ${store.spec.name} --redis ${flags.redis}\`\n`);
+  return null;
+}
+
 export function registerExperimentCommand(program: Command): void {
   program
     .command('experiment')
@@ -81,13 +100,17 @@ export function registerExperimentCommand(program: Command): void {
     .option('--workers <n>', 'runs trained at once (default: one per core)')
     .option('--threads <n>', 'kernel threads per run')
     .option('--no-report', 'do not build the HTML report')
+    .option('--executor <name>', 'local (a process pool, default) | bullmq (workers on a Redis queue)', 'local')
+    .option('--redis <url>', 'Redis URL for --executor bullmq, e.g. redis://127.0.0.1:6379')
+    .option('--detach', 'with bullmq: enqueue and return; follow with `skiplab status`')
     .action(async (name: string, flags: ExperimentFlags) => {
       const spec = resolveSpec(name, flags);
       const store = new ExperimentStore(resolve(flags.store), spec);
       const runs = store.runs();
       process.stderr.write(`skiplab: ${spec.name}: ${runs.length} runs on the ${getBackend().describe()} backend -> ${store.path}\n`);
       const started = performance.now();
-      const result = await runLocalSweep(store, {
+      if (flags.executor !== 'local' && flags.executor !== 'bullmq') throw new Error(`--executor: unknown executor '${flags.executor}' (local or bullmq)`);
+      const result = flags.executor === 'bullmq' ? await runOnQueue(store, flags) : await runLocalSweep(store, {
         workers: flags.workers ? Number(flags.workers) : undefined,
         threads: flags.threads ? Number(flags.threads) : undefined,
         onEvent: (e) => {
@@ -95,6 +118,7 @@ export function registerExperimentCommand(program: Command): void {
           if (line) process.stderr.write(line + '\n');
         },
       });
+      if (!result) return; // detached
       const seconds = (performance.now() - started) / 1000;
       process.stderr.write(`skiplab: ${result.completed.length} trained, ${result.skipped.length} already complete, ${result.failed.length} failed in ${seconds.toFixed(0)} s\n`);
       if (flags.report) {
