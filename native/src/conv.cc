@@ -105,6 +105,38 @@ void im2colPacked(const ConvShape& s, const float* image, int64_t c0, int64_t cg
   }
 }
 
+/**
+ * The transposed patch matrix colᵀ (pixels × k rows) in packed-B layout for the weight
+ * gradient dW = dy · colᵀ: panels of `nr` patch rows, each holding every pixel's nr values.
+ */
+void im2colTransposedPacked(const ConvShape& s, const float* image, int64_t c0, int64_t cg, int nr, float* packed) {
+  const int64_t plane = s.oh * s.ow, k = cg * s.kh * s.kw;
+  for (int64_t r0 = 0; r0 < k; r0 += nr) {
+    float* panel = packed + (r0 / nr) * plane * nr;
+    // One output row at a time, all nr lanes: the ow·nr floats written stay in L1 while every
+    // lane fills its column (lane-by-lane over the whole panel would thrash L1 with strided writes).
+    for (int64_t y = 0; y < s.oh; y++) {
+      float* rowDst = panel + y * s.ow * nr;
+      for (int lane = 0; lane < nr; lane++) {
+        float* d = rowDst + lane;
+        const int64_t r = r0 + lane;
+        const int64_t c = r / (s.kh * s.kw), ki = (r / s.kw) % s.kh, kj = r % s.kw;
+        const int64_t iy = y * s.sh - s.ph + ki * s.dh;
+        if (r >= k || iy < 0 || iy >= s.h) {
+          for (int64_t x = 0; x < s.ow; x++) d[x * nr] = 0.0f;
+          continue;
+        }
+        const float* xr = image + ((c0 + c) * s.h + iy) * s.w;
+        const int64_t offset = kj * s.dw - s.pw;
+        for (int64_t x = 0; x < s.ow; x++) {
+          const int64_t ix = x * s.sw + offset;
+          d[x * nr] = (ix >= 0 && ix < s.w) ? xr[ix] : 0.0f;
+        }
+      }
+    }
+  }
+}
+
 /** Add col back into channels [c0, c0 + cg) of one image (the adjoint of im2col). */
 void col2imAdd(const ConvShape& s, const float* col, int64_t c0, int64_t cg, float* image) {
   const int64_t plane = s.oh * s.ow;
@@ -213,8 +245,9 @@ void conv2dBackwardWeight(const ConvShape& s, const float* x, const float* dy, f
   // By images, each thread sums its own images into a private partial dW; the partials are
   // then added in thread order, so the result is fixed for a fixed thread count.
   float* partials[256] = {};
+  const int nr = gemmPanelWidth();
   overImages(s.n, [&](int64_t n0, int64_t n1, bool serial, int part) {
-    float* col = pointwise ? nullptr : scratch(ScratchSlot::Column, static_cast<size_t>(k * plane));
+    float* packed = pointwise ? nullptr : scratch(ScratchSlot::Column, static_cast<size_t>((k + nr - 1) / nr * nr * plane));
     float* target = serial ? scratch(ScratchSlot::Partial, static_cast<size_t>(weights)) : dw;
     partials[part] = target;
     std::memset(target, 0, sizeof(float) * weights);
@@ -222,9 +255,12 @@ void conv2dBackwardWeight(const ConvShape& s, const float* x, const float* dy, f
       const float* image = x + n * s.c * s.h * s.w;
       const float* dyImage = dy + n * s.o * plane;
       for (int64_t g = 0; g < s.groups; g++) {
-        const float* b = pointwise ? image + g * cg * plane : col;
-        if (!pointwise) im2col(s, image, g * cg, cg, col);
-        runGemm({og, k, plane, dyImage + g * og * plane, plane, false, b, plane, true, target + g * og * k, k, true}, serial);
+        GemmProblem problem{og, k, plane, dyImage + g * og * plane, plane, false, image + g * cg * plane, plane, true, target + g * og * k, k, true};
+        if (!pointwise) {
+          im2colTransposedPacked(s, image, g * cg, cg, nr, packed);
+          problem.packedB = packed;
+        }
+        runGemm(problem, serial);
       }
     }
   });

@@ -94,13 +94,17 @@ void gemmSerial(const GemmProblem& g) {
       if (!g.packedB) packB(g, pc, kc, jc, nc, nr, bufB);
       for (int64_t ic = 0; ic < g.m; ic += mcMax) {
         const int64_t mc = std::min(mcMax, g.m - ic);
-        packA(g, ic, mc, pc, kc, mr, bufA);
+        // Balanced tile heights: 16 rows run as 8 + 8 rather than 12 + 4 (the short tile
+        // would starve the FMA units; every row's sum is the same either way).
+        const int64_t tiles = (mc + mr - 1) / mr;
+        const int height = static_cast<int>((mc + tiles - 1) / tiles);
+        packA(g, ic, mc, pc, kc, height, bufA);
         for (int64_t jr = 0; jr < nc; jr += nr) {
           const int cols = static_cast<int>(std::min<int64_t>(nr, nc - jr));
           // Pre-packed panels hold all k rows: panel j starts at j·k, its block pc at pc·NR.
           const float* panelB = g.packedB ? g.packedB + (jc + jr) * g.k + pc * nr : bufB + jr * kc;
-          for (int64_t ir = 0; ir < mc; ir += mr) {
-            const int rows = static_cast<int>(std::min<int64_t>(mr, mc - ir));
+          for (int64_t ir = 0; ir < mc; ir += height) {
+            const int rows = static_cast<int>(std::min<int64_t>(height, mc - ir));
             const float* panelA = bufA + ir * kc;
             float* c = g.c + (ic + ir) * g.ldc + jc + jr;
             if (cols == nr) {
