@@ -12,6 +12,7 @@ import { balancedSubset } from './datasets.js';
 import { loadImageDataset } from '../data/registry.js';
 import type { RunDirectory } from './run-store.js';
 import { constantLr, cosineLr, linearWarmup, multiStepLr, type LrSchedule } from './schedules.js';
+import { TensorBoardCallback } from './tensorboard-callback.js';
 import { Trainer, type TrainerCallback, type TrainResult } from './trainer.js';
 
 export interface PreparedRun {
@@ -80,7 +81,9 @@ export interface RunOutcome extends TrainResult {
  * one, then writing summary.json).
  */
 export async function runTraining(config: TrainConfig, options: { run?: RunDirectory; callbacks?: TrainerCallback[] } = {}): Promise<RunOutcome> {
-  const prepared = prepareRun(config, options);
+  // A run folder also gets TensorBoard event files in RUN_DIR/tb (so `tensorboard --logdir runs/` shows a sweep).
+  const tensorboard = options.run ? new TensorBoardCallback() : null;
+  const prepared = prepareRun(config, { ...options, callbacks: [...(options.callbacks ?? []), ...(tensorboard ? [tensorboard] : [])] });
   const run = options.run;
   run?.initialize(config);
   const resumed = prepared.trainer.resume();
@@ -97,5 +100,7 @@ export async function runTraining(config: TrainConfig, options: { run?: RunDirec
   } catch (error) {
     run?.writeSummary({ status: 'failed', epochs: prepared.trainer.epoch, steps: prepared.trainer.step, seconds: (performance.now() - started) / 1000, error: (error as Error).message });
     throw error;
+  } finally {
+    tensorboard?.close();
   }
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -8,7 +8,9 @@ import { SGD } from '../../src/optim/sgd.js';
 import { Rng } from '../../src/tensor/rng.js';
 import { intTensor, Tensor } from '../../src/tensor/tensor.js';
 import type { Batch, BatchSource } from '../../src/train/batches.js';
+import { parseTrainConfig } from '../../src/train/config.js';
 import { RunDirectory } from '../../src/train/run-store.js';
+import { runTraining } from '../../src/train/run-training.js';
 import { depthProfileHistogram, TensorBoardCallback, weightGradientNormsByDepth } from '../../src/train/tensorboard-callback.js';
 import { Trainer } from '../../src/train/trainer.js';
 
@@ -69,6 +71,22 @@ describe('TensorBoardCallback', () => {
     expect(names).toHaveLength(3);
     last.bucket.forEach((v, d) => expect(v).toBeCloseTo(norms[d]!, 5));
     expect(scalars(events, 'gradients/global_norm')).toHaveLength(4);
+  });
+
+  it('runTraining writes RUN_DIR/tb next to the metrics, one event file per run of a sweep', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'skiplab-tbrun-'));
+    dirs.push(root);
+    const config = parseTrainConfig({ model: 'mlp', modelOptions: { width: 16 }, dataset: 'mnist', trainSubset: 200, testSubset: 100, epochs: 1, batchSize: 50, lr: 0.05, seed: 1 });
+    for (const id of ['seed-1', 'seed-2']) await runTraining({ ...config, seed: id === 'seed-1' ? 1 : 2 }, { run: new RunDirectory(join(root, id)) });
+    for (const id of ['seed-1', 'seed-2']) {
+      const files = readdirSync(join(root, id, 'tb'));
+      expect(files).toHaveLength(1);
+      const events = readEventFile(join(root, id, 'tb', files[0]!));
+      const epochError = scalars(events, 'error/test');
+      expect(epochError).toHaveLength(1);
+      const summary = JSON.parse(readFileSync(join(root, id, 'summary.json'), 'utf8')) as { final: { testError: number } };
+      expect(epochError[0]![1]).toBeCloseTo(summary.final.testError, 6);
+    }
   });
 
   it('needs a folder: a dir, or the trainer run folder', async () => {
