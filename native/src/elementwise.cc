@@ -152,7 +152,14 @@ void unaryBackward(UnaryOp op, const float* x, const float* y, const float* dy, 
         break;
       case UnaryOp::Square: for (int64_t i = i0; i < i1; i++) dx[i] = 2.0f * dy[i] * x[i]; break;
       case UnaryOp::Reciprocal: for (int64_t i = i0; i < i1; i++) dx[i] = -dy[i] * y[i] * y[i]; break;
-      case UnaryOp::Relu: for (int64_t i = i0; i < i1; i++) dx[i] = x[i] > 0.0f ? dy[i] : 0.0f; break;
+      case UnaryOp::Relu:
+        // dy is loaded unconditionally so the select compiles to a vector blend, not a branch
+        // that mispredicts on every sign change.
+        for (int64_t i = i0; i < i1; i++) {
+          const float d = dy[i];
+          dx[i] = x[i] > 0.0f ? d : 0.0f;
+        }
+        break;
       case UnaryOp::Gelu:
         for (int64_t i = i0; i < i1; i++) {
           const float v = x[i];
