@@ -8,3 +8,4 @@ export { blockOutputs, ckaMatrix, linearCka, residualRatios, snapshotWeights, we
 export { featureReuse, highwayGateActivity, type DenseBlockReuse, type GateActivity } from './feature-reuse.js';
 export { linearProbe, type ProbeResult } from './probe.js';
 export { identityConstruction } from './identity-construction.js';
+export { withoutBatchNorm } from './surgery.js';
