@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { registerExperimentCommand } from './commands/experiment.js';
+import { registerExportCommand } from './commands/export.js';
 import { registerInfoCommand } from './commands/info.js';
 import { registerModelsCommand } from './commands/models.js';
 import { registerStatusCommand } from './commands/status.js';
@@ -13,6 +14,7 @@ program.name('skiplab').description('skip connections, built, trained and explai
 registerTrainCommand(program);
 registerExperimentCommand(program);
 registerInfoCommand(program);
+registerExportCommand(program);
 registerModelsCommand(program);
 registerWorkerCommand(program);
 registerStatusCommand(program);
