@@ -4,7 +4,10 @@
  * with batch 128, SGD with momentum 0.9 and weight decay 1e-4 (forward, cross-entropy,
  * backward, optimiser step). The issue's targets: ResNet-20 ≥ 30 images/s, MLP ≥ 10× TF.js-cpu.
  *
- *   npm run build:wasm && npx tsx bench/wasm-training.bench.ts [--quick]
+ *   npm run build:wasm && npx tsx bench/wasm-training.bench.ts [--quick] [--tfjs]
+ *
+ * --tfjs adds TensorFlow.js on its CPU backend (bench/tfjs-models.ts). It is slow on ResNet-20
+ * (well under 1 image/s), so its ResNet-20 row uses batch 8 and one timed step.
  *
  * Images/s is from the fastest step after one warm-up step (the machine is shared; the fastest
  * step is the least disturbed one). The loss of the second step (same seed,
@@ -20,12 +23,15 @@ import type { Module } from '../src/nn/module.js';
 import { SGD } from '../src/optim/sgd.js';
 import { Rng } from '../src/tensor/rng.js';
 import { intTensor, randn, type Tensor } from '../src/tensor/tensor.js';
+import type { TfjsCase } from './tfjs-models.js';
 
 const quick = process.argv.includes('--quick');
+const withTfjs = process.argv.includes('--tfjs');
 const batch = 128;
 
 interface Case {
   name: string;
+  tfjs: TfjsCase;
   build: (rng: Rng) => Module & { forward(x: Tensor): Tensor };
   inputShape: number[];
   /** Steps timed per backend (the reference is slow on ResNet-20). */
@@ -33,8 +39,8 @@ interface Case {
 }
 
 const cases: Case[] = [
-  { name: 'ResNet-20, 3x32x32', build: (rng) => resnetCifar({ depth: 20, rng }), inputShape: [3, 32, 32], steps: { wasm: quick ? 2 : 5, ts: quick ? 1 : 2, native: 0 } },
-  { name: 'MLP 784-256-256-10', build: (rng) => new Mlp({ rng }), inputShape: [784], steps: { wasm: quick ? 10 : 40, ts: quick ? 5 : 20, native: 0 } },
+  { name: 'ResNet-20, 3x32x32', tfjs: 'resnet20', build: (rng) => resnetCifar({ depth: 20, rng }), inputShape: [3, 32, 32], steps: { wasm: quick ? 2 : 5, ts: quick ? 1 : 2, native: 0 } },
+  { name: 'MLP 784-256-256-10', tfjs: 'mlp', build: (rng) => new Mlp({ rng }), inputShape: [784], steps: { wasm: quick ? 10 : 40, ts: quick ? 5 : 20, native: 0 } },
 ];
 
 
@@ -64,5 +70,12 @@ for (const c of cases) {
     rates.push(rate);
     results.push(`${backend.name} ${rate.toFixed(1).padStart(7)} images/s (2nd-step loss ${secondLoss.toFixed(4)})`);
   }
-  console.log(`${c.name.padEnd(22)} ${results.join('   ')}   wasm ×${(rates[0]! / rates[1]!).toFixed(1)}`);
+  let line = `${c.name.padEnd(22)} ${results.join('   ')}   wasm/ts ×${(rates[0]! / rates[1]!).toFixed(1)}`;
+  if (withTfjs) {
+    const { tfjsImagesPerSecond } = await import('./tfjs-models.js');
+    const tfjsBatch = c.tfjs === 'resnet20' ? 8 : batch;
+    const tfjs = await tfjsImagesPerSecond(c.tfjs, tfjsBatch, c.tfjs === 'resnet20' ? 1 : quick ? 3 : 10);
+    line += `   tfjs-cpu ${tfjs.toFixed(2)} images/s (batch ${tfjsBatch}), wasm/tfjs ×${(rates[0]! / tfjs).toFixed(1)}`;
+  }
+  console.log(line);
 }
