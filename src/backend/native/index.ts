@@ -161,7 +161,7 @@ function load(): { backend: Backend | null; addon: NativeAddon | null } {
     // In Node, say once why training will be slower; in the browser the native backend never exists.
     if (!noticePrinted && !forced && proc?.stderr && result.reason !== 'not running in Node 20.16+') {
       noticePrinted = true;
-      proc.stderr.write(`skiplab: native backend unavailable (${result.reason}) — using the TypeScript backend\n`);
+      proc.stderr.write(`skiplab: native backend unavailable (${result.reason}) — using the WebAssembly or TypeScript backend\n`);
     }
     loaded = { backend: null, addon: null };
     return loaded;
