@@ -19,3 +19,5 @@ export * as models from './models/index.js';
 export { createModel, listModels, modelCatalog, type CatalogEntry, type ModelInfo, type ModelOptions } from './models/index.js';
 export type { SkipEdge, SkipKind } from './blocks/index.js';
 export { loadSafetensors, saveSafetensors, loadSafetensorsSync, saveSafetensorsSync, SafetensorsError } from './io/index.js';
+// Interop (issue 11): ONNX export and TensorBoard event files.
+export { exportOnnx, buildOnnxModel, EventFileWriter, readEventFile, type OnnxExportOptions } from './io/index.js';

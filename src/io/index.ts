@@ -15,3 +15,4 @@ export {
 export { SAFETENSORS_DTYPES, type SafetensorsDtype } from './safetensors-dtypes.js';
 export { writeFileAtomic, writeFileAtomicSync } from './atomic-write.js';
 export { buildOnnxModel, exportOnnx, type OnnxExportOptions, type OnnxExportSummary } from './onnx/index.js';
+export { EventFileWriter, frameRecord, histogramOf, readEventFile, readRecords, type Histogram, type TensorBoardEvent } from './tensorboard.js';
