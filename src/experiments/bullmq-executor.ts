@@ -151,12 +151,15 @@ function writeFailure(session: Session, run: PlannedRun, error: string): void {
 async function poll(session: Session, runs: PlannedRun[], collected: Set<string>): Promise<RunStatus[]> {
   const statuses: RunStatus[] = [];
   for (const run of runs) {
-    const job = await session.queue.getJob(jobIdOf(session.store.spec.name, run.id));
+    // State first, then the job: read the other way round, a job could complete in between and
+    // look 'completed' without its result.
+    const id = jobIdOf(session.store.spec.name, run.id);
+    const state = await session.queue.getJobState(id);
+    const job = await session.queue.getJob(id);
     if (!job) {
       statuses.push({ run: run.id, state: session.store.runDirectory(run).isComplete() ? 'done' : 'missing' });
       continue;
     }
-    const state = await job.getState();
     if (state === 'completed') {
       const error = collected.has(run.id) ? null : collect(session, run, job);
       collected.add(run.id);
