@@ -21,7 +21,7 @@ export async function runRepresentations(context: AnalysisContext): Promise<stri
     const ratios = residualRatios(model, x);
     const outputs = blockOutputs(model, x);
     const cka = ckaMatrix(outputs, count);
-    const initialWeights = new Map(Object.entries(initial).map(([k, v]) => [k, v.f32]));
+    const initialWeights = new Map(Object.entries(initial).filter(([, v]) => v.dtype === 'float32').map(([k, v]) => [k, v.f32]));
     const drift = weightDrift(initialWeights, model);
     models.push({ family, blocks: outputs.map((o) => o.block), ratios, cka, drift });
   }
