@@ -2,7 +2,7 @@ import { getBackend } from '../backend/select.js';
 import { formatShape, shapesEqual } from '../tensor/shape.js';
 import { installBackwardEngine, ones, Tensor } from '../tensor/tensor.js';
 import { isGradEnabled, noGrad } from './no-grad.js';
-import { notifyOp, type AttributeArguments, type OpName, type TracedOp } from './trace.js';
+import { notifyOp, type AttributeArguments, type OpName } from './trace.js';
 
 /**
  * The define-by-run tape. An op computes its output eagerly, then calls `record` with its inputs
@@ -20,7 +20,7 @@ export type BackwardFn = (gradOutput: Tensor) => readonly (Tensor | null)[];
 export function record<K extends OpName>(
   name: K, inputs: readonly Tensor[], output: Tensor, backward: BackwardFn, ...[attributes]: AttributeArguments<K>
 ): Tensor {
-  notifyOp({ op: name, inputs, output, attributes: attributes ?? {} } as TracedOp);
+  notifyOp(name, inputs, output, attributes);
   if (!isGradEnabled()) return output;
   let needed = false;
   for (const t of inputs) if (t.requiresGrad) needed = true;

@@ -69,7 +69,7 @@ export function traceOps<T>(onOp: OpObserver, fn: () => T): T {
   }
 }
 
-/** Called by `record` for every op; free when nothing traces. */
-export function notifyOp(op: TracedOp): void {
-  if (observer) observer(op);
+/** Called by `record` for every op; allocates nothing when no trace is running. */
+export function notifyOp(op: OpName, inputs: readonly Tensor[], output: Tensor, attributes: object | undefined): void {
+  if (observer) observer({ op, inputs, output, attributes: attributes ?? {} } as TracedOp);
 }

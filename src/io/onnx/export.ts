@@ -100,6 +100,16 @@ export function buildOnnxModel(model: Module, sampleInput: Tensor, options: Onnx
     if (labels.join('|') !== labelsSecond[k]!.join('|')) {
       throw new Error(`${where}: op ${k} (${first.ops[k]!.op}) reads [${labels.join(', ')}] at one batch size and [${labelsSecond[k]!.join(', ')}] at another; a constant probably depends on the batch size`);
     }
+    // A tensor made outside the traced ops (its values computed by hand) would be frozen into the
+    // file as a constant; if it changed with the input, the graph would be silently wrong.
+    labels.forEach((label, i) => {
+      if (!label.startsWith('constant')) return;
+      const a = first.ops[k]!.inputs[i]!.data;
+      const b = second.ops[k]!.inputs[i]!.data;
+      if (a.some((v, j) => !Object.is(v, b[j]))) {
+        throw new Error(`${where}: input ${i} of op ${k} (${first.ops[k]!.op}) is a tensor computed outside the traced ops whose values change with the input; it cannot be a constant of the graph`);
+      }
+    });
   });
 
   // Axes whose size follows the batch, for every tensor of the first trace.

@@ -129,6 +129,15 @@ describe('ONNX export errors', () => {
     expect(() => buildOnnxModel(model, randomInput([2, 4], new Rng(2)))).toThrow(/op 1 \(add\) reads .*constant \[2, 3\].*constant \[3, 3\]/);
   });
 
+  it('refuses a tensor computed by hand from the input, which would freeze into a wrong constant', () => {
+    const shifted = new Linear(3, 3, { rng: new Rng(1) });
+    shifted.forward = function (x: Tensor): Tensor {
+      const total = new Tensor(Float32Array.of(x.f32.reduce((a, b) => a + b, 0)), [1]); // depends on every sample
+      return add(Linear.prototype.forward.call(this, x), total);
+    };
+    expect(() => buildOnnxModel(shifted, randomInput([2, 3], new Rng(2)))).toThrow(/input 1 of op 1 \(add\) is a tensor computed outside the traced ops/);
+  });
+
   it('rejects a sample input without a batch axis', () => {
     const model = createModel('mlp', { rng: new Rng(1) });
     expect(() => buildOnnxModel(model, new Tensor(new Float32Array(0), [0, 784]))).toThrow(/batch axis/);
