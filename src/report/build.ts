@@ -5,6 +5,7 @@ import { ExperimentStore } from '../experiments/store.js';
 import { writeFileAtomicSync } from '../io/atomic-write.js';
 import { degradationSection } from './degradation-section.js';
 import { renderReport, type ReportSection } from './html.js';
+import { analysisSection, hasAnalysisSection } from './sections/index.js';
 
 /** Sections for one experiment folder, by the kind its spec declares. */
 export async function experimentSections(store: ExperimentStore): Promise<ReportSection[]> {
@@ -12,8 +13,18 @@ export async function experimentSections(store: ExperimentStore): Promise<Report
     case 'degradation':
       return [await degradationSection(degradationResults(store), store.spec)];
     default:
+      if (hasAnalysisSection(store.spec.kind)) return [await analysisSection(store.spec.kind, store.path)];
       throw new Error(`${store.path}: no report is defined for experiments of kind '${store.spec.kind}'`);
   }
+}
+
+function writeReport(path: string, title: string, subtitle: string, sections: ReportSection[], runs: number): string {
+  const html = renderReport({
+    title, subtitle, sections, generatedAt: new Date(),
+    meta: [{ label: 'backend', value: getBackend().describe() }, { label: 'runs', value: String(runs) }],
+  });
+  writeFileAtomicSync(path, new TextEncoder().encode(html));
+  return path;
 }
 
 /**
@@ -22,15 +33,17 @@ export async function experimentSections(store: ExperimentStore): Promise<Report
  */
 export async function buildReport(experimentDir: string): Promise<string> {
   const store = ExperimentStore.open(experimentDir);
-  const sections = await experimentSections(store);
-  const html = renderReport({
-    title: `skiplab — ${store.spec.name}`,
-    subtitle: store.spec.description,
-    sections,
-    generatedAt: new Date(),
-    meta: [{ label: 'backend', value: getBackend().describe() }, { label: 'runs', value: String(store.runs().length) }],
-  });
-  const path = join(store.path, 'report.html');
-  writeFileAtomicSync(path, new TextEncoder().encode(html));
-  return path;
+  return writeReport(join(store.path, 'report.html'), `skiplab — ${store.spec.name}`, store.spec.description, await experimentSections(store), store.runs().length);
+}
+
+/** One report with a table of contents over several experiment folders (`experiment all`). */
+export async function buildCombinedReport(experimentDirs: readonly string[], path: string, title = 'skiplab — why skip connections work'): Promise<string> {
+  const sections: ReportSection[] = [];
+  let runs = 0;
+  for (const dir of experimentDirs) {
+    const store = ExperimentStore.open(dir);
+    sections.push(...(await experimentSections(store)));
+    runs += store.runs().length;
+  }
+  return writeReport(path, title, 'Every explanation of skip connections in the seeds, measured: each section states its conclusion from the stored numbers.', sections, runs);
 }

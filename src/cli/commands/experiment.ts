@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { getBackend } from '../../backend/select.js';
@@ -7,7 +7,8 @@ import { degradationSpec } from '../../experiments/degradation.js';
 import { runLocalSweep, type SweepEvent, type SweepResult } from '../../experiments/local-executor.js';
 import { parseExperimentSpec, type ExperimentSpec } from '../../experiments/spec.js';
 import { ExperimentStore } from '../../experiments/store.js';
-import { buildReport } from '../../report/build.js';
+import { ANALYSIS_EXPERIMENTS, isAnalysisExperiment, runAnalysisExperiment } from '../../experiments/analysis.js';
+import { buildCombinedReport, buildReport } from '../../report/build.js';
 
 interface ExperimentFlags {
   quick?: boolean;
@@ -54,7 +55,7 @@ export function resolveSpec(nameOrFile: string, flags: ExperimentFlags): Experim
     }
     return parseExperimentSpec(raw, path);
   }
-  throw new Error(`unknown experiment '${nameOrFile}' (built in: degradation; or give a .json/.yaml spec file)`);
+  throw new Error(`unknown experiment '${nameOrFile}' (built in: degradation, ${ANALYSIS_EXPERIMENTS.join(', ')}, all; or give a .json/.yaml spec file)`);
 }
 
 function describeEvent(e: SweepEvent): string | null {
@@ -87,7 +88,7 @@ export function registerExperimentCommand(program: Command): void {
   program
     .command('experiment')
     .description('run an experiment (built-in name or spec file) into the run store and build its report')
-    .argument('<name>', 'degradation, or a spec file (.json/.yaml)')
+    .argument('<name>', `degradation, ${ANALYSIS_EXPERIMENTS.join(', ')}, all, or a spec file (.json/.yaml)`)
     .option('--quick', 'the few-minutes version (default)')
     .option('--full', 'the paper-scale version (CIFAR-10 when --data-dir is given)')
     .option('--depths <list>', 'comma-separated depths 6n+2, e.g. 8,20,56')
@@ -104,29 +105,58 @@ export function registerExperimentCommand(program: Command): void {
     .option('--redis <url>', 'Redis URL for --executor bullmq, e.g. redis://127.0.0.1:6379')
     .option('--detach', 'with bullmq: enqueue and return; follow with `skiplab status`')
     .action(async (name: string, flags: ExperimentFlags) => {
-      const spec = resolveSpec(name, flags);
-      const store = new ExperimentStore(resolve(flags.store), spec);
-      const runs = store.runs();
-      process.stderr.write(`skiplab: ${spec.name}: ${runs.length} runs on the ${getBackend().describe()} backend -> ${store.path}\n`);
-      const started = performance.now();
-      if (flags.executor !== 'local' && flags.executor !== 'bullmq') throw new Error(`--executor: unknown executor '${flags.executor}' (local or bullmq)`);
-      const result = flags.executor === 'bullmq' ? await runOnQueue(store, flags) : await runLocalSweep(store, {
-        workers: flags.workers ? Number(flags.workers) : undefined,
-        threads: flags.threads ? Number(flags.threads) : undefined,
-        onEvent: (e) => {
-          const line = describeEvent(e);
-          if (line) process.stderr.write(line + '\n');
-        },
-      });
-      if (!result) return; // detached
-      const seconds = (performance.now() - started) / 1000;
-      process.stderr.write(`skiplab: ${result.completed.length} trained, ${result.skipped.length} already complete, ${result.failed.length} failed in ${seconds.toFixed(0)} s\n`);
-      if (flags.report) {
-        const path = await buildReport(store.path);
-        process.stdout.write(`${path}\n`);
+      const mode = flags.full ? 'full' : 'quick';
+      if (name === 'all') {
+        // Every experiment, then one report with a table of contents.
+        const dirs: string[] = [];
+        const failures: string[] = [];
+        for (const each of ['degradation', ...ANALYSIS_EXPERIMENTS]) {
+          try {
+            dirs.push(await runNamed(each, flags));
+          } catch (error) {
+            failures.push(`${each}: ${(error as Error).message}`);
+            process.stderr.write(`skiplab: ${each} failed: ${(error as Error).message}\n`);
+          }
+        }
+        if (flags.report && dirs.length > 0) process.stdout.write(`${await buildCombinedReport(dirs, join(resolve(flags.store), `report-${mode}.html`))}\n`);
+        if (failures.length > 0) throw new Error(`${failures.length} experiment(s) failed: ${failures.join('; ')}`);
+        return;
       }
-      if (result.failed.length > 0) {
-        throw new Error(`${result.failed.length} run(s) failed: ${result.failed.map((f) => `${f.run} (${f.error})`).join('; ')}`);
-      }
+      const dir = await runNamed(name, flags);
+      if (flags.report && dir) process.stdout.write(`${await buildReport(dir)}\n`);
     });
 }
+
+/** Run one experiment (built-in, analysis or spec file) into the store; returns its folder ('' when detached). */
+async function runNamed(name: string, flags: ExperimentFlags): Promise<string> {
+  const started = performance.now();
+  if (isAnalysisExperiment(name)) {
+    process.stderr.write(`skiplab: ${name} (${flags.full ? 'full' : 'quick'}) on the ${getBackend().describe()} backend\n`);
+    const dir = await runAnalysisExperiment(name, {
+      mode: flags.full ? 'full' : 'quick', store: flags.store, dataset: flags.dataset, dataDir: flags.dataDir,
+      seed: list(flags.seeds)?.[0], onProgress: (m) => void process.stderr.write(`  ${name}: ${m}\n`),
+    });
+    process.stderr.write(`skiplab: ${name} done in ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
+    return dir;
+  }
+  const spec = resolveSpec(name, flags);
+  const store = new ExperimentStore(resolve(flags.store), spec);
+  process.stderr.write(`skiplab: ${spec.name}: ${store.runs().length} runs on the ${getBackend().describe()} backend -> ${store.path}\n`);
+  if (flags.executor !== 'local' && flags.executor !== 'bullmq') throw new Error(`--executor: unknown executor '${flags.executor}' (local or bullmq)`);
+  const result = flags.executor === 'bullmq' ? await runOnQueue(store, flags) : await runLocalSweep(store, {
+    workers: flags.workers ? Number(flags.workers) : undefined,
+    threads: flags.threads ? Number(flags.threads) : undefined,
+    onEvent: (e) => {
+      const line = describeEvent(e);
+      if (line) process.stderr.write(line + '\n');
+    },
+  });
+  if (!result) return ''; // detached
+  const seconds = (performance.now() - started) / 1000;
+  process.stderr.write(`skiplab: ${result.completed.length} trained, ${result.skipped.length} already complete, ${result.failed.length} failed in ${seconds.toFixed(0)} s\n`);
+  if (result.failed.length > 0) {
+    throw new Error(`${result.failed.length} run(s) failed: ${result.failed.map((f) => `${f.run} (${f.error})`).join('; ')}`);
+  }
+  return store.path;
+}
+
