@@ -13,16 +13,15 @@ function activationRatio(m: GradientFlowModelResult, index: number): number {
 
 export async function gradientFlowSection(dir: string): Promise<ReportSection> {
   const r = readResults<Results>(dir, 'gradient-flow');
-  const panel = (index: 'first' | 'last') => ({
-    title: index === 'first' ? 'at initialisation' : 'after training',
-    series: r.models.map((m): LineSeries => {
-      const snap = index === 'first' ? m.snapshots[0]! : m.snapshots[m.snapshots.length - 1]!;
-      return { name: m.name, points: snap.layers.map((l) => ({ x: l.depth + 1, y: l.activationGradientNorm })) };
-    }),
-  });
+  // One panel per snapshot: initialisation, then after each epoch.
+  const epochs = r.models[0]!.snapshots.map((snap) => snap.epoch);
   const figure = await smallMultiples({
     title: `Gradient reaching each layer (depth ${r.depth})`, subtitle: '‖∂L/∂y‖ per example at each weighted layer, log scale',
-    xLabel: 'layer (1 = input side)', yLabel: '‖∂L/∂y‖', yScale: 'log', panels: [panel('first'), panel('last')],
+    xLabel: 'layer (1 = input side)', yLabel: '‖∂L/∂y‖', yScale: 'log',
+    panels: epochs.map((epoch, index) => ({
+      title: epoch === 0 ? 'at initialisation' : `after epoch ${epoch}`,
+      series: r.models.map((m): LineSeries => ({ name: m.name, points: m.snapshots[index]!.layers.map((l) => ({ x: l.depth + 1, y: l.activationGradientNorm })) })),
+    })),
   });
   const weights = await smallMultiples({
     title: 'Weight-gradient norm by depth', subtitle: '‖∂L/∂W‖ per layer, log scale', xLabel: 'layer', yLabel: '‖∂L/∂W‖', yScale: 'log',
