@@ -30,18 +30,36 @@ export interface OnnxExportSummary {
 
 interface Trace {
   ops: TracedOp[];
+  /** The innermost module (dotted path) that ran each op: node and value names in the file. */
+  scopes: string[];
   output: Tensor;
 }
 
-/** Run the model's forward in eval mode under noGrad, recording every op; restores each module's mode. */
+/**
+ * Run the model's forward in eval mode under noGrad, recording every op and the module it ran
+ * in (through temporary forward hooks); restores each module's mode and removes the hooks.
+ */
 function traceForward(model: Module, input: Tensor): Trace {
   const modes = [...model.modules()].map((m) => [m, m.training] as const);
+  const stack: string[] = [];
+  const removers: (() => void)[] = [];
+  for (const [path, m] of model.namedModules()) {
+    // Hooks wrap the class's forward; a forward replaced on the instance keeps its parent's scope.
+    if (path === '' || Object.prototype.hasOwnProperty.call(m, 'forward')) continue;
+    removers.push(m.registerForwardPreHook(() => void stack.push(path)));
+    removers.push(m.registerForwardHook(() => void stack.pop()));
+  }
   model.eval();
   try {
     const ops: TracedOp[] = [];
-    const output = traceOps((op) => ops.push(op), () => noGrad(() => model.forward(input)));
-    return { ops, output };
+    const scopes: string[] = [];
+    const output = traceOps((op) => {
+      ops.push(op);
+      scopes.push(stack[stack.length - 1] ?? '');
+    }, () => noGrad(() => model.forward(input)));
+    return { ops, scopes, output };
   } finally {
+    for (const remove of removers) remove();
     for (const [m, mode] of modes) m.training = mode;
   }
 }
@@ -126,7 +144,8 @@ export function buildOnnxModel(model: Module, sampleInput: Tensor, options: Onnx
   builder.bind(sampleInput, builder.fresh(inputName));
   const nameFor = (t: Tensor, hint: string): string => builder.nameOf(t) ?? builder.value(t, stateNames.get(t) ?? hint);
   first.ops.forEach((op, k) => {
-    const outName = builder.fresh(`${op.op}_${k}`);
+    const scope = first.scopes[k]!;
+    const outName = builder.fresh(scope ? `${scope}/${op.op}` : op.op);
     const ctx: RuleContext = {
       builder,
       inputs: op.inputs.map((t, i) => nameFor(t, `${op.op}_${k}/const_${i}`)),

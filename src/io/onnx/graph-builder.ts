@@ -90,7 +90,7 @@ export class GraphBuilder {
       if ('float' in v) return { name, type: A.FLOAT, f: v.float };
       return { name, type: A.FLOATS, floats: [...v.floats] };
     });
-    this.nodes.push({ opType, input: [...inputs], output: [...outputs], name: this.fresh(`${outputs[0]}_node`), attribute });
+    this.nodes.push({ opType, input: [...inputs], output: [...outputs], name: this.fresh(`${outputs[0]}/${opType}`), attribute });
     return outputs[0]!;
   }
 }

@@ -92,6 +92,9 @@ describe('ONNX export of every zoo family, run in ONNX Runtime', () => {
     const initializerNames = new Set(graph.initializer.map((t) => t.name));
     const firstWeight = model.namedParameters().find(([key]) => key.endsWith('weight'))![0];
     expect(initializerNames.has(firstWeight)).toBe(true);
+    // Nodes are named after the module that ran them.
+    const firstLayer = firstWeight.slice(0, -'.weight'.length);
+    expect(graph.node.some((n) => n.name!.startsWith(`${firstLayer}/`)), firstLayer).toBe(true);
     // Nodes are in topological order: every input is defined before it is read.
     const defined = new Set([...initializerNames, 'input']);
     for (const node of graph.node) {
