@@ -6,10 +6,11 @@
  * (Debian's python3-torch, under /usr/bin/python3) bench/torch_suite.py runs the same rows at the
  * same thread counts and the table adds ours / PyTorch.
  *
- *   npm run bench [-- --quick] [-- --json [file]] [-- --only gemm,conv,models]
+ *   npm run bench [-- --quick] [-- --json [file]] [-- --only gemm,conv,models] [-- --clock wall|cpu]
  *
- * Every time is the median of several runs after a warm-up run, wall clock. The machine is
- * shared: the load average is printed with the table, since other work lowers every number.
+ * Every time is the median of several runs after a warm-up run, wall clock by default. On a
+ * shared machine (the load average is printed with the table) `--clock cpu` measures process
+ * CPU time ÷ threads on both sides instead, which other work disturbs far less.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
@@ -19,7 +20,7 @@ import type { Backend } from '../src/backend/backend.js';
 import { configureNative, loadNativeBackend, measureFmaPeak, nativeInfo } from '../src/backend/native/index.js';
 import { setBackend } from '../src/backend/select.js';
 import { typescriptBackend } from '../src/backend/ts/index.js';
-import { convRows, gemmRows, kernelRunner, medianSeconds, modelRows, modelRunner, rowFlops, type BenchRow } from './native-suites.js';
+import { convRows, gemmRows, kernelRunner, medianSeconds, modelRows, modelRunner, rowFlops, type BenchRow, type Clock } from './native-suites.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -28,6 +29,8 @@ const jsonPath = jsonIndex >= 0 ? (args[jsonIndex + 1] && !args[jsonIndex + 1]!.
 const onlyIndex = args.indexOf('--only');
 const only = new Set(onlyIndex >= 0 ? args[onlyIndex + 1]!.split(',') : ['gemm', 'conv', 'models']);
 const threadCounts = [1, 2];
+const clockIndex = args.indexOf('--clock');
+const clock: Clock = clockIndex >= 0 && args[clockIndex + 1] === 'cpu' ? 'cpu' : 'wall';
 
 interface Result {
   group: string;
@@ -61,7 +64,7 @@ function torchPython(): string | null {
 
 function runTorch(python: string, rows: BenchRow[], threads: number): Map<string, number> {
   const repeats = quick ? 3 : 5;
-  const config = { threads, repeats, rows: rows.map((r) => ({ ...r, repeats: r.kind === 'model' ? (r.repeats ?? repeats) : repeats })) };
+  const config = { threads, repeats, clock, rows: rows.map((r) => ({ ...r, repeats: r.kind === 'model' ? (r.repeats ?? repeats) : repeats })) };
   const script = fileURLToPath(new URL('./torch_suite.py', import.meta.url));
   const output = execFileSync(python, [script, JSON.stringify(config)], { encoding: 'utf8', maxBuffer: 1 << 24 });
   const parsed = JSON.parse(output.trim().split('\n').pop()!) as { results: Record<string, number> };
@@ -73,10 +76,9 @@ function measure(row: BenchRow, backend: Backend, threads: number): number {
   const repeats = row.kind === 'model' ? (row.repeats ?? (quick ? 3 : 5)) : quick ? 3 : 7;
   if (row.kind === 'model') {
     setBackend(backend);
-    const seconds = medianSeconds(modelRunner(row), backend.name === 'ts' ? 1 : repeats);
-    return seconds;
+    return medianSeconds(modelRunner(row), backend.name === 'ts' ? 1 : repeats, clock, threads);
   }
-  return medianSeconds(kernelRunner(row, backend), backend.name === 'ts' ? 2 : repeats);
+  return medianSeconds(kernelRunner(row, backend), backend.name === 'ts' ? 2 : repeats, clock, threads);
 }
 
 function record(row: BenchRow, group: string, backend: 'native' | 'ts', threads: number, seconds: number): void {
@@ -99,7 +101,7 @@ function tsRuns(row: BenchRow): boolean {
 
 function main(): void {
   const info = nativeInfo();
-  log(`skiplab bench — Node ${process.version}, native ${info ? `${info.isa}, pool of ${info.threads}` : 'unavailable'}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  log(`skiplab bench — Node ${process.version}, native ${info ? `${info.isa}, pool of ${info.threads}` : 'unavailable'}, ${clock} clock, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   const rows: [string, BenchRow[]][] = [];
   if (only.has('gemm')) rows.push(['SGEMM', gemmRows(quick ? [256, 512, 1024] : [256, 512, 1024, 2048])]);
   if (only.has('conv')) rows.push(['ResNet-20 conv', convRows(128)]);
@@ -108,7 +110,7 @@ function main(): void {
     for (const threads of threadCounts) {
       configureNative({ threads });
       // The peak is a capability: the best of several short runs.
-      peaks.set(threads, Math.max(...Array.from({ length: 5 }, () => measureFmaPeak(threads, 10_000_000)!)));
+      peaks.set(threads, Math.max(...Array.from({ length: 5 }, () => measureFmaPeak(threads, 10_000_000, clock === 'cpu')!)));
       log(`FP32 FMA peak, ${threads} thread(s): ${(peaks.get(threads)! / 1e9).toFixed(1)} GFLOP/s`);
     }
   }
@@ -147,7 +149,7 @@ function main(): void {
   }
   printTable(torchNote);
   if (jsonPath) {
-    writeFileSync(jsonPath, JSON.stringify({ node: process.version, native: info, peaks: Object.fromEntries(peaks), loadAverage: loadavg(), results }, null, 2));
+    writeFileSync(jsonPath, JSON.stringify({ node: process.version, clock, native: info, peaks: Object.fromEntries(peaks), loadAverage: loadavg(), results }, null, 2));
     log(`wrote ${jsonPath}`);
   }
 }
@@ -166,6 +168,7 @@ function printTable(torchNote: string): void {
   for (const l of lines) console.log(format(l));
   for (const [threads, peak] of peaks) console.log(`FP32 FMA peak (${threads} thread${threads > 1 ? 's' : ''}): ${(peak / 1e9).toFixed(1)} GFLOP/s`);
   console.log(torchNote);
+  console.log(`times: median after a warm-up, ${clock === 'cpu' ? 'process CPU time ÷ threads (--clock cpu)' : 'wall clock'}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   if (!native) console.log('native backend not built: run `npm ci` (or node scripts/build-native.mjs) with a C++17 compiler');
 }
 

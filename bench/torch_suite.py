@@ -2,7 +2,8 @@
 
 Usage: python3 bench/torch_suite.py '<json>' where the JSON is {"threads": n, "repeats": r,
 "rows": [...]} as written by bench/run.ts. Prints one JSON object {"results": {id: seconds}}:
-the median wall time of `repeats` runs after one warm-up run, at `threads` intra-op threads.
+the median time of `repeats` runs after one warm-up run (wall clock, or with "clock": "cpu"
+process CPU time / threads), at `threads` intra-op threads.
 Shapes, models and the training step (forward, cross-entropy, backward, SGD with momentum)
 match bench/run.ts row for row.
 """
@@ -16,13 +17,15 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 
-def median_seconds(fn, repeats):
+def median_seconds(fn, repeats, clock="wall", threads=1):
+    """Median of `repeats` runs after a warm-up; clock 'cpu' is process CPU time / threads."""
+    now = time.perf_counter if clock == "wall" else (lambda: time.process_time() / threads)
     fn()  # warm-up: allocator, oneDNN primitive caches
     times = []
     for _ in range(repeats):
-        start = time.perf_counter()
+        start = now()
         fn()
-        times.append(time.perf_counter() - start)
+        times.append(now() - start)
     return statistics.median(times)
 
 
@@ -203,7 +206,7 @@ def main():
             fn = conv_case(row)
         else:
             fn = model_step(row)
-        results[row["id"]] = median_seconds(fn, row.get("repeats", config["repeats"]))
+        results[row["id"]] = median_seconds(fn, row.get("repeats", config["repeats"]), config.get("clock", "wall"), config["threads"])
     print(json.dumps({"results": results, "torch": torch.__version__}))
 
 

@@ -5,6 +5,7 @@
 #include <napi.h>
 
 #include <chrono>
+#include <ctime>
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
@@ -115,17 +116,26 @@ Napi::Value SetIsa(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), setIsa(isa));
 }
 
-/** fmaPeak(iterations, threads): FP32 flops per second of the ISA's FMA loop on `threads` threads. */
+/** fmaPeak(iterations, threads[, cpuClock]): FP32 flops per second of the ISA's FMA loop on `threads` threads. */
 Napi::Value FmaPeak(const Napi::CallbackInfo& info) {
   ARGS("fmaPeak");
   const int64_t iterations = args.integer(0);
   const int parts = static_cast<int>(args.integer(1));
   if (args.failed) return info.Env().Undefined();
+  // Third argument true: process CPU time ÷ parts instead of wall time (bench --clock cpu).
+  const bool cpuClock = info.Length() > 2 && info[2].ToBoolean().Value();
+  auto cpuSeconds = [] {
+    timespec t{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
+  };
   const Isa isa = activeIsa();
   double flops[256] = {};
   const auto start = std::chrono::steady_clock::now();
+  const double cpuStart = cpuSeconds();
   parallelParts(parts < 1 ? 1 : parts, [&](int part) { flops[part] = fmaLoop(isa, iterations); });
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double seconds = cpuClock ? (cpuSeconds() - cpuStart) / (parts < 1 ? 1 : parts)
+                                  : std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   double total = 0;
   for (int p = 0; p < parts; p++) total += flops[p];
   return Napi::Number::New(info.Env(), total / seconds);

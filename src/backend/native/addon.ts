@@ -9,7 +9,7 @@ export interface NativeAddon {
   info(): { isa: NativeIsa; threads: number; supported: NativeIsa[] };
   setThreads(threads: number): number;
   setIsa(isa: NativeIsa): boolean;
-  fmaPeak(iterations: number, threads: number): number;
+  fmaPeak(iterations: number, threads: number, cpuClock?: boolean): number;
   gemm(batch: number, m: number, n: number, k: number, transA: boolean, transB: boolean,
     strideA: number, strideB: number, strideC: number, accumulate: boolean, a: Float32Array, b: Float32Array, c: Float32Array): void;
   conv2dForward(dims: number[], x: Float32Array, w: Float32Array, bias: Float32Array | null, out: Float32Array): void;

@@ -205,8 +205,11 @@ export function configureNative(options: { threads?: number; isa?: NativeIsa }):
   return addon.info();
 }
 
-/** The FP32 flop rate of a register-only FMA loop on `threads` threads (the machine's peak). */
-export function measureFmaPeak(threads: number, iterations = 20_000_000): number | null {
+/**
+ * The FP32 flop rate of a register-only FMA loop on `threads` threads (the machine's peak);
+ * with `cpuClock`, flops per CPU-second per thread (robust on a shared machine).
+ */
+export function measureFmaPeak(threads: number, iterations = 20_000_000, cpuClock = false): number | null {
   const addon = load().addon;
-  return addon ? addon.fmaPeak(iterations, threads) : null;
+  return addon ? addon.fmaPeak(iterations, threads, cpuClock) : null;
 }

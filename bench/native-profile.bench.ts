@@ -1,0 +1,56 @@
+/**
+ * Where a training step's time goes on the native backend: every kernel call is wrapped and
+ * charged its process CPU time (robust on a shared machine, unlike wall time).
+ *
+ *   npx tsx bench/native-profile.bench.ts [threads=1] [row id=train-resnet20]
+ *
+ * Row ids are those of bench/native-suites.ts (train-resnet20, train-unet, …). The difference
+ * between the step total and the kernel sum is JavaScript (autograd, tensor allocation).
+ */
+import type { Backend } from '../src/backend/backend.js';
+import { configureNative, loadNativeBackend } from '../src/backend/native/index.js';
+import { setBackend } from '../src/backend/select.js';
+import { modelRows, modelRunner } from './native-suites.js';
+
+const cpuMs = (): number => {
+  const c = process.cpuUsage();
+  return (c.user + c.system) / 1000;
+};
+
+const native = loadNativeBackend();
+if (!native) {
+  console.log('native backend not built: run node scripts/build-native.mjs');
+  process.exit(0);
+}
+const threads = Number(process.argv[2] ?? 1);
+const id = process.argv[3] ?? 'train-resnet20';
+const row = modelRows().find((r) => r.id === id);
+if (!row) throw new Error(`native-profile: unknown row '${id}' (one of ${modelRows().map((r) => r.id).join(', ')})`);
+
+const charged = new Map<string, { ms: number; calls: number }>();
+const profiled: Record<string, unknown> = { ...native };
+for (const [name, value] of Object.entries(native)) {
+  if (typeof value !== 'function' || name === 'describe' || name === 'alloc') continue;
+  profiled[name] = (...args: unknown[]) => {
+    const start = cpuMs();
+    const result = (value as (...a: unknown[]) => unknown)(...args);
+    const entry = charged.get(name) ?? { ms: 0, calls: 0 };
+    entry.ms += cpuMs() - start;
+    entry.calls++;
+    charged.set(name, entry);
+    return result;
+  };
+}
+setBackend(profiled as unknown as Backend);
+configureNative({ threads });
+const step = modelRunner(row);
+step(); // warm-up
+charged.clear();
+const start = cpuMs();
+step();
+const total = cpuMs() - start;
+const inKernels = [...charged.values()].reduce((s, e) => s + e.ms, 0);
+console.log(`${row.label}, native, ${threads} thread(s): ${total.toFixed(0)} ms CPU per step, ${inKernels.toFixed(0)} ms in kernels`);
+for (const [name, e] of [...charged].sort((a, b) => b[1].ms - a[1].ms)) {
+  console.log(`  ${name.padEnd(28)} ${e.ms.toFixed(1).padStart(8)} ms  ${((100 * e.ms) / total).toFixed(0).padStart(3)}%  ${e.calls} calls`);
+}
