@@ -1,14 +1,16 @@
 import * as ort from 'onnxruntime-web';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { add } from '../../../src/autograd/functions/binary.js';
+import { mean } from '../../../src/autograd/functions/reduce.js';
 import { noGrad } from '../../../src/autograd/no-grad.js';
 import { buildOnnxModel } from '../../../src/io/onnx/export.js';
 import { onnx, OPSET_VERSION, type OnnxProto } from '../../../src/io/onnx/onnx-schema.js';
 import { createModel, type ModelOptions } from '../../../src/models/registry.js';
+import { Embedding } from '../../../src/nn/layers/embedding.js';
 import { Linear } from '../../../src/nn/layers/linear.js';
-import { Buffer, type Module } from '../../../src/nn/module.js';
+import { Buffer, Module } from '../../../src/nn/module.js';
 import { Rng } from '../../../src/tensor/rng.js';
-import { Tensor } from '../../../src/tensor/tensor.js';
+import { intTensor, Tensor } from '../../../src/tensor/tensor.js';
 
 // Every zoo family in eval mode, small enough that building, tracing and running all of them in
 // ONNX Runtime's wasm backend stays well under a minute on two cores.
@@ -50,7 +52,8 @@ function randomizeBatchNorms(model: Module, rng: Rng): void {
 
 async function runOnnx(bytes: Uint8Array, input: Tensor): Promise<{ data: Float32Array; dims: readonly number[] }> {
   const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
-  const result = await session.run({ input: new ort.Tensor('float32', input.f32, input.shape as number[]) });
+  const feed = input.dtype === 'int32' ? new ort.Tensor('int32', input.i32, input.shape as number[]) : new ort.Tensor('float32', input.f32, input.shape as number[]);
+  const result = await session.run({ input: feed });
   const out = result.output!;
   await session.release();
   return { data: out.data as Float32Array, dims: out.dims };
@@ -111,6 +114,26 @@ describe('ONNX export of every zoo family, run in ONNX Runtime', () => {
     const error = relativeError(got.data, expected.f32);
     console.log(`onnx ${name} ${JSON.stringify(options ?? {})}: max relative error ${error.toExponential(2)}, ${graph.node.length} nodes`);
     expect(error).toBeLessThanOrEqual(1e-4);
+  });
+});
+
+describe('ONNX export of a token model (int32 input, Embedding as Gather)', () => {
+  class TokenClassifier extends Module {
+    embed = new Embedding(20, 6, { rng: new Rng(4) });
+    head = new Linear(6, 3, { rng: new Rng(5) });
+    forward(tokens: Tensor): Tensor {
+      return this.head.forward(mean(this.embed.forward(tokens), 1)); // (N, L) -> (N, L, 6) -> (N, 6) -> (N, 3)
+    }
+  }
+
+  it('runs in ONNX Runtime with the same outputs', async () => {
+    const model = new TokenClassifier();
+    const exported = buildOnnxModel(model, intTensor([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], [2, 5]));
+    const tokens = intTensor([0, 19, 3, 3, 7, 11, 2, 5, 18, 1, 4, 4, 4, 4, 4], [3, 5]);
+    const expected = noGrad(() => model.forward(tokens));
+    const got = await runOnnx(exported.bytes, tokens);
+    expect(got.dims).toEqual([3, 3]);
+    expect(relativeError(got.data, expected.f32)).toBeLessThanOrEqual(1e-4);
   });
 });
 
