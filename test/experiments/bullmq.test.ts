@@ -132,7 +132,7 @@ describe.runIf(haveRedis)('BullMQ executor', () => {
   let redis: RedisServer;
   let workerStore: string;
   let queue: Queue;
-  const local = new ExperimentStore(scratch(), tinySpec('tiny'));
+  let local: ExperimentStore;
   let localDone: Promise<unknown>;
   const sweep = (store: ExperimentStore, options: Partial<BullmqExecutorOptions> = {}) => runBullmqSweep(store, { redis: redis.url, pollMs: 100, ...options });
 
@@ -140,6 +140,7 @@ describe.runIf(haveRedis)('BullMQ executor', () => {
     redis = new RedisServer(await freePort(), scratch());
     await redis.start();
     workerStore = scratch();
+    local = new ExperimentStore(scratch(), tinySpec('tiny'));
     // The local reference sweep trains while the workers start.
     const saved = process.env.SKIPLAB_BACKEND;
     process.env.SKIPLAB_BACKEND = 'ts';
