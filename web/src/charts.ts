@@ -1,0 +1,135 @@
+/** Small SVG charts drawn by hand (no chart library): line charts and log-scale bars. */
+
+const SVG = 'http://www.w3.org/2000/svg';
+
+export interface Series {
+  label: string;
+  color: string;
+  dashed?: boolean;
+  points: [number, number][];
+}
+
+interface Box {
+  width: number;
+  height: number;
+  left: number;
+  right: number;
+  top: number;
+  bottom: number;
+}
+
+function element<K extends keyof SVGElementTagNameMap>(tag: K, attributes: Record<string, string | number>, text?: string): SVGElementTagNameMap[K] {
+  const node = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attributes)) node.setAttribute(k, String(v));
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+/** 1-2-5 "nice" ticks covering [low, high]. */
+export function niceTicks(low: number, high: number, count = 5): number[] {
+  if (!(high > low)) return [low];
+  const raw = (high - low) / count;
+  const magnitude = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * magnitude).find((s) => s >= raw) ?? raw;
+  const ticks: number[] = [];
+  for (let t = Math.ceil(low / step) * step; t <= high + step * 1e-9; t += step) ticks.push(Number(t.toPrecision(12)));
+  return ticks;
+}
+
+function formatTick(v: number): string {
+  if (v === 0) return '0';
+  const a = Math.abs(v);
+  if (a >= 1000) return `${(v / 1000).toFixed(a >= 10000 ? 0 : 1)}k`;
+  return a < 0.01 ? v.toExponential(0) : String(Number(v.toPrecision(3)));
+}
+
+function frame(svg: SVGSVGElement, box: Box, title: string): void {
+  svg.replaceChildren();
+  svg.setAttribute('viewBox', `0 0 ${box.width} ${box.height}`);
+  svg.append(element('title', {}, title));
+}
+
+/** A line chart with axes, ticks and a legend; y from 0 unless `yMin` is given. */
+export function drawLineChart(svg: SVGSVGElement, series: Series[], options: { title: string; xLabel: string; yMax?: number; yMin?: number }): void {
+  const box: Box = { width: 420, height: 230, left: 46, right: 12, top: 26, bottom: 36 };
+  frame(svg, box, options.title);
+  const all = series.flatMap((s) => s.points);
+  const xs = all.map((p) => p[0]);
+  const ys = all.map((p) => p[1]).filter(Number.isFinite);
+  const xMin = xs.length ? Math.min(...xs) : 0;
+  const xMax = xs.length ? Math.max(...xs, xMin + 1) : 1;
+  const yMin = options.yMin ?? Math.min(0, ...ys);
+  const yMax = options.yMax ?? (ys.length ? Math.max(...ys) * 1.05 || 1 : 1);
+  const plotW = box.width - box.left - box.right;
+  const plotH = box.height - box.top - box.bottom;
+  const sx = (x: number): number => box.left + ((x - xMin) / (xMax - xMin || 1)) * plotW;
+  const sy = (y: number): number => box.top + plotH - ((Math.min(Math.max(y, yMin), yMax) - yMin) / (yMax - yMin || 1)) * plotH;
+
+  const axes = element('g', { class: 'axis' });
+  for (const t of niceTicks(yMin, yMax, 4)) {
+    axes.append(element('line', { x1: box.left, x2: box.width - box.right, y1: sy(t), y2: sy(t), class: 'grid' }));
+    axes.append(element('text', { x: box.left - 6, y: sy(t) + 4, 'text-anchor': 'end' }, formatTick(t)));
+  }
+  for (const t of niceTicks(xMin, xMax, 5)) {
+    axes.append(element('text', { x: sx(t), y: box.height - box.bottom + 16, 'text-anchor': 'middle' }, formatTick(t)));
+  }
+  axes.append(element('text', { x: box.left + plotW / 2, y: box.height - 4, 'text-anchor': 'middle', class: 'axis-label' }, options.xLabel));
+  axes.append(element('text', { x: box.left, y: 16, class: 'chart-title' }, options.title));
+  svg.append(axes);
+
+  let legendX = box.width - box.right;
+  for (const s of [...series].reverse()) {
+    const label = element('text', { x: legendX, y: 16, 'text-anchor': 'end', class: 'legend' }, s.label);
+    const width = s.label.length * 6.2 + 26;
+    svg.append(element('line', { x1: legendX - width + 2, x2: legendX - width + 18, y1: 12, y2: 12, stroke: s.color, 'stroke-width': 2.5, ...(s.dashed ? { 'stroke-dasharray': '5 3' } : {}) }));
+    svg.append(label);
+    legendX -= width + 6;
+  }
+  for (const s of series) {
+    if (s.points.length === 0) continue;
+    const d = s.points.map((p, i) => `${i === 0 ? 'M' : 'L'}${sx(p[0]).toFixed(1)},${sy(p[1]).toFixed(1)}`).join('');
+    svg.append(element('path', { d, fill: 'none', stroke: s.color, 'stroke-width': 2, 'stroke-linejoin': 'round', class: 'series', 'data-label': s.label, 'data-points': s.points.length, ...(s.dashed ? { 'stroke-dasharray': '6 4' } : {}) }));
+    if (s.points.length === 1) svg.append(element('circle', { cx: sx(s.points[0]![0]), cy: sy(s.points[0]![1]), r: 3, fill: s.color }));
+  }
+}
+
+/**
+ * One bar per layer, height ∝ log10 of the gradient norm over a shared [lo, hi] decade range, so
+ * two runs' bars compare directly and a gradient that vanishes with depth shows as a slope.
+ */
+export function drawGradientBars(svg: SVGSVGElement, layers: string[], norms: number[], range: [number, number], color: string, title: string): void {
+  const box: Box = { width: 420, height: 170, left: 46, right: 8, top: 22, bottom: 26 };
+  frame(svg, box, title);
+  const [lo, hi] = range;
+  const plotW = box.width - box.left - box.right;
+  const plotH = box.height - box.top - box.bottom;
+  const sy = (v: number): number => box.top + plotH - ((Math.log10(Math.max(v, 10 ** lo)) - lo) / (hi - lo || 1)) * plotH;
+  const axes = element('g', { class: 'axis' });
+  for (let e = lo; e <= hi; e++) {
+    axes.append(element('line', { x1: box.left, x2: box.width - box.right, y1: sy(10 ** e), y2: sy(10 ** e), class: 'grid' }));
+    axes.append(element('text', { x: box.left - 6, y: sy(10 ** e) + 4, 'text-anchor': 'end' }, `1e${e}`));
+  }
+  axes.append(element('text', { x: box.left, y: 14, class: 'chart-title' }, title));
+  axes.append(element('text', { x: box.left + plotW / 2, y: box.height - 6, 'text-anchor': 'middle', class: 'axis-label' }, 'layer (input → output)'));
+  svg.append(axes);
+  const slot = plotW / Math.max(layers.length, 1);
+  layers.forEach((layer, i) => {
+    const value = norms[i] ?? 0;
+    const y = sy(value);
+    const bar = element('rect', {
+      x: box.left + i * slot + slot * 0.12, y, width: Math.max(slot * 0.76, 1), height: Math.max(box.top + plotH - y, 0),
+      fill: color, class: 'bar', 'data-layer': layer, 'data-value': value,
+    });
+    bar.append(element('title', {}, `${layer}: ‖∂L/∂W‖ = ${value.toExponential(2)}`));
+    svg.append(bar);
+  });
+}
+
+/** The decade range covering every finite positive value (at least two decades). */
+export function decadeRange(values: number[]): [number, number] {
+  const positive = values.filter((v) => v > 0 && Number.isFinite(v));
+  if (positive.length === 0) return [-4, 0];
+  const lo = Math.floor(Math.log10(Math.min(...positive)));
+  const hi = Math.ceil(Math.log10(Math.max(...positive)));
+  return [Math.min(lo, hi - 2), Math.max(hi, lo + 2)];
+}
