@@ -7,7 +7,7 @@ import { imageData, pick, trainedModel, trainModel, type AnalysisContext, type I
 /** Sizes shared by the experiments that analyse a trained residual net and its plain twin. */
 export function twinSettings(context: AnalysisContext): { depth: number; baseWidth: number; trainCount: number; testCount: number; epochs: number } {
   return pick(context.mode,
-    { depth: 20, baseWidth: 8, trainCount: 1536, testCount: 256, epochs: 3 },
+    { depth: 20, baseWidth: 8, trainCount: 2048, testCount: 256, epochs: 4 },
     { depth: 56, baseWidth: 16, trainCount: 60000, testCount: 10000, epochs: 30 });
 }
 
