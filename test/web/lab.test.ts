@@ -145,6 +145,7 @@ describe('browser lab', () => {
       expect(landscape!.losses[10]!).toBeLessThan(Math.min(landscape!.losses[0]!, landscape!.losses[20]!));
     }
     mkdirSync(resolve(root, 'test-artifacts'), { recursive: true });
+    await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: resolve(root, 'test-artifacts/web-lab.png'), fullPage: true });
 
     // Export the residual net; importing the file into the other run rebuilds the same model.

@@ -50,8 +50,10 @@ function frame(svg: SVGSVGElement, box: Box, title: string): void {
 }
 
 /** A line chart with axes, ticks and a legend; y from 0 unless `yMin` is given. */
-export function drawLineChart(svg: SVGSVGElement, series: Series[], options: { title: string; xLabel: string; yMax?: number; yMin?: number }): void {
-  const box: Box = { width: 420, height: 230, left: 46, right: 12, top: 26, bottom: 36 };
+export function drawLineChart(
+  svg: SVGSVGElement, series: Series[], options: { title: string; xLabel: string; yMax?: number; yMin?: number; legend?: Omit<Series, 'points'>[] },
+): void {
+  const box: Box = { width: 420, height: 240, left: 46, right: 12, top: 40, bottom: 36 };
   frame(svg, box, options.title);
   const all = series.flatMap((s) => s.points);
   const xs = all.map((p) => p[0]);
@@ -77,13 +79,12 @@ export function drawLineChart(svg: SVGSVGElement, series: Series[], options: { t
   axes.append(element('text', { x: box.left, y: 16, class: 'chart-title' }, options.title));
   svg.append(axes);
 
-  let legendX = box.width - box.right;
-  for (const s of [...series].reverse()) {
-    const label = element('text', { x: legendX, y: 16, 'text-anchor': 'end', class: 'legend' }, s.label);
-    const width = s.label.length * 6.2 + 26;
-    svg.append(element('line', { x1: legendX - width + 2, x2: legendX - width + 18, y1: 12, y2: 12, stroke: s.color, 'stroke-width': 2.5, ...(s.dashed ? { 'stroke-dasharray': '5 3' } : {}) }));
-    svg.append(label);
-    legendX -= width + 6;
+  // The legend is its own row under the title, so long run names never cover it.
+  let legendX = box.left;
+  for (const s of options.legend ?? series) {
+    svg.append(element('line', { x1: legendX, x2: legendX + 18, y1: 26, y2: 26, stroke: s.color, 'stroke-width': 2.5, ...(s.dashed ? { 'stroke-dasharray': '5 3' } : {}) }));
+    svg.append(element('text', { x: legendX + 22, y: 30, class: 'legend' }, s.label));
+    legendX += s.label.length * 5.6 + 38;
   }
   for (const s of series) {
     if (s.points.length === 0) continue;
@@ -129,7 +130,8 @@ export function drawGradientBars(svg: SVGSVGElement, layers: string[], norms: nu
 export function decadeRange(values: number[]): [number, number] {
   const positive = values.filter((v) => v > 0 && Number.isFinite(v));
   if (positive.length === 0) return [-4, 0];
-  const lo = Math.floor(Math.log10(Math.min(...positive)));
+  // Half a decade of room below the smallest bar, so no bar is drawn with zero height.
+  const lo = Math.floor(Math.log10(Math.min(...positive)) - 0.5);
   const hi = Math.ceil(Math.log10(Math.max(...positive)));
   return [Math.min(lo, hi - 2), Math.max(hi, lo + 2)];
 }

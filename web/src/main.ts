@@ -237,19 +237,18 @@ function render(): void {
     { label: `${label(run)} train`, color: run.color, dashed: dashed(run), points: run.train },
     { label: `${label(run)} test`, color: run.color, dashed: dashed(run), points: run.test },
   ]);
-  drawLineChart(byId('loss-chart') as unknown as SVGSVGElement, loss, { title: 'Loss', xLabel: 'step' });
+  const legend = runs.map((run) => ({ label: label(run), color: run.color, dashed: dashed(run) }));
+  drawLineChart(byId('loss-chart') as unknown as SVGSVGElement, loss, { title: 'Loss', xLabel: 'step', legend });
   byId('loss-chart').querySelectorAll('path.series').forEach((p, i) => p.setAttribute('stroke-width', i % 2 === 0 ? '1.2' : '2.6'));
   drawLineChart(byId('accuracy-chart') as unknown as SVGSVGElement,
     runs.map((run) => ({ label: label(run), color: run.color, dashed: dashed(run), points: run.accuracy })),
     { title: 'Test accuracy', xLabel: 'step', yMin: 0, yMax: 1 });
   const range = decadeRange(runs.flatMap((r) => r.gradientNorms));
   for (const run of runs) renderRun(run, range);
-  const withLandscape = runs.filter((r) => r.landscape);
-  if (withLandscape.length > 0) {
-    drawLineChart(byId('landscape-chart') as unknown as SVGSVGElement,
-      withLandscape.map((run) => ({ label: label(run), color: run.color, dashed: dashed(run), points: run.landscape!.alphas.map((a, i) => [a, run.landscape!.losses[i]!] as [number, number]) })),
-      { title: 'Loss along one direction', xLabel: 'α' });
-  }
+  // Drawn empty (axes and legend) until a slice is asked for.
+  drawLineChart(byId('landscape-chart') as unknown as SVGSVGElement,
+    runs.map((run) => ({ label: label(run), color: run.color, dashed: dashed(run), points: run.landscape ? run.landscape.alphas.map((a, i) => [a, run.landscape!.losses[i]!] as [number, number]) : [] })),
+    { title: 'Loss along one direction', xLabel: 'α' });
   const anyRunning = runs.some((r) => r.running);
   const allReady = runs.length > 0 && runs.every((r) => r.ready);
   controls.start.textContent = anyRunning ? 'Pause' : 'Start';

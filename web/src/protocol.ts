@@ -46,7 +46,6 @@ export interface ModelDescription {
 
 export type ToWorker =
   | { type: 'init'; settings: LabSettings; dataUrl: string; kernelsUrl: string }
-  | { type: 'reset'; settings: LabSettings }
   | { type: 'start' }
   | { type: 'pause' }
   | { type: 'lesion'; block: string }

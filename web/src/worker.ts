@@ -234,10 +234,6 @@ function handle(message: ToWorker): void | Promise<void> {
   switch (message.type) {
     case 'init':
       throw new Error('lab worker: init was sent twice');
-    case 'reset':
-      setRunning(false);
-      buildRun(message.settings);
-      return postEvaluation();
     case 'start':
       return setRunning(true);
     case 'pause':
