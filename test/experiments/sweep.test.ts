@@ -68,7 +68,7 @@ describe('local sweep', () => {
 
   it('collects degradation results and computes the conclusion from the numbers', async () => {
     const spec = degradationSpec({ mode: 'quick', depths: [8, 14], trainSubset: 256, epochs: 1 });
-    const store = new ExperimentStore(scratch(), { ...spec, base: { ...spec.base, testSubset: 200, logEverySteps: 1, evalEverySteps: 1 } });
+    const store = new ExperimentStore(scratch(), { ...spec, base: { ...spec.base, batchSize: 128, testSubset: 200, logEverySteps: 1, evalEverySteps: 1 } });
     const result = await runLocalSweep(store, { workers: 2 });
     expect(result.failed).toEqual([]);
     const results = degradationResults(store);
