@@ -37,6 +37,20 @@ export const trainConfigSchema = z.strictObject({
 });
 
 export type TrainConfig = z.infer<typeof trainConfigSchema>;
+
+/**
+ * Named recipes a user can start from (PyTorch users know these as "the CIFAR recipe").
+ * `he-cifar`: He et al. 2015 §4.2 — SGD with momentum 0.9, weight decay 1e-4, lr 0.1, batch 128,
+ * ÷10 at 32k and 48k of 64k iterations (here: at 50 % and 75 % of the steps, 164 epochs of
+ * 50k images ≈ 64k iterations), 4-pixel pad, random crop and horizontal flip.
+ */
+export const RECIPES = {
+  'he-cifar': {
+    optimizer: 'sgd', lr: 0.1, momentum: 0.9, weightDecay: 1e-4, batchSize: 128, schedule: 'step', augment: 'pad-crop-flip', epochs: 164,
+  },
+} as const satisfies Record<string, Partial<z.input<typeof trainConfigSchema>>>;
+
+export type RecipeName = keyof typeof RECIPES;
 export type TrainConfigInput = z.input<typeof trainConfigSchema>;
 
 export class ConfigError extends Error {

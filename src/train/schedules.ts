@@ -26,11 +26,3 @@ export function linearWarmup(after: LrSchedule, warmupSteps: number, startFactor
     return after(step) * f;
   };
 }
-
-/**
- * He et al. 2015 §4.2 CIFAR recipe: lr 0.1, ÷10 at 32k and 48k of 64k iterations; scaled to a
- * run of `totalSteps` (the drops land at 50 % and 75 %).
- */
-export function heCifarSchedule(totalSteps: number, lr = 0.1): LrSchedule {
-  return multiStepLr(lr, [Math.round(totalSteps * 0.5), Math.round(totalSteps * 0.75)], 0.1);
-}

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -73,5 +73,16 @@ describe('skiplab train', () => {
     };
     expect(run.readMetrics().map(strip)).toEqual(new RunDirectory(reference).readMetrics().map(strip));
     expect(run.readMetrics().filter((r) => r.kind === 'epoch')).toHaveLength(3);
+  });
+});
+
+describe('skiplab train --recipe', () => {
+  it('starts from He et al.\'s CIFAR recipe and lets given options override it', () => {
+    const dir = join(scratch(), 'recipe');
+    const r = runCli(['train', '--recipe', 'he-cifar', '--model', 'mlp', '--dataset', 'mnist', '--epochs', '1', '--train-subset', '256', '--test-subset', '100', '--run-dir', dir, '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+    expect(config).toMatchObject({ optimizer: 'sgd', lr: 0.1, momentum: 0.9, weightDecay: 1e-4, batchSize: 128, schedule: 'step', augment: 'pad-crop-flip', epochs: 1 });
+    expect(runCli(['train', '--recipe', 'nope', '--epochs', '1']).stderr).toMatch(/unknown recipe 'nope' \(known: he-cifar\)/);
   });
 });

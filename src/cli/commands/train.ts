@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { parseTrainConfig, type TrainConfigInput } from '../../train/config.js';
 import { runTraining } from '../../train/run-training.js';
 import { RunDirectory, RunStoreError } from '../../train/run-store.js';
-import { trainConfigSchema } from '../../train/config.js';
+import { RECIPES, trainConfigSchema, type RecipeName } from '../../train/config.js';
 import { progressCallback } from '../progress.js';
 
 interface TrainFlags {
@@ -26,6 +26,7 @@ interface TrainFlags {
   runDir?: string;
   resume?: string;
   json?: boolean;
+  recipe?: string;
 }
 
 const number = (v: string | undefined): number | undefined => (v === undefined ? undefined : Number(v));
@@ -34,9 +35,10 @@ export function registerTrainCommand(program: Command): void {
   program
     .command('train')
     .description('train a model on a dataset and print its test accuracy')
+    .option('--recipe <name>', `start from a named recipe (${Object.keys(RECIPES).join(', ')}); other options override it`)
     .option('--model <name>', 'model name from `skiplab models` (e.g. mlp, simple_convnet, resnet20)', 'mlp')
     .option('--dataset <name>', 'mnist | fashion-mnist | cifar10', 'mnist')
-    .option('--epochs <n>', 'number of epochs', '3')
+    .option('--epochs <n>', 'number of epochs (default 3, or the recipe\'s)')
     .option('--batch-size <n>', 'mini-batch size (default 128)')
     .option('--lr <rate>', 'learning rate (default 0.1)')
     .option('--optimizer <name>', 'sgd | adam | adamw (default sgd)')
@@ -64,15 +66,18 @@ export function registerTrainCommand(program: Command): void {
         const modelOptions: Record<string, string | number> = {};
         if (flags.skip) modelOptions.skip = flags.skip;
         if (flags.depth) modelOptions.depth = Number(flags.depth);
+        if (flags.recipe && !(flags.recipe in RECIPES)) throw new Error(`--recipe: unknown recipe '${flags.recipe}' (known: ${Object.keys(RECIPES).join(', ')})`);
+        const recipe = flags.recipe ? RECIPES[flags.recipe as RecipeName] : { epochs: 3 };
         const input: TrainConfigInput = {
-          model: flags.model, dataset: flags.dataset as TrainConfigInput['dataset'], epochs: Number(flags.epochs), modelOptions,
+          model: flags.model, dataset: flags.dataset as TrainConfigInput['dataset'], epochs: number(flags.epochs) ?? recipe.epochs, modelOptions,
           batchSize: number(flags.batchSize), lr: number(flags.lr), optimizer: flags.optimizer as TrainConfigInput['optimizer'],
           momentum: number(flags.momentum), weightDecay: number(flags.weightDecay), schedule: flags.schedule as TrainConfigInput['schedule'],
           augment: flags.augment as TrainConfigInput['augment'], seed: number(flags.seed), trainSubset: number(flags.trainSubset),
           testSubset: number(flags.testSubset), dataDir: flags.dataDir,
         };
         for (const key of Object.keys(input) as (keyof TrainConfigInput)[]) if (input[key] === undefined) delete input[key];
-        config = parseTrainConfig(input, 'train options');
+        // Given options override the recipe; options not given keep the recipe's values.
+        config = parseTrainConfig({ ...recipe, ...input }, 'train options');
         if (flags.runDir) run = new RunDirectory(flags.runDir);
       }
       const batches = Math.ceil((config.trainSubset ?? (config.dataset === 'cifar10' ? 50000 : 60000)) / config.batchSize);
