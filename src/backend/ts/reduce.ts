@@ -1,4 +1,5 @@
 import type { ReduceOp, Shape } from '../backend.js';
+import { contiguousSplit } from '../reduce-split.js';
 
 /**
  * Reductions view x as (outer, reduced, inner) blocks after merging adjacent axes; any set of
@@ -53,23 +54,6 @@ function forEachOffset(shape: number[], strides: number[], base: number, fn: (of
       index[d] = 0;
     }
   }
-}
-
-/** Fast path: reducing a contiguous suffix or prefix of axes. */
-function contiguousSplit(xShape: Shape, axes: readonly number[]): { outer: number; reduced: number; inner: number } | null {
-  const sorted = [...axes].sort((a, b) => a - b);
-  for (let i = 1; i < sorted.length; i++) if (sorted[i] !== sorted[i - 1]! + 1) return null;
-  const first = sorted[0] ?? 0;
-  const last = sorted[sorted.length - 1] ?? -1;
-  let outer = 1;
-  let reduced = 1;
-  let inner = 1;
-  for (let i = 0; i < xShape.length; i++) {
-    if (i < first) outer *= xShape[i]!;
-    else if (i <= last) reduced *= xShape[i]!;
-    else inner *= xShape[i]!;
-  }
-  return { outer, reduced, inner };
 }
 
 export function reduce(op: ReduceOp, x: Float32Array, xShape: Shape, axes: readonly number[], out: Float32Array): void {

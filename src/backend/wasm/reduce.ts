@@ -1,25 +1,9 @@
-import type { Backend, ReduceOp, Shape } from '../backend.js';
+import type { Backend, ReduceOp } from '../backend.js';
 import { typescriptBackend } from '../ts/index.js';
 import type { WasmContext } from './arena.js';
+import { contiguousSplit } from '../reduce-split.js';
 
 const REDUCE_CODES: Record<ReduceOp, number> = { sum: 0, mean: 1, max: 2 };
-
-/** (outer, reduced, inner) when `axes` are contiguous, else null. */
-function contiguousSplit(xShape: Shape, axes: readonly number[]): [number, number, number] | null {
-  const sorted = [...axes].sort((a, b) => a - b);
-  for (let i = 1; i < sorted.length; i++) if (sorted[i] !== sorted[i - 1]! + 1) return null;
-  const first = sorted[0] ?? 0;
-  const last = sorted[sorted.length - 1] ?? -1;
-  let outer = 1;
-  let reduced = 1;
-  let inner = 1;
-  for (let i = 0; i < xShape.length; i++) {
-    if (i < first) outer *= xShape[i]!;
-    else if (i <= last) reduced *= xShape[i]!;
-    else inner *= xShape[i]!;
-  }
-  return [outer, reduced, inner];
-}
 
 /**
  * Reductions over a contiguous run of axes (every reduction a training step makes: bias
@@ -35,7 +19,7 @@ export function makeReduce({ kernels, arena }: WasmContext): Pick<Backend, 'redu
         typescriptBackend.reduce(op, x, xShape, axes, out);
         return;
       }
-      const [outer, reduced, inner] = split;
+      const { outer, reduced, inner } = split;
       arena.reset();
       const px = arena.input(x);
       const pout = arena.take(outer * inner);
