@@ -134,7 +134,7 @@ async function runNamed(name: string, flags: ExperimentFlags): Promise<string> {
     process.stderr.write(`skiplab: ${name} (${flags.full ? 'full' : 'quick'}) on the ${getBackend().describe()} backend\n`);
     const dir = await runAnalysisExperiment(name, {
       mode: flags.full ? 'full' : 'quick', store: flags.store, dataset: flags.dataset, dataDir: flags.dataDir,
-      seed: list(flags.seeds)?.[0], onProgress: (m) => void process.stderr.write(`  ${name}: ${m}\n`),
+      seed: list(flags.seeds)?.[0], onProgress: (m) => void process.stderr.write(`  ${m}\n`),
     });
     process.stderr.write(`skiplab: ${name} done in ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
     return dir;
