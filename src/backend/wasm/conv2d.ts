@@ -1,5 +1,6 @@
 import type { Backend, Conv2dParams, Shape } from '../backend.js';
 import type { Lane, WasmContext } from './arena.js';
+import { convGeometry, type ConvGeometry as Geometry } from '../conv-geometry.js';
 
 /**
  * Convolution as im2col + SIMD GEMM (Chellapilla et al. 2006), the same decomposition as the
@@ -13,39 +14,6 @@ import type { Lane, WasmContext } from './arena.js';
  * columns, the packed panels and all operands live in the arena for the whole call, so the
  * only copies are the inputs in and the result out.
  */
-interface Geometry {
-  batch: number;
-  inChannels: number;
-  height: number;
-  width: number;
-  outChannels: number;
-  outHeight: number;
-  outWidth: number;
-  kernelHeight: number;
-  kernelWidth: number;
-  groups: number;
-  groupIn: number;
-  groupOut: number;
-  patch: number;
-  /** 1x1 kernel, stride 1, no padding, same size: the input planes already are the columns. */
-  pointwise: boolean;
-  params: Conv2dParams;
-}
-
-function geometry(xShape: Shape, wShape: Shape, yShape: Shape, p: Conv2dParams): Geometry {
-  const [batch, inChannels, height, width] = xShape as [number, number, number, number];
-  const [outChannels, groupIn, kernelHeight, kernelWidth] = wShape as [number, number, number, number];
-  const outHeight = yShape[2]!;
-  const outWidth = yShape[3]!;
-  const pointwise = kernelHeight === 1 && kernelWidth === 1 && p.stride[0] === 1 && p.stride[1] === 1 &&
-    p.padding[0] === 0 && p.padding[1] === 0 && outHeight === height && outWidth === width;
-  return {
-    batch, inChannels, height, width, outChannels, outHeight, outWidth, kernelHeight, kernelWidth,
-    groups: p.groups, groupIn, groupOut: outChannels / p.groups, patch: groupIn * kernelHeight * kernelWidth,
-    pointwise, params: p,
-  };
-}
-
 export function makeConv2d({ kernels, arena, parallel }: WasmContext): Pick<Backend, 'conv2dForward' | 'conv2dBackwardInput' | 'conv2dBackwardWeight'> {
   // (x planes → cols) and (cols → dx planes, accumulating) on a lane, with the geometry spelled out.
   const columns = (kernel: 'im2col' | 'col2im') => (lane: Lane, source: number, g: Geometry, target: number): void => {
@@ -69,7 +37,7 @@ export function makeConv2d({ kernels, arena, parallel }: WasmContext): Pick<Back
     x: Float32Array, xShape: Shape, w: Float32Array, wShape: Shape, bias: Float32Array | null,
     params: Conv2dParams, out: Float32Array, outShape: Shape,
   ): void {
-    const g = geometry(xShape, wShape, outShape, params);
+    const g = convGeometry(xShape, wShape, outShape, params);
     const planeIn = g.height * g.width;
     const planeOut = g.outHeight * g.outWidth;
     arena.reset();
@@ -99,7 +67,7 @@ export function makeConv2d({ kernels, arena, parallel }: WasmContext): Pick<Back
     dy: Float32Array, dyShape: Shape, w: Float32Array, wShape: Shape,
     params: Conv2dParams, dx: Float32Array, dxShape: Shape,
   ): void {
-    const g = geometry(dxShape, wShape, dyShape, params);
+    const g = convGeometry(dxShape, wShape, dyShape, params);
     const planeIn = g.height * g.width;
     const planeOut = g.outHeight * g.outWidth;
     const dxLength = g.batch * g.inChannels * planeIn;
@@ -130,7 +98,7 @@ export function makeConv2d({ kernels, arena, parallel }: WasmContext): Pick<Back
     x: Float32Array, xShape: Shape, dy: Float32Array, dyShape: Shape,
     params: Conv2dParams, dw: Float32Array, dwShape: Shape,
   ): void {
-    const g = geometry(xShape, dwShape, dyShape, params);
+    const g = convGeometry(xShape, dwShape, dyShape, params);
     const planeIn = g.height * g.width;
     const planeOut = g.outHeight * g.outWidth;
     const dwLength = g.outChannels * g.patch;
