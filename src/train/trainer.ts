@@ -177,7 +177,7 @@ export class Trainer {
       }
       this.epoch++;
       this.history.push(report);
-      this.record({ kind: 'epoch', ...report, epoch: report.epoch });
+      this.record({ kind: 'epoch', ...report });
       this.checkpoint();
       for (const c of callbacks) await c.onEpoch?.(report, this);
     }
