@@ -14,7 +14,7 @@ const nativeDir = join(root, 'native');
 const product = join(root, 'build', 'Release', 'skiplab_native.node');
 
 function unavailable(reason) {
-  console.log(`skiplab: native backend unavailable (${reason}) — using the TypeScript backend`);
+  console.log(`skiplab: native backend unavailable (${reason}) — using the WebAssembly backend`);
   process.exit(0);
 }
 

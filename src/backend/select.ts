@@ -1,7 +1,7 @@
 import type { Backend, BackendName } from './backend.js';
 import { typescriptBackend } from './ts/index.js';
 import { loadWasmBackend } from './wasm/index.js';
-import { loadNativeBackend } from './native/index.js';
+import { loadNativeBackend, nativeUnavailableReason } from './native/index.js';
 
 /**
  * Backend selection. The TypeScript reference backend is always there; faster ones register
@@ -37,14 +37,12 @@ export function getBackend(): Backend {
     current = backend;
     return current;
   }
-  for (const name of ['native', 'wasm', 'ts'] as const) {
-    const backend = registered.get(name)?.();
-    if (backend) {
-      current = backend;
-      return current;
-    }
+  current = (['native', 'wasm', 'ts'] as const).map((name) => registered.get(name)?.()).find((b) => b) ?? typescriptBackend;
+  // Say once, in one line, why training will be slower than it could be.
+  const reason = current.name === 'native' ? null : nativeUnavailableReason();
+  if (reason && typeof process !== 'undefined') {
+    process.stderr?.write(`skiplab: native backend unavailable (${reason}) — using the ${current.name === 'wasm' ? 'WebAssembly' : 'TypeScript'} backend\n`);
   }
-  current = typescriptBackend;
   return current;
 }
 

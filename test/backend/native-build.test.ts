@@ -29,7 +29,7 @@ describe('scripts/build-native.mjs', () => {
     expect(result.status).toBe(0);
     const lines = result.stdout.trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^skiplab: native backend unavailable \(.+\) — using the TypeScript backend$/);
+    expect(lines[0]).toMatch(/^skiplab: native backend unavailable \(.+\) — using the WebAssembly backend$/);
     expect(existsSync(join(scratch, 'build', 'Release', 'skiplab_native.node'))).toBe(false);
   });
 });

@@ -149,21 +149,14 @@ function nativeKernels(addon: NativeAddon): Kernels {
   };
 }
 
-let loaded: { backend: Backend | null; addon: NativeAddon | null } | null = null;
-let noticePrinted = false;
+let loaded: { backend: Backend | null; addon: NativeAddon | null; reason: string | null } | null = null;
 
-function load(): { backend: Backend | null; addon: NativeAddon | null } {
+function load(): { backend: Backend | null; addon: NativeAddon | null; reason: string | null } {
   if (loaded) return loaded;
   const result = loadAddon();
   if (!result.addon) {
-    const proc = (globalThis as { process?: { env?: Record<string, string | undefined>; stderr?: { write(s: string): void } } }).process;
-    const forced = proc?.env?.SKIPLAB_BACKEND;
-    // In Node, say once why training will be slower; in the browser the native backend never exists.
-    if (!noticePrinted && !forced && proc?.stderr && result.reason !== 'not running in Node 20.16+') {
-      noticePrinted = true;
-      proc.stderr.write(`skiplab: native backend unavailable (${result.reason}) — using the WebAssembly or TypeScript backend\n`);
-    }
-    loaded = { backend: null, addon: null };
+    // In the browser the native backend never exists, which is not worth a notice.
+    loaded = { backend: null, addon: null, reason: result.reason === 'not running in Node 20.16+' ? null : result.reason };
     return loaded;
   }
   const addon = result.addon;
@@ -176,8 +169,13 @@ function load(): { backend: Backend | null; addon: NativeAddon | null } {
     alloc: (length) => new Float32Array(length),
     ...nativeKernels(addon),
   };
-  loaded = { backend, addon };
+  loaded = { backend, addon, reason: null };
   return loaded;
+}
+
+/** Why the native backend could not load in Node (for select.ts's one-line notice), else null. */
+export function nativeUnavailableReason(): string | null {
+  return load().reason;
 }
 
 /** The native backend, or null when the addon is not built here (select.ts then falls back). */
