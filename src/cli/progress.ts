@@ -5,12 +5,12 @@ import type { EpochReport, StepReport, TrainerCallback } from '../train/trainer.
  * A progress bar per epoch on stderr (loss, running accuracy, images/s), so stdout stays clean
  * for `--json`. Without a terminal (CI, pipes) it prints one line per epoch instead.
  */
-export function progressCallback(label: string, batchesPerEpoch: number, totalEpochs: number): TrainerCallback {
+export function progressCallback(label: string, totalEpochs: number): TrainerCallback {
   const interactive = Boolean(process.stderr.isTTY);
   let bar: cliProgress.SingleBar | null = null;
   let epochStart = performance.now();
   let imagesThisEpoch = 0;
-  const start = (epoch: number): void => {
+  const start = (epoch: number, batchesPerEpoch: number): void => {
     epochStart = performance.now();
     imagesThisEpoch = 0;
     if (!interactive) return;
@@ -27,7 +27,7 @@ export function progressCallback(label: string, batchesPerEpoch: number, totalEp
     onStep(report: StepReport): void {
       if (report.epoch !== current) {
         current = report.epoch;
-        start(report.epoch);
+        start(report.epoch, report.batchesPerEpoch);
       }
       imagesThisEpoch += report.batchSize;
       const rate = imagesThisEpoch / Math.max(1e-9, (performance.now() - epochStart) / 1000);

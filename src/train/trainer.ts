@@ -27,6 +27,7 @@ export interface StepReport {
   batchSize: number;
   /** Running training error over the epoch so far. */
   runningError: number;
+  batchesPerEpoch: number;
 }
 
 export interface EpochReport {
@@ -150,7 +151,7 @@ export class Trainer {
         lossSum += value * n;
         if (output.ndim === 2) correct += correctCount(output, batch.y);
         seen += n;
-        const report: StepReport = { epoch: this.epoch, step: this.step, loss: value, lr, batchSize: n, runningError: 1 - correct / seen };
+        const report: StepReport = { epoch: this.epoch, step: this.step, loss: value, lr, batchSize: n, runningError: 1 - correct / seen, batchesPerEpoch: train.batchesPerEpoch };
         if (logEverySteps > 0 && this.step % logEverySteps === 0) {
           // The training error of the last logEverySteps batches, and test error when due.
           const windowError = 1 - (correct - windowCorrect) / Math.max(1, seen - windowSeen);

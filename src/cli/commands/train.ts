@@ -80,8 +80,7 @@ export function registerTrainCommand(program: Command): void {
         config = parseTrainConfig({ ...recipe, ...input }, 'train options');
         if (flags.runDir) run = new RunDirectory(flags.runDir);
       }
-      const batches = Math.ceil((config.trainSubset ?? (config.dataset === 'cifar10' ? 50000 : 60000)) / config.batchSize);
-      const progress = flags.json ? [] : [progressCallback(config.model, batches, config.epochs)];
+      const progress = flags.json ? [] : [progressCallback(config.model, config.epochs)];
       const outcome = await runTraining(config, { run, callbacks: progress });
       const last = outcome.epochs[outcome.epochs.length - 1]!;
       const metrics = {
