@@ -1,9 +1,12 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { getBackend } from '../backend/select.js';
 import { degradationResults } from '../experiments/degradation-results.js';
 import { ExperimentStore } from '../experiments/store.js';
 import { writeFileAtomicSync } from '../io/atomic-write.js';
+import { RunDirectory } from '../train/run-store.js';
 import { degradationSection } from './degradation-section.js';
+import { runSection } from './run-section.js';
 import { renderReport, type ReportSection } from './html.js';
 import { analysisSection, hasAnalysisSection } from './sections/index.js';
 
@@ -28,10 +31,15 @@ function writeReport(path: string, title: string, subtitle: string, sections: Re
 }
 
 /**
- * Build `report.html` for an experiment folder from the run store alone (so it can be rebuilt
- * any time) and return its path.
+ * Build `report.html` for an experiment folder (or a single run folder) from the run store alone
+ * (so it can be rebuilt any time) and return its path.
  */
 export async function buildReport(experimentDir: string): Promise<string> {
+  // A single run folder (config.json, no experiment.json) gets a report of its own.
+  if (!existsSync(join(experimentDir, 'experiment.json')) && existsSync(join(experimentDir, 'config.json'))) {
+    const run = new RunDirectory(experimentDir);
+    return writeReport(join(experimentDir, 'report.html'), `skiplab — run ${experimentDir}`, 'One training run, from its run folder.', [await runSection(run)], 1);
+  }
   const store = ExperimentStore.open(experimentDir);
   return writeReport(join(store.path, 'report.html'), `skiplab — ${store.spec.name}`, store.spec.description, await experimentSections(store), store.runs().length);
 }
