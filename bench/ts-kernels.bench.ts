@@ -10,22 +10,18 @@
  * shared: CPU time and the best run are the least disturbed by other work). FLOPs count one
  * multiply-add as 2.
  */
-import type { Conv2dParams, GemmParams } from '../src/backend/backend.js';
+import type { GemmParams } from '../src/backend/backend.js';
 import { conv2dBackwardInput, conv2dBackwardWeight, conv2dForward } from '../src/backend/ts/conv2d.js';
 import { batchNormBackward, batchNormForward } from '../src/backend/ts/batch-norm.js';
 import { gemm } from '../src/backend/ts/gemm.js';
 import { layerNormBackward, layerNormForward } from '../src/backend/ts/layer-norm.js';
 import { adaptiveAvgPool2dForward, avgPool2dBackward, avgPool2dForward, maxPool2dBackward, maxPool2dForward } from '../src/backend/ts/pool.js';
 import { Rng } from '../src/tensor/rng.js';
+import { randomArray, resnet20ConvCases } from './conv-cases.js';
 
 const quick = process.argv.includes('--quick');
 const minSeconds = quick ? 0.3 : 1.0;
 
-function random(rng: Rng, length: number): Float32Array {
-  const out = new Float32Array(length);
-  for (let i = 0; i < length; i++) out[i] = rng.normal();
-  return out;
-}
 
 /** Seconds of CPU time (user + system) this process has used: unlike wall time, it does not
  * count the slices the scheduler gives to other processes on a shared machine. */
@@ -61,29 +57,17 @@ function report(name: string, flops: number, seconds: number): void {
 }
 
 const rng = new Rng(1);
-const conv3x3: Conv2dParams = { stride: [1, 1], padding: [1, 1], dilation: [1, 1], groups: 1 };
 const batch = 32;
 console.log(`TypeScript kernels, Node ${process.version}${quick ? ' (quick)' : ''}`);
-for (const [channels, size] of [[16, 32], [32, 16], [64, 8]] as const) {
-  const xShape = [batch, channels, size, size];
-  const wShape = [channels, channels, 3, 3];
-  const x = random(rng, batch * channels * size * size);
-  const w = random(rng, channels * channels * 9);
-  const bias = random(rng, channels);
-  const y = new Float32Array(x.length);
-  const dy = random(rng, x.length);
-  const dx = new Float32Array(x.length);
-  const dw = new Float32Array(w.length);
-  const flops = 2 * batch * channels * size * size * channels * 9;
-  const label = `conv ${channels}ch ${size}x${size} N=${batch}`;
-  report(`${label} forward`, flops, bestTime(() => conv2dForward(x, xShape, w, wShape, bias, conv3x3, y, xShape)));
-  report(`${label} backward input`, flops, bestTime(() => conv2dBackwardInput(dy, xShape, w, wShape, conv3x3, dx, xShape)));
-  report(`${label} backward weight`, flops, bestTime(() => conv2dBackwardWeight(x, xShape, dy, xShape, conv3x3, dw, wShape)));
+for (const c of resnet20ConvCases(rng, batch)) {
+  report(`${c.label} forward`, c.flops, bestTime(() => conv2dForward(c.x, c.xShape, c.w, c.wShape, c.bias, c.params, c.y, c.xShape)));
+  report(`${c.label} backward input`, c.flops, bestTime(() => conv2dBackwardInput(c.dy, c.xShape, c.w, c.wShape, c.params, c.dx, c.xShape)));
+  report(`${c.label} backward weight`, c.flops, bestTime(() => conv2dBackwardWeight(c.x, c.xShape, c.dy, c.xShape, c.params, c.dw, c.wShape)));
 }
 
 for (const n of [256, 512, 1024]) {
-  const a = random(rng, n * n);
-  const b = random(rng, n * n);
+  const a = randomArray(rng, n * n);
+  const b = randomArray(rng, n * n);
   const c = new Float32Array(n * n);
   for (const [transA, transB] of [[false, false], [false, true], [true, false]] as const) {
     const params: GemmParams = { batch: 1, m: n, n, k: n, transA, transB, strideA: 0, strideB: 0, strideC: 0, accumulate: false };
@@ -96,8 +80,8 @@ for (const n of [256, 512, 1024]) {
 {
   const shape = [batch, 16, 32, 32];
   const count = batch * 16 * 32 * 32;
-  const x = random(rng, count);
-  const dy = random(rng, count);
+  const x = randomArray(rng, count);
+  const dy = randomArray(rng, count);
   const y = new Float32Array(count);
   const dx = new Float32Array(count);
   const gamma = new Float32Array(16).fill(1);

@@ -13,10 +13,11 @@
  * tiers WebAssembly up from Liftoff to TurboFan only after the first calls). FLOPs count one
  * multiply-add as 2. Timings include the wasm backend's copies in and out.
  */
-import type { Backend, Conv2dParams, GemmParams } from '../src/backend/backend.js';
+import type { Backend, GemmParams } from '../src/backend/backend.js';
 import { typescriptBackend } from '../src/backend/ts/index.js';
 import { createThreadedWasmBackend, loadWasmBackend, wasmUnavailableReason } from '../src/backend/wasm/index.js';
 import { Rng } from '../src/tensor/rng.js';
+import { randomArray, resnet20ConvCases } from './conv-cases.js';
 
 const quick = process.argv.includes('--quick');
 const batchArgument = process.argv.indexOf('--batch');
@@ -35,11 +36,6 @@ if (threads > 1) {
 }
 backends.push(typescriptBackend);
 
-function random(rng: Rng, length: number): Float32Array {
-  const out = new Float32Array(length);
-  for (let i = 0; i < length; i++) out[i] = rng.normal();
-  return out;
-}
 
 /** Best seconds per call: two warm-up calls, then repeat until minSeconds have passed (≥ 3 calls). */
 function bestTime(fn: () => void): number {
@@ -72,8 +68,8 @@ const columns = backends.map((b) => (b === wasm ? 'wasm' : b === typescriptBacke
 console.log(`${'case'.padEnd(40)} ${columns.map((c) => c.padStart(26)).join('  ')}   wasm/ts`);
 
 for (const n of [256, 512, 1024]) {
-  const a = random(rng, n * n);
-  const b = random(rng, n * n);
+  const a = randomArray(rng, n * n);
+  const b = randomArray(rng, n * n);
   const c = new Float32Array(n * n);
   for (const [transA, transB] of [[false, false], [false, true], [true, false]] as const) {
     if (quick && n === 1024 && (transA || transB)) continue;
@@ -82,32 +78,20 @@ for (const n of [256, 512, 1024]) {
   }
 }
 
-const conv3x3: Conv2dParams = { stride: [1, 1], padding: [1, 1], dilation: [1, 1], groups: 1 };
-for (const [channels, size] of [[16, 32], [32, 16], [64, 8]] as const) {
-  const xShape = [batch, channels, size, size];
-  const wShape = [channels, channels, 3, 3];
-  const x = random(rng, batch * channels * size * size);
-  const w = random(rng, channels * channels * 9);
-  const bias = random(rng, channels);
-  const y = new Float32Array(x.length);
-  const dy = random(rng, x.length);
-  const dx = new Float32Array(x.length);
-  const dw = new Float32Array(w.length);
-  const flops = 2 * batch * channels * size * size * channels * 9;
-  const label = `conv ${channels}ch ${size}x${size} N=${batch}`;
-  row(`${label} fwd`, flops, 'GFLOP/s', (b) => b.conv2dForward(x, xShape, w, wShape, bias, conv3x3, y, xShape));
-  row(`${label} bwd-input`, flops, 'GFLOP/s', (b) => b.conv2dBackwardInput(dy, xShape, w, wShape, conv3x3, dx, xShape));
-  row(`${label} bwd-weight`, flops, 'GFLOP/s', (b) => b.conv2dBackwardWeight(x, xShape, dy, xShape, conv3x3, dw, wShape));
+for (const c of resnet20ConvCases(rng, batch)) {
+  row(`${c.label} fwd`, c.flops, 'GFLOP/s', (b) => b.conv2dForward(c.x, c.xShape, c.w, c.wShape, c.bias, c.params, c.y, c.xShape));
+  row(`${c.label} bwd-input`, c.flops, 'GFLOP/s', (b) => b.conv2dBackwardInput(c.dy, c.xShape, c.w, c.wShape, c.params, c.dx, c.xShape));
+  row(`${c.label} bwd-weight`, c.flops, 'GFLOP/s', (b) => b.conv2dBackwardWeight(c.x, c.xShape, c.dy, c.xShape, c.params, c.dw, c.wShape));
 }
 
 // Memory-bound kernels on a stage-1 activation: GB/s counts the bytes the kernel must touch.
 const shape = [batch, 16, 32, 32];
 const n = batch * 16 * 32 * 32;
-const x = random(rng, n);
+const x = randomArray(rng, n);
 const out = new Float32Array(n);
-const dy = random(rng, n);
-const gamma = random(rng, 16);
-const beta = random(rng, 16);
+const dy = randomArray(rng, n);
+const gamma = randomArray(rng, 16);
+const beta = randomArray(rng, 16);
 const stats = [new Float32Array(16), new Float32Array(16).fill(1), new Float32Array(16), new Float32Array(16)] as const;
 const bn = { training: true, momentum: 0.1, eps: 1e-5 };
 row(`relu ${n}`, 8 * n, 'GB/s', (b) => b.unary('relu', x, out));
@@ -116,8 +100,8 @@ row(`add (same shape) ${n}`, 12 * n, 'GB/s', (b) => b.binary('add', x, shape, dy
 row(`batch norm fwd [${shape}]`, 8 * n, 'GB/s', (b) => b.batchNormForward(x, shape, gamma, beta, stats[0], stats[1], bn, out, stats[2], stats[3]));
 row(`batch norm bwd [${shape}]`, 12 * n, 'GB/s', (b) => b.batchNormBackward(x, shape, dy, gamma, stats[2], stats[3], true, out, stats[2].slice(), stats[3].slice()));
 const parameters = 270_000; // ResNet-20's parameter count
-const p = random(rng, parameters);
-const g = random(rng, parameters);
+const p = randomArray(rng, parameters);
+const g = randomArray(rng, parameters);
 const m = new Float32Array(parameters);
 const v = new Float32Array(parameters);
 row(`sgd momentum step ${parameters}`, 16 * parameters, 'GB/s', (b) =>
