@@ -12,6 +12,7 @@
         "src/gemm.cc",
         "src/gemm-kernels.cc",
         "src/conv.cc",
+        "src/conv-direct.cc",
         "src/elementwise.cc",
         "src/reduce-layout.cc",
         "src/normalization.cc",

@@ -60,7 +60,7 @@ void parallelRange(int64_t count, int64_t grain, F&& body) {
  * Per-thread scratch that only grows: a kernel asks for `floats` floats in one of a few named
  * slots and gets memory that is reused call after call, so hot loops never allocate.
  */
-enum class ScratchSlot { PackA = 0, PackB = 1, Column = 2, Partial = 3, EdgeTile = 4, Count = 5 };
+enum class ScratchSlot { PackA = 0, PackB = 1, Column = 2, Partial = 3, EdgeTile = 4, ConvWeights = 5, ConvInput = 6, ConvOutput = 7, Count = 8 };
 float* scratch(ScratchSlot slot, size_t floats);
 
 // ---- GEMM (gemm.cc) ---------------------------------------------------------------------

@@ -10,7 +10,10 @@
 #include "conv.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
+
+#include "conv-direct.h"
 
 #include "common.h"
 
@@ -179,6 +182,15 @@ void overImages(int64_t images, F&& body) {
   }
 }
 
+/** The direct kernels (conv-direct.cc) where they apply; SKIPLAB_NATIVE_CONV=im2col turns them off for comparisons. */
+bool useDirect(const ConvShape& s) {
+  static const bool disabled = [] {
+    const char* v = std::getenv("SKIPLAB_NATIVE_CONV");
+    return v != nullptr && std::strcmp(v, "im2col") == 0;
+  }();
+  return !disabled && directConvApplies(s);
+}
+
 void runGemm(const GemmProblem& g, bool serial) {
   if (serial) gemmSerial(g);
   else gemmParallel(g);
@@ -187,6 +199,7 @@ void runGemm(const GemmProblem& g, bool serial) {
 }  // namespace
 
 void conv2dForward(const ConvShape& s, const float* x, const float* w, const float* bias, float* out) {
+  if (useDirect(s)) return directConvForward(s, x, w, bias, out);
   const int64_t cg = s.c / s.groups, og = s.o / s.groups;
   const int64_t k = cg * s.kh * s.kw, plane = s.oh * s.ow;
   const bool pointwise = isPointwise(s);
@@ -217,6 +230,7 @@ void conv2dForward(const ConvShape& s, const float* x, const float* w, const flo
 }
 
 void conv2dBackwardInput(const ConvShape& s, const float* dy, const float* w, float* dx) {
+  if (useDirect(s)) return directConvBackwardInput(s, dy, w, dx);
   const int64_t cg = s.c / s.groups, og = s.o / s.groups;
   const int64_t k = cg * s.kh * s.kw, plane = s.oh * s.ow;
   const bool pointwise = isPointwise(s);
@@ -236,6 +250,7 @@ void conv2dBackwardInput(const ConvShape& s, const float* dy, const float* w, fl
 }
 
 void conv2dBackwardWeight(const ConvShape& s, const float* x, const float* dy, float* dw) {
+  if (useDirect(s)) return directConvBackwardWeight(s, x, dy, dw);
   const int64_t cg = s.c / s.groups, og = s.o / s.groups;
   const int64_t k = cg * s.kh * s.kw, plane = s.oh * s.ow;
   const int64_t weights = s.o * k;

@@ -1,0 +1,401 @@
+// Direct convolution for stride-1, undilated, ungrouped convolutions (the 3×3 layers that
+// dominate ResNet, DenseNet and U-Net), without an im2col matrix.
+//
+// The trick: pad each input channel into a buffer of row width Wp = W + 2·pw and compute the
+// output on the same row width (OH rows of Wp pixels, the last KW − 1 of each row unused). Then
+// output pixel q and tap (ky, kx) read input element q + ky·Wp + kx — one fixed offset per tap —
+// so a vector of consecutive output pixels is a plain (unaligned) load of the padded input, and
+// a register tile of output channels × pixel vectors accumulates over channels and taps with no
+// gathering at all. im2col writes KH·KW copies of the input and reads them back for every
+// output-channel tile; for the narrow layers of CIFAR networks (16–64 channels) that traffic,
+// not arithmetic, was the bound (conv.cc's header). The same padded layout serves:
+//   forward          out = Σ_c,t w[o][c][t] · xp[c][q + offset(t)]
+//   backward input   the forward of dy with the weights flipped and in/out swapped, padding
+//                    KH − 1 − ph (the transposed convolution of a stride-1 convolution)
+//   backward weight  dw[o][c][t] = Σ_n,q dyExt[o][q] · xp[c][q + offset(t)], dyExt being dy on
+//                    the Wp-wide grid with zeros in the unused columns
+// Every output element is summed by one thread in an order fixed by the shape alone, so results
+// are bit-identical run to run and at any thread count.
+#include "conv-direct.h"
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "common.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define SKIPLAB_X86 1
+// GCC 12's AVX-512 headers trip -Wuninitialized on their own _mm512_undefined_* (GCC bug 105593).
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
+namespace skiplab {
+
+#ifdef SKIPLAB_X86
+namespace {
+
+// ---- AVX-512: 8 channels × 3 vectors (24 zmm) forward, 4 × 6 weight gradient -----------------
+__attribute__((target("avx2,fma"))) inline float horizontalSum256(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
+  return _mm_cvtss_f32(s);
+}
+#define SK_NS avx512
+#define SK_ATTR __attribute__((target("avx512f,avx2,fma")))
+#define SK_VEC __m512
+#define SK_LANES 16
+#define SK_ZERO() _mm512_setzero_ps()
+#define SK_LOAD(p) _mm512_loadu_ps(p)
+#define SK_SET1(x) _mm512_set1_ps(x)
+#define SK_FMA(a, b, c) _mm512_fmadd_ps(a, b, c)
+#define SK_ADD(a, b) _mm512_add_ps(a, b)
+#define SK_STORE(p, v) _mm512_storeu_ps(p, v)
+#define SK_HSUM(v) _mm512_reduce_add_ps(v)
+#define SK_OUT_TILE 8
+#define SK_Q_TILE 3
+#define SK_DW_OUT 4
+#define SK_DW_ROWS 6
+#include "conv-direct-kernels.inc"
+#undef SK_NS
+#undef SK_ATTR
+#undef SK_VEC
+#undef SK_LANES
+#undef SK_ZERO
+#undef SK_LOAD
+#undef SK_SET1
+#undef SK_FMA
+#undef SK_ADD
+#undef SK_STORE
+#undef SK_HSUM
+#undef SK_OUT_TILE
+#undef SK_Q_TILE
+#undef SK_DW_OUT
+#undef SK_DW_ROWS
+
+// ---- AVX2 + FMA: 4 channels × 3 vectors (12 ymm) forward, 4 × 3 weight gradient --------------
+#define SK_NS avx2
+#define SK_ATTR __attribute__((target("avx2,fma")))
+#define SK_VEC __m256
+#define SK_LANES 8
+#define SK_ZERO() _mm256_setzero_ps()
+#define SK_LOAD(p) _mm256_loadu_ps(p)
+#define SK_SET1(x) _mm256_set1_ps(x)
+#define SK_FMA(a, b, c) _mm256_fmadd_ps(a, b, c)
+#define SK_ADD(a, b) _mm256_add_ps(a, b)
+#define SK_STORE(p, v) _mm256_storeu_ps(p, v)
+#define SK_HSUM(v) horizontalSum256(v)
+#define SK_OUT_TILE 4
+#define SK_Q_TILE 3
+#define SK_DW_OUT 4
+#define SK_DW_ROWS 3
+#include "conv-direct-kernels.inc"
+
+struct DirectKernels {
+  int lanes, outTile, qTile, dwOut, dwRows;
+  void (*imageRows)(const float*, const int64_t*, int64_t, const float*, int64_t, int64_t, float*, const int64_t*, int64_t,
+                    float*, int64_t, bool);
+  void (*weightChunk)(const float* const*, const float* const*, int64_t, int64_t, int64_t, const int64_t*, int64_t, int64_t,
+                      float*, int64_t);
+};
+
+const DirectKernels* directKernels() {
+  static const DirectKernels k512{16, 8, 3, 4, 6, avx512::imageRows, avx512::weightChunk};
+  static const DirectKernels k256{8, 4, 3, 4, 3, avx2::imageRows, avx2::weightChunk};
+  switch (activeIsa()) {
+    case Isa::Avx512: return &k512;
+    case Isa::Avx2: return &k256;
+    default: return nullptr;
+  }
+}
+
+int64_t roundUp(int64_t value, int64_t multiple) { return (value + multiple - 1) / multiple * multiple; }
+
+/**
+ * The polyphase, padded layout of one convolution's input (see the file comment). Phase (py, px)
+ * holds padded pixels (i·sh + py, j·sw + px) as a Hq × Wq plane; tap (ky, kx) reads phase
+ * ((ky·dh) mod sh, (kx·dw) mod sw) at offset ⌊ky·dh / sh⌋·Wq + ⌊kx·dw / sw⌋ from the output pixel.
+ * With stride 1 there is one phase: the zero-padded image itself.
+ */
+struct DirectLayout {
+  const ConvShape& s;
+  int64_t wq, hq, qValid, qPad, channelStride;
+  std::vector<int> phaseIndex;  // per phase py·sw + px: its slot in the buffer, or −1 if no tap reads it
+  std::vector<int> phaseOf;     // per slot: the phase
+  std::vector<int64_t> rowOffset;  // per input row r = c·KH·KW + t: where its values start
+
+  DirectLayout(const ConvShape& shape, int lanes) : s(shape) {
+    wq = s.ow + ((s.kw - 1) * s.dw) / s.sw;
+    hq = s.oh + ((s.kh - 1) * s.dh) / s.sh;
+    qValid = s.oh * wq;
+    qPad = roundUp(qValid, lanes);
+    const int64_t maxOffset = ((s.kh - 1) * s.dh / s.sh) * wq + ((s.kw - 1) * s.dw) / s.sw;
+    channelStride = roundUp(std::max(qPad + maxOffset, hq * wq), lanes);
+    phaseIndex.assign(static_cast<size_t>(s.sh * s.sw), -1);
+    const int64_t taps = s.kh * s.kw;
+    std::vector<int64_t> tapSlot(static_cast<size_t>(taps)), tapOffset(static_cast<size_t>(taps));
+    for (int64_t t = 0; t < taps; t++) {
+      const int64_t dy = (t / s.kw) * s.dh, dx = (t % s.kw) * s.dw;
+      const int64_t phase = (dy % s.sh) * s.sw + dx % s.sw;
+      if (phaseIndex[phase] < 0) {
+        phaseIndex[phase] = static_cast<int>(phaseOf.size());
+        phaseOf.push_back(static_cast<int>(phase));
+      }
+      tapSlot[t] = phaseIndex[phase];
+      tapOffset[t] = (dy / s.sh) * wq + dx / s.sw;
+    }
+    rowOffset.resize(static_cast<size_t>(s.c * taps));
+    for (int64_t c = 0; c < s.c; c++) {
+      for (int64_t t = 0; t < taps; t++) rowOffset[c * taps + t] = (tapSlot[t] * s.c + c) * channelStride + tapOffset[t];
+    }
+  }
+  int64_t rows() const { return static_cast<int64_t>(rowOffset.size()); }
+  int64_t bufferFloats() const { return static_cast<int64_t>(phaseOf.size()) * s.c * channelStride; }
+
+  /** Fill the buffer from one NCHW image: zeros wherever the padded pixel lies outside it. */
+  void fill(const float* image, float* buffer) const {
+    for (size_t slot = 0; slot < phaseOf.size(); slot++) {
+      const int64_t py = phaseOf[slot] / s.sw, px = phaseOf[slot] % s.sw;
+      // Plane columns j whose input column j·sw + px − pw lies in [0, W).
+      int64_t j0 = 0, j1 = wq;
+      while (j0 < wq && j0 * s.sw + px - s.pw < 0) j0++;
+      while (j1 > j0 && (j1 - 1) * s.sw + px - s.pw >= s.w) j1--;
+      for (int64_t c = 0; c < s.c; c++) {
+        float* plane = buffer + (static_cast<int64_t>(slot) * s.c + c) * channelStride;
+        const float* channel = image + c * s.h * s.w;
+        for (int64_t i = 0; i < hq; i++) {
+          float* dst = plane + i * wq;
+          const int64_t y = i * s.sh + py - s.ph;
+          if (y < 0 || y >= s.h) {
+            std::memset(dst, 0, sizeof(float) * wq);
+            continue;
+          }
+          const float* src = channel + y * s.w + px - s.pw;
+          std::memset(dst, 0, sizeof(float) * j0);
+          if (s.sw == 1) {
+            std::memcpy(dst + j0, src + j0, sizeof(float) * (j1 - j0));
+          } else {
+            for (int64_t j = j0; j < j1; j++) dst[j] = src[j * s.sw];
+          }
+          std::memset(dst + j1, 0, sizeof(float) * (wq - j1));
+        }
+        std::memset(plane + hq * wq, 0, sizeof(float) * (channelStride - hq * wq));
+      }
+    }
+  }
+
+  /** The adjoint of fill: each image pixel takes its buffer value (zero if no tap reads it). */
+  void gather(const float* buffer, float* image) const {
+    for (int64_t c = 0; c < s.c; c++) {
+      for (int64_t y = 0; y < s.h; y++) {
+        const int64_t padY = y + s.ph, i = padY / s.sh;
+        float* dst = image + (c * s.h + y) * s.w;
+        for (int64_t x = 0; x < s.w; x++) {
+          const int64_t padX = x + s.pw, j = padX / s.sw;
+          const int slot = phaseIndex[(padY % s.sh) * s.sw + padX % s.sw];
+          dst[x] = slot >= 0 && i < hq && j < wq ? buffer[(slot * s.c + c) * channelStride + i * wq + j] : 0.0f;
+        }
+      }
+    }
+  }
+
+  /** dy of one image on the Wq-wide grid (rows of qPad), zeros in the unused columns and tail. */
+  void extendGradient(const float* dyImage, float* dyExt) const {
+    std::memset(dyExt, 0, sizeof(float) * s.o * qPad);
+    for (int64_t o = 0; o < s.o; o++) {
+      for (int64_t y = 0; y < s.oh; y++) std::memcpy(dyExt + o * qPad + y * wq, dyImage + (o * s.oh + y) * s.ow, sizeof(float) * s.ow);
+    }
+  }
+};
+
+/** packed[tile][k][i] = m(tile·T + i, k) for a rows × cols matrix with the given strides; zero past the last row. */
+void packTiles(const float* m, int64_t rows, int64_t cols, int64_t rowStride, int64_t colStride, int tile, float* packed) {
+  const int64_t tiles = (rows + tile - 1) / tile;
+  for (int64_t t0 = 0; t0 < tiles; t0++) {
+    float* dst = packed + t0 * cols * tile;
+    for (int64_t k = 0; k < cols; k++) {
+      for (int i = 0; i < tile; i++) {
+        const int64_t row = t0 * tile + i;
+        dst[k * tile + i] = row < rows ? m[row * rowStride + k * colStride] : 0.0f;
+      }
+    }
+  }
+}
+
+/** Rows 0, stride, 2·stride, …: the output rows of a dense (rows × qPad) matrix. */
+std::vector<int64_t> denseRows(int64_t rows, int64_t stride) {
+  std::vector<int64_t> offsets(static_cast<size_t>(rows));
+  for (int64_t r = 0; r < rows; r++) offsets[r] = r * stride;
+  return offsets;
+}
+
+/** Channels [o0, o1) of one image: the valid columns of outExt, plus bias. */
+void compactOutput(const ConvShape& s, const DirectLayout& l, const float* outExt, const float* bias, int64_t o0, int64_t o1,
+                   float* outImage) {
+  for (int64_t o = o0; o < o1; o++) {
+    const float b = bias ? bias[o] : 0.0f;
+    for (int64_t y = 0; y < s.oh; y++) {
+      const float* src = outExt + o * l.qPad + y * l.wq;
+      float* dst = outImage + (o * s.oh + y) * s.ow;
+      if (bias) {
+        for (int64_t x = 0; x < s.ow; x++) dst[x] = src[x] + b;
+      } else {
+        std::memcpy(dst, src, sizeof(float) * s.ow);
+      }
+    }
+  }
+}
+
+/** Forward with the weights already packed as [tile][row][channel in tile]. */
+void forwardPacked(const DirectKernels& k, const ConvShape& s, const float* x, const float* packed, const float* bias, float* out) {
+  const DirectLayout l(s, k.lanes);
+  const int64_t tiles = (s.o + k.outTile - 1) / k.outTile;
+  const int64_t imageIn = s.c * s.h * s.w, imageOut = s.o * s.oh * s.ow;
+  const std::vector<int64_t> outRows = denseRows(s.o, l.qPad);
+  const size_t bufferFloats = static_cast<size_t>(l.bufferFloats()), extFloats = static_cast<size_t>(s.o * l.qPad);
+  const auto image = [&](int64_t n, const float* buffer, float* outExt, int64_t t0, int64_t t1) {
+    float* sink = scratch(ScratchSlot::EdgeTile, static_cast<size_t>(k.qTile * k.lanes));  // this thread's own
+    k.imageRows(buffer, l.rowOffset.data(), l.rows(), packed, t0, t1, outExt, outRows.data(), s.o, sink, l.qPad, false);
+    compactOutput(s, l, outExt, bias, t0 * k.outTile, std::min(s.o, t1 * k.outTile), out + n * imageOut);
+  };
+  const int threads = threadCount();
+  if (threads > 1 && s.n >= threads && !inParallelRegion()) {
+    parallelParts(threads, [&](int part) {
+      float* buffer = scratch(ScratchSlot::ConvInput, bufferFloats);
+      float* outExt = scratch(ScratchSlot::ConvOutput, extFloats);
+      for (int64_t n = s.n * part / threads; n < s.n * (part + 1) / threads; n++) {
+        l.fill(x + n * imageIn, buffer);
+        image(n, buffer, outExt, 0, tiles);
+      }
+    });
+    return;
+  }
+  // Fewer images than threads: fill each image's buffer once, split its output-channel tiles.
+  float* buffer = scratch(ScratchSlot::ConvInput, bufferFloats);
+  float* outExt = scratch(ScratchSlot::ConvOutput, extFloats);
+  for (int64_t n = 0; n < s.n; n++) {
+    l.fill(x + n * imageIn, buffer);
+    const int parts = static_cast<int>(std::min<int64_t>(threads, tiles));
+    parallelParts(parts, [&](int part) { image(n, buffer, outExt, tiles * part / parts, tiles * (part + 1) / parts); });
+  }
+}
+
+/**
+ * Input gradient by scattering: for each image, buffer[row r] += Σ_o w[o][r] · dyExt[o] (tiles of
+ * rows r in registers), then gather the buffer back to NCHW. Any stride and dilation.
+ */
+void backwardInputScatter(const DirectKernels& k, const ConvShape& s, const float* dy, const float* w, float* dx) {
+  const DirectLayout l(s, k.lanes);
+  const int64_t rows = l.rows(), tiles = (rows + k.outTile - 1) / k.outTile;
+  float* packed = scratch(ScratchSlot::ConvWeights, static_cast<size_t>(tiles * k.outTile * s.o));
+  packTiles(w, rows, s.o, 1, rows, k.outTile, packed);  // packed[tile][o][i] = w[o][tile·T + i]
+  const std::vector<int64_t> dyRows = denseRows(s.o, l.qPad);
+  const int64_t imageIn = s.c * s.h * s.w, imageOut = s.o * s.oh * s.ow;
+  const size_t bufferFloats = static_cast<size_t>(l.bufferFloats()), dyFloats = static_cast<size_t>(s.o * l.qPad);
+  const int threads = inParallelRegion() ? 1 : static_cast<int>(std::min<int64_t>(threadCount(), s.n));
+  parallelParts(threads, [&](int part) {
+    float* buffer = scratch(ScratchSlot::ConvInput, bufferFloats);
+    float* dyExt = scratch(ScratchSlot::ConvOutput, dyFloats + k.qTile * k.lanes);
+    float* sink = dyExt + dyFloats;
+    for (int64_t n = s.n * part / threads; n < s.n * (part + 1) / threads; n++) {
+      l.extendGradient(dy + n * imageOut, dyExt);
+      std::memset(buffer, 0, sizeof(float) * bufferFloats);
+      k.imageRows(dyExt, dyRows.data(), s.o, packed, 0, tiles, buffer, l.rowOffset.data(), rows, sink, l.qPad, true);
+      l.gather(buffer, dx + n * imageIn);
+    }
+  });
+}
+
+}  // namespace
+
+bool directConvApplies(const ConvShape& s) {
+  if (!directKernels()) return false;
+  // A 1×1, stride-1, unpadded convolution is a plain GEMM (conv.cc).
+  const bool plainPointwise = s.kh == 1 && s.kw == 1 && s.sh == 1 && s.sw == 1 && s.ph == 0 && s.pw == 0;
+  return !plainPointwise && s.groups == 1 && s.sh * s.sw <= 64 && s.oh > 0 && s.ow > 0;
+}
+
+void directConvForward(const ConvShape& s, const float* x, const float* w, const float* bias, float* out) {
+  const DirectKernels& k = *directKernels();
+  const int64_t rows = s.c * s.kh * s.kw, tiles = (s.o + k.outTile - 1) / k.outTile;
+  float* packed = scratch(ScratchSlot::ConvWeights, static_cast<size_t>(tiles * k.outTile * rows));
+  packTiles(w, s.o, rows, rows, 1, k.outTile, packed);
+  forwardPacked(k, s, x, packed, bias, out);
+}
+
+void directConvBackwardInput(const ConvShape& s, const float* dy, const float* w, float* dx) {
+  const DirectKernels& k = *directKernels();
+  const int64_t padY = (s.kh - 1) * s.dh - s.ph, padX = (s.kw - 1) * s.dw - s.pw;
+  if (s.sh != 1 || s.sw != 1 || padY < 0 || padX < 0) return backwardInputScatter(k, s, dy, w, dx);
+  // Stride 1: dx is the convolution of dy with w'[c][o][ky][kx] = w[o][c][KH−1−ky][KW−1−kx] and
+  // padding (K − 1)·d − p, which keeps whole tiles of dx in registers (no scatter).
+  const ConvShape t{s.n, s.o, s.oh, s.ow, s.c, s.h, s.w, s.kh, s.kw, 1, 1, padY, padX, s.dh, s.dw, 1};
+  const int64_t taps = s.kh * s.kw;
+  float* flipped = scratch(ScratchSlot::Column, static_cast<size_t>(s.o * s.c * taps));
+  for (int64_t o = 0; o < s.o; o++) {
+    for (int64_t c = 0; c < s.c; c++) {
+      const float* src = w + (o * s.c + c) * taps;
+      float* dst = flipped + (c * s.o + o) * taps;
+      for (int64_t i = 0; i < taps; i++) dst[i] = src[taps - 1 - i];
+    }
+  }
+  const int64_t rows = t.c * taps, tiles = (t.o + k.outTile - 1) / k.outTile;
+  float* packed = scratch(ScratchSlot::ConvWeights, static_cast<size_t>(tiles * k.outTile * rows));
+  packTiles(flipped, t.o, rows, rows, 1, k.outTile, packed);
+  forwardPacked(k, t, dy, packed, nullptr, dx);
+}
+
+void directConvBackwardWeight(const ConvShape& s, const float* x, const float* dy, float* dw) {
+  const DirectKernels& k = *directKernels();
+  const DirectLayout l(s, k.lanes);
+  const int64_t rows = l.rows();
+  const int64_t outTiles = (s.o + k.dwOut - 1) / k.dwOut, outPadded = outTiles * k.dwOut;
+  const int64_t imageIn = s.c * s.h * s.w, imageOut = s.o * s.oh * s.ow;
+  const int64_t bufferFloats = l.bufferFloats(), dyFloats = outPadded * l.qPad;
+  // Images per chunk: about 1.5 MB of input buffers and dy, so a chunk stays in L2 while every
+  // (channel tile, row tile) pair sweeps it. Depends on the shape only, never the thread count.
+  const int64_t chunk = std::clamp<int64_t>((int64_t{1} << 20) * 3 / 8 / (bufferFloats + dyFloats), 1, s.n);
+  float* xChunk = scratch(ScratchSlot::ConvInput, static_cast<size_t>(chunk * bufferFloats));
+  float* dyChunk = scratch(ScratchSlot::ConvOutput, static_cast<size_t>(chunk * dyFloats));
+  float* partial = scratch(ScratchSlot::Partial, static_cast<size_t>(outPadded * rows));
+  std::memset(partial, 0, sizeof(float) * outPadded * rows);
+  std::vector<const float*> dyImages(static_cast<size_t>(chunk)), xImages(static_cast<size_t>(chunk));
+  const int threads = inParallelRegion() ? 1 : threadCount();
+  const int64_t rowTiles = (rows + k.dwRows - 1) / k.dwRows;
+  const int parts = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(threads, rowTiles)));
+  for (int64_t n0 = 0; n0 < s.n; n0 += chunk) {
+    const int64_t images = std::min(chunk, s.n - n0);
+    parallelRange(images, 1, [&](int64_t i0, int64_t i1) {
+      for (int64_t i = i0; i < i1; i++) {
+        l.fill(x + (n0 + i) * imageIn, xChunk + i * bufferFloats);
+        float* d = dyChunk + i * dyFloats;
+        l.extendGradient(dy + (n0 + i) * imageOut, d);
+        std::memset(d + s.o * l.qPad, 0, sizeof(float) * (outPadded - s.o) * l.qPad);
+      }
+    });
+    for (int64_t i = 0; i < images; i++) {
+      dyImages[i] = dyChunk + i * dyFloats;
+      xImages[i] = xChunk + i * bufferFloats;
+    }
+    parallelParts(parts, [&](int part) {
+      const int64_t r0 = std::min(rows, rowTiles * part / parts * k.dwRows);
+      const int64_t r1 = std::min(rows, rowTiles * (part + 1) / parts * k.dwRows);
+      k.weightChunk(dyImages.data(), xImages.data(), images, l.qPad, outTiles, l.rowOffset.data(), r0, r1, partial, rows);
+    });
+  }
+  std::memcpy(dw, partial, sizeof(float) * s.o * rows);
+}
+
+#else
+
+bool directConvApplies(const ConvShape&) { return false; }
+void directConvForward(const ConvShape&, const float*, const float*, const float*, float*) {}
+void directConvBackwardInput(const ConvShape&, const float*, const float*, float*) {}
+void directConvBackwardWeight(const ConvShape&, const float*, const float*, float*) {}
+
+#endif
+
+}  // namespace skiplab
