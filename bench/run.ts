@@ -4,9 +4,12 @@
  * convolution layers of ResNet-20's stages, and whole training steps, for the native backend at
  * 1 and 2 threads and the TypeScript reference (single-threaded by design). When PyTorch imports
  * (Debian's python3-torch, under /usr/bin/python3) bench/torch_suite.py runs the same rows at the
- * same thread counts and the table adds ours / PyTorch.
+ * same thread counts and the table adds ours / PyTorch. Two more sections: `tfjs` times ResNet-20
+ * and MLP training steps on our TypeScript backend against TensorFlow.js's pure-JS cpu backend
+ * (bench/tfjs-suite.ts), and `memory` measures the peak resident memory of a ResNet-56 batch-128
+ * training run in fresh processes, ours against PyTorch (bench/memory-suite.ts).
  *
- *   npm run bench [-- --quick] [-- --json [file]] [-- --only gemm,conv,models] [-- --clock wall|cpu]
+ *   npm run bench [-- --quick] [-- --json [file]] [-- --only gemm,conv,models,tfjs,memory] [-- --clock wall|cpu]
  *
  * Every time is the median of several runs after a warm-up run, wall clock by default. On a
  * shared machine (the load average is printed with the table) `--clock cpu` measures process
@@ -20,14 +23,16 @@ import type { Backend } from '../src/backend/backend.js';
 import { configureNative, loadNativeBackend, measureFmaPeak, nativeInfo } from '../src/backend/native/index.js';
 import { setBackend } from '../src/backend/select.js';
 import { typescriptBackend } from '../src/backend/ts/index.js';
+import { runMemorySection, type MemoryComparison } from './memory-suite.js';
 import { convRows, gemmRows, kernelRunner, medianSeconds, modelRows, modelRunner, rowFlops, type BenchRow, type Clock } from './native-suites.js';
+import { runTfjsSection, type TfjsComparison } from './tfjs-suite.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const jsonIndex = args.indexOf('--json');
 const jsonPath = jsonIndex >= 0 ? (args[jsonIndex + 1] && !args[jsonIndex + 1]!.startsWith('--') ? args[jsonIndex + 1]! : 'bench-results.json') : null;
 const onlyIndex = args.indexOf('--only');
-const only = new Set(onlyIndex >= 0 ? args[onlyIndex + 1]!.split(',') : ['gemm', 'conv', 'models']);
+const only = new Set(onlyIndex >= 0 ? args[onlyIndex + 1]!.split(',') : ['gemm', 'conv', 'models', 'tfjs', 'memory']);
 const threadCounts = [1, 2];
 const clockIndex = args.indexOf('--clock');
 const clock: Clock = clockIndex >= 0 && args[clockIndex + 1] === 'cpu' ? 'cpu' : 'wall';
@@ -99,14 +104,14 @@ function tsRuns(row: BenchRow): boolean {
   return row.id === 'train-mlp' || (!quick && row.id === 'train-resnet20');
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const info = nativeInfo();
   log(`skiplab bench — Node ${process.version}, native ${info ? `${info.isa}, pool of ${info.threads}` : 'unavailable'}, ${clock} clock, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   const rows: [string, BenchRow[]][] = [];
   if (only.has('gemm')) rows.push(['SGEMM', gemmRows(quick ? [256, 512, 1024] : [256, 512, 1024, 2048])]);
   if (only.has('conv')) rows.push(['ResNet-20 conv', convRows(128)]);
   if (only.has('models')) rows.push(['model', quick ? modelRows().filter((r) => ['train-resnet20', 'train-mlp'].includes(r.id)) : modelRows()]);
-  if (native) {
+  if (native && rows.length > 0) {
     for (const threads of threadCounts) {
       configureNative({ threads });
       // The peak is a capability: the best of several short runs.
@@ -131,8 +136,18 @@ function main(): void {
   }
   setBackend(typescriptBackend);
   const python = torchPython();
+  let tfjs: TfjsComparison[] | null = null;
+  if (only.has('tfjs')) {
+    log('TensorFlow.js cpu backend against our TypeScript backend, 1 thread…');
+    tfjs = await runTfjsSection(quick, clock, log);
+  }
+  let memory: MemoryComparison[] | null = null;
+  if (only.has('memory')) {
+    log('peak resident memory, ResNet-56 batch 128, fresh processes…');
+    memory = runMemorySection({ model: 'resnet56', batch: 128, steps: 3, threads: 2, withTs: !quick, python }, log);
+  }
   let torchNote = 'PyTorch ratios: apt-get install -y python3-torch (Debian), then /usr/bin/python3 -c "import torch" must work';
-  if (python) {
+  if (python && rows.length > 0) {
     const all = rows.flatMap(([, list]) => list);
     for (const threads of threadCounts) {
       log(`PyTorch (${python}), ${threads} thread(s)…`);
@@ -147,11 +162,41 @@ function main(): void {
     }
     torchNote = `PyTorch from ${python}, same thread counts; ours/PyTorch > 1 means we are faster`;
   }
-  printTable(torchNote);
+  if (results.length > 0) printTable(torchNote);
+  if (tfjs) printTfjsTable(tfjs);
+  if (memory) printMemoryTable(memory, python);
   if (jsonPath) {
-    writeFileSync(jsonPath, JSON.stringify({ node: process.version, clock, native: info, peaks: Object.fromEntries(peaks), loadAverage: loadavg(), results }, null, 2));
+    writeFileSync(jsonPath, JSON.stringify({ node: process.version, clock, native: info, peaks: Object.fromEntries(peaks), loadAverage: loadavg(), results, tfjs, memory }, null, 2));
     log(`wrote ${jsonPath}`);
   }
+}
+
+/** Columns padded to their widest cell; columns from `rightFrom` on are right-aligned (numbers). */
+function printColumns(header: string[], lines: string[][], rightFrom: number): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+  const format = (cells: string[]) => cells.map((c, i) => (i >= rightFrom ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
+  console.log(format(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const l of lines) console.log(format(l));
+}
+
+function printTfjsTable(rows: TfjsComparison[]): void {
+  console.log('');
+  printColumns(['tfjs', 'row', 'ours-TS img/s', 'tfjs-cpu img/s', 'ours-TS/tfjs-cpu'], rows.map((r) => [
+    'tfjs', r.label, r.ours.toFixed(2), r.tfjs.toFixed(r.tfjs < 1 ? 3 : 1), r.oursOverTfjs.toFixed(1),
+  ]), 2);
+  console.log(`1 thread each; TensorFlow.js 4.22 on its pure-JS cpu backend; median of ${rows.map((r) => `${r.steps.tfjs}`).join('/')} tfjs step(s); ResNet-20 in TF.js uses 1×1 projections at the 2 stage transitions (≈1 % more FLOPs)`);
+}
+
+function printMemoryTable(rows: MemoryComparison[], python: string | null): void {
+  console.log('');
+  const mb = (v: number | undefined) => (v === undefined ? '' : v.toFixed(0));
+  printColumns(['memory', 'row', 'backend', 'baseline MB', 'peak MB', 'peak−base MB', 'PyTorch base', 'PyTorch peak', 'PyTorch peak−base', 'peak ours/PyTorch', '(peak−base) ours/PyTorch'], rows.map((r) => [
+    'memory', r.label, r.side, mb(r.ours.baselineRssMB), mb(r.ours.peakRssMB), mb(r.ours.peakRssMB - r.ours.baselineRssMB),
+    mb(r.torch?.baselineRssMB), mb(r.torch?.peakRssMB), r.torch ? mb(r.torch.peakRssMB - r.torch.baselineRssMB) : '',
+    r.peakOursOverTorch?.toFixed(2) ?? '', r.trainingOursOverTorch?.toFixed(2) ?? '',
+  ]), 3);
+  console.log(`resident set of a fresh process: baseline right after the imports, peak = getrusage maxRSS; ${python ? 'PyTorch at 2 threads; ours/PyTorch ≤ 1 meets the target' : 'no PyTorch: apt-get install -y python3-torch for the ratios'}`);
 }
 
 function printTable(torchNote: string): void {
@@ -161,15 +206,11 @@ function printTable(torchNote: string): void {
     r.percentOfPeak !== undefined ? r.percentOfPeak.toFixed(0) : '', r.torch !== undefined ? r.torch.toFixed(r.torch < 10 ? 2 : 1) : '',
     r.oursOverTorch !== undefined ? r.oursOverTorch.toFixed(2) : '',
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  const format = (cells: string[]) => cells.map((c, i) => (i >= 3 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
-  console.log(format(header));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const l of lines) console.log(format(l));
+  printColumns(header, lines, 3);
   for (const [threads, peak] of peaks) console.log(`FP32 FMA peak (${threads} thread${threads > 1 ? 's' : ''}): ${(peak / 1e9).toFixed(1)} GFLOP/s`);
   console.log(torchNote);
   console.log(`times: median after a warm-up, ${clock === 'cpu' ? 'process CPU time ÷ threads (--clock cpu)' : 'wall clock'}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   if (!native) console.log('native backend not built: run `npm ci` (or node scripts/build-native.mjs) with a C++17 compiler');
 }
 
-main();
+await main();

@@ -6,8 +6,14 @@ the median time of `repeats` runs after one warm-up run (wall clock, or with "cl
 process CPU time / threads), at `threads` intra-op threads.
 Shapes, models and the training step (forward, cross-entropy, backward, SGD with momentum)
 match bench/run.ts row for row.
+
+With {"mode": "memory", "model": "resnet56", "batch": 128, "steps": 3, "threads": n} it is the
+PyTorch side of the `memory` section (bench/memory-suite.ts, the twin of bench/memory-child.ts):
+it runs `steps` training steps in this fresh process and prints the resident memory right after
+`import torch` and the peak (getrusage's ru_maxrss), in MB.
 """
 import json
+import resource
 import statistics
 import sys
 import time
@@ -193,9 +199,67 @@ def conv_case(row):
     return lambda: torch.nn.grad.conv2d_weight(x.detach(), weight.shape, dy, stride, pad)
 
 
+def resident_mb():
+    """VmRSS and VmHWM of this process from /proc/self/status, in MB (Linux)."""
+    fields = {}
+    with open("/proc/self/status") as status:
+        for line in status:
+            name, _, value = line.partition(":")
+            if name in ("VmRSS", "VmHWM"):
+                fields[name] = int(value.split()[0]) / 1024
+    return fields["VmRSS"], fields["VmHWM"]
+
+
+def memory_run(config):
+    """Peak resident memory of a few training steps; the baseline is the process after import torch."""
+    baseline, _ = resident_mb()
+    row = {"model": config["model"], "input": [config["batch"], 3, 32, 32]}
+    torch.manual_seed(0)
+    model = build(row)
+    x = torch.randn(*row["input"])
+    labels = torch.randint(0, 10, (config["batch"],))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    after_build, _ = resident_mb()
+    saved = []
+    step_seconds = []
+    for _ in range(config["steps"]):
+        start = time.perf_counter()
+        if config.get("probe"):
+            # What autograd keeps for backward: distinct storages packed by the saved-tensor hooks.
+            storages = {}
+
+            def pack(t):
+                storage = t.storage()
+                storages[storage.data_ptr()] = storage.nbytes()
+                return t
+            with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+                loss = F.cross_entropy(model(x), labels)
+            saved.append(sum(storages.values()) / 2**20)
+        else:
+            loss = F.cross_entropy(model(x), labels)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        del loss
+        step_seconds.append(time.perf_counter() - start)
+    end, hwm = resident_mb()
+    result = {
+        "runtime": f"torch {torch.__version__}", "threads": torch.get_num_threads(), "model": config["model"],
+        "parameters": sum(p.numel() for p in model.parameters()), "batch": config["batch"], "steps": config["steps"],
+        "stepSeconds": step_seconds, "baselineRssMB": baseline, "afterBuildRssMB": after_build, "endRssMB": end,
+        "peakRssMB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "vmHwmMB": hwm,
+    }
+    if config.get("probe"):
+        result["savedTensorsMB"] = saved
+    print(json.dumps(result))
+
+
 def main():
     config = json.loads(sys.argv[1])
     torch.set_num_threads(config["threads"])
+    if config.get("mode") == "memory":
+        memory_run(config)
+        return
     results = {}
     for row in config["rows"]:
         if row["kind"] == "gemm":
