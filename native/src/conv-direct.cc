@@ -189,14 +189,27 @@ struct DirectLayout {
 
   /** The adjoint of fill: each image pixel takes its buffer value (zero if no tap reads it). */
   void gather(const float* buffer, float* image) const {
-    for (int64_t c = 0; c < s.c; c++) {
-      for (int64_t y = 0; y < s.h; y++) {
-        const int64_t padY = y + s.ph, i = padY / s.sh;
-        float* dst = image + (c * s.h + y) * s.w;
-        for (int64_t x = 0; x < s.w; x++) {
-          const int64_t padX = x + s.pw, j = padX / s.sw;
-          const int slot = phaseIndex[(padY % s.sh) * s.sw + padX % s.sw];
-          dst[x] = slot >= 0 && i < hq && j < wq ? buffer[(slot * s.c + c) * channelStride + i * wq + j] : 0.0f;
+    if (phaseOf.size() < static_cast<size_t>(s.sh * s.sw) || hq * s.sh < s.h + s.ph || wq * s.sw < s.w + s.pw) {
+      std::memset(image, 0, sizeof(float) * s.c * s.h * s.w);  // some pixels are read by no tap
+    }
+    for (size_t slot = 0; slot < phaseOf.size(); slot++) {
+      const int64_t py = phaseOf[slot] / s.sw, px = phaseOf[slot] % s.sw;
+      int64_t j0 = 0, j1 = wq;
+      while (j0 < wq && j0 * s.sw + px - s.pw < 0) j0++;
+      while (j1 > j0 && (j1 - 1) * s.sw + px - s.pw >= s.w) j1--;
+      for (int64_t c = 0; c < s.c; c++) {
+        const float* plane = buffer + (static_cast<int64_t>(slot) * s.c + c) * channelStride;
+        float* channel = image + c * s.h * s.w;
+        for (int64_t i = 0; i < hq; i++) {
+          const int64_t y = i * s.sh + py - s.ph;
+          if (y < 0 || y >= s.h) continue;
+          const float* src = plane + i * wq;
+          float* dst = channel + y * s.w + px - s.pw;
+          if (s.sw == 1) {
+            std::memcpy(dst + j0, src + j0, sizeof(float) * (j1 - j0));
+          } else {
+            for (int64_t j = j0; j < j1; j++) dst[j * s.sw] = src[j];
+          }
         }
       }
     }
@@ -358,6 +371,9 @@ void directConvBackwardWeight(const ConvShape& s, const float* x, const float* d
   // Images per chunk: about 1.5 MB of input buffers and dy, so a chunk stays in L2 while every
   // (channel tile, row tile) pair sweeps it. Depends on the shape only, never the thread count.
   const int64_t chunk = std::clamp<int64_t>((int64_t{1} << 20) * 3 / 8 / (bufferFloats + dyFloats), 1, s.n);
+  // Within a chunk, sub-chunks of images whose dy rows for one channel tile (SK_DW_OUT rows)
+  // fit in about half of L1, so they stay there while every row tile sweeps them.
+  const int64_t subChunk = std::max<int64_t>(1, 6 * 1024 / (k.dwOut * l.qPad));
   float* xChunk = scratch(ScratchSlot::ConvInput, static_cast<size_t>(chunk * bufferFloats));
   float* dyChunk = scratch(ScratchSlot::ConvOutput, static_cast<size_t>(chunk * dyFloats));
   float* partial = scratch(ScratchSlot::Partial, static_cast<size_t>(outPadded * rows));
@@ -383,7 +399,10 @@ void directConvBackwardWeight(const ConvShape& s, const float* x, const float* d
     parallelParts(parts, [&](int part) {
       const int64_t r0 = std::min(rows, rowTiles * part / parts * k.dwRows);
       const int64_t r1 = std::min(rows, rowTiles * (part + 1) / parts * k.dwRows);
-      k.weightChunk(dyImages.data(), xImages.data(), images, l.qPad, outTiles, l.rowOffset.data(), r0, r1, partial, rows);
+      for (int64_t i = 0; i < images; i += subChunk) {
+        k.weightChunk(dyImages.data() + i, xImages.data() + i, std::min(subChunk, images - i), l.qPad, outTiles,
+                      l.rowOffset.data(), r0, r1, partial, rows);
+      }
     });
   }
   std::memcpy(dw, partial, sizeof(float) * s.o * rows);
