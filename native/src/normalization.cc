@@ -1,72 +1,49 @@
-// Batch norm (Ioffe & Szegedy 2015, Alg. 1 and §3 for the backward pass) and layer norm
-// (Ba et al. 2016). Statistics accumulate in double. Batch norm is split over channels and
-// layer norm over rows (its dgamma/dbeta over columns), so every output is computed by one
-// thread in a fixed order: results do not depend on the thread count.
+// Batch norm (Ioffe & Szegedy 2015, Alg. 1 and §3 for the backward pass), optionally fused with
+// the ReLU that follows it, and layer norm (Ba et al. 2016). Batch norm is split over channels:
+// each channel's planes are read by one thread, so the second and third passes over a channel
+// (centred squares, then the affine map; or the gradient sums, then dx) hit that core's L2
+// cache instead of memory, and each channel's sums run in a fixed order — results do not depend
+// on the thread count. Layer norm is split over rows (its dgamma/dbeta over columns), likewise.
 #include <algorithm>
 #include <cmath>
 
 #include "common.h"
 #include "kernels.h"
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define SKIPLAB_X86 1
+#endif
+
 namespace skiplab {
 
-namespace {
-constexpr int kLanes = 8;
+#include "batch-norm-kernels.inc"
 
-/** Σ r[j] in double with 8 independent accumulators (vectorisable, fixed order). */
-inline void addSum(const float* r, int64_t n, double* acc) {
-  int64_t j = 0;
-  for (; j + kLanes <= n; j += kLanes)
-    for (int l = 0; l < kLanes; l++) acc[l] += r[j + l];
-  for (; j < n; j++) acc[0] += r[j];
-}
-/** Σ (r[j] − mean)² likewise. */
-inline void addSquares(const float* r, int64_t n, double mean, double* acc) {
-  int64_t j = 0;
-  for (; j + kLanes <= n; j += kLanes)
-    for (int l = 0; l < kLanes; l++) {
-      const double d = r[j + l] - mean;
-      acc[l] += d * d;
-    }
-  for (; j < n; j++) {
-    const double d = r[j] - mean;
-    acc[0] += d * d;
-  }
-}
-/** Σ d[j] and Σ d[j]·(r[j] − mean) likewise (x̂ = (r − mean)·invStd is applied by the caller). */
-inline void addBackwardSums(const float* r, const float* d, int64_t n, double mean, double* sumDy, double* sumDyCentered) {
-  int64_t j = 0;
-  for (; j + kLanes <= n; j += kLanes)
-    for (int l = 0; l < kLanes; l++) {
-      sumDy[l] += d[j + l];
-      sumDyCentered[l] += d[j + l] * (r[j + l] - mean);
-    }
-  for (; j < n; j++) {
-    sumDy[0] += d[j];
-    sumDyCentered[0] += d[j] * (r[j] - mean);
-  }
-}
-inline double total(const double* acc) {
-  double t = 0.0;
-  for (int l = 0; l < kLanes; l++) t += acc[l];
-  return t;
-}
+namespace {
+/** Channels per parallel part: about 32 K values each, so tiny tensors stay on one thread. */
+int64_t channelGrain(int64_t planeValues) { return std::max<int64_t>(1, 32768 / std::max<int64_t>(1, planeValues)); }
 }  // namespace
 
 void batchNormForward(const float* x, int64_t n, int64_t c, int64_t s, const float* gamma, const float* beta, float* runningMean,
-                      float* runningVar, bool training, double momentum, double eps, float* out, float* saveMean, float* saveInvStd) {
+                      float* runningVar, bool training, double momentum, double eps, bool relu, float* out, float* saveMean,
+                      float* saveInvStd) {
   const int64_t count = n * s;
   const bool useBatch = training || !runningMean || !runningVar;
-  parallelRange(c, 1, [&](int64_t c0, int64_t c1) {
+  const BatchNormPlaneKernels& k = planeKernels();
+  parallelRange(c, channelGrain(count), [&](int64_t c0, int64_t c1) {
     for (int64_t ch = c0; ch < c1; ch++) {
       double mean, invStd;
       if (useBatch) {
-        double acc[kLanes] = {};
-        for (int64_t i = 0; i < n; i++) addSum(x + (i * c + ch) * s, s, acc);
-        mean = total(acc) / static_cast<double>(count);
-        double squaresAcc[kLanes] = {};
-        for (int64_t i = 0; i < n; i++) addSquares(x + (i * c + ch) * s, s, mean, squaresAcc);
-        const double squares = total(squaresAcc);
+        double sum = 0.0;
+        for (int64_t i = 0; i < n; i++) sum += k.sum(x + (i * c + ch) * s, s);
+        mean = sum / static_cast<double>(count);
+        // Two passes (Σ(x − mean)² does not cancel like Σx² − N·mean²), centred on the float
+        // mean the vector lanes use; Σ(x − m̃)² = Σ(x − mean)² + N·(mean − m̃)² corrects it.
+        const float meanF = static_cast<float>(mean);
+        double squares = 0.0;
+        for (int64_t i = 0; i < n; i++) squares += k.centeredSquares(x + (i * c + ch) * s, s, meanF);
+        const double offset = mean - static_cast<double>(meanF);
+        squares = std::max(0.0, squares - static_cast<double>(count) * offset * offset);
         const double variance = squares / static_cast<double>(count);
         invStd = 1.0 / std::sqrt(variance + eps);
         if (training && runningMean && runningVar) {
@@ -81,40 +58,44 @@ void batchNormForward(const float* x, int64_t n, int64_t c, int64_t s, const flo
       }
       saveMean[ch] = static_cast<float>(mean);
       saveInvStd[ch] = static_cast<float>(invStd);
+      // y = γ·(x − mean)·σ⁻¹ + β as one fused multiply-add per value (then the ReLU, if fused).
       const double g = gamma ? gamma[ch] : 1.0;
       const float scale = static_cast<float>(g * invStd);
       const float shift = static_cast<float>((beta ? beta[ch] : 0.0) - mean * g * invStd);
-      for (int64_t i = 0; i < n; i++) {
-        const float* r = x + (i * c + ch) * s;
-        float* o = out + (i * c + ch) * s;
-        for (int64_t j = 0; j < s; j++) o[j] = r[j] * scale + shift;
-      }
+      for (int64_t i = 0; i < n; i++) k.affine(x + (i * c + ch) * s, s, scale, shift, relu, out + (i * c + ch) * s);
     }
   });
 }
 
-void batchNormBackward(const float* x, int64_t n, int64_t c, int64_t s, const float* dy, const float* gamma, const float* saveMean,
-                       const float* saveInvStd, bool training, float* dx, float* dgamma, float* dbeta) {
+void batchNormBackward(const float* x, int64_t n, int64_t c, int64_t s, const float* dy, const float* reluOutput, const float* gamma,
+                       const float* saveMean, const float* saveInvStd, bool training, float* dx, float* dgamma, float* dbeta) {
   const double count = static_cast<double>(n * s);
-  parallelRange(c, 1, [&](int64_t c0, int64_t c1) {
+  const BatchNormPlaneKernels& k = planeKernels();
+  parallelRange(c, channelGrain(n * s), [&](int64_t c0, int64_t c1) {
     for (int64_t ch = c0; ch < c1; ch++) {
-      const double mean = saveMean[ch], invStd = saveInvStd[ch];
+      const float mean = saveMean[ch];
+      const double invStd = saveInvStd[ch];
       const double g = gamma ? gamma[ch] : 1.0;
-      double dyAcc[kLanes] = {}, centeredAcc[kLanes] = {};
-      for (int64_t i = 0; i < n; i++) addBackwardSums(x + (i * c + ch) * s, dy + (i * c + ch) * s, s, mean, dyAcc, centeredAcc);
-      const double sumDy = total(dyAcc), sumDyXhat = total(centeredAcc) * invStd;
+      // With the ReLU fused, g = dy·[y > 0] replaces dy everywhere (inside the kernels).
+      double sumDy = 0.0, sumDyCentered = 0.0;
+      if (training || dgamma || dbeta) {
+        for (int64_t i = 0; i < n; i++) {
+          const int64_t at = (i * c + ch) * s;
+          k.backwardSums(x + at, dy + at, reluOutput ? reluOutput + at : nullptr, s, mean, &sumDy, &sumDyCentered);
+        }
+      }
+      const double sumDyXhat = sumDyCentered * invStd;
       if (dgamma) dgamma[ch] = static_cast<float>(sumDyXhat);
       if (dbeta) dbeta[ch] = static_cast<float>(sumDy);
-      // training: dx = γ·σ⁻¹·(dy − mean(dy) − x̂·mean(dy·x̂)); eval: the statistics are constants.
-      const float k = static_cast<float>(g * invStd);
-      const float meanDy = training ? static_cast<float>(sumDy / count) : 0.0f;
-      const float meanDyXhat = training ? static_cast<float>(sumDyXhat / count) : 0.0f;
-      const float m = static_cast<float>(mean), is = static_cast<float>(invStd);
+      // training: dx = γσ⁻¹·(g − mean(g) − x̂·mean(g·x̂)) = a·g + c − (x − mean)·b;
+      // eval: the statistics are constants, dx = γσ⁻¹·g.
+      const double scale = g * invStd;
+      const float a = static_cast<float>(scale);
+      const float shift = training ? static_cast<float>(-scale * sumDy / count) : 0.0f;
+      const float b = training ? static_cast<float>(scale * invStd * sumDyXhat / count) : 0.0f;
       for (int64_t i = 0; i < n; i++) {
-        const float* r = x + (i * c + ch) * s;
-        const float* d = dy + (i * c + ch) * s;
-        float* o = dx + (i * c + ch) * s;
-        for (int64_t j = 0; j < s; j++) o[j] = k * (d[j] - meanDy - (r[j] - m) * is * meanDyXhat);
+        const int64_t at = (i * c + ch) * s;
+        k.backwardInput(training ? x + at : nullptr, dy + at, reluOutput ? reluOutput + at : nullptr, s, mean, a, shift, b, dx + at);
       }
     }
   });

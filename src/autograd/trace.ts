@@ -23,6 +23,8 @@ export type TracedOpAttributes = { [K in UnaryOp | BinaryOp | 'linear' | 'matmul
     readonly runningMean: Tensor | null; readonly runningVar: Tensor | null;
     readonly eps: number; readonly training: boolean;
   };
+  /** relu(batchNorm(x)) in one op (batchNormRelu): the same attributes; exported as the two nodes. */
+  batchNormRelu: TracedOpAttributes['batchNorm'];
   layerNorm: { readonly normalizedShape: readonly number[]; readonly weight: Tensor | null; readonly bias: Tensor | null; readonly eps: number };
   softmax: { readonly axis: number };
   logSoftmax: { readonly axis: number };

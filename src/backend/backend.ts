@@ -85,6 +85,11 @@ export interface BatchNormParams {
   /** Running-statistics update: running = (1 − momentum)·running + momentum·batch (PyTorch). */
   readonly momentum: number;
   readonly eps: number;
+  /**
+   * Fuse the ReLU that follows: out = max(bn(x), 0), one pass instead of two. The backward pass
+   * then takes this out as `reluOutput`. Absent means false.
+   */
+  readonly relu?: boolean;
 }
 
 export interface SgdParams {
@@ -195,11 +200,16 @@ export interface Backend {
     runningMean: Float32Array | null, runningVar: Float32Array | null, params: BatchNormParams,
     out: Float32Array, saveMean: Float32Array, saveInvStd: Float32Array,
   ): void;
-  /** dgamma and dbeta are overwritten when given. `training` selects which formula applies. */
+  /**
+   * dgamma and dbeta are overwritten when given. `training` selects which formula applies. With
+   * `reluOutput` (the out of a forward pass with `relu: true`), dy is the gradient of that
+   * fused output and is masked by reluOutput > 0 first (ReLU's derivative, 0 at 0): everything
+   * is as for batch norm alone given dy·[reluOutput > 0].
+   */
   batchNormBackward(
     x: Float32Array, xShape: Shape, dy: Float32Array, gamma: Float32Array | null,
     saveMean: Float32Array, saveInvStd: Float32Array, training: boolean,
-    dx: Float32Array, dgamma: Float32Array | null, dbeta: Float32Array | null,
+    dx: Float32Array, dgamma: Float32Array | null, dbeta: Float32Array | null, reluOutput?: Float32Array | null,
   ): void;
   /** Layer norm of each of `rows` rows of length `cols`. */
   layerNormForward(

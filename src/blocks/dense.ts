@@ -1,7 +1,6 @@
 import { concat } from '../autograd/functions/concat.js';
 import { dropout } from '../autograd/functions/dropout.js';
 import { avgPool2d } from '../autograd/functions/pooling.js';
-import { relu } from '../autograd/functions/unary.js';
 import { BatchNorm2d } from '../nn/layers/batch-norm.js';
 import { Conv2d } from '../nn/layers/conv2d.js';
 import { Module } from '../nn/module.js';
@@ -50,8 +49,8 @@ export class DenseLayer extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    let out = this.conv1.forward(relu(this.norm1.forward(x))); // (N, 4k or k, H, W)
-    if (this.norm2 && this.conv2) out = this.conv2.forward(relu(this.norm2.forward(out))); // (N, k, H, W)
+    let out = this.conv1.forward(this.norm1.forwardRelu(x)); // (N, 4k or k, H, W)
+    if (this.norm2 && this.conv2) out = this.conv2.forward(this.norm2.forwardRelu(out)); // (N, k, H, W)
     return this.dropRate > 0 ? dropout(out, this.dropRate, this.training, this.dropRng) : out;
   }
 }
@@ -156,7 +155,7 @@ export class Transition extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    const out = this.conv.forward(relu(this.norm.forward(x))); // (N, ⌊θm⌋, H, W)
+    const out = this.conv.forward(this.norm.forwardRelu(x)); // (N, ⌊θm⌋, H, W)
     return avgPool2d(out, 2, { stride: 2 }, 'Transition'); // (N, ⌊θm⌋, H/2, W/2)
   }
 }

@@ -101,7 +101,7 @@ export class BasicBlock extends ResidualBlock {
   }
 
   residual(x: Tensor): Tensor {
-    const out = relu(this.bn1.forward(this.conv1.forward(x))); // (N, planes, H/s, W/s)
+    const out = this.bn1.forwardRelu(this.conv1.forward(x)); // (N, planes, H/s, W/s)
     return this.bn2.forward(this.conv2.forward(out));
   }
 
@@ -153,8 +153,8 @@ export class Bottleneck extends ResidualBlock {
   }
 
   residual(x: Tensor): Tensor {
-    let out = relu(this.bn1.forward(this.conv1.forward(x))); // (N, planes, H, W)
-    out = relu(this.bn2.forward(this.conv2.forward(out))); // (N, planes, H/s, W/s)
+    let out = this.bn1.forwardRelu(this.conv1.forward(x)); // (N, planes, H, W)
+    out = this.bn2.forwardRelu(this.conv2.forward(out)); // (N, planes, H/s, W/s)
     return this.bn3.forward(this.conv3.forward(out)); // (N, 4·planes, H/s, W/s)
   }
 
@@ -203,11 +203,11 @@ export class PreActBlock extends ResidualBlock {
   }
 
   residual(x: Tensor): Tensor {
-    return this.branchFromPreActivated(relu(this.bn1.forward(x)));
+    return this.branchFromPreActivated(this.bn1.forwardRelu(x));
   }
 
   private branchFromPreActivated(pre: Tensor): Tensor {
-    const out = relu(this.bn2.forward(this.conv1.forward(pre))); // (N, planes, H/s, W/s)
+    const out = this.bn2.forwardRelu(this.conv1.forward(pre)); // (N, planes, H/s, W/s)
     return this.conv2.forward(out);
   }
 
@@ -217,14 +217,14 @@ export class PreActBlock extends ResidualBlock {
   }
 
   forward(x: Tensor): Tensor {
-    const pre = relu(this.bn1.forward(x)); // (N, Cin, H, W)
+    const pre = this.bn1.forwardRelu(x); // (N, Cin, H, W)
     const branch = this.branchFromPreActivated(pre);
     if (!this.downsample) return branch; // plain twin: y = F(x)
     return add(this.dropPath(branch), this.shortcutOf(x, () => pre)); // y = F(x) + x
   }
 
   lesionedForward(x: Tensor): Tensor {
-    return this.shortcutOf(x, () => relu(this.bn1.forward(x)));
+    return this.shortcutOf(x, () => this.bn1.forwardRelu(x));
   }
 
   /** No BN ends this branch, so its last convolution starts at zero instead. */

@@ -1,7 +1,6 @@
 import { concat } from '../autograd/functions/concat.js';
 import { pad } from '../autograd/functions/pad.js';
 import { maxPool2d } from '../autograd/functions/pooling.js';
-import { relu } from '../autograd/functions/unary.js';
 import { BatchNorm2d } from '../nn/layers/batch-norm.js';
 import { Conv2d } from '../nn/layers/conv2d.js';
 import { ConvTranspose2d } from '../nn/layers/conv-transpose2d.js';
@@ -30,8 +29,8 @@ export class DoubleConv extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    const out = relu(this.bn1.forward(this.conv1.forward(x)));
-    return relu(this.bn2.forward(this.conv2.forward(out)));
+    const out = this.bn1.forwardRelu(this.conv1.forward(x));
+    return this.bn2.forwardRelu(this.conv2.forward(out));
   }
 }
 

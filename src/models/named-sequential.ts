@@ -1,5 +1,6 @@
-import type { Tensor } from '../tensor/tensor.js';
+import { runInOrder } from '../nn/layers/sequential.js';
 import { Module } from '../nn/module.js';
+import type { Tensor } from '../tensor/tensor.js';
 
 /**
  * Layers applied in order under given names, like PyTorch's nn.Sequential(OrderedDict(...)).
@@ -25,8 +26,7 @@ export class NamedSequential extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    for (const [, module] of this.children) x = module.forward(x);
-    return x;
+    return runInOrder(this.children.map(([, module]) => module), x);
   }
 
   /** The child called `name`. */

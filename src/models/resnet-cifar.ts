@@ -1,5 +1,4 @@
 import { flatten } from '../autograd/functions/reshape.js';
-import { relu } from '../autograd/functions/unary.js';
 import { BasicBlock, PreActBlock, type ResidualBlock } from '../blocks/residual.js';
 import type { ShortcutOption } from '../blocks/shortcuts.js';
 import { chainSkips, checkSkipKind, type SkipEdge } from '../blocks/skip.js';
@@ -107,11 +106,11 @@ export class ResNetCifar extends SkipModel {
       throw new ShapeError(`ResNetCifar-${this.depth}: expected input (N, ${this.inChannels}, H, W), got ${formatShape(x.shape)}`);
     }
     let out = this.conv1.forward(x); // (N, 16, H, W)
-    if (this.bn1) out = relu(this.bn1.forward(out));
+    if (this.bn1) out = this.bn1.forwardRelu(out);
     out = this.layer1.forward(out); // (N, 16, H, W)
     out = this.layer2.forward(out); // (N, 32, H/2, W/2)
     out = this.layer3.forward(out); // (N, 64, H/4, W/4)
-    if (this.bn) out = relu(this.bn.forward(out));
+    if (this.bn) out = this.bn.forwardRelu(out);
     out = flatten(this.avgpool.forward(out)); // (N, 64)
     return this.fc.forward(out); // (N, classes)
   }

@@ -1,5 +1,4 @@
 import { flatten } from '../autograd/functions/reshape.js';
-import { relu } from '../autograd/functions/unary.js';
 import { BasicBlock, Bottleneck, type ResidualBlock } from '../blocks/residual.js';
 import type { ShortcutOption } from '../blocks/shortcuts.js';
 import { chainSkips, checkSkipKind, type SkipEdge } from '../blocks/skip.js';
@@ -96,7 +95,7 @@ export class ResNet extends SkipModel {
     if (x.ndim !== 4 || x.shape[1] !== this.inChannels) {
       throw new ShapeError(`ResNet: expected input (N, ${this.inChannels}, H, W), got ${formatShape(x.shape)}`);
     }
-    let out = relu(this.bn1.forward(this.conv1.forward(x))); // (N, 64, H/2, W/2)
+    let out = this.bn1.forwardRelu(this.conv1.forward(x)); // (N, 64, H/2, W/2)
     out = this.maxpool.forward(out); // (N, 64, H/4, W/4)
     out = this.layer1.forward(out); // (N, 64·e, H/4, W/4)
     out = this.layer2.forward(out); // (N, 128·e, H/8, W/8)

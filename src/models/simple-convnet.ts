@@ -1,5 +1,4 @@
 import { flatten } from '../autograd/functions/reshape.js';
-import { relu } from '../autograd/functions/unary.js';
 import { BatchNorm2d } from '../nn/layers/batch-norm.js';
 import { Conv2d } from '../nn/layers/conv2d.js';
 import { Linear } from '../nn/layers/linear.js';
@@ -47,8 +46,8 @@ export class SimpleConvNet extends SkipModel {
   }
 
   forward(x: Tensor): Tensor {
-    let h = this.pool.forward(relu(this.bn1.forward(this.conv1.forward(x)))); // (N, w, H/2, W/2)
-    h = this.pool.forward(relu(this.bn2.forward(this.conv2.forward(h)))); // (N, 2w, H/4, W/4)
+    let h = this.pool.forward(this.bn1.forwardRelu(this.conv1.forward(x))); // (N, w, H/2, W/2)
+    h = this.pool.forward(this.bn2.forwardRelu(this.conv2.forward(h))); // (N, 2w, H/4, W/4)
     return this.fc.forward(flatten(h));
   }
 }

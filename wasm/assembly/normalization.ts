@@ -76,6 +76,36 @@ export function channelAffine(x: usize, out: usize, batch: i32, channels: i32, s
   }
 }
 
+/** out[n, c, s] = max(x[n, c, s]·scale[c] + shift[c], 0): batch norm fused with the following ReLU. */
+export function channelAffineRelu(x: usize, out: usize, batch: i32, channels: i32, spatial: i32, scale: usize, shift: usize): void {
+  const rowBytes = <usize>spatial << 2;
+  const zero = f32x4.splat(0);
+  let offset: usize = 0;
+  for (let n = 0; n < batch; n++) {
+    for (let c = 0; c < channels; c++) {
+      const a = load<f32>(scale + (<usize>c << 2));
+      const b = load<f32>(shift + (<usize>c << 2));
+      const va = f32x4.splat(a);
+      const vb = f32x4.splat(b);
+      const src = x + offset;
+      const dst = out + offset;
+      let s = 0;
+      for (; s + 4 <= spatial; s += 4) {
+        const o = <usize>s << 2;
+        const v = f32x4.add(f32x4.mul(v128.load(src + o), va), vb);
+        // The reference's v > 0 ? v : 0 (a NaN becomes 0), not f32x4.max, which keeps NaN.
+        v128.store(dst + o, v128.and(v, f32x4.gt(v, zero)));
+      }
+      for (; s < spatial; s++) {
+        const o = <usize>s << 2;
+        const v = load<f32>(src + o) * a + b;
+        store<f32>(dst + o, v > 0 ? v : 0);
+      }
+      offset += rowBytes;
+    }
+  }
+}
+
 /** sumDy[c] = Σ dy; sumDyCentered[c] = Σ dy·(x − mean[c]) (f64 outputs). */
 export function batchNormBackwardSums(
   x: usize, dy: usize, batch: i32, channels: i32, spatial: i32, mean: usize, sumDy: usize, sumDyCentered: usize,

@@ -17,6 +17,27 @@ export function batchNorm(
   x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, weight: Tensor | null, bias: Tensor | null,
   options: BatchNormOptions = {}, layer = 'batchNorm',
 ): Tensor {
+  return batchNormMaybeRelu(x, runningMean, runningVar, weight, bias, options, layer, false);
+}
+
+/**
+ * relu(batchNorm(x, ...)) computed in one pass over x forward and one backward, without the
+ * intermediate tensor: the ReLU's mask comes from the output (out > 0 exactly where the
+ * normalised value is), so the gradient is that of the composition, bit for bit. Same
+ * arguments as `batchNorm`. Layers use it only where nothing can observe the intermediate
+ * (no hooks on either module); see BatchNorm2d.forwardRelu.
+ */
+export function batchNormRelu(
+  x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, weight: Tensor | null, bias: Tensor | null,
+  options: BatchNormOptions = {}, layer = 'batchNormRelu',
+): Tensor {
+  return batchNormMaybeRelu(x, runningMean, runningVar, weight, bias, options, layer, true);
+}
+
+function batchNormMaybeRelu(
+  x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, weight: Tensor | null, bias: Tensor | null,
+  options: BatchNormOptions, layer: string, relu: boolean,
+): Tensor {
   const training = options.training ?? false;
   if (x.ndim < 2) throw new ShapeError(`${layer}: expected input (N, C, ...), got ${formatShape(x.shape)}`);
   const [n, c] = x.shape as [number, number];
@@ -31,19 +52,22 @@ export function batchNorm(
   const saveMean = new Float32Array(c);
   const saveInvStd = new Float32Array(c);
   const backend = getBackend();
+  const eps = options.eps ?? 1e-5;
   backend.batchNormForward(
     x.f32, kernelShape, weight?.f32 ?? null, bias?.f32 ?? null, runningMean?.f32 ?? null, runningVar?.f32 ?? null,
-    { training, momentum: options.momentum ?? 0.1, eps: options.eps ?? 1e-5 }, out.f32, saveMean, saveInvStd,
+    { training, momentum: options.momentum ?? 0.1, eps, relu }, out.f32, saveMean, saveInvStd,
   );
   const inputs = [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
-  return record('batchNorm', inputs, out, (dy) => {
+  const backward = (dy: Tensor): (Tensor | null)[] => {
     const dx = x.requiresGrad ? empty(x.shape) : null;
     const dgamma = weight?.requiresGrad ? empty(weight.shape) : null;
     const dbeta = bias?.requiresGrad ? empty(bias.shape) : null;
     backend.batchNormBackward(
       x.f32, kernelShape, dy.f32, weight?.f32 ?? null, saveMean, saveInvStd, training,
-      dx ? dx.f32 : new Float32Array(x.size), dgamma?.f32 ?? null, dbeta?.f32 ?? null,
+      dx ? dx.f32 : new Float32Array(x.size), dgamma?.f32 ?? null, dbeta?.f32 ?? null, relu ? out.f32 : null,
     );
     return weight ? (bias ? [dx, dgamma, dbeta] : [dx, dgamma]) : bias ? [dx, dbeta] : [dx];
-  }, { weight, bias, runningMean, runningVar, eps: options.eps ?? 1e-5, training });
+  };
+  const attributes = { weight, bias, runningMean, runningVar, eps, training };
+  return relu ? record('batchNormRelu', inputs, out, backward, attributes) : record('batchNorm', inputs, out, backward, attributes);
 }

@@ -114,12 +114,13 @@ function nativeKernels(addon: NativeAddon): Kernels {
       need('batchNormForward', 'out', out, n * c * s);
       need('batchNormForward', 'saveMean', saveMean, c);
       need('batchNormForward', 'saveInvStd', saveInvStd, c);
-      addon.batchNormForward(x, n, c, s, gamma, beta, runningMean, runningVar, p.training, p.momentum, p.eps, out, saveMean, saveInvStd);
+      addon.batchNormForward(x, n, c, s, gamma, beta, runningMean, runningVar, p.training, p.momentum, p.eps, out, saveMean, saveInvStd, p.relu ?? false);
     },
-    batchNormBackward: (x, xShape, dy, gamma, saveMean, saveInvStd, training, dx, dgamma, dbeta) => {
+    batchNormBackward: (x, xShape, dy, gamma, saveMean, saveInvStd, training, dx, dgamma, dbeta, reluOutput) => {
       const n = xShape[0]!, c = xShape[1]!, s = product(xShape.slice(2));
       need('batchNormBackward', 'dx', dx, n * c * s);
-      addon.batchNormBackward(x, n, c, s, dy, gamma, saveMean, saveInvStd, training, dx, dgamma, dbeta);
+      if (reluOutput) need('batchNormBackward', 'reluOutput', reluOutput, n * c * s);
+      addon.batchNormBackward(x, n, c, s, dy, gamma, saveMean, saveInvStd, training, dx, dgamma, dbeta, reluOutput ?? null);
     },
     layerNormForward: (x, rows, cols, gamma, beta, eps, out, saveMean, saveInvStd) => {
       need('layerNormForward', 'out', out, rows * cols);

@@ -69,7 +69,15 @@ export function batchNormForward(
     const shift = (beta ? beta[c]! : 0) - mean * scale;
     for (let n = 0; n < batch; n++) {
       const start = n * imageStride + c * channelStride;
-      for (let s = start; s < start + spatial; s++) out[s] = x[s]! * scale + shift;
+      if (p.relu) {
+        // The fused ReLU, exactly unary('relu') of the line below.
+        for (let s = start; s < start + spatial; s++) {
+          const v = Math.fround(x[s]! * scale + shift);
+          out[s] = v > 0 ? v : 0;
+        }
+      } else {
+        for (let s = start; s < start + spatial; s++) out[s] = x[s]! * scale + shift;
+      }
     }
   }
 }
@@ -78,13 +86,20 @@ export function batchNormForward(
  * Training (statistics depend on x), with x̂ = (x − mean)·invStd and M = N·S:
  *   dx = γ·invStd/M · (M·dy − Σdy − x̂·Σ(dy·x̂))
  * Eval (statistics are constants): dx = dy·γ·invStd. In both, dγ = Σ dy·x̂ and dβ = Σ dy.
- * Pass training=true whenever the forward pass used batch statistics.
+ * Pass training=true whenever the forward pass used batch statistics. With `reluOutput` (the
+ * forward ran with relu: true), dy is first masked by reluOutput > 0: ReLU's backward, as
+ * unaryBackward('relu') computes it, then batch norm's.
  */
 export function batchNormBackward(
   x: Float32Array, xShape: Shape, dy: Float32Array, gamma: Float32Array | null,
   saveMean: Float32Array, saveInvStd: Float32Array, training: boolean,
-  dx: Float32Array, dgamma: Float32Array | null, dbeta: Float32Array | null,
+  dx: Float32Array, dgamma: Float32Array | null, dbeta: Float32Array | null, reluOutput: Float32Array | null = null,
 ): void {
+  if (reluOutput) {
+    const masked = new Float32Array(x.length);
+    for (let i = 0; i < masked.length; i++) masked[i] = reluOutput[i]! > 0 ? dy[i]! : 0;
+    dy = masked;
+  }
   const [batch, channels, spatial] = view(xShape);
   const count = batch * spatial;
   const imageStride = channels * spatial;

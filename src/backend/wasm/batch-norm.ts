@@ -1,5 +1,6 @@
 import type { Backend, Shape } from '../backend.js';
 import type { WasmContext } from './arena.js';
+import { UNARY_OPS } from './elementwise.js';
 
 /**
  * Batch norm (Ioffe & Szegedy 2015, Algorithm 1) with the semantics of the reference
@@ -7,6 +8,9 @@ import type { WasmContext } from './arena.js';
  * the backward sums and the input gradient — run in WebAssembly; the O(C) per-channel algebra
  * (inverse std, running statistics, coefficients) stays here in float64.
  */
+/** ReLU's index in the kernels' unary op table. */
+const RELU_CODE = UNARY_OPS.indexOf('relu');
+
 function view(xShape: Shape): [number, number, number] {
   let spatial = 1;
   for (let i = 2; i < xShape.length; i++) spatial *= xShape[i]!;
@@ -56,16 +60,23 @@ export function makeBatchNorm({ kernels, arena }: WasmContext): Pick<Backend, 'b
         f32[pscale / 4 + c] = scale;
         f32[pshift / 4 + c] = (beta ? beta[c]! : 0) - mean * scale;
       }
-      kernels.channelAffine(px, pout, batch, channels, spatial, pscale, pshift);
+      if (p.relu) kernels.channelAffineRelu(px, pout, batch, channels, spatial, pscale, pshift);
+      else kernels.channelAffine(px, pout, batch, channels, spatial, pscale, pshift);
       arena.output(pout, out);
     },
 
-    batchNormBackward(x, xShape, dy, gamma, saveMean, saveInvStd, training, dx, dgamma, dbeta) {
+    batchNormBackward(x, xShape, dy, gamma, saveMean, saveInvStd, training, dx, dgamma, dbeta, reluOutput) {
       const [batch, channels, spatial] = view(xShape);
       const count = batch * spatial;
       arena.reset();
       const px = arena.input(x);
       const pdy = arena.input(dy);
+      if (reluOutput) {
+        // Fused ReLU: mask dy in place by reluOutput > 0 with ReLU's own backward kernel (it
+        // tests its x argument, and reluOutput > 0 exactly where the pre-activation is).
+        const py = arena.input(reluOutput.subarray(0, x.length));
+        kernels.unaryBackward(RELU_CODE, py, py, pdy, pdy, x.length);
+      }
       const pmean = arena.input(saveMean.subarray(0, channels));
       const pdx = arena.take(x.length);
       const psumDy = arena.takeBytes(8 * channels);

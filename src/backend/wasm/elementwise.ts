@@ -3,7 +3,7 @@ import { typescriptBackend } from '../ts/index.js';
 import type { WasmContext } from './arena.js';
 
 /** Op codes: the index here is the constant of the same name in wasm/assembly/elementwise.ts. */
-const UNARY_OPS: readonly UnaryOp[] = ['neg', 'exp', 'log', 'sqrt', 'abs', 'square', 'reciprocal', 'relu', 'gelu', 'sigmoid', 'tanh'];
+export const UNARY_OPS: readonly UnaryOp[] = ['neg', 'exp', 'log', 'sqrt', 'abs', 'square', 'reciprocal', 'relu', 'gelu', 'sigmoid', 'tanh'];
 const BINARY_OPS: readonly BinaryOp[] = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum'];
 const unaryCode = new Map(UNARY_OPS.map((op, i) => [op, i]));
 /** Backward formulas written with y = f(x) (wasm/assembly/elementwise.ts); the others read only x. */

@@ -42,6 +42,17 @@ function requireStaticAxes(op: TracedOp, ctx: RuleContext, axes: readonly number
   for (const a of axes) if (dynamic.includes(a)) fail(op, `${what} axis ${a}, whose size follows the batch size, which a dynamic-batch graph cannot express`);
 }
 
+/** A BatchNormalization node (inference form: running statistics) writing `output`; returns it. */
+function batchNormalizationNode(op: Extract<TracedOp, { op: 'batchNorm' | 'batchNormRelu' }>, ctx: RuleContext, output: string): string {
+  const a = op.attributes;
+  if (a.training || !a.runningMean || !a.runningVar) fail(op, 'batch norm uses batch statistics; export a model in eval mode');
+  const channels = op.inputs[0]!.shape[1]!;
+  const scale = a.weight ? ctx.tensor(a.weight, 'bn_scale') : ctx.builder.floatConstant(`${ctx.output}/scale`, new Array<number>(channels).fill(1), [channels]);
+  const bias = a.bias ? ctx.tensor(a.bias, 'bn_bias') : ctx.builder.floatConstant(`${ctx.output}/bias`, new Array<number>(channels).fill(0), [channels]);
+  const inputs = [ctx.inputs[0]!, scale, bias, ctx.tensor(a.runningMean, 'running_mean'), ctx.tensor(a.runningVar, 'running_var')];
+  return ctx.builder.node('BatchNormalization', inputs, [output], { epsilon: float(a.eps) });
+}
+
 /**
  * One rule per traced op, a mapped table over the op names so a new op without an export rule is
  * a compile error. Rules target the default domain at opset 17 (LayerNormalization exists;
@@ -116,15 +127,9 @@ export const exportRules: { [K in OpName]: Rule<K> } = {
     const kernel = [h / oh, w / ow];
     ctx.builder.node('AveragePool', ctx.inputs, [ctx.output], { kernel_shape: ints(kernel), strides: ints(kernel) });
   },
-  batchNorm: (op, ctx) => {
-    const a = op.attributes;
-    if (a.training || !a.runningMean || !a.runningVar) fail(op, 'batch norm uses batch statistics; export a model in eval mode');
-    const channels = op.inputs[0]!.shape[1]!;
-    const scale = a.weight ? ctx.tensor(a.weight, 'bn_scale') : ctx.builder.floatConstant(`${ctx.output}/scale`, new Array<number>(channels).fill(1), [channels]);
-    const bias = a.bias ? ctx.tensor(a.bias, 'bn_bias') : ctx.builder.floatConstant(`${ctx.output}/bias`, new Array<number>(channels).fill(0), [channels]);
-    const inputs = [ctx.inputs[0]!, scale, bias, ctx.tensor(a.runningMean, 'running_mean'), ctx.tensor(a.runningVar, 'running_var')];
-    ctx.builder.node('BatchNormalization', inputs, [ctx.output], { epsilon: float(a.eps) });
-  },
+  batchNorm: (op, ctx) => void batchNormalizationNode(op, ctx, ctx.output),
+  // The fused op is two nodes in the file, as the unfused graph is (runtimes fuse them again).
+  batchNormRelu: (op, ctx) => void ctx.builder.node('Relu', [batchNormalizationNode(op, ctx, temp(ctx, 'batch_norm'))], [ctx.output]),
   layerNorm: (op, ctx) => {
     const a = op.attributes;
     const size = a.normalizedShape.reduce((p, d) => p * d, 1);

@@ -1,7 +1,9 @@
-import { batchNorm } from '../../autograd/functions/batch-norm.js';
+import { batchNorm, batchNormRelu } from '../../autograd/functions/batch-norm.js';
+import { relu } from '../../autograd/functions/unary.js';
 import { formatShape, ShapeError } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { Buffer, Module, Parameter } from '../module.js';
+import { ReLU } from './activations.js';
 
 export interface BatchNormLayerOptions {
   eps?: number;
@@ -39,10 +41,31 @@ abstract class BatchNormBase extends Module {
   protected abstract checkInput(x: Tensor): void;
 
   forward(x: Tensor): Tensor {
+    return this.normalize(x, false);
+  }
+
+  /**
+   * relu(this.forward(x)), or `reluModule.forward(this.forward(x))` when the ReLU is a module;
+   * computed as one fused batch-norm + ReLU op (batchNormRelu: one pass instead of two each way,
+   * no intermediate tensor) when nothing can observe the difference — both forwards are their
+   * class's own, so no forward/backward hook is registered on either module (hooks wrap
+   * `forward` as an own property; ONNX export and the analysis experiments use them) and no
+   * surgery replaced one. Otherwise the two modules run one after the other, as written.
+   */
+  forwardRelu(x: Tensor, reluModule?: Module): Tensor {
+    if (this.forward !== BatchNormBase.prototype.forward || (reluModule && reluModule.forward !== ReLU.prototype.forward)) {
+      const y = this.forward(x);
+      return reluModule ? reluModule.forward(y) : relu(y);
+    }
+    return this.normalize(x, true);
+  }
+
+  private normalize(x: Tensor, fuseRelu: boolean): Tensor {
     this.checkInput(x);
     const useBatchStats = this.training || !this.running_mean;
     if (this.training && this.num_batches_tracked) this.num_batches_tracked.data[0]! += 1;
-    return batchNorm(x, this.running_mean, this.running_var, this.weight, this.bias, {
+    const op = fuseRelu ? batchNormRelu : batchNorm;
+    return op(x, this.running_mean, this.running_var, this.weight, this.bias, {
       training: useBatchStats, momentum: this.momentum, eps: this.eps,
     }, this.constructor.name);
   }
