@@ -1,19 +1,22 @@
 // Direct convolution for stride-1, undilated, ungrouped convolutions (the 3×3 layers that
 // dominate ResNet, DenseNet and U-Net), without an im2col matrix.
 //
-// The trick: pad each input channel into a buffer of row width Wp = W + 2·pw and compute the
-// output on the same row width (OH rows of Wp pixels, the last KW − 1 of each row unused). Then
-// output pixel q and tap (ky, kx) read input element q + ky·Wp + kx — one fixed offset per tap —
-// so a vector of consecutive output pixels is a plain (unaligned) load of the padded input, and
-// a register tile of output channels × pixel vectors accumulates over channels and taps with no
-// gathering at all. im2col writes KH·KW copies of the input and reads them back for every
+// The trick: pad each input channel into a buffer whose rows are Wq ≥ W + pw wide and compute
+// the output on the same row width (OH rows of Wq pixels, the last Wq − OW of each row unused).
+// Then output pixel q and tap (ky, kx) read input element q + ky·Wq + kx — one fixed offset per
+// tap — so a vector of consecutive output pixels is a plain (unaligned) load of the padded input,
+// and a register tile of output channels × pixel vectors accumulates over channels and taps with
+// no gathering at all. im2col writes KH·KW copies of the input and reads them back for every
 // output-channel tile; for the narrow layers of CIFAR networks (16–64 channels) that traffic,
-// not arithmetic, was the bound (conv.cc's header). The same padded layout serves:
+// not arithmetic, was the bound (conv.cc's header). Strides are handled by splitting the padded
+// input into its sh·sw phases (pixels (i·sh + py, j·sw + px)), each tap reading one phase at a
+// fixed offset: a strided convolution becomes a sum of stride-1 ones. The same layout serves:
 //   forward          out = Σ_c,t w[o][c][t] · xp[c][q + offset(t)]
-//   backward input   the forward of dy with the weights flipped and in/out swapped, padding
-//                    KH − 1 − ph (the transposed convolution of a stride-1 convolution)
+//   backward input   stride 1: the forward of dy with the weights flipped and in/out swapped,
+//                    padding (K − 1)·d − p; otherwise buffer[c][q + offset(t)] += Σ_o w[o][c][t] ·
+//                    dyExt[o][q], then the buffer is gathered back to NCHW
 //   backward weight  dw[o][c][t] = Σ_n,q dyExt[o][q] · xp[c][q + offset(t)], dyExt being dy on
-//                    the Wp-wide grid with zeros in the unused columns
+//                    the Wq-wide grid with zeros in the unused columns
 // Every output element is summed by one thread in an order fixed by the shape alone, so results
 // are bit-identical run to run and at any thread count.
 #include "conv-direct.h"
@@ -44,6 +47,22 @@ __attribute__((target("avx2,fma"))) inline float horizontalSum256(__m256 v) {
   s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
   return _mm_cvtss_f32(s);
 }
+__attribute__((target("avx512f,avx2,fma"))) inline __mmask16 lowLanes512(int64_t n) {
+  return static_cast<__mmask16>((1u << n) - 1);
+}
+/** n ≤ 16 floats p[0], p[stride], …; lanes past n are zero and read nothing. */
+__attribute__((target("avx512f,avx2,fma"))) inline __m512 gather512(const float* p, int64_t stride, int64_t n) {
+  const __m512i index = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                                           _mm512_set1_epi32(static_cast<int>(stride)));
+  return _mm512_mask_i32gather_ps(_mm512_setzero_ps(), lowLanes512(n), index, p, 4);
+}
+__attribute__((target("avx2,fma"))) inline __m256i lowLanes256(int64_t n) {
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+__attribute__((target("avx2,fma"))) inline __m256 gather256(const float* p, int64_t stride, int64_t n) {
+  const __m256i index = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32(static_cast<int>(stride)));
+  return _mm256_mask_i32gather_ps(_mm256_setzero_ps(), p, index, _mm256_castsi256_ps(lowLanes256(n)), 4);
+}
 #define SK_NS avx512
 #define SK_ATTR __attribute__((target("avx512f,avx2,fma")))
 #define SK_VEC __m512
@@ -55,6 +74,9 @@ __attribute__((target("avx2,fma"))) inline float horizontalSum256(__m256 v) {
 #define SK_ADD(a, b) _mm512_add_ps(a, b)
 #define SK_STORE(p, v) _mm512_storeu_ps(p, v)
 #define SK_HSUM(v) _mm512_reduce_add_ps(v)
+#define SK_LOAD_PART(p, n) _mm512_maskz_loadu_ps(lowLanes512(n), p)
+#define SK_STORE_PART(p, v, n) _mm512_mask_storeu_ps(p, lowLanes512(n), v)
+#define SK_GATHER(p, stride, n) gather512(p, stride, n)
 #define SK_OUT_TILE 8
 #define SK_Q_TILE 3
 #define SK_DW_OUT 4
@@ -71,6 +93,9 @@ __attribute__((target("avx2,fma"))) inline float horizontalSum256(__m256 v) {
 #undef SK_ADD
 #undef SK_STORE
 #undef SK_HSUM
+#undef SK_LOAD_PART
+#undef SK_STORE_PART
+#undef SK_GATHER
 #undef SK_OUT_TILE
 #undef SK_Q_TILE
 #undef SK_DW_OUT
@@ -88,6 +113,9 @@ __attribute__((target("avx2,fma"))) inline float horizontalSum256(__m256 v) {
 #define SK_ADD(a, b) _mm256_add_ps(a, b)
 #define SK_STORE(p, v) _mm256_storeu_ps(p, v)
 #define SK_HSUM(v) horizontalSum256(v)
+#define SK_LOAD_PART(p, n) _mm256_maskload_ps(p, lowLanes256(n))
+#define SK_STORE_PART(p, v, n) _mm256_maskstore_ps(p, lowLanes256(n), v)
+#define SK_GATHER(p, stride, n) gather256(p, stride, n)
 #define SK_OUT_TILE 4
 #define SK_Q_TILE 3
 #define SK_DW_OUT 4
@@ -100,11 +128,14 @@ struct DirectKernels {
                     float*, int64_t, bool);
   void (*weightChunk)(const float* const*, const float* const*, int64_t, int64_t, int64_t, const int64_t*, int64_t, int64_t,
                       float*, int64_t);
+  void (*copyRow)(float*, const float*, int64_t, float);
+  void (*zeroRow)(float*, int64_t);
+  void (*stridedRow)(float*, const float*, int64_t, int64_t);
 };
 
 const DirectKernels* directKernels() {
-  static const DirectKernels k512{16, 8, 3, 4, 6, avx512::imageRows, avx512::weightChunk};
-  static const DirectKernels k256{8, 4, 3, 4, 3, avx2::imageRows, avx2::weightChunk};
+  static const DirectKernels k512{16, 8, 3, 4, 6, avx512::imageRows, avx512::weightChunk, avx512::copyRow, avx512::zeroRow, avx512::stridedRow};
+  static const DirectKernels k256{8, 4, 3, 4, 3, avx2::imageRows, avx2::weightChunk, avx2::copyRow, avx2::zeroRow, avx2::stridedRow};
   switch (activeIsa()) {
     case Isa::Avx512: return &k512;
     case Isa::Avx2: return &k256;
@@ -122,13 +153,22 @@ int64_t roundUp(int64_t value, int64_t multiple) { return (value + multiple - 1)
  */
 struct DirectLayout {
   const ConvShape& s;
+  const DirectKernels& k;
   int64_t wq, hq, qValid, qPad, channelStride;
   std::vector<int> phaseIndex;  // per phase py·sw + px: its slot in the buffer, or −1 if no tap reads it
   std::vector<int> phaseOf;     // per slot: the phase
   std::vector<int64_t> rowOffset;  // per input row r = c·KH·KW + t: where its values start
 
-  DirectLayout(const ConvShape& shape, int lanes) : s(shape) {
+  DirectLayout(const ConvShape& shape, const DirectKernels& kernels) : s(shape), k(kernels) {
+    const int lanes = k.lanes;
     wq = s.ow + ((s.kw - 1) * s.dw) / s.sw;
+    if (s.sh == 1 && s.sw == 1) {
+      // One run of pw zeros serves as the right padding of a row and the left padding of the
+      // next: a tap reading past the row's end wraps into those zeros. That narrows the grid
+      // from W + 2·pw to W + pw columns, so fewer unused outputs are computed (1 in 9 instead of
+      // 2 in 10 on an 8-wide image).
+      wq = std::max({s.w + s.pw, s.ow + (s.kw - 1) * s.dw - s.pw, s.ow});
+    }
     hq = s.oh + ((s.kh - 1) * s.dh) / s.sh;
     qValid = s.oh * wq;
     qPad = roundUp(qValid, lanes);
@@ -170,19 +210,19 @@ struct DirectLayout {
           float* dst = plane + i * wq;
           const int64_t y = i * s.sh + py - s.ph;
           if (y < 0 || y >= s.h) {
-            std::memset(dst, 0, sizeof(float) * wq);
+            k.zeroRow(dst, wq);
             continue;
           }
           const float* src = channel + y * s.w + px - s.pw;
-          std::memset(dst, 0, sizeof(float) * j0);
+          k.zeroRow(dst, j0);
           if (s.sw == 1) {
-            std::memcpy(dst + j0, src + j0, sizeof(float) * (j1 - j0));
+            k.copyRow(dst + j0, src + j0, j1 - j0, 0.0f);
           } else {
-            for (int64_t j = j0; j < j1; j++) dst[j] = src[j * s.sw];
+            k.stridedRow(dst + j0, src + j0 * s.sw, j1 - j0, s.sw);
           }
-          std::memset(dst + j1, 0, sizeof(float) * (wq - j1));
+          k.zeroRow(dst + j1, wq - j1);
         }
-        std::memset(plane + hq * wq, 0, sizeof(float) * (channelStride - hq * wq));
+        k.zeroRow(plane + hq * wq, channelStride - hq * wq);
       }
     }
   }
@@ -206,7 +246,7 @@ struct DirectLayout {
           const float* src = plane + i * wq;
           float* dst = channel + y * s.w + px - s.pw;
           if (s.sw == 1) {
-            std::memcpy(dst + j0, src + j0, sizeof(float) * (j1 - j0));
+            k.copyRow(dst + j0, src + j0, j1 - j0, 0.0f);
           } else {
             for (int64_t j = j0; j < j1; j++) dst[j * s.sw] = src[j];
           }
@@ -217,9 +257,13 @@ struct DirectLayout {
 
   /** dy of one image on the Wq-wide grid (rows of qPad), zeros in the unused columns and tail. */
   void extendGradient(const float* dyImage, float* dyExt) const {
-    std::memset(dyExt, 0, sizeof(float) * s.o * qPad);
     for (int64_t o = 0; o < s.o; o++) {
-      for (int64_t y = 0; y < s.oh; y++) std::memcpy(dyExt + o * qPad + y * wq, dyImage + (o * s.oh + y) * s.ow, sizeof(float) * s.ow);
+      float* row = dyExt + o * qPad;
+      for (int64_t y = 0; y < s.oh; y++) {
+        k.copyRow(row + y * wq, dyImage + (o * s.oh + y) * s.ow, s.ow, 0.0f);
+        k.zeroRow(row + y * wq + s.ow, wq - s.ow);
+      }
+      k.zeroRow(row + qValid, qPad - qValid);
     }
   }
 };
@@ -253,18 +297,14 @@ void compactOutput(const ConvShape& s, const DirectLayout& l, const float* outEx
     for (int64_t y = 0; y < s.oh; y++) {
       const float* src = outExt + o * l.qPad + y * l.wq;
       float* dst = outImage + (o * s.oh + y) * s.ow;
-      if (bias) {
-        for (int64_t x = 0; x < s.ow; x++) dst[x] = src[x] + b;
-      } else {
-        std::memcpy(dst, src, sizeof(float) * s.ow);
-      }
+      l.k.copyRow(dst, src, s.ow, b);
     }
   }
 }
 
 /** Forward with the weights already packed as [tile][row][channel in tile]. */
 void forwardPacked(const DirectKernels& k, const ConvShape& s, const float* x, const float* packed, const float* bias, float* out) {
-  const DirectLayout l(s, k.lanes);
+  const DirectLayout l(s, k);
   const int64_t tiles = (s.o + k.outTile - 1) / k.outTile;
   const int64_t imageIn = s.c * s.h * s.w, imageOut = s.o * s.oh * s.ow;
   const std::vector<int64_t> outRows = denseRows(s.o, l.qPad);
@@ -301,7 +341,7 @@ void forwardPacked(const DirectKernels& k, const ConvShape& s, const float* x, c
  * rows r in registers), then gather the buffer back to NCHW. Any stride and dilation.
  */
 void backwardInputScatter(const DirectKernels& k, const ConvShape& s, const float* dy, const float* w, float* dx) {
-  const DirectLayout l(s, k.lanes);
+  const DirectLayout l(s, k);
   const int64_t rows = l.rows(), tiles = (rows + k.outTile - 1) / k.outTile;
   float* packed = scratch(ScratchSlot::ConvWeights, static_cast<size_t>(tiles * k.outTile * s.o));
   packTiles(w, rows, s.o, 1, rows, k.outTile, packed);  // packed[tile][o][i] = w[o][tile·T + i]
@@ -363,7 +403,7 @@ void directConvBackwardInput(const ConvShape& s, const float* dy, const float* w
 
 void directConvBackwardWeight(const ConvShape& s, const float* x, const float* dy, float* dw) {
   const DirectKernels& k = *directKernels();
-  const DirectLayout l(s, k.lanes);
+  const DirectLayout l(s, k);
   const int64_t rows = l.rows();
   const int64_t outTiles = (s.o + k.dwOut - 1) / k.dwOut, outPadded = outTiles * k.dwOut;
   const int64_t imageIn = s.c * s.h * s.w, imageOut = s.o * s.oh * s.ow;
