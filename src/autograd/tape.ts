@@ -1,6 +1,7 @@
 import { getBackend } from '../backend/select.js';
 import { formatShape, shapesEqual } from '../tensor/shape.js';
-import { installBackwardEngine, ones, Tensor } from '../tensor/tensor.js';
+import { releaseBuffer, startPoolGeneration, trackAllocations } from '../tensor/buffer-pool.js';
+import { installBackwardEngine, ones, Tensor, uninitialized } from '../tensor/tensor.js';
 import { isGradEnabled, noGrad } from './no-grad.js';
 import { notifyOp, type AttributeArguments, type OpName } from './trace.js';
 
@@ -15,7 +16,8 @@ export type BackwardFn = (gradOutput: Tensor) => readonly (Tensor | null)[];
 /**
  * Attach `backward` to `output` when recording is on and some input needs a gradient. Every op
  * also reports itself, with the attributes its table entry asks for, to a running `traceOps`
- * (the ONNX exporter), even under noGrad.
+ * (the ONNX exporter), even under noGrad. The gradients `backward` returns are handed over to the
+ * engine, which recycles their storage once they have been used: return them, do not keep them.
  */
 export function record<K extends OpName>(
   name: K, inputs: readonly Tensor[], output: Tensor, backward: BackwardFn, ...[attributes]: AttributeArguments<K>
@@ -60,6 +62,57 @@ function topologicalOrder(root: Tensor): Tensor[] {
   return order.reverse();
 }
 
+/**
+ * Who holds each gradient buffer during one backward pass. Storage that a backward function
+ * allocated (`takeBuffer` reports it) and returned as a gradient is owned by the engine until it
+ * escapes: stored as a `.grad`, or shown to a hook. `pending` counts the queued gradients that view each owned buffer
+ * (`add` hands the same tensor to both inputs, `reshape` a view of it); at zero, with its
+ * consumer's backward done, nothing can reach it and it goes back to the pool.
+ */
+class GradientLedger {
+  readonly owned = new Map<ArrayBufferLike, Float32Array>();
+  private readonly pending = new Map<ArrayBufferLike, number>();
+
+  /** Owned and viewed by no queued gradient: free to overwrite in place or to release. */
+  isFree(t: Tensor): boolean {
+    const buffer = t.data.buffer;
+    return this.owned.has(buffer) && !this.pending.get(buffer);
+  }
+
+  /** Owned and viewed by exactly one queued gradient (the caller's). */
+  isExclusive(t: Tensor): boolean {
+    const buffer = t.data.buffer;
+    return this.owned.has(buffer) && this.pending.get(buffer) === 1;
+  }
+
+  queue(t: Tensor): void {
+    const buffer = t.data.buffer;
+    if (this.owned.has(buffer)) this.pending.set(buffer, (this.pending.get(buffer) ?? 0) + 1);
+  }
+
+  dequeue(t: Tensor): void {
+    const buffer = t.data.buffer;
+    const count = this.pending.get(buffer);
+    if (count !== undefined) this.pending.set(buffer, count - 1);
+  }
+
+  /** Visible outside the engine from now on: never recycled. */
+  escape(t: Tensor): void {
+    this.owned.delete(t.data.buffer);
+    this.pending.delete(t.data.buffer);
+  }
+
+  /** Recycle `t`'s storage if nothing else can reach it. */
+  releaseIfFree(t: Tensor): void {
+    const buffer = t.data.buffer;
+    const data = this.owned.get(buffer);
+    if (data === undefined || this.pending.get(buffer)) return;
+    this.owned.delete(buffer);
+    this.pending.delete(buffer);
+    releaseBuffer(data);
+  }
+}
+
 function runBackward(root: Tensor, grad: Tensor | undefined, retainGraph: boolean): void {
   if (!root.requiresGrad) throw new Error('backward: this tensor does not require a gradient (no input had requiresGrad)');
   if (grad === undefined) {
@@ -69,22 +122,40 @@ function runBackward(root: Tensor, grad: Tensor | undefined, retainGraph: boolea
     throw new Error(`backward: gradient shape ${formatShape(grad.shape)} does not match output shape ${formatShape(root.shape)}`);
   }
   const backend = getBackend();
+  startPoolGeneration();
   const grads = new Map<Tensor, Tensor>();
-  // Gradients the engine allocated itself may be accumulated into in place; others may alias.
-  const owned = new Set<Tensor>();
+  const ledger = new GradientLedger();
+  // Buffers that may have become free; checked only once every input of the node has its
+  // gradient, since one returned tensor can serve several inputs.
+  const released: Tensor[] = [];
+  // Storage allocated by the backward function running now.
+  const fresh = new Map<ArrayBufferLike, Float32Array>();
+  // Sum gradient g (already counted by the ledger) into t's. Addition commutes exactly in floating
+  // point, so whichever operand is overwritten the values equal the former clone-then-axpy.
   const accumulate = (t: Tensor, g: Tensor): void => {
     const existing = grads.get(t);
     if (!existing) {
       grads.set(t, g);
-      return;
-    }
-    if (owned.has(existing)) {
+    } else if (ledger.isExclusive(existing) && existing.data.buffer !== g.data.buffer) {
       backend.axpy(1, g.f32, existing.f32);
+      ledger.dequeue(g);
+      released.push(g);
+    } else if (ledger.isExclusive(g)) {
+      backend.axpy(1, existing.f32, g.f32);
+      grads.set(t, g);
+      ledger.dequeue(existing);
+      released.push(existing);
     } else {
-      const sum = existing.clone();
+      const previous = trackAllocations(ledger.owned);
+      const sum = uninitialized(t.shape);
+      trackAllocations(previous);
+      sum.f32.set(existing.f32);
       backend.axpy(1, g.f32, sum.f32);
-      owned.add(sum);
       grads.set(t, sum);
+      ledger.queue(sum);
+      ledger.dequeue(existing);
+      ledger.dequeue(g);
+      released.push(existing, g);
     }
   };
   grads.set(root, grad);
@@ -93,31 +164,64 @@ function runBackward(root: Tensor, grad: Tensor | undefined, retainGraph: boolea
       let g = grads.get(t);
       if (!g) continue;
       grads.delete(t);
-      if (t.gradHooks) {
+      ledger.dequeue(g);
+      if (t.gradHooks && t.gradHooks.length > 0) {
         for (const hook of t.gradHooks) {
+          ledger.escape(g);
           const replaced = hook(g);
           if (replaced) g = replaced;
         }
+        ledger.escape(g);
       }
       if (t.isLeaf || t.retainsGrad) {
-        if (t.grad) backend.axpy(1, g.f32, t.grad.f32);
-        else t.grad = g.clone();
-        if (t.isLeaf) continue;
+        if (t.grad) {
+          backend.axpy(1, g.f32, t.grad.f32);
+        } else if (ledger.isFree(g)) {
+          // Nothing else views this buffer: keep it as .grad instead of copying it.
+          t.grad = g;
+          ledger.escape(g);
+        } else {
+          t.grad = g.clone();
+        }
+        if (t.isLeaf) {
+          ledger.releaseIfFree(g);
+          continue;
+        }
       }
       const node = t.gradFn!;
       if (!node.backward) {
         throw new Error(`backward: the graph through '${node.name}' was already freed; pass { retainGraph: true } to the first backward`);
       }
-      const inputGrads = node.backward(g);
+      const previous = trackAllocations(fresh);
+      let inputGrads: readonly (Tensor | null)[];
+      try {
+        inputGrads = node.backward(g);
+      } finally {
+        trackAllocations(previous);
+      }
       if (!retainGraph) node.backward = null;
-      node.inputs.forEach((input, i) => {
+      const inputs = node.inputs;
+      for (let i = 0; i < inputs.length; i++) {
+        const input = inputs[i]!;
         const gi = inputGrads[i];
-        if (!gi || !input.requiresGrad) return;
+        if (!gi || !input.requiresGrad) continue;
         if (!shapesEqual(gi.shape, input.shape)) {
           throw new Error(`backward of '${node.name}': gradient shape ${formatShape(gi.shape)} does not match input ${i} shape ${formatShape(input.shape)}`);
         }
-        accumulate(input, gi);
-      });
+        // Storage the backward function allocated and returned is the engine's from here on;
+        // scratch it did not return is left to the garbage collector.
+        const data = fresh.get(gi.data.buffer);
+        if (data) ledger.owned.set(gi.data.buffer, data);
+        ledger.queue(gi);
+      }
+      fresh.clear();
+      for (let i = 0; i < inputs.length; i++) {
+        const gi = inputGrads[i];
+        if (gi && inputs[i]!.requiresGrad) accumulate(inputs[i]!, gi);
+      }
+      ledger.releaseIfFree(g);
+      for (const r of released) ledger.releaseIfFree(r);
+      released.length = 0;
     }
   });
 }

@@ -1,4 +1,4 @@
-import { getBackend } from '../backend/select.js';
+import { takeBuffer } from './buffer-pool.js';
 import { checkShape, formatShape, ShapeError, sizeOf, type Shape } from './shape.js';
 import { globalRng, type Rng } from './rng.js';
 
@@ -182,10 +182,20 @@ function finish(t: Tensor, options?: CreateOptions): Tensor {
   return t;
 }
 
-/** A float32 tensor whose storage comes from the active backend. */
+/** A zero-filled float32 tensor whose storage comes from the active backend. */
 export function empty(shape: Shape): Tensor {
   checkShape(shape, 'empty');
-  return new Tensor(getBackend().alloc(sizeOf(shape)), shape);
+  return new Tensor(takeBuffer(sizeOf(shape), true), shape);
+}
+
+/**
+ * A float32 tensor whose values are unspecified, for an op whose kernel then writes every element
+ * (PyTorch's torch.empty): it skips the zero-fill, which for recycled storage is a full pass over
+ * memory. Ops only; anything that reads before writing must use `empty`/`zeros`.
+ */
+export function uninitialized(shape: Shape): Tensor {
+  checkShape(shape, 'uninitialized');
+  return new Tensor(takeBuffer(sizeOf(shape), false), shape);
 }
 
 export function zeros(shape: Shape, options?: CreateOptions): Tensor {

@@ -1,13 +1,13 @@
 import type { BinaryOp } from '../../backend/backend.js';
 import { getBackend } from '../../backend/select.js';
 import { broadcastShapes } from '../../tensor/shape.js';
-import { empty, Tensor } from '../../tensor/tensor.js';
+import { Tensor, uninitialized } from '../../tensor/tensor.js';
 import { record } from '../tape.js';
 import { sumToShape } from './broadcast.js';
 
 function binaryOp(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
   const outShape = broadcastShapes(a.shape, b.shape, op);
-  const out = empty(outShape);
+  const out = uninitialized(outShape);
   const backend = getBackend();
   backend.binary(op, a.f32, a.shape, b.f32, b.shape, out.f32, outShape);
   return record(op, [a, b], out, (dy) => {
@@ -22,7 +22,7 @@ function binaryOp(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
       case 'sub': {
         da = a.requiresGrad ? sumToShape(dy, a.shape) : null;
         if (b.requiresGrad) {
-          const neg = empty(outShape);
+          const neg = uninitialized(outShape);
           backend.affine(g, -1, 0, neg.f32);
           db = sumToShape(neg, b.shape);
         }
@@ -30,12 +30,12 @@ function binaryOp(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
       }
       case 'mul': {
         if (a.requiresGrad) {
-          const t = empty(outShape);
+          const t = uninitialized(outShape);
           backend.binary('mul', g, outShape, b.f32, b.shape, t.f32, outShape);
           da = sumToShape(t, a.shape);
         }
         if (b.requiresGrad) {
-          const t = empty(outShape);
+          const t = uninitialized(outShape);
           backend.binary('mul', g, outShape, a.f32, a.shape, t.f32, outShape);
           db = sumToShape(t, b.shape);
         }
@@ -44,12 +44,12 @@ function binaryOp(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
       case 'div': {
         // d(a/b)/da = 1/b ; d(a/b)/db = −(a/b)/b = −out/b
         if (a.requiresGrad) {
-          const t = empty(outShape);
+          const t = uninitialized(outShape);
           backend.binary('div', g, outShape, b.f32, b.shape, t.f32, outShape);
           da = sumToShape(t, a.shape);
         }
         if (b.requiresGrad) {
-          const t = empty(outShape);
+          const t = uninitialized(outShape);
           backend.binary('mul', g, outShape, out.f32, outShape, t.f32, outShape);
           backend.binary('div', t.f32, outShape, b.f32, b.shape, t.f32, outShape);
           backend.affine(t.f32, -1, 0, t.f32);
@@ -60,9 +60,9 @@ function binaryOp(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
       case 'maximum':
       case 'minimum': {
         // The gradient goes to whichever input was selected (to a on ties, as a mask a == out).
-        const ta = empty(outShape);
-        const tb = empty(outShape);
-        const av = empty(outShape);
+        const ta = uninitialized(outShape);
+        const tb = uninitialized(outShape);
+        const av = uninitialized(outShape);
         backend.binary('add', a.f32, a.shape, new Float32Array(1), [1], av.f32, outShape);
         for (let i = 0; i < g.length; i++) {
           const fromA = av.f32[i] === out.f32[i];

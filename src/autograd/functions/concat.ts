@@ -1,6 +1,6 @@
 import { getBackend } from '../../backend/select.js';
 import { formatShape, normalizeAxis, ShapeError } from '../../tensor/shape.js';
-import { empty, Tensor } from '../../tensor/tensor.js';
+import { Tensor, uninitialized } from '../../tensor/tensor.js';
 import { record } from '../tape.js';
 
 /** Join tensors along `axis`; all other axes must agree (DenseNet's and U-Net's skip). */
@@ -18,7 +18,7 @@ export function concat(inputs: readonly Tensor[], axis = 0): Tensor {
     total += t.shape[a]!;
   }
   const outShape = first.shape.map((d, i) => (i === a ? total : d));
-  const out = empty(outShape);
+  const out = uninitialized(outShape);
   const backend = getBackend();
   const zero = new Array<number>(first.ndim).fill(0);
   const offsets: number[] = [];
@@ -32,7 +32,7 @@ export function concat(inputs: readonly Tensor[], axis = 0): Tensor {
   return record('concat', tensors, out, (dy) =>
     tensors.map((t, k) => {
       if (!t.requiresGrad) return null;
-      const dt = empty(t.shape);
+      const dt = uninitialized(t.shape);
       const start = zero.map((_, i) => (i === a ? offsets[k]! : 0));
       backend.copyRegion(dy.f32, outShape, start, dt.f32, t.shape, zero, t.shape, false);
       return dt;

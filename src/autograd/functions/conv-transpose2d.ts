@@ -1,6 +1,6 @@
 import { getBackend } from '../../backend/select.js';
 import { formatShape, ShapeError } from '../../tensor/shape.js';
-import { empty, Tensor } from '../../tensor/tensor.js';
+import { empty, Tensor, uninitialized } from '../../tensor/tensor.js';
 import { record } from '../tape.js';
 import { convParams, pair, type Conv2dOptions, type IntOrPair } from './conv-params.js';
 
@@ -35,7 +35,7 @@ export function convTranspose2d(x: Tensor, weight: Tensor, bias?: Tensor | null,
   const ow = (w - 1) * p.stride[1] - 2 * p.padding[1] + p.dilation[1] * (kw - 1) + outputPadding[1] + 1;
   if (oh <= 0 || ow <= 0) throw new ShapeError(`${layer}: input ${formatShape(x.shape)} gives an empty output`);
   const outShape = [n, o, oh, ow];
-  const out = empty(outShape);
+  const out = uninitialized(outShape);
   const backend = getBackend();
   // As a conv2d: "input" = out (N, O, OH, OW), "output" = x (N, C, H, W), weight (C, O/g, KH, KW).
   backend.conv2dBackwardInput(x.f32, x.shape, weight.f32, weight.shape, p, out.f32, outShape);
@@ -46,15 +46,16 @@ export function convTranspose2d(x: Tensor, weight: Tensor, bias?: Tensor | null,
     let dw: Tensor | null = null;
     let db: Tensor | null = null;
     if (x.requiresGrad) {
-      dx = empty(x.shape);
+      dx = uninitialized(x.shape);
       backend.conv2dForward(dy.f32, outShape, weight.f32, weight.shape, null, p, dx.f32, x.shape);
     }
     if (weight.requiresGrad) {
-      dw = empty(weight.shape);
+      // An empty batch contributes nothing: then the kernel has nothing to write and dw must be 0.
+      dw = n > 0 ? uninitialized(weight.shape) : empty(weight.shape);
       backend.conv2dBackwardWeight(dy.f32, outShape, x.f32, x.shape, p, dw.f32, weight.shape);
     }
     if (bias?.requiresGrad) {
-      db = empty([o]);
+      db = n > 0 ? uninitialized([o]) : empty([o]);
       backend.reduce('sum', dy.f32, outShape, [0, 2, 3], db.f32);
     }
     return [dx, dw, db];

@@ -1,6 +1,6 @@
 import { getBackend } from '../../backend/select.js';
 import { formatShape, ShapeError } from '../../tensor/shape.js';
-import { empty, Tensor } from '../../tensor/tensor.js';
+import { empty, Tensor, uninitialized } from '../../tensor/tensor.js';
 import { record } from '../tape.js';
 import { convOutputSize, convParams, type Conv2dOptions } from './conv-params.js';
 
@@ -21,7 +21,7 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
     throw new ShapeError(`${layer}: input ${formatShape(x.shape)} is smaller than the ${kh}x${kw} kernel (dilation ${p.dilation.join('x')}, padding ${p.padding.join('x')})`);
   }
   const outShape = [n, o, oh, ow];
-  const out = empty(outShape);
+  const out = uninitialized(outShape);
   const backend = getBackend();
   backend.conv2dForward(x.f32, x.shape, weight.f32, weight.shape, bias ? bias.f32 : null, p, out.f32, outShape);
   const inputs = bias ? [x, weight, bias] : [x, weight];
@@ -30,15 +30,16 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
     let dw: Tensor | null = null;
     let db: Tensor | null = null;
     if (x.requiresGrad) {
-      dx = empty(x.shape);
+      dx = uninitialized(x.shape);
       backend.conv2dBackwardInput(dy.f32, outShape, weight.f32, weight.shape, p, dx.f32, x.shape);
     }
     if (weight.requiresGrad) {
-      dw = empty(weight.shape);
+      // An empty batch contributes nothing: then the kernel has nothing to write and dw must be 0.
+      dw = n > 0 ? uninitialized(weight.shape) : empty(weight.shape);
       backend.conv2dBackwardWeight(x.f32, x.shape, dy.f32, outShape, p, dw.f32, weight.shape);
     }
     if (bias?.requiresGrad) {
-      db = empty([o]);
+      db = n > 0 ? uninitialized([o]) : empty([o]);
       backend.reduce('sum', dy.f32, outShape, [0, 2, 3], db.f32);
     }
     return [dx, dw, db];

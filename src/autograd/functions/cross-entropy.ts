@@ -1,6 +1,6 @@
 import { getBackend } from '../../backend/select.js';
 import { formatShape, ShapeError } from '../../tensor/shape.js';
-import { empty, Tensor } from '../../tensor/tensor.js';
+import { empty, Tensor, uninitialized } from '../../tensor/tensor.js';
 import { record } from '../tape.js';
 
 export interface CrossEntropyOptions {
@@ -45,7 +45,7 @@ export function crossEntropy(logits: Tensor, labels: Tensor, options: CrossEntro
   backend.softmaxCrossEntropyForward(logits.f32, rows, classes, kernelLabels, smoothing, losses, probs);
   let out: Tensor;
   if (reduction === 'none') {
-    out = empty([rows]);
+    out = uninitialized([rows]);
     out.f32.set(losses);
   } else {
     let total = 0;
@@ -57,7 +57,7 @@ export function crossEntropy(logits: Tensor, labels: Tensor, options: CrossEntro
     const dLosses = new Float32Array(rows);
     if (reduction === 'none') dLosses.set(dy.f32);
     else dLosses.fill(reduction === 'mean' ? dy.f32[0]! / counted : dy.f32[0]!);
-    const dx = empty(logits.shape);
+    const dx = uninitialized(logits.shape);
     backend.softmaxCrossEntropyBackward(probs, rows, classes, kernelLabels, smoothing, dLosses, dx.f32);
     return [dx];
   });

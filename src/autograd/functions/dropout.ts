@@ -1,6 +1,6 @@
 import { getBackend } from '../../backend/select.js';
 import { globalRng, type Rng } from '../../tensor/rng.js';
-import { empty, Tensor } from '../../tensor/tensor.js';
+import { Tensor, uninitialized } from '../../tensor/tensor.js';
 import { record } from '../tape.js';
 
 /**
@@ -12,12 +12,12 @@ export function dropout(x: Tensor, p = 0.5, training = true, rng: Rng = globalRn
   if (p < 0 || p > 1) throw new RangeError(`dropout: probability ${p} is outside [0, 1]`);
   if (!training || p === 0) return x;
   const seed = rng.nextUint32();
-  const out = empty(x.shape);
+  const out = uninitialized(x.shape);
   const mask = new Float32Array(x.size);
   const backend = getBackend();
   backend.dropoutForward(x.f32, p, seed, out.f32, mask);
   return record('dropout', [x], out, (dy) => {
-    const dx = empty(x.shape);
+    const dx = uninitialized(x.shape);
     backend.binary('mul', dy.f32, dy.shape, mask, x.shape, dx.f32, x.shape);
     return [dx];
   }, { p });

@@ -1,6 +1,6 @@
 import { getBackend } from '../../backend/select.js';
 import { formatShape, ShapeError, sizeOf } from '../../tensor/shape.js';
-import { empty, Tensor } from '../../tensor/tensor.js';
+import { empty, Tensor, uninitialized } from '../../tensor/tensor.js';
 import { record } from '../tape.js';
 import { sumToShape } from './broadcast.js';
 
@@ -28,7 +28,8 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   else if (aCount === 1) batchShape = bBatch.length >= aBatch.length ? bBatch : aBatch;
   else throw new ShapeError(`matmul: batch dimensions do not match: ${formatShape(a.shape)} @ ${formatShape(b.shape)}`);
   const batch = sizeOf(batchShape);
-  const out = empty([...batchShape, m, n]);
+  // A product over an empty inner dimension must still give zeros: only then start from them.
+  const out = k > 0 ? uninitialized([...batchShape, m, n]) : empty([...batchShape, m, n]);
   const backend = getBackend();
   const strideA = aCount === 1 ? 0 : m * k;
   const strideB = bCount === 1 ? 0 : k * n;
@@ -38,14 +39,14 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     let db: Tensor | null = null;
     if (a.requiresGrad) {
       // dA = dY · Bᵀ, summed over broadcast batch entries.
-      const full = empty([...batchShape, m, k]);
+      const full = n > 0 ? uninitialized([...batchShape, m, k]) : empty([...batchShape, m, k]);
       backend.gemm({ batch, m, n: k, k: n, transA: false, transB: true, strideA: m * n, strideB, strideC: m * k, accumulate: false }, dy.f32, b.f32, full.f32);
       da = aCount === 1 && batch > 1 ? sumToShape(full, [m, k]) : full;
       if (da.shape.length !== a.shape.length) da = new Tensor(da.data, a.shape);
     }
     if (b.requiresGrad) {
       // dB = Aᵀ · dY
-      const full = empty([...batchShape, k, n]);
+      const full = m > 0 ? uninitialized([...batchShape, k, n]) : empty([...batchShape, k, n]);
       backend.gemm({ batch, m: k, n, k: m, transA: true, transB: false, strideA, strideB: m * n, strideC: k * n, accumulate: false }, a.f32, dy.f32, full.f32);
       db = bCount === 1 && batch > 1 ? sumToShape(full, [k, n]) : full;
       if (db.shape.length !== b.shape.length) db = new Tensor(db.data, b.shape);

@@ -1,6 +1,6 @@
 import { getBackend } from '../../backend/select.js';
 import { formatShape, ShapeError } from '../../tensor/shape.js';
-import { empty, Tensor } from '../../tensor/tensor.js';
+import { empty, Tensor, uninitialized } from '../../tensor/tensor.js';
 import { record } from '../tape.js';
 
 /**
@@ -20,15 +20,18 @@ export function pad(x: Tensor, padding: readonly number[], value = 0): Tensor {
   }
   const outShape = x.shape.map((d, i) => d + before[i]! + after[i]!);
   if (outShape.some((d) => d < 0)) throw new ShapeError(`pad: padding ${formatShape(padding)} crops ${formatShape(x.shape)} below zero`);
-  const out = empty(outShape);
+  // Where x does not cover the output, the pad value (zero for a fresh zeroed buffer) shows.
+  const out = value === 0 ? empty(outShape) : uninitialized(outShape);
   if (value !== 0) out.f32.fill(value);
   // The overlap of x and the output box, in each one's coordinates.
   const srcStart = before.map((b) => Math.max(0, -b));
   const dstStart = before.map((b) => Math.max(0, b));
   const region = x.shape.map((d, i) => Math.max(0, Math.min(d - srcStart[i]!, outShape[i]! - dstStart[i]!)));
   getBackend().copyRegion(x.f32, x.shape, srcStart, out.f32, outShape, dstStart, region, false);
+  // Cropping leaves parts of x outside the output: their gradient is zero.
+  const covers = region.every((r, i) => r === x.shape[i]);
   return record('pad', [x], out, (dy) => {
-    const dx = empty(x.shape);
+    const dx = covers ? uninitialized(x.shape) : empty(x.shape);
     getBackend().copyRegion(dy.f32, outShape, dstStart, dx.f32, x.shape, srcStart, region, false);
     return [dx];
   }, { before, after, value });

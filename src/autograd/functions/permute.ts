@@ -1,6 +1,6 @@
 import { getBackend } from '../../backend/select.js';
 import { formatShape, normalizeAxis, ShapeError } from '../../tensor/shape.js';
-import { empty, Tensor } from '../../tensor/tensor.js';
+import { Tensor, uninitialized } from '../../tensor/tensor.js';
 import { record } from '../tape.js';
 
 /** Reorder axes: output axis i is input axis perm[i]. Materialised (storage stays contiguous). */
@@ -10,12 +10,12 @@ export function permute(x: Tensor, perm: readonly number[]): Tensor {
   if (p.length !== rank || new Set(p).size !== rank) {
     throw new ShapeError(`permute: ${formatShape(perm)} is not a permutation of the ${rank} axes of ${formatShape(x.shape)}`);
   }
-  const out = empty(p.map((a) => x.shape[a]!));
+  const out = uninitialized(p.map((a) => x.shape[a]!));
   getBackend().permute(x.f32, x.shape, p, out.f32);
   return record('permute', [x], out, (dy) => {
     const inverse = new Array<number>(rank);
     p.forEach((a, i) => (inverse[a] = i));
-    const dx = empty(x.shape);
+    const dx = uninitialized(x.shape);
     getBackend().permute(dy.f32, dy.shape, inverse, dx.f32);
     return [dx];
   }, { perm: p });

@@ -1,6 +1,6 @@
 import { getBackend } from '../../backend/select.js';
 import { formatShape, ShapeError } from '../../tensor/shape.js';
-import { empty, Tensor } from '../../tensor/tensor.js';
+import { Tensor, uninitialized } from '../../tensor/tensor.js';
 import { record } from '../tape.js';
 import { convOutputSize, pair, type IntOrPair } from './conv-params.js';
 
@@ -25,11 +25,11 @@ export function maxPool2d(x: Tensor, kernelSize: IntOrPair, options: MaxPool2dOp
   const ow = convOutputSize(w, k[1], params.stride[1], params.padding[1], params.dilation[1]);
   if (oh <= 0 || ow <= 0) throw new ShapeError(`${layer}: input ${formatShape(x.shape)} is smaller than the ${k.join('x')} window`);
   const outShape = [n, c, oh, ow];
-  const out = empty(outShape);
+  const out = uninitialized(outShape);
   const argmax = new Int32Array(out.size);
   getBackend().maxPool2dForward(x.f32, x.shape, params, out.f32, outShape, argmax);
   return record('maxPool2d', [x], out, (dy) => {
-    const dx = empty(x.shape);
+    const dx = uninitialized(x.shape);
     getBackend().maxPool2dBackward(dy.f32, argmax, dx.f32);
     return [dx];
   }, params);
@@ -51,10 +51,10 @@ export function avgPool2d(x: Tensor, kernelSize: IntOrPair, options: AvgPool2dOp
   const ow = convOutputSize(w, k[1], params.stride[1], params.padding[1], 1);
   if (oh <= 0 || ow <= 0) throw new ShapeError(`${layer}: input ${formatShape(x.shape)} is smaller than the ${k.join('x')} window`);
   const outShape = [n, c, oh, ow];
-  const out = empty(outShape);
+  const out = uninitialized(outShape);
   getBackend().avgPool2dForward(x.f32, x.shape, params, out.f32, outShape);
   return record('avgPool2d', [x], out, (dy) => {
-    const dx = empty(x.shape);
+    const dx = uninitialized(x.shape);
     getBackend().avgPool2dBackward(dy.f32, outShape, params, dx.f32, x.shape);
     return [dx];
   }, params);
@@ -65,10 +65,10 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: IntOrPair, layer = 'ada
   const [n, c] = check4d(x, layer);
   const [oh, ow] = pair(outputSize);
   const outShape = [n, c, oh, ow];
-  const out = empty(outShape);
+  const out = uninitialized(outShape);
   getBackend().adaptiveAvgPool2dForward(x.f32, x.shape, out.f32, outShape);
   return record('adaptiveAvgPool2d', [x], out, (dy) => {
-    const dx = empty(x.shape);
+    const dx = uninitialized(x.shape);
     getBackend().adaptiveAvgPool2dBackward(dy.f32, outShape, dx.f32, x.shape);
     return [dx];
   }, { outputSize: [oh, ow] });

@@ -1,7 +1,7 @@
 import type { ReduceOp } from '../../backend/backend.js';
 import { getBackend } from '../../backend/select.js';
 import { normalizeAxis } from '../../tensor/shape.js';
-import { empty, Tensor } from '../../tensor/tensor.js';
+import { empty, Tensor, uninitialized } from '../../tensor/tensor.js';
 import { record } from '../tape.js';
 
 export interface ReduceOptions {
@@ -14,11 +14,12 @@ function reduceOp(op: ReduceOp, x: Tensor, axis: number | readonly number[] | un
   const axes = axis === undefined ? [...Array(rank).keys()] : (typeof axis === 'number' ? [axis] : axis).map((a) => normalizeAxis(a, rank, op));
   const kept = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
   const outShape = options.keepDim ? kept : x.shape.filter((_, i) => !axes.includes(i));
-  const out = empty(outShape);
+  // A reduction over no elements writes nothing, so only then must the output start at zero.
+  const out = x.size > 0 ? uninitialized(outShape) : empty(outShape);
   const backend = getBackend();
   backend.reduce(op, x.f32, x.shape, axes, out.f32);
   return record(op, [x], out, (dy) => {
-    const dx = empty(x.shape);
+    const dx = uninitialized(x.shape);
     if (op === 'max') {
       backend.reduceMaxBackward(x.f32, x.shape, axes, dy.f32, dx.f32);
     } else {

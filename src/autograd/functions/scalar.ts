@@ -1,13 +1,13 @@
 import { getBackend } from '../../backend/select.js';
-import { empty, Tensor } from '../../tensor/tensor.js';
+import { Tensor, uninitialized } from '../../tensor/tensor.js';
 import { record } from '../tape.js';
 
 /** alpha · x + beta, elementwise. */
 export function affine(x: Tensor, alpha: number, beta: number): Tensor {
-  const out = empty(x.shape);
+  const out = uninitialized(x.shape);
   getBackend().affine(x.f32, alpha, beta, out.f32);
   return record('affine', [x], out, (dy) => {
-    const dx = empty(x.shape);
+    const dx = uninitialized(x.shape);
     getBackend().affine(dy.f32, alpha, 0, dx.f32);
     return [dx];
   }, { alpha, beta });

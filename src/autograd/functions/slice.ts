@@ -1,6 +1,6 @@
 import { getBackend } from '../../backend/select.js';
 import { formatShape, ShapeError } from '../../tensor/shape.js';
-import { empty, Tensor } from '../../tensor/tensor.js';
+import { empty, Tensor, uninitialized } from '../../tensor/tensor.js';
 import { record } from '../tape.js';
 
 /**
@@ -22,7 +22,7 @@ export function slice(x: Tensor, starts: readonly number[], ends: readonly numbe
     begin.push(s);
     size.push(Math.max(0, e - s));
   }
-  const out = empty(size);
+  const out = uninitialized(size);
   const zero = new Array<number>(rank).fill(0);
   getBackend().copyRegion(x.f32, x.shape, begin, out.f32, size, zero, size, false);
   return record('slice', [x], out, (dy) => {

@@ -1,6 +1,6 @@
 import { getBackend } from '../../backend/select.js';
 import { normalizeAxis } from '../../tensor/shape.js';
-import { empty, Tensor } from '../../tensor/tensor.js';
+import { Tensor, uninitialized } from '../../tensor/tensor.js';
 import { record } from '../tape.js';
 
 function softmaxOp(x: Tensor, axis: number, log: boolean): Tensor {
@@ -8,10 +8,10 @@ function softmaxOp(x: Tensor, axis: number, log: boolean): Tensor {
   const outer = x.shape.slice(0, a).reduce((p, d) => p * d, 1);
   const size = x.shape[a]!;
   const inner = x.shape.slice(a + 1).reduce((p, d) => p * d, 1);
-  const out = empty(x.shape);
+  const out = uninitialized(x.shape);
   getBackend().softmaxForward(x.f32, outer, size, inner, log, out.f32);
   return record(log ? 'logSoftmax' : 'softmax', [x], out, (dy) => {
-    const dx = empty(x.shape);
+    const dx = uninitialized(x.shape);
     getBackend().softmaxBackward(out.f32, dy.f32, outer, size, inner, log, dx.f32);
     return [dx];
   }, { axis: a });

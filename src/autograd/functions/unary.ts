@@ -1,13 +1,13 @@
 import type { UnaryOp } from '../../backend/backend.js';
 import { getBackend } from '../../backend/select.js';
-import { empty, Tensor } from '../../tensor/tensor.js';
+import { Tensor, uninitialized } from '../../tensor/tensor.js';
 import { record } from '../tape.js';
 
 function unaryOp(op: UnaryOp, x: Tensor): Tensor {
-  const out = empty(x.shape);
+  const out = uninitialized(x.shape);
   getBackend().unary(op, x.f32, out.f32);
   return record(op, [x], out, (dy) => {
-    const dx = empty(x.shape);
+    const dx = uninitialized(x.shape);
     getBackend().unaryBackward(op, x.f32, out.f32, dy.f32, dx.f32);
     return [dx];
   });
