@@ -9,6 +9,9 @@
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 #define SKIPLAB_X86 1
+// GCC 12's AVX-512 headers trip -Wuninitialized on their own _mm512_undefined_* (GCC bug 105593).
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
 
 namespace skiplab {
@@ -109,6 +112,71 @@ __attribute__((target("avx512f,avx2,fma"))) void kernelAvx512(int64_t k, const f
   }
 }
 
+// ---- transposed B panels: 16 × 16 (AVX-512) or 8 × 8 (AVX2) blocks transposed in registers ----
+
+/** Rows r[0..15] of 16 floats become columns: r[p] = old column p (the classic 3-stage transpose). */
+__attribute__((target("avx512f,avx2,fma"))) inline void transpose16x16(__m512 r[16]) {
+  __m512 t[16], u[16];
+  for (int i = 0; i < 16; i += 2) {
+    t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);  // per 128-bit lane: a0 b0 a1 b1
+    t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);  // a2 b2 a3 b3
+  }
+  for (int g = 0; g < 16; g += 4) {  // rows g..g+3: u[g + m] lane k holds element 4k + m of each
+    u[g + 0] = _mm512_shuffle_ps(t[g], t[g + 2], 0x44);
+    u[g + 1] = _mm512_shuffle_ps(t[g], t[g + 2], 0xEE);
+    u[g + 2] = _mm512_shuffle_ps(t[g + 1], t[g + 3], 0x44);
+    u[g + 3] = _mm512_shuffle_ps(t[g + 1], t[g + 3], 0xEE);
+  }
+  for (int m = 0; m < 4; m++) {  // gather lane k of u[m], u[4+m], u[8+m], u[12+m] into element 4k + m
+    const __m512 v = _mm512_shuffle_f32x4(u[m], u[4 + m], 0x88), w = _mm512_shuffle_f32x4(u[m], u[4 + m], 0xDD);
+    const __m512 x = _mm512_shuffle_f32x4(u[8 + m], u[12 + m], 0x88), y = _mm512_shuffle_f32x4(u[8 + m], u[12 + m], 0xDD);
+    r[m] = _mm512_shuffle_f32x4(v, x, 0x88);
+    r[8 + m] = _mm512_shuffle_f32x4(v, x, 0xDD);
+    r[4 + m] = _mm512_shuffle_f32x4(w, y, 0x88);
+    r[12 + m] = _mm512_shuffle_f32x4(w, y, 0xDD);
+  }
+}
+
+__attribute__((target("avx512f,avx2,fma"))) void transposePackAvx512(const float* src, int64_t ld, int64_t k, int cols, float* panel) {
+  __m512 r[16];
+  for (int64_t p0 = 0; p0 < k; p0 += 16) {
+    const int64_t count = k - p0 < 16 ? k - p0 : 16;
+    const __mmask16 mask = static_cast<__mmask16>((1u << count) - 1);
+    for (int half = 0; half < kAvx512Nr; half += 16) {
+#pragma GCC unroll 16
+      for (int j = 0; j < 16; j++) r[j] = half + j < cols ? _mm512_maskz_loadu_ps(mask, src + (half + j) * ld + p0) : _mm512_setzero_ps();
+      transpose16x16(r);
+      for (int64_t p = 0; p < count; p++) _mm512_storeu_ps(panel + (p0 + p) * kAvx512Nr + half, r[p]);
+    }
+  }
+}
+
+__attribute__((target("avx2,fma"))) void transposePackAvx2(const float* src, int64_t ld, int64_t k, int cols, float* panel) {
+  for (int64_t p0 = 0; p0 < k; p0 += 8) {
+    const int64_t count = k - p0 < 8 ? k - p0 : 8;
+    const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(count)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    for (int half = 0; half < kAvx2Nr; half += 8) {
+      __m256 r[8], t[8], u[8];
+      for (int j = 0; j < 8; j++) r[j] = half + j < cols ? _mm256_maskload_ps(src + (half + j) * ld + p0, mask) : _mm256_setzero_ps();
+      for (int i = 0; i < 8; i += 2) {
+        t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+      }
+      for (int g = 0; g < 8; g += 4) {
+        u[g + 0] = _mm256_shuffle_ps(t[g], t[g + 2], 0x44);
+        u[g + 1] = _mm256_shuffle_ps(t[g], t[g + 2], 0xEE);
+        u[g + 2] = _mm256_shuffle_ps(t[g + 1], t[g + 3], 0x44);
+        u[g + 3] = _mm256_shuffle_ps(t[g + 1], t[g + 3], 0xEE);
+      }
+      for (int m = 0; m < 4; m++) {  // lane 0 holds element m, lane 1 element 4 + m
+        r[m] = _mm256_permute2f128_ps(u[m], u[4 + m], 0x20);
+        r[4 + m] = _mm256_permute2f128_ps(u[m], u[4 + m], 0x31);
+      }
+      for (int64_t p = 0; p < count; p++) _mm256_storeu_ps(panel + (p0 + p) * kAvx2Nr + half, r[p]);
+    }
+  }
+}
+
 // ---- FMA loops to measure the peak: independent accumulators, no memory traffic ------------------
 __attribute__((target("avx512f,avx2,fma"))) double fmaLoopAvx512(int64_t iterations) {
   __m512 acc[16];
@@ -173,6 +241,7 @@ KernelSet makeAvx2() {
   s.byRows[4] = kernelAvx2<4>;
   s.byRows[5] = kernelAvx2<5>;
   s.byRows[6] = kernelAvx2<6>;
+  s.transposePack = transposePackAvx2;
   return s;
 }
 
@@ -190,6 +259,7 @@ KernelSet makeAvx512() {
   s.byRows[10] = kernelAvx512<10>;
   s.byRows[11] = kernelAvx512<11>;
   s.byRows[12] = kernelAvx512<12>;
+  s.transposePack = transposePackAvx512;
   return s;
 }
 #endif

@@ -56,6 +56,11 @@ void packB(const GemmProblem& g, int64_t p0, int64_t kc, int64_t j0, int64_t nc,
     } else {
       // B(p, j) = b[j*ldb + p]
       const float* src = g.b + (j0 + jr) * g.ldb + p0;
+      const TransposePack transpose = kernelSet(activeIsa()).transposePack;
+      if (transpose) {
+        transpose(src, g.ldb, kc, cols, panel);
+        continue;
+      }
       if (cols < nr) {
         for (int64_t p = 0; p < kc; p++) std::memset(panel + p * nr, 0, sizeof(float) * nr);
       }
