@@ -10,7 +10,19 @@
  * With "probe": true it also records where the memory is: the bytes of every distinct tensor the
  * tape reaches from the loss at the end of forward, and — through gradient hooks on those
  * tensors — the largest resident set and ArrayBuffer total seen while backward runs.
- * With "gc": true (and node --expose-gc) it collects garbage between steps.
+ * Experiments for finding where the memory goes (see the Benchmarks part of README.md):
+ * - "gc": true (with node --expose-gc) collects garbage between steps;
+ * - "gcEvery": k (with --expose-gc) collects garbage at every k-th gradient hook during backward,
+ *   i.e. as if the garbage collector kept up with the tape (implies hooks, like "probe");
+ * - "scoped": true drops each step's loss (and so its tape) as soon as the step is over, where by
+ *   default the loop holds it until the next step's forward is done, as src/train/trainer.ts does;
+ * - "release": true emulates a tape that lets go of each activation as soon as backward is done
+ *   with it (PyTorch frees saved tensors as its backward proceeds): once an op's backward has run,
+ *   its output tensor's buffer is dropped;
+ * - "lean": true (with "release") also emulates ops that save only what their backward reads, as
+ *   PyTorch's do: a batch-norm output whose only consumer is `add` is dropped after forward (add's
+ *   backward needs shapes only), and the input of a ReLU that follows `add` is swapped for the
+ *   ReLU's output (the same x > 0 mask, so the same gradients — the losses printed show it).
  */
 import '../src/autograd/index.js';
 import { crossEntropy } from '../src/autograd/functions/cross-entropy.js';
@@ -23,7 +35,10 @@ import { Rng } from '../src/tensor/rng.js';
 import { intTensor, randn, type Tensor } from '../src/tensor/tensor.js';
 import { readProcStatus } from './memory-status.js';
 
-interface ChildConfig { backend: 'native' | 'ts'; threads?: number; model: string; batch: number; steps: number; probe?: boolean; gc?: boolean }
+interface ChildConfig {
+  backend: 'native' | 'ts'; threads?: number; model: string; batch: number; steps: number;
+  probe?: boolean; gc?: boolean; gcEvery?: number; release?: boolean; scoped?: boolean; lean?: boolean;
+}
 
 const config = JSON.parse(process.argv[2] ?? '{}') as ChildConfig;
 const MB = 1024 * 1024;
@@ -63,35 +78,78 @@ function graphTensors(root: Tensor): Tensor[] {
   return [...seen];
 }
 
-interface Probe { graphTensors: number; graphActivationMB: number; afterForward: Sample; backwardPeak: Sample; afterBackward: Sample; afterStep: Sample }
+interface Probe { graphTensors: number; graphActivationMB: number; activationMBByOp: Record<string, number>; afterForward: Sample; backwardPeak: Sample; afterBackward: Sample; afterStep: Sample }
 interface Sample { rssMB: number; arrayBuffersMB: number; heapUsedMB: number }
 const sample = (): Sample => {
   const m = process.memoryUsage();
   return { rssMB: m.rss / MB, arrayBuffersMB: m.arrayBuffers / MB, heapUsedMB: m.heapUsed / MB };
 };
 
-const probes: Probe[] = [];
-const stepSeconds: number[] = [];
-for (let step = 0; step < config.steps; step++) {
-  const start = performance.now();
-  const loss = crossEntropy(model.forward(x), labels);
-  let probe: Probe | null = null;
-  if (config.probe) {
-    const tensors = graphTensors(loss);
-    // Activations: tensors made by ops (not parameters, not the input), counted once per buffer.
-    const buffers = new Set<ArrayBufferLike>();
-    for (const t of tensors) if (!t.isLeaf) buffers.add(t.data.buffer);
-    const activationBytes = [...buffers].reduce((sum, b) => sum + b.byteLength, 0);
-    const peak = sample();
-    probe = { graphTensors: tensors.length, graphActivationMB: activationBytes / MB, afterForward: sample(), backwardPeak: peak, afterBackward: peak, afterStep: peak };
-    const current = probe;
-    for (const t of tensors) {
-      (t.gradHooks ??= []).push(() => {
-        const s = sample();
-        if (s.rssMB > current.backwardPeak.rssMB) current.backwardPeak = s;
-      });
+/** Where the memory is at the end of forward: the activations the tape reaches from the loss. */
+function probeGraph(loss: Tensor): Probe {
+  const tensors = graphTensors(loss);
+  // Activations: tensors made by ops (not parameters, not the input), counted once per buffer.
+  const buffers = new Set<ArrayBufferLike>();
+  const byOp: Record<string, number> = {};
+  for (const t of tensors) {
+    if (t.isLeaf || buffers.has(t.data.buffer)) continue;
+    buffers.add(t.data.buffer);
+    byOp[t.gradFn!.name] = (byOp[t.gradFn!.name] ?? 0) + t.data.buffer.byteLength / MB;
+  }
+  const activationBytes = [...buffers].reduce((sum, b) => sum + b.byteLength, 0);
+  const now = sample();
+  return { graphTensors: tensors.length, graphActivationMB: activationBytes / MB, activationMBByOp: byOp, afterForward: now, backwardPeak: now, afterBackward: now, afterStep: now };
+}
+
+/** Gradient hooks that sample memory (probe) or collect garbage (gcEvery); the `release` emulation. */
+function instrument(loss: Tensor, probe: Probe | null): void {
+  let hooks = 0;
+  for (const t of graphTensors(loss)) {
+    // Not on parameters: their hooks would outlive this step.
+    if (t.isLeaf) continue;
+    (t.gradHooks ??= []).push(() => {
+      if (config.gcEvery && gc && ++hooks % config.gcEvery === 0) gc();
+      if (!probe) return;
+      const s = sample();
+      if (s.rssMB > probe.backwardPeak.rssMB) probe.backwardPeak = s;
+    });
+    const node = t.gradFn;
+    if (config.release && node?.backward) {
+      const backward = node.backward;
+      node.backward = (gradOutput) => {
+        const inputGrads = backward(gradOutput);
+        t.data = new Float32Array(0);
+        return inputGrads;
+      };
     }
   }
+}
+
+/** The "lean" emulation: drop what no backward reads (see the header). */
+function leanGraph(loss: Tensor): void {
+  const tensors = graphTensors(loss);
+  const consumers = new Map<Tensor, string[]>();
+  for (const t of tensors) for (const input of t.gradFn?.inputs ?? []) consumers.set(input, [...(consumers.get(input) ?? []), t.gradFn!.name]);
+  for (const t of tensors) {
+    const node = t.gradFn;
+    if (node?.name === 'batchNorm' && (consumers.get(t) ?? []).every((name) => name === 'add')) t.data = new Float32Array(0);
+    const input = node?.inputs[0];
+    if (node?.name === 'relu' && input?.gradFn?.name === 'add' && consumers.get(input)?.length === 1) input.data = t.data;
+  }
+}
+
+const probes: Probe[] = [];
+const losses: number[] = [];
+const stepSeconds: number[] = [];
+
+/** One training step; returns the loss, whose tape still reaches every activation. */
+function trainStep(): Tensor {
+  const start = performance.now();
+  const loss = crossEntropy(model.forward(x), labels);
+  if (config.lean) leanGraph(loss);
+  const probe = config.probe ? probeGraph(loss) : null;
+  if (config.probe || config.gcEvery || config.release) instrument(loss, probe);
+  losses.push(loss.item());
   optimizer.zeroGrad();
   loss.backward();
   if (probe) probe.afterBackward = sample();
@@ -101,8 +159,18 @@ for (let step = 0; step < config.steps; step++) {
     probes.push(probe);
   }
   stepSeconds.push((performance.now() - start) / 1000);
+  return loss;
+}
+
+// Like src/train/trainer.ts, the loop keeps the last step's loss until the next forward has
+// finished (a loop variable, or a loss kept for logging); "scoped": true drops it at once.
+let lastLoss: Tensor | null = null;
+for (let step = 0; step < config.steps; step++) {
+  if (config.scoped) trainStep();
+  else lastLoss = trainStep();
   if (config.gc && gc) gc();
 }
+void lastLoss;
 
 const end = readProcStatus();
 const usage = process.resourceUsage();
@@ -115,6 +183,7 @@ console.log(JSON.stringify({
   batch: config.batch,
   steps: config.steps,
   stepSeconds,
+  losses,
   baselineRssMB: baseline.rssKB / 1024,
   afterBuildRssMB: afterBuild.rssKB / 1024,
   endRssMB: end.rssKB / 1024,

@@ -1,11 +1,16 @@
 /**
  * The `memory` section of `npm run bench` (issue 5 target: "peak resident memory of a ResNet-56
- * batch-128 training run ≤ PyTorch's"). Each side runs in a fresh process — ours in
- * bench/memory-child.ts, PyTorch in bench/torch_suite.py's memory mode — that builds CIFAR
- * ResNet-56 (853,018 parameters, option A shortcuts) and runs a few training steps on random
- * 128×3×32×32 input with SGD momentum 0.9. The table shows each process's resident set right
- * after its imports (the runtime's baseline), its peak (getrusage maxRSS), and the peak minus
- * the baseline (what training itself costs).
+ * batch-128 training run ≤ PyTorch's"). Each measurement is a fresh process — ours
+ * bench/memory-child.ts, PyTorch bench/torch_suite.py's memory mode — that builds CIFAR ResNet-56
+ * (853,018 parameters, option A shortcuts) and runs a few training steps on random 128×3×32×32
+ * input with SGD momentum 0.9. The table shows each process's resident set right after its
+ * imports (the runtime's baseline), its peak (getrusage maxRSS), and the peak minus the baseline
+ * (what training itself costs), each the median of a few fresh processes (peaks vary with GC
+ * and allocator timing).
+ *
+ * Two loops, run identically on both sides: `keeps last loss` is the usual loop (`loss = ...`
+ * stays referenced until the next step has run, as in src/train/trainer.ts and most PyTorch
+ * scripts); `step in a function` drops the loss when the step returns.
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -21,13 +26,19 @@ export interface MemoryRun {
   peakRssMB: number;
 }
 
+/** Median of several fresh processes' numbers, with the spread of the peak. */
+export interface MemorySummary { runs: number; baselineRssMB: number; peakRssMB: number; peakMinMB: number; peakMaxMB: number; runtime: string }
+
+export type LoopVariant = 'keeps-last-loss' | 'scoped';
+
 export interface MemoryComparison {
   id: string;
   label: string;
-  side: 'native' | 'ts';
+  backend: 'native' | 'ts';
+  loop: LoopVariant;
   threads: number;
-  ours: MemoryRun;
-  torch?: MemoryRun;
+  ours: MemorySummary;
+  torch?: MemorySummary;
   /** Peak RSS ours / PyTorch: at most 1 meets the target. */
   peakOursOverTorch?: number;
   /** (peak − baseline) ours / PyTorch. */
@@ -39,13 +50,30 @@ export interface MemoryOptions {
   batch: number;
   steps: number;
   threads: number;
-  /** Also run the TypeScript backend (slow: tens of seconds per ResNet-56 step). */
+  /** Fresh processes per measurement (the median is reported). */
+  runs: number;
+  /** Also run the TypeScript backend (slow: tens of seconds per ResNet-56 step; one run, usual loop). */
   withTs: boolean;
   python: string | null;
 }
 
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+};
+
+export function summarize(runs: MemoryRun[]): MemorySummary {
+  if (runs.length === 0) throw new Error('memory bench: no runs to summarize');
+  const peaks = runs.map((r) => r.peakRssMB);
+  return {
+    runs: runs.length, runtime: runs[0]!.runtime, baselineRssMB: median(runs.map((r) => r.baselineRssMB)),
+    peakRssMB: median(peaks), peakMinMB: Math.min(...peaks), peakMaxMB: Math.max(...peaks),
+  };
+}
+
 /** Ours / PyTorch for the peak and for the peak above each runtime's baseline. */
-export function memoryRatios(ours: MemoryRun, torch: MemoryRun): { peak: number; training: number } {
+export function memoryRatios(ours: MemorySummary, torch: MemorySummary): { peak: number; training: number } {
   return {
     peak: ours.peakRssMB / torch.peakRssMB,
     training: (ours.peakRssMB - ours.baselineRssMB) / (torch.peakRssMB - torch.baselineRssMB),
@@ -62,37 +90,44 @@ function lastJsonLine(what: string, result: ReturnType<typeof spawnSync>): Memor
 }
 
 /** Our side in a fresh Node process (tsx loader, so the TypeScript sources run as they are). */
-export function runOurs(backend: 'native' | 'ts', options: MemoryOptions, nodeFlags: string[] = [], extra: Record<string, unknown> = {}): MemoryRun {
+export function runOurs(backend: 'native' | 'ts', loop: LoopVariant, options: MemoryOptions): MemoryRun {
   const child = fileURLToPath(new URL('./memory-child.ts', import.meta.url));
-  const config = { backend, threads: options.threads, model: options.model, batch: options.batch, steps: options.steps, ...extra };
-  const result = spawnSync(process.execPath, [...nodeFlags, '--import', import.meta.resolve('tsx'), child, JSON.stringify(config)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const config = { backend, threads: options.threads, model: options.model, batch: options.batch, steps: options.steps, scoped: loop === 'scoped' };
+  const result = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), child, JSON.stringify(config)], { encoding: 'utf8', maxBuffer: 1 << 24 });
   return lastJsonLine(`node ${child} (${backend})`, result);
 }
 
-export function runTorch(python: string, options: MemoryOptions): MemoryRun {
+export function runTorch(python: string, loop: LoopVariant, options: MemoryOptions): MemoryRun {
   const script = fileURLToPath(new URL('./torch_suite.py', import.meta.url));
-  const config = { mode: 'memory', model: options.model, batch: options.batch, steps: options.steps, threads: options.threads };
+  const config = { mode: 'memory', model: options.model, batch: options.batch, steps: options.steps, threads: options.threads, scoped: loop === 'scoped' };
   return lastJsonLine(`${python} ${script} (memory)`, spawnSync(python, [script, JSON.stringify(config)], { encoding: 'utf8', maxBuffer: 1 << 24 }));
 }
 
 export function runMemorySection(options: MemoryOptions, log: (line: string) => void): MemoryComparison[] {
-  const label = `${options.model} train, batch ${options.batch}, ${options.steps} steps`;
-  const torch = options.python ? runTorch(options.python, options) : undefined;
-  if (torch) log(`  memory torch: baseline ${torch.baselineRssMB.toFixed(0)} MB, peak ${torch.peakRssMB.toFixed(0)} MB`);
-  const sides: ('native' | 'ts')[] = options.withTs ? ['native', 'ts'] : ['native'];
   const rows: MemoryComparison[] = [];
-  for (const side of sides) {
-    let ours: MemoryRun;
+  const cases: [('native' | 'ts'), LoopVariant, number][] = [['native', 'keeps-last-loss', options.runs], ['native', 'scoped', options.runs]];
+  if (options.withTs) cases.push(['ts', 'keeps-last-loss', 1]);
+  const torchByLoop = new Map<LoopVariant, MemorySummary>();
+  for (const [backend, loop, runs] of cases) {
+    let ours: MemorySummary;
     try {
-      ours = runOurs(side, options);
+      ours = summarize(Array.from({ length: runs }, () => runOurs(backend, loop, options)));
     } catch (error) {
-      log(`  memory ${side}: ${(error as Error).message}`);
+      log(`  memory ${backend} ${loop}: ${(error as Error).message}`);
       continue;
     }
-    log(`  memory ${side}: baseline ${ours.baselineRssMB.toFixed(0)} MB, peak ${ours.peakRssMB.toFixed(0)} MB`);
+    log(`  memory ${backend} ${loop}: baseline ${ours.baselineRssMB.toFixed(0)} MB, peak ${ours.peakRssMB.toFixed(0)} MB (${ours.peakMinMB.toFixed(0)}–${ours.peakMaxMB.toFixed(0)})`);
+    if (options.python && !torchByLoop.has(loop)) {
+      const torch = summarize(Array.from({ length: options.runs }, () => runTorch(options.python!, loop, options)));
+      torchByLoop.set(loop, torch);
+      log(`  memory PyTorch ${loop}: baseline ${torch.baselineRssMB.toFixed(0)} MB, peak ${torch.peakRssMB.toFixed(0)} MB (${torch.peakMinMB.toFixed(0)}–${torch.peakMaxMB.toFixed(0)})`);
+    }
+    const torch = torchByLoop.get(loop);
     const ratios = torch ? memoryRatios(ours, torch) : undefined;
     rows.push({
-      id: `memory-${options.model}-${side}`, label, side, threads: side === 'ts' ? 1 : options.threads, ours,
+      id: `memory-${options.model}-${backend}-${loop}`,
+      label: `${options.model} train, batch ${options.batch}, ${options.steps} steps, ${loop === 'scoped' ? 'step in a function' : 'loop keeps last loss'}`,
+      backend, loop, threads: backend === 'ts' ? 1 : options.threads, ours,
       ...(torch && ratios ? { torch, peakOursOverTorch: ratios.peak, trainingOursOverTorch: ratios.training } : {}),
     });
   }

@@ -144,7 +144,7 @@ async function main(): Promise<void> {
   let memory: MemoryComparison[] | null = null;
   if (only.has('memory')) {
     log('peak resident memory, ResNet-56 batch 128, fresh processes…');
-    memory = runMemorySection({ model: 'resnet56', batch: 128, steps: 3, threads: 2, withTs: !quick, python }, log);
+    memory = runMemorySection({ model: 'resnet56', batch: 128, steps: 3, threads: 2, runs: quick ? 1 : 3, withTs: !quick, python }, log);
   }
   let torchNote = 'PyTorch ratios: apt-get install -y python3-torch (Debian), then /usr/bin/python3 -c "import torch" must work';
   if (python && rows.length > 0) {
@@ -191,12 +191,13 @@ function printTfjsTable(rows: TfjsComparison[]): void {
 function printMemoryTable(rows: MemoryComparison[], python: string | null): void {
   console.log('');
   const mb = (v: number | undefined) => (v === undefined ? '' : v.toFixed(0));
-  printColumns(['memory', 'row', 'backend', 'baseline MB', 'peak MB', 'peak−base MB', 'PyTorch base', 'PyTorch peak', 'PyTorch peak−base', 'peak ours/PyTorch', '(peak−base) ours/PyTorch'], rows.map((r) => [
-    'memory', r.label, r.side, mb(r.ours.baselineRssMB), mb(r.ours.peakRssMB), mb(r.ours.peakRssMB - r.ours.baselineRssMB),
+  printColumns(['memory', 'row', 'backend', 'base MB', 'peak MB', 'peak−base', 'PyTorch base', 'PyTorch peak', 'PyTorch peak−base', 'peak ours/PyTorch', '(peak−base) ours/PyTorch'], rows.map((r) => [
+    'memory', r.label, r.backend, mb(r.ours.baselineRssMB), mb(r.ours.peakRssMB), mb(r.ours.peakRssMB - r.ours.baselineRssMB),
     mb(r.torch?.baselineRssMB), mb(r.torch?.peakRssMB), r.torch ? mb(r.torch.peakRssMB - r.torch.baselineRssMB) : '',
     r.peakOursOverTorch?.toFixed(2) ?? '', r.trainingOursOverTorch?.toFixed(2) ?? '',
   ]), 3);
-  console.log(`resident set of a fresh process: baseline right after the imports, peak = getrusage maxRSS; ${python ? 'PyTorch at 2 threads; ours/PyTorch ≤ 1 meets the target' : 'no PyTorch: apt-get install -y python3-torch for the ratios'}`);
+  const runs = rows[0] ? `median of ${rows[0].ours.runs} fresh process(es) per cell` : '';
+  console.log(`resident set: baseline right after the imports, peak = getrusage maxRSS; ${runs}; ${python ? 'PyTorch at 2 threads, same loop; ours/PyTorch ≤ 1 meets the target' : 'no PyTorch: apt-get install -y python3-torch for the ratios'}`);
 }
 
 function printTable(torchNote: string): void {

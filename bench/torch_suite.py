@@ -7,7 +7,7 @@ process CPU time / threads), at `threads` intra-op threads.
 Shapes, models and the training step (forward, cross-entropy, backward, SGD with momentum)
 match bench/run.ts row for row.
 
-With {"mode": "memory", "model": "resnet56", "batch": 128, "steps": 3, "threads": n} it is the
+With {"mode": "memory", "model": "resnet56", "batch": 128, "steps": 3, "threads": n, "scoped": bool} it is the
 PyTorch side of the `memory` section (bench/memory-suite.ts, the twin of bench/memory-child.ts):
 it runs `steps` training steps in this fresh process and prints the resident memory right after
 `import torch` and the peak (getrusage's ru_maxrss), in MB.
@@ -222,7 +222,8 @@ def memory_run(config):
     after_build, _ = resident_mb()
     saved = []
     step_seconds = []
-    for _ in range(config["steps"]):
+
+    def train_step():
         start = time.perf_counter()
         if config.get("probe"):
             # What autograd keeps for backward: distinct storages packed by the saved-tensor hooks.
@@ -240,8 +241,18 @@ def memory_run(config):
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-        del loss
         step_seconds.append(time.perf_counter() - start)
+        return loss
+
+    # As in bench/memory-child.ts: by default the loop keeps the last loss until the next step
+    # has run (the usual `loss = ...` loop); "scoped" drops it when the step is over.
+    last_loss = None
+    for _ in range(config["steps"]):
+        if config.get("scoped"):
+            train_step()
+        else:
+            last_loss = train_step()
+    del last_loss
     end, hwm = resident_mb()
     result = {
         "runtime": f"torch {torch.__version__}", "threads": torch.get_num_threads(), "model": config["model"],
