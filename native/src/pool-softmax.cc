@@ -11,8 +11,44 @@
 
 namespace skiplab {
 
+namespace {
+/** No padding, no dilation, every window inside the input: the common 2×2 / stride-2 case. */
+bool windowsInside(const Pool2d& p) {
+  return p.ph == 0 && p.pw == 0 && p.dh == 1 && p.dw == 1 && (p.oh - 1) * p.sh + p.kh <= p.h && (p.ow - 1) * p.sw + p.kw <= p.w;
+}
+}  // namespace
+
 void maxPool2dForward(const Pool2d& p, const float* x, float* out, int32_t* argmax) {
   const int64_t planes = p.n * p.c;
+  if (windowsInside(p)) {
+    // Same scan order and tie / NaN rule as the general loop below, without the bounds tests.
+    parallelRange(planes, 4, [&](int64_t q0, int64_t q1) {
+      for (int64_t q = q0; q < q1; q++) {
+        for (int64_t y = 0; y < p.oh; y++) {
+          const int64_t rowStart = q * p.h * p.w + y * p.sh * p.w;
+          for (int64_t xo = 0; xo < p.ow; xo++) {
+            const int64_t first = rowStart + xo * p.sw;
+            float best = x[first];
+            int64_t bestIndex = first;
+            for (int64_t ki = 0; ki < p.kh; ki++) {
+              for (int64_t kj = ki == 0 ? 1 : 0; kj < p.kw; kj++) {
+                const int64_t index = first + ki * p.w + kj;
+                const float v = x[index];
+                if (v > best || std::isnan(v)) {
+                  best = v;
+                  bestIndex = index;
+                }
+              }
+            }
+            const int64_t o = (q * p.oh + y) * p.ow + xo;
+            out[o] = best;
+            argmax[o] = static_cast<int32_t>(bestIndex);
+          }
+        }
+      }
+    });
+    return;
+  }
   parallelRange(planes, 4, [&](int64_t q0, int64_t q1) {
     for (int64_t q = q0; q < q1; q++) {
       const int64_t planeStart = q * p.h * p.w;
@@ -77,6 +113,24 @@ inline Window windowOf(const Pool2d& p, bool countIncludePad, int64_t y, int64_t
 }  // namespace
 
 void avgPool2dForward(const Pool2d& p, bool countIncludePad, const float* x, float* out) {
+  if (windowsInside(p)) {
+    const double divisor = static_cast<double>(p.kh * p.kw);
+    parallelRange(p.n * p.c, 4, [&](int64_t q0, int64_t q1) {
+      for (int64_t q = q0; q < q1; q++) {
+        for (int64_t y = 0; y < p.oh; y++) {
+          const float* row = x + q * p.h * p.w + y * p.sh * p.w;
+          float* o = out + (q * p.oh + y) * p.ow;
+          for (int64_t xo = 0; xo < p.ow; xo++) {
+            double sum = 0.0;
+            for (int64_t ki = 0; ki < p.kh; ki++)
+              for (int64_t kj = 0; kj < p.kw; kj++) sum += row[ki * p.w + xo * p.sw + kj];
+            o[xo] = static_cast<float>(sum / divisor);
+          }
+        }
+      }
+    });
+    return;
+  }
   parallelRange(p.n * p.c, 4, [&](int64_t q0, int64_t q1) {
     for (int64_t q = q0; q < q1; q++) {
       const float* plane = x + q * p.h * p.w;
@@ -95,6 +149,23 @@ void avgPool2dForward(const Pool2d& p, bool countIncludePad, const float* x, flo
 
 void avgPool2dBackward(const Pool2d& p, bool countIncludePad, const float* dy, float* dx) {
   std::memset(dx, 0, sizeof(float) * p.n * p.c * p.h * p.w);
+  if (windowsInside(p)) {
+    const double divisor = static_cast<double>(p.kh * p.kw);
+    parallelRange(p.n * p.c, 4, [&](int64_t q0, int64_t q1) {
+      for (int64_t q = q0; q < q1; q++) {
+        for (int64_t y = 0; y < p.oh; y++) {
+          float* row = dx + q * p.h * p.w + y * p.sh * p.w;
+          const float* d = dy + (q * p.oh + y) * p.ow;
+          for (int64_t xo = 0; xo < p.ow; xo++) {
+            const float g = static_cast<float>(d[xo] / divisor);
+            for (int64_t ki = 0; ki < p.kh; ki++)
+              for (int64_t kj = 0; kj < p.kw; kj++) row[ki * p.w + xo * p.sw + kj] += g;
+          }
+        }
+      }
+    });
+    return;
+  }
   parallelRange(p.n * p.c, 4, [&](int64_t q0, int64_t q1) {
     for (int64_t q = q0; q < q1; q++) {
       float* plane = dx + q * p.h * p.w;

@@ -105,7 +105,7 @@ describe.skipIf(!native).each(configurations)('native backend, $isa path, $threa
       [2, 7, 6, 5, 9, 3, 3, [1, 1], [1, 1], [1, 1], 1],
       [2, 5, 7, 9, 6, 3, 5, [1, 1], [2, 1], [1, 1], 1],
       [2, 7, 9, 8, 3, 1, 3, [1, 2], [0, 1], [1, 1], 1],
-      [40, 16, 20, 20, 12, 3, 3, [1, 1], [1, 1], [1, 1], 1],
+      [30, 128, 10, 10, 8, 3, 3, [1, 1], [1, 1], [1, 1], 1],
     ];
     for (const [n, c, h, w, o, kh, kw, stride, padding, dilation, groups] of cases) {
       const p: Conv2dParams = { stride, padding, dilation, groups };
@@ -127,14 +127,28 @@ describe.skipIf(!native).each(configurations)('native backend, $isa path, $threa
       { xShape: [2, 3, 9, 7], kernelSize: [3, 3], stride: [2, 2], padding: [1, 1], dilation: [1, 1] },
       { xShape: [1, 1, 1, 1], kernelSize: [1, 1], stride: [1, 1], padding: [0, 0], dilation: [1, 1] },
       { xShape: [3, 2, 11, 13], kernelSize: [2, 3], stride: [2, 1], padding: [1, 1], dilation: [2, 2] },
+      // Unpadded windows inside the input take the fast path; odd sizes leave a row and a column out.
+      { xShape: [2, 3, 9, 7], kernelSize: [2, 2], stride: [2, 2], padding: [0, 0], dilation: [1, 1] },
+      { xShape: [1, 2, 8, 10], kernelSize: [3, 2], stride: [1, 3], padding: [0, 0], dilation: [1, 1] },
     ] as const;
     for (const { xShape, ...p } of maxCases) {
       const oh = Math.floor((xShape[2] + 2 * p.padding[0] - p.dilation[0] * (p.kernelSize[0] - 1) - 1) / p.stride[0]) + 1;
       const ow = Math.floor((xShape[3] + 2 * p.padding[1] - p.dilation[1] * (p.kernelSize[1] - 1) - 1) / p.stride[1]) + 1;
       const outShape = [xShape[0], xShape[1], oh, ow];
       const x = random(size(xShape));
+      // Ties must pick the same element as the reference: the first maximum in scan order.
+      for (let i = 0; i < x.length; i += 7) x[i] = x[i + 1] ?? x[i]!;
       const argTs = new Int32Array(size(outShape)), argNative = new Int32Array(size(outShape));
       compare(`maxPool ${xShape}`, [size(outShape)], (be, [out]) => be.maxPool2dForward(x, xShape, p, out!, outShape, be === ts ? argTs : argNative));
+      expect(Array.from(argNative)).toEqual(Array.from(argTs));
+      // A NaN wins its window, and of two NaNs the reference keeps the later one.
+      const withNaN = x.slice();
+      withNaN[5] = Number.NaN;
+      withNaN[6] = Number.NaN;
+      withNaN[withNaN.length - 3] = Number.NaN;
+      const out = new Float32Array(size(outShape));
+      ts.maxPool2dForward(withNaN, xShape, p, out, outShape, argTs);
+      native!.maxPool2dForward(withNaN, xShape, p, out, outShape, argNative);
       expect(Array.from(argNative)).toEqual(Array.from(argTs));
       const dy = random(size(outShape));
       compare(`maxPool backward ${xShape}`, [size(xShape)], (be, [dx]) => be.maxPool2dBackward(dy, argTs, dx!));
@@ -146,6 +160,14 @@ describe.skipIf(!native).each(configurations)('native backend, $isa path, $threa
       const x = random(size(xShape)), dy = random(size(outShape));
       compare(`avgPool include=${countIncludePad}`, [size(outShape)], (be, [out]) => be.avgPool2dForward(x, xShape, p, out!, outShape));
       compare(`avgPool backward include=${countIncludePad}`, [size(xShape)], (be, [dx]) => be.avgPool2dBackward(dy, outShape, p, dx!, xShape));
+    }
+    // Unpadded (the fast path): ResNet's option-A subsampling (1×1, stride 2) and a 3×3 / stride-3 window.
+    for (const [xShape, k, st] of [[[2, 4, 9, 8], 1, 2], [[3, 2, 10, 11], 3, 3]] as const) {
+      const p = { kernelSize: [k, k], stride: [st, st], padding: [0, 0], countIncludePad: true } as const;
+      const outShape = [xShape[0], xShape[1], Math.floor((xShape[2] - k) / st) + 1, Math.floor((xShape[3] - k) / st) + 1];
+      const x = random(size(xShape)), dy = random(size(outShape));
+      compare(`avgPool ${xShape} k${k} s${st}`, [size(outShape)], (be, [out]) => be.avgPool2dForward(x, xShape, p, out!, outShape));
+      compare(`avgPool backward ${xShape} k${k} s${st}`, [size(xShape)], (be, [dx]) => be.avgPool2dBackward(dy, outShape, p, dx!, xShape));
     }
     for (const [xShape, outShape] of [[[2, 3, 7, 5], [2, 3, 3, 2]], [[4, 17, 8, 8], [4, 17, 1, 1]], [[1, 2, 5, 11], [1, 2, 5, 4]]] as const) {
       const x = random(size(xShape)), dy = random(size(outShape));
