@@ -1,9 +1,11 @@
 // Batch norm (Ioffe & Szegedy 2015, Alg. 1 and §3 for the backward pass), optionally fused with
 // the ReLU that follows it, and layer norm (Ba et al. 2016). Batch norm is split over channels:
-// each channel's planes are read by one thread, so the second and third passes over a channel
-// (centred squares, then the affine map; or the gradient sums, then dx) hit that core's L2
-// cache instead of memory, and each channel's sums run in a fixed order — results do not depend
-// on the thread count. Layer norm is split over rows (its dgamma/dbeta over columns), likewise.
+// each channel's planes are read by one thread, in two passes (statistics, then the affine map;
+// or the gradient sums, then dx), the second of which can hit that core's L2 cache (a channel of
+// ResNet-20's first stage at batch 128 is 512 KB), and each channel's sums run in a fixed order —
+// results do not depend on the thread count. Layer norm is split over rows (its dgamma/dbeta
+// over columns), likewise. Measured (bench/batch-norm.bench.ts) these passes run at the memory
+// bandwidth of one core: an out array's first touch and write-allocate dominate, not arithmetic.
 #include <algorithm>
 #include <cmath>
 
@@ -22,6 +24,16 @@ namespace skiplab {
 namespace {
 /** Channels per parallel part: about 32 K values each, so tiny tensors stay on one thread. */
 int64_t channelGrain(int64_t planeValues) { return std::max<int64_t>(1, 32768 / std::max<int64_t>(1, planeValues)); }
+
+/**
+ * A channel's planes lie C·S values apart, so each starts on a new page, where the hardware
+ * prefetcher starts cold. The first pass over a channel (the one that reads memory; later
+ * passes hit L2) asks for the plane `planesAhead(s)` further on, about 8 KB ahead, into L2.
+ */
+int64_t planesAhead(int64_t s) { return std::max<int64_t>(1, 2048 / std::max<int64_t>(1, s)); }
+inline void prefetchPlane(const float* plane, int64_t s) {
+  for (int64_t j = 0; j < s; j += 16) __builtin_prefetch(plane + j, 0, 2);
+}
 }  // namespace
 
 void batchNormForward(const float* x, int64_t n, int64_t c, int64_t s, const float* gamma, const float* beta, float* runningMean,
@@ -34,16 +46,28 @@ void batchNormForward(const float* x, int64_t n, int64_t c, int64_t s, const flo
     for (int64_t ch = c0; ch < c1; ch++) {
       double mean, invStd;
       if (useBatch) {
-        double sum = 0.0;
-        for (int64_t i = 0; i < n; i++) sum += k.sum(x + (i * c + ch) * s, s);
-        mean = sum / static_cast<double>(count);
-        // Two passes (Σ(x − mean)² does not cancel like Σx² − N·mean²), centred on the float
-        // mean the vector lanes use; Σ(x − m̃)² = Σ(x − mean)² + N·(mean − m̃)² corrects it.
-        const float meanF = static_cast<float>(mean);
+        // One pass over memory: each plane's sum, then its centred squares while it is still in
+        // L1, merged plane by plane in double with Chan, Golub & LeVeque's pairwise update
+        // (1979) — as stable as the two-pass Σ(x − mean)², which would need a second sweep.
+        const int64_t ahead = planesAhead(s);
+        const float first = x[ch * s];  // sums run over x − first, near 0 whatever the mean
         double squares = 0.0;
-        for (int64_t i = 0; i < n; i++) squares += k.centeredSquares(x + (i * c + ch) * s, s, meanF);
-        const double offset = mean - static_cast<double>(meanF);
-        squares = std::max(0.0, squares - static_cast<double>(count) * offset * offset);
+        mean = 0.0;
+        int64_t seen = 0;
+        for (int64_t i = 0; i < n; i++) {
+          const float* plane = x + (i * c + ch) * s;
+          if (s >= 16 && i + ahead < n) prefetchPlane(x + ((i + ahead) * c + ch) * s, s);
+          const double planeMean = static_cast<double>(first) + k.sum(plane, s, first) / static_cast<double>(s);
+          // Centred on the float mean the vector lanes use: Σ(x − m̃)² = Σ(x − m)² + S·(m − m̃)².
+          const float planeMeanF = static_cast<float>(planeMean);
+          const double rounding = planeMean - static_cast<double>(planeMeanF);
+          const double planeSquares = std::max(0.0, k.centeredSquares(plane, s, planeMeanF) - static_cast<double>(s) * rounding * rounding);
+          const int64_t merged = seen + s;
+          const double delta = planeMean - mean;
+          mean += delta * static_cast<double>(s) / static_cast<double>(merged);
+          squares += planeSquares + delta * delta * static_cast<double>(seen) * static_cast<double>(s) / static_cast<double>(merged);
+          seen = merged;
+        }
         const double variance = squares / static_cast<double>(count);
         invStd = 1.0 / std::sqrt(variance + eps);
         if (training && runningMean && runningVar) {
@@ -58,11 +82,12 @@ void batchNormForward(const float* x, int64_t n, int64_t c, int64_t s, const flo
       }
       saveMean[ch] = static_cast<float>(mean);
       saveInvStd[ch] = static_cast<float>(invStd);
-      // y = γ·(x − mean)·σ⁻¹ + β as one fused multiply-add per value (then the ReLU, if fused).
-      const double g = gamma ? gamma[ch] : 1.0;
-      const float scale = static_cast<float>(g * invStd);
-      const float shift = static_cast<float>((beta ? beta[ch] : 0.0) - mean * g * invStd);
-      for (int64_t i = 0; i < n; i++) k.affine(x + (i * c + ch) * s, s, scale, shift, relu, out + (i * c + ch) * s);
+      // y = (x − m̃)·γσ⁻¹ + β − (mean − m̃)·γσ⁻¹ with m̃ the float mean: a subtraction (exact for x
+      // near m̃) and a fused multiply-add (then the ReLU, if fused).
+      const double scale = (gamma ? gamma[ch] : 1.0) * invStd;
+      const float shift = static_cast<float>((beta ? beta[ch] : 0.0) - (mean - static_cast<double>(saveMean[ch])) * scale);
+      for (int64_t i = 0; i < n; i++)
+        k.affine(x + (i * c + ch) * s, s, saveMean[ch], static_cast<float>(scale), shift, relu, out + (i * c + ch) * s);
     }
   });
 }
@@ -79,8 +104,15 @@ void batchNormBackward(const float* x, int64_t n, int64_t c, int64_t s, const fl
       // With the ReLU fused, g = dy·[y > 0] replaces dy everywhere (inside the kernels).
       double sumDy = 0.0, sumDyCentered = 0.0;
       if (training || dgamma || dbeta) {
+        const int64_t ahead = planesAhead(s);
         for (int64_t i = 0; i < n; i++) {
           const int64_t at = (i * c + ch) * s;
+          if (s >= 16 && i + ahead < n) {
+            const int64_t next = ((i + ahead) * c + ch) * s;
+            prefetchPlane(x + next, s);
+            prefetchPlane(dy + next, s);
+            if (reluOutput) prefetchPlane(reluOutput + next, s);
+          }
           k.backwardSums(x + at, dy + at, reluOutput ? reluOutput + at : nullptr, s, mean, &sumDy, &sumDyCentered);
         }
       }

@@ -10,23 +10,28 @@ function horizontalSum(v: v128): f64 {
   return <f64>f32x4.extract_lane(v, 0) + <f64>f32x4.extract_lane(v, 1) + <f64>f32x4.extract_lane(v, 2) + <f64>f32x4.extract_lane(v, 3);
 }
 
-/** mean[c] = Σ x / (N·S); variance[c] = Σ (x − mean)² / (N·S) (two-pass, biased). */
+/**
+ * mean[c] = Σ x / (N·S); variance[c] = Σ (x − mean)² / (N·S) (two-pass, biased). The f32 lanes
+ * sum x − first (the channel's first value), so they keep their digits when |mean| ≫ σ.
+ */
 export function batchNormStatistics(x: usize, batch: i32, channels: i32, spatial: i32, mean: usize, variance: usize): void {
   const rowBytes = <usize>spatial << 2;
   const imageBytes = <usize>channels * rowBytes;
   const count = <f64>batch * <f64>spatial;
   for (let c = 0; c < channels; c++) {
+    const first = load<f32>(x + <usize>c * rowBytes);
+    const vfirst = f32x4.splat(first);
     let sum: f64 = 0;
     for (let n = 0; n < batch; n++) {
       const row = x + <usize>n * imageBytes + <usize>c * rowBytes;
       let acc = f32x4.splat(0);
       let s = 0;
-      for (; s + 4 <= spatial; s += 4) acc = f32x4.add(acc, v128.load(row + (<usize>s << 2)));
+      for (; s + 4 <= spatial; s += 4) acc = f32x4.add(acc, f32x4.sub(v128.load(row + (<usize>s << 2)), vfirst));
       let tail: f64 = 0;
-      for (; s < spatial; s++) tail += <f64>load<f32>(row + (<usize>s << 2));
+      for (; s < spatial; s++) tail += <f64>(load<f32>(row + (<usize>s << 2)) - first);
       sum += horizontalSum(acc) + tail;
     }
-    const m = sum / count;
+    const m = <f64>first + sum / count;
     const mf = <f32>m;
     const vm = f32x4.splat(mf);
     let squares: f64 = 0;
@@ -40,24 +45,28 @@ export function batchNormStatistics(x: usize, batch: i32, channels: i32, spatial
       }
       let tail: f64 = 0;
       for (; s < spatial; s++) {
-        const d = <f64>load<f32>(row + (<usize>s << 2)) - m;
+        const d = <f64>(load<f32>(row + (<usize>s << 2)) - mf);
         tail += d * d;
       }
       squares += horizontalSum(acc) + tail;
     }
+    // The lanes centred on the f32 mean: Σ(x − m̃)² = Σ(x − m)² + N·(m − m̃)².
+    const rounding = m - <f64>mf;
     store<f64>(mean + (<usize>c << 3), m);
-    store<f64>(variance + (<usize>c << 3), squares / count);
+    store<f64>(variance + (<usize>c << 3), Math.max(0, squares - count * rounding * rounding) / count);
   }
 }
 
-/** out[n, c, s] = x[n, c, s]·scale[c] + shift[c]. */
-export function channelAffine(x: usize, out: usize, batch: i32, channels: i32, spatial: i32, scale: usize, shift: usize): void {
+/** out[n, c, s] = (x[n, c, s] − center[c])·scale[c] + shift[c]: centring first keeps digits when |mean| ≫ σ. */
+export function channelAffine(x: usize, out: usize, batch: i32, channels: i32, spatial: i32, center: usize, scale: usize, shift: usize): void {
   const rowBytes = <usize>spatial << 2;
   let offset: usize = 0;
   for (let n = 0; n < batch; n++) {
     for (let c = 0; c < channels; c++) {
+      const m = load<f32>(center + (<usize>c << 2));
       const a = load<f32>(scale + (<usize>c << 2));
       const b = load<f32>(shift + (<usize>c << 2));
+      const vm = f32x4.splat(m);
       const va = f32x4.splat(a);
       const vb = f32x4.splat(b);
       const src = x + offset;
@@ -65,26 +74,28 @@ export function channelAffine(x: usize, out: usize, batch: i32, channels: i32, s
       let s = 0;
       for (; s + 4 <= spatial; s += 4) {
         const o = <usize>s << 2;
-        v128.store(dst + o, f32x4.add(f32x4.mul(v128.load(src + o), va), vb));
+        v128.store(dst + o, f32x4.add(f32x4.mul(f32x4.sub(v128.load(src + o), vm), va), vb));
       }
       for (; s < spatial; s++) {
         const o = <usize>s << 2;
-        store<f32>(dst + o, load<f32>(src + o) * a + b);
+        store<f32>(dst + o, (load<f32>(src + o) - m) * a + b);
       }
       offset += rowBytes;
     }
   }
 }
 
-/** out[n, c, s] = max(x[n, c, s]·scale[c] + shift[c], 0): batch norm fused with the following ReLU. */
-export function channelAffineRelu(x: usize, out: usize, batch: i32, channels: i32, spatial: i32, scale: usize, shift: usize): void {
+/** out[n, c, s] = max((x[n, c, s] − center[c])·scale[c] + shift[c], 0): batch norm fused with the following ReLU. */
+export function channelAffineRelu(x: usize, out: usize, batch: i32, channels: i32, spatial: i32, center: usize, scale: usize, shift: usize): void {
   const rowBytes = <usize>spatial << 2;
   const zero = f32x4.splat(0);
   let offset: usize = 0;
   for (let n = 0; n < batch; n++) {
     for (let c = 0; c < channels; c++) {
+      const m = load<f32>(center + (<usize>c << 2));
       const a = load<f32>(scale + (<usize>c << 2));
       const b = load<f32>(shift + (<usize>c << 2));
+      const vm = f32x4.splat(m);
       const va = f32x4.splat(a);
       const vb = f32x4.splat(b);
       const src = x + offset;
@@ -92,13 +103,13 @@ export function channelAffineRelu(x: usize, out: usize, batch: i32, channels: i3
       let s = 0;
       for (; s + 4 <= spatial; s += 4) {
         const o = <usize>s << 2;
-        const v = f32x4.add(f32x4.mul(v128.load(src + o), va), vb);
+        const v = f32x4.add(f32x4.mul(f32x4.sub(v128.load(src + o), vm), va), vb);
         // The reference's v > 0 ? v : 0 (a NaN becomes 0), not f32x4.max, which keeps NaN.
         v128.store(dst + o, v128.and(v, f32x4.gt(v, zero)));
       }
       for (; s < spatial; s++) {
         const o = <usize>s << 2;
-        const v = load<f32>(src + o) * a + b;
+        const v = (load<f32>(src + o) - m) * a + b;
         store<f32>(dst + o, v > 0 ? v : 0);
       }
       offset += rowBytes;

@@ -29,6 +29,7 @@ export function makeBatchNorm({ kernels, arena }: WasmContext): Pick<Backend, 'b
       arena.reset();
       const px = arena.input(x);
       const pout = arena.take(x.length);
+      const pcenter = arena.take(channels);
       const pscale = arena.take(channels);
       const pshift = arena.take(channels);
       const pmean = arena.takeBytes(8 * channels);
@@ -55,13 +56,16 @@ export function makeBatchNorm({ kernels, arena }: WasmContext): Pick<Backend, 'b
         }
         saveMean[c] = mean;
         saveInvStd[c] = invStd;
-        // y = γ·(x − mean)·invStd + β as one multiply-add per element.
+        // y = (x − m̃)·γ·invStd + β − (mean − m̃)·γ·invStd with m̃ the f32 mean: centring before
+        // scaling keeps the digits that folding the mean into the shift would cancel (|mean| ≫ σ).
         const scale = (gamma ? gamma[c]! : 1) * invStd;
+        const center = Math.fround(mean);
+        f32[pcenter / 4 + c] = center;
         f32[pscale / 4 + c] = scale;
-        f32[pshift / 4 + c] = (beta ? beta[c]! : 0) - mean * scale;
+        f32[pshift / 4 + c] = (beta ? beta[c]! : 0) - (mean - center) * scale;
       }
-      if (p.relu) kernels.channelAffineRelu(px, pout, batch, channels, spatial, pscale, pshift);
-      else kernels.channelAffine(px, pout, batch, channels, spatial, pscale, pshift);
+      if (p.relu) kernels.channelAffineRelu(px, pout, batch, channels, spatial, pcenter, pscale, pshift);
+      else kernels.channelAffine(px, pout, batch, channels, spatial, pcenter, pscale, pshift);
       arena.output(pout, out);
     },
 
@@ -105,7 +109,7 @@ export function makeBatchNorm({ kernels, arena }: WasmContext): Pick<Backend, 'b
         kernels.batchNormBackwardInput(px, pdy, pdx, batch, channels, spatial, pcoefficients);
       } else {
         for (let c = 0; c < channels; c++) f32[pcoefficients / 4 + c] = f32[pcoefficients / 4 + 4 * c]!;
-        kernels.channelAffine(pdy, pdx, batch, channels, spatial, pcoefficients, pzeros);
+        kernels.channelAffine(pdy, pdx, batch, channels, spatial, pzeros, pcoefficients, pzeros);
       }
       arena.output(pdx, dx);
     },
