@@ -271,12 +271,16 @@ void softmaxCrossEntropyForward(const float* logits, int64_t rows, int64_t class
       double max = -std::numeric_limits<double>::infinity();
       for (int64_t c = 0; c < classes; c++) max = std::max<double>(max, l[c]);
       double sum = 0.0;
-      for (int64_t c = 0; c < classes; c++) sum += std::exp(l[c] - max);
+      for (int64_t c = 0; c < classes; c++) {
+        const double e = std::exp(l[c] - max);  // kept in probs: one exp per logit, not two
+        pr[c] = static_cast<float>(e);
+        sum += e;
+      }
       const double logSum = std::log(sum) + max, inv = 1.0 / sum;
       const int32_t label = labels[r];
       double loss = 0.0;
       for (int64_t c = 0; c < classes; c++) {
-        pr[c] = static_cast<float>(std::exp(l[c] - max) * inv);
+        pr[c] = static_cast<float>(pr[c] * inv);
         const double target = c == label ? onValue : offValue;
         if (target != 0.0) loss -= target * (l[c] - logSum);
       }
