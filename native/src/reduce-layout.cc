@@ -188,14 +188,18 @@ void copyRegion(const float* src, const int64_t* srcShape, const int64_t* srcSta
     dst[dstOff] = accumulate ? dst[dstOff] + src[srcOff] : src[srcOff];
     return;
   }
-  const int64_t inner = region[rank - 1];
+  // Trailing dimensions the region spans whole in both arrays are contiguous together: copy
+  // them as one run (a channel concatenation of NCHW moves C·H·W floats per image, not W).
+  int outer = rank - 1;
+  int64_t inner = region[outer];
+  while (outer > 0 && region[outer] == srcShape[outer] && region[outer] == dstShape[outer]) inner *= region[--outer];
   int64_t rows = 1;
-  for (int d = 0; d < rank - 1; d++) rows *= region[d];
+  for (int d = 0; d < outer; d++) rows *= region[d];
   // Rows of the region never overlap in dst, so they can be copied in parallel.
   parallelRange(rows, std::max<int64_t>(1, (1 << 15) / inner), [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; r++) {
-      const float* from = src + srcOff + offsetOf(r, region, ss, rank - 1);
-      float* to = dst + dstOff + offsetOf(r, region, ds, rank - 1);
+      const float* from = src + srcOff + offsetOf(r, region, ss, outer);
+      float* to = dst + dstOff + offsetOf(r, region, ds, outer);
       if (accumulate) {
         for (int64_t j = 0; j < inner; j++) to[j] += from[j];
       } else {

@@ -258,6 +258,14 @@ describe.skipIf(!native).each(configurations)('native backend, $isa path, $threa
     for (const accumulate of [false, true]) {
       compareInPlace(`copyRegion accumulate=${accumulate}`, [dst], (be, [d]) =>
         be.copyRegion(x, xShape.slice(1), [1, 0, 2], d!, [4, 6, 9], [1, 1, 3], [3, 4, 5], accumulate));
+      // A channel concatenation and its gradient: whole trailing dimensions copy as one run.
+      const part = random(size([2, 3, 4, 5])), whole = random(size([2, 7, 4, 5]));
+      compareInPlace(`copyRegion into channels 2..4, accumulate=${accumulate}`, [whole], (be, [d]) =>
+        be.copyRegion(part, [2, 3, 4, 5], [0, 0, 0, 0], d!, [2, 7, 4, 5], [0, 2, 0, 0], [2, 3, 4, 5], accumulate));
+      compareInPlace(`copyRegion out of channels 4..6, accumulate=${accumulate}`, [part], (be, [d]) =>
+        be.copyRegion(whole, [2, 7, 4, 5], [0, 4, 0, 0], d!, [2, 3, 4, 5], [0, 0, 0, 0], [2, 3, 4, 5], accumulate));
+      compareInPlace(`copyRegion whole array, accumulate=${accumulate}`, [part], (be, [d]) =>
+        be.copyRegion(whole.subarray(0, 120), [2, 3, 4, 5], [0, 0, 0, 0], d!, [2, 3, 4, 5], [0, 0, 0, 0], [2, 3, 4, 5], accumulate));
     }
     const table = random(11 * 6);
     const indices = Int32Array.from([3, 0, 10, 3, 7]);
