@@ -110,3 +110,24 @@ describe.each(configurations)('batch norm + ReLU fused, $label', ({ backend: be,
     expect(maxRelativeError(masked, plain), 'the mask changes the gradient').toBeGreaterThan(1e-3);
   });
 });
+
+describe.skipIf(!native)('native batch norm and the thread count', () => {
+  it('gives bit-identical results at 1 and 2 threads (each channel is summed by one thread in a fixed order)', () => {
+    const be = configurations.find((c) => c.backend.name === 'native')!.backend;
+    // 16·48·48 values per channel: enough for the kernel to give each thread its own channels.
+    const xShape = [16, 6, 48, 48], n = size(xShape);
+    const x = random(n, 3, 1), dy = random(n), gamma = random(6, 0.5, 1), beta = random(6, 0.5);
+    for (const isa of new Set<NativeIsa>(['portable', ...native!.supported])) {
+      const results = [1, 2].map((threads) => {
+        configureNative({ isa, threads });
+        const out = new Float32Array(n), mean = new Float32Array(6), invStd = new Float32Array(6);
+        const rm = new Float32Array(6), rv = new Float32Array(6).fill(1);
+        be.batchNormForward(x, xShape, gamma, beta, rm, rv, { training: true, momentum: 0.1, eps: 1e-5, relu: true }, out, mean, invStd);
+        const dx = new Float32Array(n), dgamma = new Float32Array(6), dbeta = new Float32Array(6);
+        be.batchNormBackward(x, xShape, dy, gamma, mean, invStd, true, dx, dgamma, dbeta, out);
+        return [out, mean, invStd, rm, rv, dx, dgamma, dbeta];
+      });
+      results[0]!.forEach((a, i) => expect(maxRelativeError(results[1]![i]!, a), `${isa} array ${i}`).toBe(0));
+    }
+  });
+});
