@@ -1,7 +1,7 @@
 import { getBackend } from '../backend/select.js';
 import { formatShape, shapesEqual } from '../tensor/shape.js';
 import { releaseBuffer, startPoolGeneration, trackAllocations } from '../tensor/buffer-pool.js';
-import { installBackwardEngine, ones, Tensor, uninitialized } from '../tensor/tensor.js';
+import { installBackwardEngine, ones, Tensor, uninitialized, type GradNode } from '../tensor/tensor.js';
 import { isGradEnabled, noGrad } from './no-grad.js';
 import { notifyOp, type AttributeArguments, type OpName } from './trace.js';
 
@@ -28,7 +28,7 @@ export function record<K extends OpName>(
   for (const t of inputs) if (t.requiresGrad) needed = true;
   if (!needed) return output;
   output.requiresGrad = true;
-  output.gradFn = { name, inputs, backward };
+  output.gradFn = { name, inputs: inputs.map((t) => t.gradFn ?? t), shape: output.shape, output: null, backward };
   return output;
 }
 
@@ -37,26 +37,32 @@ export function needsGrad(t: Tensor): boolean {
   return t.requiresGrad;
 }
 
+/** A vertex of the graph: an op's node, or a leaf tensor. */
+type Vertex = GradNode | Tensor;
+
+/** Whether a gradient should flow into `v`: always for a node, for a leaf only when it asks. */
+const wantsGrad = (v: Vertex): boolean => !(v instanceof Tensor) || v.requiresGrad;
+
 /** Depth-first topological order of the graph below `root`, iteratively (deep nets overflow recursion). */
-function topologicalOrder(root: Tensor): Tensor[] {
-  const order: Tensor[] = [];
-  const visited = new Set<Tensor>();
-  const stack: [Tensor, number][] = [[root, 0]];
+function topologicalOrder(root: Vertex): Vertex[] {
+  const order: Vertex[] = [];
+  const visited = new Set<Vertex>();
+  const stack: [Vertex, number][] = [[root, 0]];
   visited.add(root);
   while (stack.length > 0) {
     const top = stack[stack.length - 1]!;
-    const [t, next] = top;
-    const inputs = t.gradFn?.inputs ?? [];
+    const [v, next] = top;
+    const inputs = v instanceof Tensor ? [] : v.inputs;
     if (next < inputs.length) {
       top[1] = next + 1;
       const child = inputs[next]!;
-      if (!visited.has(child) && child.requiresGrad) {
+      if (!visited.has(child) && wantsGrad(child)) {
         visited.add(child);
         stack.push([child, 0]);
       }
     } else {
       stack.pop();
-      order.push(t);
+      order.push(v);
     }
   }
   return order.reverse();
@@ -123,16 +129,16 @@ function runBackward(root: Tensor, grad: Tensor | undefined, retainGraph: boolea
   }
   const backend = getBackend();
   startPoolGeneration();
-  const grads = new Map<Tensor, Tensor>();
+  const grads = new Map<Vertex, Tensor>();
   const ledger = new GradientLedger();
   // Buffers that may have become free; checked only once every input of the node has its
   // gradient, since one returned tensor can serve several inputs.
   const released: Tensor[] = [];
   // Storage allocated by the backward function running now.
   const fresh = new Map<ArrayBufferLike, Float32Array>();
-  // Sum gradient g (already counted by the ledger) into t's. Addition commutes exactly in floating
+  // Sum gradient g (already counted by the ledger) into vertex t's. Addition commutes exactly in floating
   // point, so whichever operand is overwritten the values equal the former clone-then-axpy.
-  const accumulate = (t: Tensor, g: Tensor): void => {
+  const accumulate = (t: Vertex, g: Tensor): void => {
     const existing = grads.get(t);
     if (!existing) {
       grads.set(t, g);
@@ -158,14 +164,17 @@ function runBackward(root: Tensor, grad: Tensor | undefined, retainGraph: boolea
       released.push(existing, g);
     }
   };
-  grads.set(root, grad);
+  const rootVertex: Vertex = root.gradFn ?? root;
+  grads.set(rootVertex, grad);
   noGrad(() => {
-    for (const t of topologicalOrder(root)) {
-      let g = grads.get(t);
+    for (const v of topologicalOrder(rootVertex)) {
+      let g = grads.get(v);
       if (!g) continue;
-      grads.delete(t);
+      grads.delete(v);
       ledger.dequeue(g);
-      if (t.gradHooks && t.gradHooks.length > 0) {
+      // The user's tensor: a leaf itself, or a node's output once hooks or retainGrad linked it.
+      const t = v instanceof Tensor ? v : v.output;
+      if (t?.gradHooks && t.gradHooks.length > 0) {
         for (const hook of t.gradHooks) {
           ledger.escape(g);
           const replaced = hook(g);
@@ -173,7 +182,7 @@ function runBackward(root: Tensor, grad: Tensor | undefined, retainGraph: boolea
         }
         ledger.escape(g);
       }
-      if (t.isLeaf || t.retainsGrad) {
+      if (t && (t.isLeaf || t.retainsGrad)) {
         if (t.grad) {
           backend.axpy(1, g.f32, t.grad.f32);
         } else if (ledger.isFree(g)) {
@@ -183,12 +192,12 @@ function runBackward(root: Tensor, grad: Tensor | undefined, retainGraph: boolea
         } else {
           t.grad = g.clone();
         }
-        if (t.isLeaf) {
-          ledger.releaseIfFree(g);
-          continue;
-        }
       }
-      const node = t.gradFn!;
+      if (v instanceof Tensor) {
+        ledger.releaseIfFree(g);
+        continue;
+      }
+      const node = v;
       if (!node.backward) {
         throw new Error(`backward: the graph through '${node.name}' was already freed; pass { retainGraph: true } to the first backward`);
       }
@@ -204,7 +213,7 @@ function runBackward(root: Tensor, grad: Tensor | undefined, retainGraph: boolea
       for (let i = 0; i < inputs.length; i++) {
         const input = inputs[i]!;
         const gi = inputGrads[i];
-        if (!gi || !input.requiresGrad) continue;
+        if (!gi || !wantsGrad(input)) continue;
         if (!shapesEqual(gi.shape, input.shape)) {
           throw new Error(`backward of '${node.name}': gradient shape ${formatShape(gi.shape)} does not match input ${i} shape ${formatShape(input.shape)}`);
         }
@@ -217,7 +226,7 @@ function runBackward(root: Tensor, grad: Tensor | undefined, retainGraph: boolea
       fresh.clear();
       for (let i = 0; i < inputs.length; i++) {
         const gi = inputGrads[i];
-        if (gi && inputs[i]!.requiresGrad) accumulate(inputs[i]!, gi);
+        if (gi && wantsGrad(inputs[i]!)) accumulate(inputs[i]!, gi);
       }
       ledger.releaseIfFree(g);
       for (const r of released) ledger.releaseIfFree(r);

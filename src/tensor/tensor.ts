@@ -5,13 +5,23 @@ import { globalRng, type Rng } from './rng.js';
 export type DType = 'float32' | 'int32';
 
 /**
- * A node of the autograd tape: the op that produced a tensor, its inputs, and how to turn the
- * output's gradient into the inputs' gradients. `backward` is dropped once used, which releases
+ * A node of the autograd tape: the op that produced a tensor, where its inputs' gradients go, and
+ * how to turn the output's gradient into them. `backward` is dropped once used, which releases
  * everything its closure saved (intermediate buffers go as soon as backward is done with them).
+ *
+ * The graph links nodes, not intermediate tensors (as PyTorch's grad_fn.next_functions): an input
+ * produced by an op is represented by that op's node, so an activation that no backward saved
+ * (a batch norm's output feeding a ReLU, a residual sum) is freed right after the forward pass
+ * unless the caller keeps it. Leaf inputs (parameters, data) are held as themselves.
  */
 export interface GradNode {
   readonly name: string;
-  readonly inputs: readonly Tensor[];
+  /** Per input: the node that produced it, or the input itself when it is a leaf. */
+  readonly inputs: readonly (GradNode | Tensor)[];
+  /** Shape of the output, i.e. of the gradient this node receives. */
+  readonly shape: readonly number[];
+  /** The output tensor, linked only once it has gradient hooks or retains its gradient. */
+  output: Tensor | null;
   backward: ((gradOutput: Tensor) => readonly (Tensor | null)[]) | null;
 }
 
@@ -34,10 +44,8 @@ export class Tensor {
   requiresGrad = false;
   grad: Tensor | null = null;
   gradFn: GradNode | null = null;
-  /** Hooks run when this tensor's gradient has been computed. */
-  gradHooks: GradHook[] | null = null;
-  /** Keep `.grad` on a non-leaf tensor (PyTorch's retain_grad). */
-  retainsGrad = false;
+  private hookList: GradHook[] | null = null;
+  private retaining = false;
 
   constructor(data: Float32Array | Int32Array, shape: Shape) {
     checkShape(shape, 'Tensor');
@@ -68,6 +76,31 @@ export class Tensor {
   get i32(): Int32Array {
     if (!(this.data instanceof Int32Array)) throw new TypeError(`expected an int32 tensor, got float32 ${formatShape(this.shape)}`);
     return this.data;
+  }
+
+  /** Hooks run when this tensor's gradient has been computed. */
+  get gradHooks(): GradHook[] | null {
+    return this.hookList;
+  }
+
+  set gradHooks(hooks: GradHook[] | null) {
+    this.hookList = hooks;
+    if (hooks) this.linkToGraph();
+  }
+
+  /** Keep `.grad` on a non-leaf tensor (PyTorch's retain_grad). */
+  get retainsGrad(): boolean {
+    return this.retaining;
+  }
+
+  set retainsGrad(flag: boolean) {
+    this.retaining = flag;
+    if (flag) this.linkToGraph();
+  }
+
+  /** The engine reaches a non-leaf tensor only through its node: link it once it needs reaching. */
+  private linkToGraph(): void {
+    if (this.gradFn) this.gradFn.output = this;
   }
 
   /** Whether this tensor was created by the user rather than by an op on the tape. */
@@ -125,6 +158,7 @@ export class Tensor {
   /** Call `hook` with this tensor's gradient during backward; returns a remover. */
   registerHook(hook: GradHook): () => void {
     (this.gradHooks ??= []).push(hook);
+    this.linkToGraph();
     return () => {
       const i = this.gradHooks?.indexOf(hook) ?? -1;
       if (i >= 0) this.gradHooks!.splice(i, 1);

@@ -10,50 +10,59 @@ function binaryOp(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
   const out = uninitialized(outShape);
   const backend = getBackend();
   backend.binary(op, a.f32, a.shape, b.f32, b.shape, out.f32, outShape);
+  // Save only what this op's backward reads: add and sub need shapes alone, so their inputs (and
+  // the output) can be freed after forward when nothing else holds them.
+  const aShape = a.shape;
+  const bShape = b.shape;
+  const aNeeds = a.requiresGrad;
+  const bNeeds = b.requiresGrad;
+  const aData = op === 'mul' || op === 'maximum' || op === 'minimum' ? a.f32 : null;
+  const bData = op === 'mul' || op === 'div' ? b.f32 : null;
+  const outData = op === 'div' || op === 'maximum' || op === 'minimum' ? out.f32 : null;
   return record(op, [a, b], out, (dy) => {
     const g = dy.f32;
     let da: Tensor | null = null;
     let db: Tensor | null = null;
     switch (op) {
       case 'add':
-        da = a.requiresGrad ? sumToShape(dy, a.shape) : null;
-        db = b.requiresGrad ? sumToShape(dy, b.shape) : null;
+        da = aNeeds ? sumToShape(dy, aShape) : null;
+        db = bNeeds ? sumToShape(dy, bShape) : null;
         break;
       case 'sub': {
-        da = a.requiresGrad ? sumToShape(dy, a.shape) : null;
-        if (b.requiresGrad) {
+        da = aNeeds ? sumToShape(dy, aShape) : null;
+        if (bNeeds) {
           const neg = uninitialized(outShape);
           backend.affine(g, -1, 0, neg.f32);
-          db = sumToShape(neg, b.shape);
+          db = sumToShape(neg, bShape);
         }
         break;
       }
       case 'mul': {
-        if (a.requiresGrad) {
+        if (aNeeds) {
           const t = uninitialized(outShape);
-          backend.binary('mul', g, outShape, b.f32, b.shape, t.f32, outShape);
-          da = sumToShape(t, a.shape);
+          backend.binary('mul', g, outShape, bData!, bShape, t.f32, outShape);
+          da = sumToShape(t, aShape);
         }
-        if (b.requiresGrad) {
+        if (bNeeds) {
           const t = uninitialized(outShape);
-          backend.binary('mul', g, outShape, a.f32, a.shape, t.f32, outShape);
-          db = sumToShape(t, b.shape);
+          backend.binary('mul', g, outShape, aData!, aShape, t.f32, outShape);
+          db = sumToShape(t, bShape);
         }
         break;
       }
       case 'div': {
         // d(a/b)/da = 1/b ; d(a/b)/db = −(a/b)/b = −out/b
-        if (a.requiresGrad) {
+        if (aNeeds) {
           const t = uninitialized(outShape);
-          backend.binary('div', g, outShape, b.f32, b.shape, t.f32, outShape);
-          da = sumToShape(t, a.shape);
+          backend.binary('div', g, outShape, bData!, bShape, t.f32, outShape);
+          da = sumToShape(t, aShape);
         }
-        if (b.requiresGrad) {
+        if (bNeeds) {
           const t = uninitialized(outShape);
-          backend.binary('mul', g, outShape, out.f32, outShape, t.f32, outShape);
-          backend.binary('div', t.f32, outShape, b.f32, b.shape, t.f32, outShape);
+          backend.binary('mul', g, outShape, outData!, outShape, t.f32, outShape);
+          backend.binary('div', t.f32, outShape, bData!, bShape, t.f32, outShape);
           backend.affine(t.f32, -1, 0, t.f32);
-          db = sumToShape(t, b.shape);
+          db = sumToShape(t, bShape);
         }
         break;
       }
@@ -63,14 +72,14 @@ function binaryOp(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
         const ta = uninitialized(outShape);
         const tb = uninitialized(outShape);
         const av = uninitialized(outShape);
-        backend.binary('add', a.f32, a.shape, new Float32Array(1), [1], av.f32, outShape);
+        backend.binary('add', aData!, aShape, new Float32Array(1), [1], av.f32, outShape);
         for (let i = 0; i < g.length; i++) {
-          const fromA = av.f32[i] === out.f32[i];
+          const fromA = av.f32[i] === outData![i];
           ta.f32[i] = fromA ? g[i]! : 0;
           tb.f32[i] = fromA ? 0 : g[i]!;
         }
-        da = a.requiresGrad ? sumToShape(ta, a.shape) : null;
-        db = b.requiresGrad ? sumToShape(tb, b.shape) : null;
+        da = aNeeds ? sumToShape(ta, aShape) : null;
+        db = bNeeds ? sumToShape(tb, bShape) : null;
         break;
       }
     }

@@ -29,9 +29,11 @@ export function concat(inputs: readonly Tensor[], axis = 0): Tensor {
     offsets.push(offset);
     offset += t.shape[a]!;
   }
+  // Backward needs each input's shape and whether it wants a gradient, not its values.
+  const parts = tensors.map((t) => ({ shape: t.shape, needed: t.requiresGrad }));
   return record('concat', tensors, out, (dy) =>
-    tensors.map((t, k) => {
-      if (!t.requiresGrad) return null;
+    parts.map((t, k) => {
+      if (!t.needed) return null;
       const dt = uninitialized(t.shape);
       const start = zero.map((_, i) => (i === a ? offsets[k]! : 0));
       backend.copyRegion(dy.f32, outShape, start, dt.f32, t.shape, zero, t.shape, false);

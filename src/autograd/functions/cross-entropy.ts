@@ -53,11 +53,12 @@ export function crossEntropy(logits: Tensor, labels: Tensor, options: CrossEntro
     out = empty([]);
     out.f32[0] = reduction === 'mean' ? (counted > 0 ? total / counted : NaN) : total;
   }
+  const logitsShape = logits.shape; // backward reads the saved probabilities, not the logits
   return record('crossEntropy', [logits], out, (dy) => {
     const dLosses = new Float32Array(rows);
     if (reduction === 'none') dLosses.set(dy.f32);
     else dLosses.fill(reduction === 'mean' ? dy.f32[0]! / counted : dy.f32[0]!);
-    const dx = uninitialized(logits.shape);
+    const dx = uninitialized(logitsShape);
     backend.softmaxCrossEntropyBackward(probs, rows, classes, kernelLabels, smoothing, dLosses, dx.f32);
     return [dx];
   });

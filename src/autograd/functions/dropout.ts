@@ -16,9 +16,10 @@ export function dropout(x: Tensor, p = 0.5, training = true, rng: Rng = globalRn
   const mask = new Float32Array(x.size);
   const backend = getBackend();
   backend.dropoutForward(x.f32, p, seed, out.f32, mask);
+  const xShape = x.shape; // backward reads the mask, not x
   return record('dropout', [x], out, (dy) => {
-    const dx = uninitialized(x.shape);
-    backend.binary('mul', dy.f32, dy.shape, mask, x.shape, dx.f32, x.shape);
+    const dx = uninitialized(xShape);
+    backend.binary('mul', dy.f32, dy.shape, mask, xShape, dx.f32, xShape);
     return [dx];
   }, { p });
 }

@@ -30,9 +30,10 @@ export function pad(x: Tensor, padding: readonly number[], value = 0): Tensor {
   getBackend().copyRegion(x.f32, x.shape, srcStart, out.f32, outShape, dstStart, region, false);
   // Cropping leaves parts of x outside the output: their gradient is zero.
   const covers = region.every((r, i) => r === x.shape[i]);
+  const xShape = x.shape; // backward needs the shape, not x
   return record('pad', [x], out, (dy) => {
-    const dx = covers ? uninitialized(x.shape) : empty(x.shape);
-    getBackend().copyRegion(dy.f32, outShape, dstStart, dx.f32, x.shape, srcStart, region, false);
+    const dx = covers ? uninitialized(xShape) : empty(xShape);
+    getBackend().copyRegion(dy.f32, outShape, dstStart, dx.f32, xShape, srcStart, region, false);
     return [dx];
   }, { before, after, value });
 }

@@ -12,10 +12,11 @@ export function permute(x: Tensor, perm: readonly number[]): Tensor {
   }
   const out = uninitialized(p.map((a) => x.shape[a]!));
   getBackend().permute(x.f32, x.shape, p, out.f32);
+  const xShape = x.shape; // backward needs the shape, not the values
   return record('permute', [x], out, (dy) => {
     const inverse = new Array<number>(rank);
     p.forEach((a, i) => (inverse[a] = i));
-    const dx = uninitialized(x.shape);
+    const dx = uninitialized(xShape);
     getBackend().permute(dy.f32, dy.shape, inverse, dx.f32);
     return [dx];
   }, { perm: p });

@@ -28,8 +28,9 @@ export function maxPool2d(x: Tensor, kernelSize: IntOrPair, options: MaxPool2dOp
   const out = uninitialized(outShape);
   const argmax = new Int32Array(out.size);
   getBackend().maxPool2dForward(x.f32, x.shape, params, out.f32, outShape, argmax);
+  const xShape = x.shape; // backward needs argmax and the shape, not x
   return record('maxPool2d', [x], out, (dy) => {
-    const dx = uninitialized(x.shape);
+    const dx = uninitialized(xShape);
     getBackend().maxPool2dBackward(dy.f32, argmax, dx.f32);
     return [dx];
   }, params);
@@ -53,9 +54,10 @@ export function avgPool2d(x: Tensor, kernelSize: IntOrPair, options: AvgPool2dOp
   const outShape = [n, c, oh, ow];
   const out = uninitialized(outShape);
   getBackend().avgPool2dForward(x.f32, x.shape, params, out.f32, outShape);
+  const xShape = x.shape; // backward needs the shape, not x
   return record('avgPool2d', [x], out, (dy) => {
-    const dx = uninitialized(x.shape);
-    getBackend().avgPool2dBackward(dy.f32, outShape, params, dx.f32, x.shape);
+    const dx = uninitialized(xShape);
+    getBackend().avgPool2dBackward(dy.f32, outShape, params, dx.f32, xShape);
     return [dx];
   }, params);
 }
@@ -67,9 +69,10 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: IntOrPair, layer = 'ada
   const outShape = [n, c, oh, ow];
   const out = uninitialized(outShape);
   getBackend().adaptiveAvgPool2dForward(x.f32, x.shape, out.f32, outShape);
+  const xShape = x.shape; // backward needs the shape, not x
   return record('adaptiveAvgPool2d', [x], out, (dy) => {
-    const dx = uninitialized(x.shape);
-    getBackend().adaptiveAvgPool2dBackward(dy.f32, outShape, dx.f32, x.shape);
+    const dx = uninitialized(xShape);
+    getBackend().adaptiveAvgPool2dBackward(dy.f32, outShape, dx.f32, xShape);
     return [dx];
   }, { outputSize: [oh, ow] });
 }

@@ -18,15 +18,18 @@ function reduceOp(op: ReduceOp, x: Tensor, axis: number | readonly number[] | un
   const out = x.size > 0 ? uninitialized(outShape) : empty(outShape);
   const backend = getBackend();
   backend.reduce(op, x.f32, x.shape, axes, out.f32);
+  // Only max reads x in backward; sum and mean need its shape alone.
+  const xShape = x.shape;
+  const xData = op === 'max' ? x.f32 : null;
   return record(op, [x], out, (dy) => {
-    const dx = uninitialized(x.shape);
+    const dx = uninitialized(xShape);
     if (op === 'max') {
-      backend.reduceMaxBackward(x.f32, x.shape, axes, dy.f32, dx.f32);
+      backend.reduceMaxBackward(xData!, xShape, axes, dy.f32, dx.f32);
     } else {
       let count = 1;
-      for (const a of axes) count *= x.shape[a]!;
+      for (const a of axes) count *= xShape[a]!;
       // Broadcast dy (with the reduced axes restored as 1) over x's shape.
-      backend.binary('add', dy.f32, kept, new Float32Array(1), [1], dx.f32, x.shape);
+      backend.binary('add', dy.f32, kept, new Float32Array(1), [1], dx.f32, xShape);
       if (op === 'mean') backend.affine(dx.f32, 1 / count, 0, dx.f32);
     }
     return [dx];

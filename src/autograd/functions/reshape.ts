@@ -13,7 +13,8 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
     throw new ShapeError(`reshape: cannot view ${formatShape(x.shape)} (${x.size} elements) as ${formatShape(shape)}`);
   }
   const out = new Tensor(x.data, resolved);
-  return record('reshape', [x], out, (dy) => [new Tensor(dy.data, x.shape)]);
+  const xShape = x.shape;
+  return record('reshape', [x], out, (dy) => [new Tensor(dy.data, xShape)]);
 }
 
 /** Merge axes startDim..endDim into one (PyTorch's flatten; default keeps the batch axis). */

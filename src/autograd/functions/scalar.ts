@@ -6,8 +6,9 @@ import { record } from '../tape.js';
 export function affine(x: Tensor, alpha: number, beta: number): Tensor {
   const out = uninitialized(x.shape);
   getBackend().affine(x.f32, alpha, beta, out.f32);
+  const xShape = x.shape; // backward needs the shape, not the values
   return record('affine', [x], out, (dy) => {
-    const dx = uninitialized(x.shape);
+    const dx = uninitialized(xShape);
     getBackend().affine(dy.f32, alpha, 0, dx.f32);
     return [dx];
   }, { alpha, beta });

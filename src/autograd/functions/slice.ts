@@ -25,9 +25,10 @@ export function slice(x: Tensor, starts: readonly number[], ends: readonly numbe
   const out = uninitialized(size);
   const zero = new Array<number>(rank).fill(0);
   getBackend().copyRegion(x.f32, x.shape, begin, out.f32, size, zero, size, false);
+  const xShape = x.shape; // backward needs the shape, not x
   return record('slice', [x], out, (dy) => {
-    const dx = empty(x.shape);
-    getBackend().copyRegion(dy.f32, size, zero, dx.f32, x.shape, begin, size, false);
+    const dx = empty(xShape);
+    getBackend().copyRegion(dy.f32, size, zero, dx.f32, xShape, begin, size, false);
     return [dx];
   }, { begin, size });
 }

@@ -10,8 +10,9 @@ function softmaxOp(x: Tensor, axis: number, log: boolean): Tensor {
   const inner = x.shape.slice(a + 1).reduce((p, d) => p * d, 1);
   const out = uninitialized(x.shape);
   getBackend().softmaxForward(x.f32, outer, size, inner, log, out.f32);
+  const xShape = x.shape; // backward reads the output, not x
   return record(log ? 'logSoftmax' : 'softmax', [x], out, (dy) => {
-    const dx = uninitialized(x.shape);
+    const dx = uninitialized(xShape);
     getBackend().softmaxBackward(out.f32, dy.f32, outer, size, inner, log, dx.f32);
     return [dx];
   }, { axis: a });

@@ -3,12 +3,27 @@ import { getBackend } from '../../backend/select.js';
 import { Tensor, uninitialized } from '../../tensor/tensor.js';
 import { record } from '../tape.js';
 
+/**
+ * Which side each derivative is computed from (src/backend/ts/elementwise.ts): backward saves only
+ * that one, so the other can be freed after forward (as PyTorch's ops save only what they read).
+ * ReLU reads its output: y > 0 exactly when x > 0 (NaN and −0 give 0 either way), and its output
+ * is usually saved anyway by the next layer, while its input (a batch-norm output, a residual sum)
+ * is then needed by nothing.
+ */
+const FROM_OUTPUT: Record<UnaryOp, boolean> = {
+  neg: true, exp: true, log: false, sqrt: true, abs: false, square: false, reciprocal: true,
+  relu: true, gelu: false, sigmoid: true, tanh: true,
+};
+
 function unaryOp(op: UnaryOp, x: Tensor): Tensor {
   const out = uninitialized(x.shape);
   getBackend().unary(op, x.f32, out.f32);
+  const shape = x.shape;
+  // The kernel reads only the saved side, so it may stand in for both arguments.
+  const saved = FROM_OUTPUT[op] ? out.f32 : x.f32;
   return record(op, [x], out, (dy) => {
-    const dx = uninitialized(x.shape);
-    getBackend().unaryBackward(op, x.f32, out.f32, dy.f32, dx.f32);
+    const dx = uninitialized(shape);
+    getBackend().unaryBackward(op, saved, saved, dy.f32, dx.f32);
     return [dx];
   });
 }
