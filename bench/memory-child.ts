@@ -7,13 +7,13 @@
  *
  *   node --import tsx bench/memory-child.ts '{"backend":"native","threads":2,"model":"resnet56","batch":128,"steps":3}'
  *
- * With "probe": true it also records where the memory is: the bytes of every distinct tensor the
- * tape reaches from the loss at the end of forward, and — through gradient hooks on those
- * tensors — the largest resident set and ArrayBuffer total seen while backward runs.
+ * With "probe": true it also records where the memory is: the bytes of every distinct activation
+ * the tape reaches from the loss at the end of forward, and — by wrapping each node's backward —
+ * the largest resident set and ArrayBuffer total seen while backward runs.
  * Experiments for finding where the memory goes (see the Benchmarks part of README.md):
  * - "gc": true (with node --expose-gc) collects garbage between steps;
- * - "gcEvery": k (with --expose-gc) collects garbage at every k-th gradient hook during backward,
- *   i.e. as if the garbage collector kept up with the tape (implies hooks, like "probe");
+ * - "gcEvery": k (with --expose-gc) collects garbage after every k-th node's backward, i.e. as if
+ *   the garbage collector kept up with the tape;
  * - "scoped": true drops each step's loss (and so its tape) as soon as the step is over, where by
  *   default the loop holds it until the next step's forward is done, as src/train/trainer.ts does;
  * - "release": true emulates a tape that lets go of each activation as soon as backward is done
@@ -32,7 +32,7 @@ import { typescriptBackend } from '../src/backend/ts/index.js';
 import { createModel } from '../src/models/registry.js';
 import { SGD } from '../src/optim/sgd.js';
 import { Rng } from '../src/tensor/rng.js';
-import { intTensor, randn, type Tensor } from '../src/tensor/tensor.js';
+import { intTensor, randn, Tensor } from '../src/tensor/tensor.js';
 import { readProcStatus } from './memory-status.js';
 
 interface ChildConfig {
@@ -63,78 +63,106 @@ const labels = intTensor(Array.from({ length: config.batch }, () => rng.int(10))
 const optimizer = new SGD(parameters, { lr: 0.01, momentum: 0.9 });
 const afterBuild = readProcStatus();
 
-/** Every distinct tensor the tape reaches from `root` (its activations, parameters and inputs). */
-function graphTensors(root: Tensor): Tensor[] {
-  const seen = new Set<Tensor>([root]);
-  const stack = [root];
+/**
+ * The tape as this file sees it. Written against the shape both tape designs share — a node has
+ * a name, inputs and a backward closure — because the inputs are tensors in one design and, in
+ * the other (PyTorch-like, the graph links nodes), the producing nodes with only leaves as tensors.
+ */
+interface NodeLike { readonly name: string; readonly inputs: readonly unknown[]; backward: ((gradOutput: Tensor) => readonly (Tensor | null)[]) | null }
+const nodeOf = (t: Tensor): NodeLike | null => t.gradFn as unknown as NodeLike | null;
+
+/** Everything the tape reaches from `root`: nodes, tensors, each node's output tensor when reachable. */
+function walkGraph(root: Tensor): { nodes: NodeLike[]; tensors: Tensor[]; outputOf: Map<NodeLike, Tensor>; consumers: Map<Tensor, string[]> } {
+  const seen = new Set<unknown>();
+  const nodes: NodeLike[] = [];
+  const tensors: Tensor[] = [];
+  const outputOf = new Map<NodeLike, Tensor>();
+  const consumers = new Map<Tensor, string[]>();
+  const stack: unknown[] = [root];
   while (stack.length > 0) {
-    for (const input of stack.pop()!.gradFn?.inputs ?? []) {
-      if (!seen.has(input)) {
-        seen.add(input);
-        stack.push(input);
+    const item = stack.pop();
+    if (seen.has(item)) continue;
+    seen.add(item);
+    if (item instanceof Tensor) {
+      tensors.push(item);
+      const node = nodeOf(item);
+      if (node) {
+        outputOf.set(node, item);
+        stack.push(node);
       }
+      continue;
+    }
+    const node = item as NodeLike;
+    nodes.push(node);
+    for (const input of node.inputs) {
+      if (input instanceof Tensor) consumers.set(input, [...(consumers.get(input) ?? []), node.name]);
+      stack.push(input);
     }
   }
-  return [...seen];
+  return { nodes, tensors, outputOf, consumers };
 }
 
-interface Probe { graphTensors: number; graphActivationMB: number; activationMBByOp: Record<string, number>; afterForward: Sample; backwardPeak: Sample; afterBackward: Sample; afterStep: Sample }
+interface Probe { graphNodes: number; graphActivationMB: number; activationMBByOp: Record<string, number>; afterForward: Sample; backwardPeak: Sample; afterBackward: Sample; afterStep: Sample }
 interface Sample { rssMB: number; arrayBuffersMB: number; heapUsedMB: number }
 const sample = (): Sample => {
   const m = process.memoryUsage();
   return { rssMB: m.rss / MB, arrayBuffersMB: m.arrayBuffers / MB, heapUsedMB: m.heapUsed / MB };
 };
 
-/** Where the memory is at the end of forward: the activations the tape reaches from the loss. */
+/**
+ * Where the memory is at the end of forward: the activations the tape itself reaches from the
+ * loss (what backward closures saved is not visible here; the ArrayBuffer total covers it).
+ */
 function probeGraph(loss: Tensor): Probe {
-  const tensors = graphTensors(loss);
+  const { nodes, tensors } = walkGraph(loss);
   // Activations: tensors made by ops (not parameters, not the input), counted once per buffer.
   const buffers = new Set<ArrayBufferLike>();
   const byOp: Record<string, number> = {};
   for (const t of tensors) {
-    if (t.isLeaf || buffers.has(t.data.buffer)) continue;
+    const node = nodeOf(t);
+    if (!node || buffers.has(t.data.buffer)) continue;
     buffers.add(t.data.buffer);
-    byOp[t.gradFn!.name] = (byOp[t.gradFn!.name] ?? 0) + t.data.buffer.byteLength / MB;
+    byOp[node.name] = (byOp[node.name] ?? 0) + t.data.buffer.byteLength / MB;
   }
   const activationBytes = [...buffers].reduce((sum, b) => sum + b.byteLength, 0);
+  // With gcEvery, the sample counts live buffers only (no garbage from forward).
+  if (config.gcEvery && gc) gc();
   const now = sample();
-  return { graphTensors: tensors.length, graphActivationMB: activationBytes / MB, activationMBByOp: byOp, afterForward: now, backwardPeak: now, afterBackward: now, afterStep: now };
+  return { graphNodes: nodes.length, graphActivationMB: activationBytes / MB, activationMBByOp: byOp, afterForward: now, backwardPeak: now, afterBackward: now, afterStep: now };
 }
 
-/** Gradient hooks that sample memory (probe) or collect garbage (gcEvery); the `release` emulation. */
+/**
+ * Wraps every node's backward: afterwards it samples memory (probe), collects garbage (gcEvery)
+ * and, for "release", drops the node's output buffer when the tape still reaches it.
+ */
 function instrument(loss: Tensor, probe: Probe | null): void {
-  let hooks = 0;
-  for (const t of graphTensors(loss)) {
-    // Not on parameters: their hooks would outlive this step.
-    if (t.isLeaf) continue;
-    (t.gradHooks ??= []).push(() => {
-      if (config.gcEvery && gc && ++hooks % config.gcEvery === 0) gc();
-      if (!probe) return;
-      const s = sample();
-      if (s.rssMB > probe.backwardPeak.rssMB) probe.backwardPeak = s;
-    });
-    const node = t.gradFn;
-    if (config.release && node?.backward) {
-      const backward = node.backward;
-      node.backward = (gradOutput) => {
-        const inputGrads = backward(gradOutput);
-        t.data = new Float32Array(0);
-        return inputGrads;
-      };
-    }
+  let calls = 0;
+  const { nodes, outputOf } = walkGraph(loss);
+  for (const node of nodes) {
+    const backward = node.backward;
+    if (!backward) continue;
+    const output = config.release ? outputOf.get(node) : undefined;
+    node.backward = (gradOutput) => {
+      const inputGrads = backward(gradOutput);
+      if (output && output !== loss) output.data = new Float32Array(0);
+      if (config.gcEvery && gc && ++calls % config.gcEvery === 0) gc();
+      if (probe) {
+        const s = sample();
+        if (s.rssMB > probe.backwardPeak.rssMB) probe.backwardPeak = s;
+      }
+      return inputGrads;
+    };
   }
 }
 
-/** The "lean" emulation: drop what no backward reads (see the header). */
+/** The "lean" emulation: drop what no backward reads (see the header); needs a tape that reaches activations. */
 function leanGraph(loss: Tensor): void {
-  const tensors = graphTensors(loss);
-  const consumers = new Map<Tensor, string[]>();
-  for (const t of tensors) for (const input of t.gradFn?.inputs ?? []) consumers.set(input, [...(consumers.get(input) ?? []), t.gradFn!.name]);
+  const { tensors, consumers } = walkGraph(loss);
   for (const t of tensors) {
-    const node = t.gradFn;
+    const node = nodeOf(t);
     if (node?.name === 'batchNorm' && (consumers.get(t) ?? []).every((name) => name === 'add')) t.data = new Float32Array(0);
     const input = node?.inputs[0];
-    if (node?.name === 'relu' && input?.gradFn?.name === 'add' && consumers.get(input)?.length === 1) input.data = t.data;
+    if (node?.name === 'relu' && input instanceof Tensor && nodeOf(input)?.name === 'add' && consumers.get(input)?.length === 1) input.data = t.data;
   }
 }
 

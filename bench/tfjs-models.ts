@@ -57,6 +57,8 @@ export interface TfjsTrainer {
  * labels for every batch size asked for (made once, so the step times only training).
  */
 export async function tfjsTrainer(which: TfjsCase): Promise<TfjsTrainer> {
+  // Production mode: no debug checks, and no "install tfjs-node" banner in the middle of a table.
+  tf.enableProdMode();
   await tf.setBackend('cpu');
   const model = which === 'resnet20' ? resnet20() : mlp();
   const optimizer = tf.train.momentum(0.05, 0.9);
