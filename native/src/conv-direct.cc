@@ -40,7 +40,40 @@ namespace skiplab {
 #ifdef SKIPLAB_X86
 namespace {
 
-// ---- AVX-512: 8 channels × 3 vectors (24 zmm) forward, 4 × 6 weight gradient -----------------
+/** Lanes [first, first + count) of a pixel vector, stored at channel + offset + lane. */
+struct StoreSegment {
+  int64_t offset;
+  uint32_t lanes;  // bit l set: lane l is stored
+};
+constexpr int kMaxSegments = 17;  // a vector of at most 16 lanes crosses at most 16 row ends
+
+/** Where the direct kernels' results go (rowTile's store phase). */
+struct TileStore {
+  float* const* out;  // per tile row: its first pixel (plain / accumulate), or its NCHW channel (null: skip)
+  bool accumulate;
+  const StoreSegment* segments;  // non-null: NCHW mode, kMaxSegments per pixel vector
+  const int* segmentCount;
+  const float* bias;  // NCHW mode: per tile row
+};
+
+/** The output grid: OH rows of Wq pixels of which the first OW are real, padded to qPad. */
+struct GridShape {
+  int64_t wq, ow, qValid, qPad;
+};
+
+/** The runs of real pixels among grid pixels [q0, q0 + lanes): one per output row touched. */
+int gridSegments(const GridShape& g, int64_t q0, int64_t lanes, StoreSegment* out) {
+  int count = 0;
+  for (int64_t y = q0 / g.wq; y * g.wq < q0 + lanes && y * g.wq < g.qValid; y++) {
+    const int64_t a = std::max(q0, y * g.wq), b = std::min(q0 + lanes, y * g.wq + g.ow);
+    if (a >= b) continue;
+    const uint32_t lanesMask = ((b - q0 >= 32 ? 0u : (1u << (b - q0))) - 1u) & ~((1u << (a - q0)) - 1u);
+    out[count++] = {q0 - y * (g.wq - g.ow), lanesMask};  // grid pixel q lands at q − y·(Wq − OW)
+  }
+  return count;
+}
+
+// ---- AVX-512: 8 rows × 3 vectors or 4 × 6 (24 zmm) forward, 4 × 6 weight gradient ----------
 __attribute__((target("avx2,fma"))) inline float horizontalSum256(__m256 v) {
   __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
   s = _mm_add_ps(s, _mm_movehl_ps(s, s));
@@ -59,6 +92,10 @@ __attribute__((target("avx512f,avx2,fma"))) inline __m512 gather512(const float*
 __attribute__((target("avx2,fma"))) inline __m256i lowLanes256(int64_t n) {
   return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
+__attribute__((target("avx2,fma"))) inline __m256i laneBits256(uint32_t bits) {
+  const __m256i bit = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
+  return _mm256_cmpeq_epi32(_mm256_and_si256(_mm256_set1_epi32(static_cast<int>(bits)), bit), bit);
+}
 __attribute__((target("avx2,fma"))) inline __m256 gather256(const float* p, int64_t stride, int64_t n) {
   const __m256i index = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32(static_cast<int>(stride)));
   return _mm256_mask_i32gather_ps(_mm256_setzero_ps(), p, index, _mm256_castsi256_ps(lowLanes256(n)), 4);
@@ -76,9 +113,8 @@ __attribute__((target("avx2,fma"))) inline __m256 gather256(const float* p, int6
 #define SK_HSUM(v) _mm512_reduce_add_ps(v)
 #define SK_LOAD_PART(p, n) _mm512_maskz_loadu_ps(lowLanes512(n), p)
 #define SK_STORE_PART(p, v, n) _mm512_mask_storeu_ps(p, lowLanes512(n), v)
+#define SK_STORE_LANES(p, v, bits) _mm512_mask_storeu_ps(p, static_cast<__mmask16>(bits), v)
 #define SK_GATHER(p, stride, n) gather512(p, stride, n)
-#define SK_OUT_TILE 8
-#define SK_Q_TILE 3
 #define SK_DW_OUT 4
 #define SK_DW_ROWS 6
 #include "conv-direct-kernels.inc"
@@ -95,13 +131,12 @@ __attribute__((target("avx2,fma"))) inline __m256 gather256(const float* p, int6
 #undef SK_HSUM
 #undef SK_LOAD_PART
 #undef SK_STORE_PART
+#undef SK_STORE_LANES
 #undef SK_GATHER
-#undef SK_OUT_TILE
-#undef SK_Q_TILE
 #undef SK_DW_OUT
 #undef SK_DW_ROWS
 
-// ---- AVX2 + FMA: 4 channels × 3 vectors (12 ymm) forward, 4 × 3 weight gradient --------------
+// ---- AVX2 + FMA: 4 rows × 3 vectors or 2 × 6 (12 ymm) forward, 4 × 3 weight gradient ---------
 #define SK_NS avx2
 #define SK_ATTR __attribute__((target("avx2,fma")))
 #define SK_VEC __m256
@@ -115,17 +150,27 @@ __attribute__((target("avx2,fma"))) inline __m256 gather256(const float* p, int6
 #define SK_HSUM(v) horizontalSum256(v)
 #define SK_LOAD_PART(p, n) _mm256_maskload_ps(p, lowLanes256(n))
 #define SK_STORE_PART(p, v, n) _mm256_maskstore_ps(p, lowLanes256(n), v)
+#define SK_STORE_LANES(p, v, bits) _mm256_maskstore_ps(p, laneBits256(bits), v)
 #define SK_GATHER(p, stride, n) gather256(p, stride, n)
-#define SK_OUT_TILE 4
-#define SK_Q_TILE 3
 #define SK_DW_OUT 4
 #define SK_DW_ROWS 3
 #include "conv-direct-kernels.inc"
 
+using ImageRows = void (*)(const float*, const int64_t*, int64_t, const float*, int64_t, int64_t, float*, const int64_t*,
+                           int64_t, float*, int64_t);
+using ImageChannels = void (*)(const float*, const int64_t*, int64_t, const float*, int64_t, int64_t, float*, int64_t, int64_t,
+                               const float*, const GridShape&);
+/** A register tile of output rows × pixel vectors, and the loops that sweep an image with it. */
+struct RowTiling {
+  int outTile, qTile;
+  ImageRows imageRows;          // scatter-add into buffer rows
+  ImageChannels imageChannels;  // forward into NCHW channels
+};
+
 struct DirectKernels {
-  int lanes, outTile, qTile, dwOut, dwRows;
-  void (*imageRows)(const float*, const int64_t*, int64_t, const float*, int64_t, int64_t, float*, const int64_t*, int64_t,
-                    float*, int64_t, bool);
+  int lanes;
+  RowTiling wide, narrow;  // narrow: half the rows, twice the pixels (for row counts like 12)
+  int dwOut, dwRows;
   void (*weightChunk)(const float* const*, const float* const*, int64_t, int64_t, int64_t, const int64_t*, int64_t, int64_t,
                       float*, int64_t);
   void (*copyRow)(float*, const float*, int64_t, float);
@@ -134,8 +179,12 @@ struct DirectKernels {
 };
 
 const DirectKernels* directKernels() {
-  static const DirectKernels k512{16, 8, 3, 4, 6, avx512::imageRows, avx512::weightChunk, avx512::copyRow, avx512::zeroRow, avx512::stridedRow};
-  static const DirectKernels k256{8, 4, 3, 4, 3, avx2::imageRows, avx2::weightChunk, avx2::copyRow, avx2::zeroRow, avx2::stridedRow};
+  static const DirectKernels k512{16, {8, 3, avx512::imageRows<8, 3>, avx512::imageChannels<8, 3>},
+                                  {4, 6, avx512::imageRows<4, 6>, avx512::imageChannels<4, 6>}, 4, 6,
+                                  avx512::weightChunk, avx512::copyRow, avx512::zeroRow, avx512::stridedRow};
+  static const DirectKernels k256{8, {4, 3, avx2::imageRows<4, 3>, avx2::imageChannels<4, 3>},
+                                  {2, 6, avx2::imageRows<2, 6>, avx2::imageChannels<2, 6>}, 4, 3,
+                                  avx2::weightChunk, avx2::copyRow, avx2::zeroRow, avx2::stridedRow};
   switch (activeIsa()) {
     case Isa::Avx512: return &k512;
     case Isa::Avx2: return &k256;
@@ -144,6 +193,11 @@ const DirectKernels* directKernels() {
 }
 
 int64_t roundUp(int64_t value, int64_t multiple) { return (value + multiple - 1) / multiple * multiple; }
+
+/** The tiling that wastes fewer padded rows on `rows` outputs (the wide one on a tie). */
+const RowTiling& tilingFor(const DirectKernels& k, int64_t rows) {
+  return roundUp(rows, k.narrow.outTile) < roundUp(rows, k.wide.outTile) ? k.narrow : k.wide;
+}
 
 /**
  * The polyphase, padded layout of one convolution's input (see the file comment). Phase (py, px)
@@ -289,50 +343,34 @@ std::vector<int64_t> denseRows(int64_t rows, int64_t stride) {
   return offsets;
 }
 
-/** Channels [o0, o1) of one image: the valid columns of outExt, plus bias. */
-void compactOutput(const ConvShape& s, const DirectLayout& l, const float* outExt, const float* bias, int64_t o0, int64_t o1,
-                   float* outImage) {
-  for (int64_t o = o0; o < o1; o++) {
-    const float b = bias ? bias[o] : 0.0f;
-    for (int64_t y = 0; y < s.oh; y++) {
-      const float* src = outExt + o * l.qPad + y * l.wq;
-      float* dst = outImage + (o * s.oh + y) * s.ow;
-      l.k.copyRow(dst, src, s.ow, b);
-    }
-  }
-}
-
 /** Forward with the weights already packed as [tile][row][channel in tile]. */
-void forwardPacked(const DirectKernels& k, const ConvShape& s, const float* x, const float* packed, const float* bias, float* out) {
+void forwardPacked(const DirectKernels& k, const RowTiling& tiling, const ConvShape& s, const float* x, const float* packed,
+                   const float* bias, float* out) {
   const DirectLayout l(s, k);
-  const int64_t tiles = (s.o + k.outTile - 1) / k.outTile;
-  const int64_t imageIn = s.c * s.h * s.w, imageOut = s.o * s.oh * s.ow;
-  const std::vector<int64_t> outRows = denseRows(s.o, l.qPad);
-  const size_t bufferFloats = static_cast<size_t>(l.bufferFloats()), extFloats = static_cast<size_t>(s.o * l.qPad);
-  const auto image = [&](int64_t n, const float* buffer, float* outExt, int64_t t0, int64_t t1) {
-    float* sink = scratch(ScratchSlot::EdgeTile, static_cast<size_t>(k.qTile * k.lanes));  // this thread's own
-    k.imageRows(buffer, l.rowOffset.data(), l.rows(), packed, t0, t1, outExt, outRows.data(), s.o, sink, l.qPad, false);
-    compactOutput(s, l, outExt, bias, t0 * k.outTile, std::min(s.o, t1 * k.outTile), out + n * imageOut);
+  const GridShape grid{l.wq, s.ow, l.qValid, l.qPad};
+  const int64_t tiles = (s.o + tiling.outTile - 1) / tiling.outTile;
+  const int64_t imageIn = s.c * s.h * s.w, plane = s.oh * s.ow, imageOut = s.o * plane;
+  const size_t bufferFloats = static_cast<size_t>(l.bufferFloats());
+  const auto image = [&](int64_t n, const float* buffer, int64_t t0, int64_t t1) {
+    tiling.imageChannels(buffer, l.rowOffset.data(), l.rows(), packed, t0, t1, out + n * imageOut, s.o, plane, bias, grid);
   };
   const int threads = threadCount();
-  if (threads > 1 && s.n >= threads && !inParallelRegion()) {
+  if (s.n >= threads || inParallelRegion()) {
     parallelParts(threads, [&](int part) {
       float* buffer = scratch(ScratchSlot::ConvInput, bufferFloats);
-      float* outExt = scratch(ScratchSlot::ConvOutput, extFloats);
       for (int64_t n = s.n * part / threads; n < s.n * (part + 1) / threads; n++) {
         l.fill(x + n * imageIn, buffer);
-        image(n, buffer, outExt, 0, tiles);
+        image(n, buffer, 0, tiles);
       }
     });
     return;
   }
   // Fewer images than threads: fill each image's buffer once, split its output-channel tiles.
   float* buffer = scratch(ScratchSlot::ConvInput, bufferFloats);
-  float* outExt = scratch(ScratchSlot::ConvOutput, extFloats);
   for (int64_t n = 0; n < s.n; n++) {
     l.fill(x + n * imageIn, buffer);
     const int parts = static_cast<int>(std::min<int64_t>(threads, tiles));
-    parallelParts(parts, [&](int part) { image(n, buffer, outExt, tiles * part / parts, tiles * (part + 1) / parts); });
+    parallelParts(parts, [&](int part) { image(n, buffer, tiles * part / parts, tiles * (part + 1) / parts); });
   }
 }
 
@@ -342,21 +380,23 @@ void forwardPacked(const DirectKernels& k, const ConvShape& s, const float* x, c
  */
 void backwardInputScatter(const DirectKernels& k, const ConvShape& s, const float* dy, const float* w, float* dx) {
   const DirectLayout l(s, k);
-  const int64_t rows = l.rows(), tiles = (rows + k.outTile - 1) / k.outTile;
-  float* packed = scratch(ScratchSlot::ConvWeights, static_cast<size_t>(tiles * k.outTile * s.o));
-  packTiles(w, rows, s.o, 1, rows, k.outTile, packed);  // packed[tile][o][i] = w[o][tile·T + i]
+  const int64_t rows = l.rows();
+  const RowTiling& tiling = tilingFor(k, rows);
+  const int64_t tiles = (rows + tiling.outTile - 1) / tiling.outTile;
+  float* packed = scratch(ScratchSlot::ConvWeights, static_cast<size_t>(tiles * tiling.outTile * s.o));
+  packTiles(w, rows, s.o, 1, rows, tiling.outTile, packed);  // packed[tile][o][i] = w[o][tile·T + i]
   const std::vector<int64_t> dyRows = denseRows(s.o, l.qPad);
   const int64_t imageIn = s.c * s.h * s.w, imageOut = s.o * s.oh * s.ow;
   const size_t bufferFloats = static_cast<size_t>(l.bufferFloats()), dyFloats = static_cast<size_t>(s.o * l.qPad);
   const int threads = inParallelRegion() ? 1 : static_cast<int>(std::min<int64_t>(threadCount(), s.n));
   parallelParts(threads, [&](int part) {
     float* buffer = scratch(ScratchSlot::ConvInput, bufferFloats);
-    float* dyExt = scratch(ScratchSlot::ConvOutput, dyFloats + k.qTile * k.lanes);
+    float* dyExt = scratch(ScratchSlot::ConvOutput, dyFloats + tiling.qTile * k.lanes);
     float* sink = dyExt + dyFloats;
     for (int64_t n = s.n * part / threads; n < s.n * (part + 1) / threads; n++) {
       l.extendGradient(dy + n * imageOut, dyExt);
       std::memset(buffer, 0, sizeof(float) * bufferFloats);
-      k.imageRows(dyExt, dyRows.data(), s.o, packed, 0, tiles, buffer, l.rowOffset.data(), rows, sink, l.qPad, true);
+      tiling.imageRows(dyExt, dyRows.data(), s.o, packed, 0, tiles, buffer, l.rowOffset.data(), rows, sink, l.qPad);
       l.gather(buffer, dx + n * imageIn);
     }
   });
@@ -373,10 +413,11 @@ bool directConvApplies(const ConvShape& s) {
 
 void directConvForward(const ConvShape& s, const float* x, const float* w, const float* bias, float* out) {
   const DirectKernels& k = *directKernels();
-  const int64_t rows = s.c * s.kh * s.kw, tiles = (s.o + k.outTile - 1) / k.outTile;
-  float* packed = scratch(ScratchSlot::ConvWeights, static_cast<size_t>(tiles * k.outTile * rows));
-  packTiles(w, s.o, rows, rows, 1, k.outTile, packed);
-  forwardPacked(k, s, x, packed, bias, out);
+  const RowTiling& tiling = tilingFor(k, s.o);
+  const int64_t rows = s.c * s.kh * s.kw, tiles = (s.o + tiling.outTile - 1) / tiling.outTile;
+  float* packed = scratch(ScratchSlot::ConvWeights, static_cast<size_t>(tiles * tiling.outTile * rows));
+  packTiles(w, s.o, rows, rows, 1, tiling.outTile, packed);
+  forwardPacked(k, tiling, s, x, packed, bias, out);
 }
 
 void directConvBackwardInput(const ConvShape& s, const float* dy, const float* w, float* dx) {
@@ -395,10 +436,11 @@ void directConvBackwardInput(const ConvShape& s, const float* dy, const float* w
       for (int64_t i = 0; i < taps; i++) dst[i] = src[taps - 1 - i];
     }
   }
-  const int64_t rows = t.c * taps, tiles = (t.o + k.outTile - 1) / k.outTile;
-  float* packed = scratch(ScratchSlot::ConvWeights, static_cast<size_t>(tiles * k.outTile * rows));
-  packTiles(flipped, t.o, rows, rows, 1, k.outTile, packed);
-  forwardPacked(k, t, dy, packed, nullptr, dx);
+  const RowTiling& tiling = tilingFor(k, t.o);
+  const int64_t rows = t.c * taps, tiles = (t.o + tiling.outTile - 1) / tiling.outTile;
+  float* packed = scratch(ScratchSlot::ConvWeights, static_cast<size_t>(tiles * tiling.outTile * rows));
+  packTiles(flipped, t.o, rows, rows, 1, tiling.outTile, packed);
+  forwardPacked(k, tiling, t, dy, packed, nullptr, dx);
 }
 
 void directConvBackwardWeight(const ConvShape& s, const float* x, const float* dy, float* dw) {
