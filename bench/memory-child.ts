@@ -10,7 +10,7 @@
  * With "probe": true it also records where the memory is: the bytes of every distinct activation
  * the tape reaches from the loss at the end of forward, and — by wrapping each node's backward —
  * the largest resident set and ArrayBuffer total seen while backward runs.
- * Experiments for finding where the memory goes (see the Benchmarks part of README.md):
+ * Experiments for finding where the memory goes (bench/README.md shows what they found):
  * - "gc": true (with node --expose-gc) collects garbage between steps;
  * - "gcEvery": k (with --expose-gc) collects garbage after every k-th node's backward, i.e. as if
  *   the garbage collector kept up with the tape;
