@@ -167,9 +167,18 @@ struct RowTiling {
   ImageChannels imageChannels;  // forward into NCHW channels
 };
 
+using WeightByChannels = void (*)(const float* const*, const float* const*, int64_t, const int64_t*, int64_t, int64_t,
+                                  const int64_t*, int64_t, int64_t, float*);
+/** The weight gradient with `vectors` vectors of output channels in registers, `rows` input rows at a time. */
+struct ChannelTiling {
+  int vectors, rows;
+  WeightByChannels run;
+};
+
 struct DirectKernels {
   int lanes;
   RowTiling wide, narrow;  // narrow: half the rows, twice the pixels (for row counts like 12)
+  ChannelTiling byChannels[3];  // 2, 3 and 4 vectors of output channels
   int dwOut, dwRows;
   void (*weightChunk)(const float* const*, const float* const*, int64_t, int64_t, int64_t, const int64_t*, int64_t, int64_t,
                       float*, int64_t);
@@ -180,10 +189,16 @@ struct DirectKernels {
 
 const DirectKernels* directKernels() {
   static const DirectKernels k512{16, {8, 3, avx512::imageRows<8, 3>, avx512::imageChannels<8, 3>},
-                                  {4, 6, avx512::imageRows<4, 6>, avx512::imageChannels<4, 6>}, 4, 6,
+                                  {4, 6, avx512::imageRows<4, 6>, avx512::imageChannels<4, 6>},
+                                  {{2, 12, avx512::weightChunkByChannels<2, 12>}, {3, 8, avx512::weightChunkByChannels<3, 8>},
+                                   {4, 6, avx512::weightChunkByChannels<4, 6>}},
+                                  4, 6,
                                   avx512::weightChunk, avx512::copyRow, avx512::zeroRow, avx512::stridedRow};
   static const DirectKernels k256{8, {4, 3, avx2::imageRows<4, 3>, avx2::imageChannels<4, 3>},
-                                  {2, 6, avx2::imageRows<2, 6>, avx2::imageChannels<2, 6>}, 4, 3,
+                                  {2, 6, avx2::imageRows<2, 6>, avx2::imageChannels<2, 6>},
+                                  {{2, 6, avx2::weightChunkByChannels<2, 6>}, {3, 4, avx2::weightChunkByChannels<3, 4>},
+                                   {4, 3, avx2::weightChunkByChannels<4, 3>}},
+                                  4, 3,
                                   avx2::weightChunk, avx2::copyRow, avx2::zeroRow, avx2::stridedRow};
   switch (activeIsa()) {
     case Isa::Avx512: return &k512;
@@ -191,6 +206,9 @@ const DirectKernels* directKernels() {
     default: return nullptr;
   }
 }
+
+/** Planes up to this many pixels take the channel-vector weight gradient when the channels allow. */
+constexpr int64_t kChannelVectorPlane = 256;
 
 int64_t roundUp(int64_t value, int64_t multiple) { return (value + multiple - 1) / multiple * multiple; }
 
@@ -443,9 +461,62 @@ void directConvBackwardInput(const ConvShape& s, const float* dy, const float* w
   forwardPacked(k, tiling, t, dy, packed, nullptr, dx);
 }
 
+namespace {
+
+/** Weight gradient for small planes with 2–4 vectors of output channels (weightTileByChannels). */
+void weightByChannels(const DirectKernels& k, const ChannelTiling& tiling, const ConvShape& s, const DirectLayout& l,
+                      const float* x, const float* dy, float* dw) {
+  const int64_t rows = l.rows(), plane = s.oh * s.ow;
+  const int64_t imageIn = s.c * s.h * s.w, imageOut = s.o * plane;
+  const int64_t bufferFloats = l.bufferFloats();
+  // About 1.5 MB of input buffers and transposed dy per chunk (shape-dependent only).
+  const int64_t chunk = std::clamp<int64_t>((int64_t{1} << 20) * 3 / 8 / (bufferFloats + imageOut), 1, s.n);
+  float* xChunk = scratch(ScratchSlot::ConvInput, static_cast<size_t>(chunk * bufferFloats));
+  float* dyChunk = scratch(ScratchSlot::ConvOutput, static_cast<size_t>(chunk * imageOut));
+  float* partial = scratch(ScratchSlot::Partial, static_cast<size_t>(rows * s.o));  // [row][output channel]
+  std::memset(partial, 0, sizeof(float) * rows * s.o);
+  std::vector<int64_t> pixel(static_cast<size_t>(plane));
+  for (int64_t p = 0; p < plane; p++) pixel[p] = (p / s.ow) * l.wq + p % s.ow;
+  std::vector<const float*> dyImages(static_cast<size_t>(chunk)), xImages(static_cast<size_t>(chunk));
+  const int threads = inParallelRegion() ? 1 : threadCount();
+  const int64_t rowTiles = (rows + tiling.rows - 1) / tiling.rows;
+  const int parts = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(threads, rowTiles)));
+  for (int64_t n0 = 0; n0 < s.n; n0 += chunk) {
+    const int64_t images = std::min(chunk, s.n - n0);
+    parallelRange(images, 1, [&](int64_t i0, int64_t i1) {
+      for (int64_t i = i0; i < i1; i++) {
+        l.fill(x + (n0 + i) * imageIn, xChunk + i * bufferFloats);
+        const float* src = dy + (n0 + i) * imageOut;
+        float* dst = dyChunk + i * imageOut;  // dyT[p][o]
+        for (int64_t o = 0; o < s.o; o++) {
+          for (int64_t p = 0; p < plane; p++) dst[p * s.o + o] = src[o * plane + p];
+        }
+      }
+    });
+    for (int64_t i = 0; i < images; i++) {
+      dyImages[i] = dyChunk + i * imageOut;
+      xImages[i] = xChunk + i * bufferFloats;
+    }
+    parallelParts(parts, [&](int part) {
+      const int64_t r0 = std::min(rows, rowTiles * part / parts * tiling.rows);
+      const int64_t r1 = std::min(rows, rowTiles * (part + 1) / parts * tiling.rows);
+      tiling.run(dyImages.data(), xImages.data(), images, pixel.data(), plane, s.o, l.rowOffset.data(), r0, r1, partial);
+    });
+  }
+  for (int64_t o = 0; o < s.o; o++) {
+    for (int64_t r = 0; r < rows; r++) dw[o * rows + r] = partial[r * s.o + o];
+  }
+}
+
+}  // namespace
+
 void directConvBackwardWeight(const ConvShape& s, const float* x, const float* dy, float* dw) {
   const DirectKernels& k = *directKernels();
   const DirectLayout l(s, k);
+  const int64_t channelVectors = s.o / k.lanes;
+  if (s.o % k.lanes == 0 && channelVectors >= 2 && channelVectors <= 4 && s.oh * s.ow <= kChannelVectorPlane) {
+    return weightByChannels(k, k.byChannels[channelVectors - 2], s, l, x, dy, dw);
+  }
   const int64_t rows = l.rows();
   const int64_t outTiles = (s.o + k.dwOut - 1) / k.dwOut, outPadded = outTiles * k.dwOut;
   const int64_t imageIn = s.c * s.h * s.w, imageOut = s.o * s.oh * s.ow;

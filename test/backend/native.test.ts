@@ -106,6 +106,11 @@ describe.skipIf(!native).each(configurations)('native backend, $isa path, $threa
       [2, 5, 7, 9, 6, 3, 5, [1, 1], [2, 1], [1, 1], 1],
       [2, 7, 9, 8, 3, 1, 3, [1, 2], [0, 1], [1, 1], 1],
       [30, 128, 10, 10, 8, 3, 3, [1, 1], [1, 1], [1, 1], 1],
+      // Small planes with 2–4 vectors of output channels: the channel-vector weight gradient.
+      [3, 5, 7, 9, 32, 3, 3, [1, 1], [1, 1], [1, 1], 1],
+      [2, 4, 12, 11, 48, 3, 3, [2, 2], [1, 1], [1, 1], 1],
+      [2, 3, 5, 5, 24, 3, 3, [1, 1], [1, 1], [1, 1], 1],
+      [2, 7, 8, 8, 64, 3, 3, [1, 1], [1, 1], [1, 1], 1],
     ];
     for (const [n, c, h, w, o, kh, kw, stride, padding, dilation, groups] of cases) {
       const p: Conv2dParams = { stride, padding, dilation, groups };
@@ -320,28 +325,30 @@ describe.skipIf(!native).each(configurations)('native backend, $isa path, $threa
 
 describe.skipIf(!native)('native backend determinism and selection', () => {
   it('gives bit-identical results run to run, and the same GEMM and convolution at 1 and 2 threads', () => {
-    const xShape = [8, 16, 12, 12], wShape = [24, 16, 3, 3], yShape = [8, 24, 12, 12];
     const p: Conv2dParams = { stride: [1, 1], padding: [1, 1], dilation: [1, 1], groups: 1 };
-    const x = random(size(xShape)), weight = random(size(wShape)), dy = random(size(yShape));
-    const run = (threads: number): Float32Array[] => {
-      configureNative({ threads });
-      const out = new Float32Array(size(yShape)), dx = new Float32Array(size(xShape)), dw = new Float32Array(size(wShape));
-      native!.conv2dForward(x, xShape, weight, wShape, null, p, out, yShape);
-      native!.conv2dBackwardInput(dy, yShape, weight, wShape, p, dx, xShape);
-      native!.conv2dBackwardWeight(x, xShape, dy, yShape, p, dw, wShape);
-      return [out, dx, dw];
-    };
-    const first = run(2), second = run(2), single = run(1);
-    first.forEach((a, i) => expect(second[i]).toEqual(a));
-    // Forward and input gradient split only over outputs: independent of the thread count.
-    expect(single[0]).toEqual(first[0]);
-    expect(single[1]).toEqual(first[1]);
-    if (nativeInfo()!.isa === 'portable') {
-      // The im2col weight gradient sums per-thread partials: it may differ in the last bits across thread counts.
-      expectClose(single[2]!, first[2]!, 'weight gradient 1 vs 2 threads');
-    } else {
-      // The direct kernels split the weight gradient over its rows: same sums at any thread count.
-      expect(single[2]).toEqual(first[2]);
+    // A 12×12 plane with 24 outputs (pixel-vector weight gradient) and an 8×8 one with 32 (channel-vector).
+    for (const [xShape, wShape, yShape] of [[[8, 16, 12, 12], [24, 16, 3, 3], [8, 24, 12, 12]], [[6, 8, 8, 8], [32, 8, 3, 3], [6, 32, 8, 8]]]) {
+      const x = random(size(xShape!)), weight = random(size(wShape!)), dy = random(size(yShape!));
+      const run = (threads: number): Float32Array[] => {
+        configureNative({ threads });
+        const out = new Float32Array(size(yShape!)), dx = new Float32Array(size(xShape!)), dw = new Float32Array(size(wShape!));
+        native!.conv2dForward(x, xShape!, weight, wShape!, null, p, out, yShape!);
+        native!.conv2dBackwardInput(dy, yShape!, weight, wShape!, p, dx, xShape!);
+        native!.conv2dBackwardWeight(x, xShape!, dy, yShape!, p, dw, wShape!);
+        return [out, dx, dw];
+      };
+      const first = run(2), second = run(2), single = run(1);
+      first.forEach((a, i) => expect(second[i]).toEqual(a));
+      // Forward and input gradient split only over outputs: independent of the thread count.
+      expect(single[0]).toEqual(first[0]);
+      expect(single[1]).toEqual(first[1]);
+      if (nativeInfo()!.isa === 'portable') {
+        // The im2col weight gradient sums per-thread partials: it may differ in the last bits across thread counts.
+        expectClose(single[2]!, first[2]!, 'weight gradient 1 vs 2 threads');
+      } else {
+        // The direct kernels split the weight gradient over its rows: same sums at any thread count.
+        expect(single[2]).toEqual(first[2]);
+      }
     }
     configureNative({ threads: initial!.threads });
   });
