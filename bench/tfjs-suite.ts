@@ -6,7 +6,7 @@
  * TypeScript backend is single-threaded by design).
  *
  * TF.js-cpu needs about a minute for one ResNet-20 step of 8 images, so that row uses batch 8
- * on both sides and one or two timed steps; a warm-up step on a single image first lets V8
+ * on both sides and one timed step (CPU-clock time varies little); a warm-up step on a single image first lets V8
  * compile TF.js's kernels without costing another minute. The TF.js ResNet-20 (bench/tfjs-models.ts)
  * uses 1×1 projection shortcuts at the two stage transitions where ours zero-pads (option A):
  * about 1 % more FLOPs on the TF.js side.
@@ -34,7 +34,7 @@ interface Case { id: string; which: TfjsCase; model: string; input: number[]; st
 
 function cases(quick: boolean): Case[] {
   return [
-    { id: 'tfjs-train-resnet20', which: 'resnet20', model: 'resnet20', input: [8, 3, 32, 32], steps: { ours: quick ? 3 : 5, tfjs: quick ? 1 : 2 } },
+    { id: 'tfjs-train-resnet20', which: 'resnet20', model: 'resnet20', input: [8, 3, 32, 32], steps: { ours: quick ? 3 : 5, tfjs: 1 } },
     { id: 'tfjs-train-mlp', which: 'mlp', model: 'mlp', input: [128, 1, 28, 28], steps: { ours: quick ? 10 : 20, tfjs: quick ? 5 : 10 } },
   ];
 }
