@@ -89,6 +89,16 @@ __attribute__((target("avx512f,avx2,fma"))) inline __m512 gather512(const float*
                                            _mm512_set1_epi32(static_cast<int>(stride)));
   return _mm512_mask_i32gather_ps(_mm512_setzero_ps(), lowLanes512(n), index, p, 4);
 }
+/** p[0], p[2], …, p[30]: reads 32 floats. */
+__attribute__((target("avx512f,avx2,fma"))) inline __m512 evens512(const float* p) {
+  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  return _mm512_permutex2var_ps(_mm512_loadu_ps(p), even, _mm512_loadu_ps(p + 16));
+}
+/** p[0], p[2], …, p[14]: reads 16 floats. */
+__attribute__((target("avx2,fma"))) inline __m256 evens256(const float* p) {
+  const __m256 pairs = _mm256_shuffle_ps(_mm256_loadu_ps(p), _mm256_loadu_ps(p + 8), 0x88);  // a0 a2 b0 b2 | a4 a6 b4 b6
+  return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(pairs), 0xD8));
+}
 __attribute__((target("avx2,fma"))) inline __m256i lowLanes256(int64_t n) {
   return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
@@ -115,6 +125,7 @@ __attribute__((target("avx2,fma"))) inline __m256 gather256(const float* p, int6
 #define SK_STORE_PART(p, v, n) _mm512_mask_storeu_ps(p, lowLanes512(n), v)
 #define SK_STORE_LANES(p, v, bits) _mm512_mask_storeu_ps(p, static_cast<__mmask16>(bits), v)
 #define SK_GATHER(p, stride, n) gather512(p, stride, n)
+#define SK_EVENS(p) evens512(p)
 #define SK_DW_OUT 4
 #define SK_DW_ROWS 6
 #include "conv-direct-kernels.inc"
@@ -133,6 +144,7 @@ __attribute__((target("avx2,fma"))) inline __m256 gather256(const float* p, int6
 #undef SK_STORE_PART
 #undef SK_STORE_LANES
 #undef SK_GATHER
+#undef SK_EVENS
 #undef SK_DW_OUT
 #undef SK_DW_ROWS
 
@@ -152,6 +164,7 @@ __attribute__((target("avx2,fma"))) inline __m256 gather256(const float* p, int6
 #define SK_STORE_PART(p, v, n) _mm256_maskstore_ps(p, lowLanes256(n), v)
 #define SK_STORE_LANES(p, v, bits) _mm256_maskstore_ps(p, laneBits256(bits), v)
 #define SK_GATHER(p, stride, n) gather256(p, stride, n)
+#define SK_EVENS(p) evens256(p)
 #define SK_DW_OUT 4
 #define SK_DW_ROWS 3
 #include "conv-direct-kernels.inc"
@@ -269,6 +282,10 @@ struct DirectLayout {
 
   /** Fill the buffer from one NCHW image: zeros wherever the padded pixel lies outside it. */
   void fill(const float* image, float* buffer) const {
+    // Strided phases have short rows (17 floats for a 32-wide image at stride 2): one bulk clear
+    // is cheaper there than clearing each row's padding; at stride 1 only the padding is cleared.
+    const bool bulkClear = s.sw > 1;
+    if (bulkClear) k.zeroRow(buffer, bufferFloats());
     for (size_t slot = 0; slot < phaseOf.size(); slot++) {
       const int64_t py = phaseOf[slot] / s.sw, px = phaseOf[slot] % s.sw;
       // Plane columns j whose input column j·sw + px − pw lies in [0, W).
@@ -277,24 +294,23 @@ struct DirectLayout {
       while (j1 > j0 && (j1 - 1) * s.sw + px - s.pw >= s.w) j1--;
       for (int64_t c = 0; c < s.c; c++) {
         float* plane = buffer + (static_cast<int64_t>(slot) * s.c + c) * channelStride;
-        const float* channel = image + c * s.h * s.w;
+        const float* channel = image + c * s.h * s.w + px - s.pw + j0 * s.sw;
         for (int64_t i = 0; i < hq; i++) {
           float* dst = plane + i * wq;
           const int64_t y = i * s.sh + py - s.ph;
           if (y < 0 || y >= s.h) {
-            k.zeroRow(dst, wq);
+            if (!bulkClear) k.zeroRow(dst, wq);
             continue;
           }
-          const float* src = channel + y * s.w + px - s.pw;
-          k.zeroRow(dst, j0);
+          if (!bulkClear) k.zeroRow(dst, j0);
           if (s.sw == 1) {
-            k.copyRow(dst + j0, src + j0, j1 - j0, 0.0f);
+            k.copyRow(dst + j0, channel + y * s.w, j1 - j0, 0.0f);
           } else {
-            k.stridedRow(dst + j0, src + j0 * s.sw, j1 - j0, s.sw);
+            k.stridedRow(dst + j0, channel + y * s.w, j1 - j0, s.sw);
           }
-          k.zeroRow(dst + j1, wq - j1);
+          if (!bulkClear) k.zeroRow(dst + j1, wq - j1);
         }
-        k.zeroRow(plane + hq * wq, channelStride - hq * wq);
+        if (!bulkClear) k.zeroRow(plane + hq * wq, channelStride - hq * wq);
       }
     }
   }
