@@ -58,13 +58,16 @@ function batchNormMaybeRelu(
     { training, momentum: options.momentum ?? 0.1, eps, relu }, out.f32, saveMean, saveInvStd,
   );
   const inputs = [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
+  // Only the fused op's backward reads the output (its ReLU mask); the closure must not name
+  // `out` otherwise, or every plain batch norm's output stays alive until backward.
+  const reluOutput = relu ? out.f32 : null;
   const backward = (dy: Tensor): (Tensor | null)[] => {
     const dx = x.requiresGrad ? empty(x.shape) : null;
     const dgamma = weight?.requiresGrad ? empty(weight.shape) : null;
     const dbeta = bias?.requiresGrad ? empty(bias.shape) : null;
     backend.batchNormBackward(
       x.f32, kernelShape, dy.f32, weight?.f32 ?? null, saveMean, saveInvStd, training,
-      dx ? dx.f32 : new Float32Array(x.size), dgamma?.f32 ?? null, dbeta?.f32 ?? null, relu ? out.f32 : null,
+      dx ? dx.f32 : new Float32Array(x.size), dgamma?.f32 ?? null, dbeta?.f32 ?? null, reluOutput,
     );
     return weight ? (bias ? [dx, dgamma, dbeta] : [dx, dgamma]) : bias ? [dx, dbeta] : [dx];
   };
