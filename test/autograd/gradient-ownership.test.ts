@@ -6,7 +6,7 @@ import { setBackend } from '../../src/backend/select.js';
 import { typescriptBackend } from '../../src/backend/ts/index.js';
 import { emptyPool, poolStatistics, setPoolPoisoning } from '../../src/tensor/buffer-pool.js';
 import { Rng } from '../../src/tensor/rng.js';
-import { randn, Tensor, uninitialized } from '../../src/tensor/tensor.js';
+import { randn, Tensor, uninitialized, zeros } from '../../src/tensor/tensor.js';
 import { backendsUnderTest, withBackend } from '../helpers/backends.js';
 
 /**
@@ -164,6 +164,17 @@ describe('the buffer pool', () => {
     expect(held.buffers).toBeGreaterThan(0);
     uninitialized(shape);
     expect(poolStatistics().buffers).toBe(held.buffers - 1);
+  });
+
+  it('zeros() from recycled storage is still all zero', () => {
+    emptyPool();
+    const x = x0(23);
+    F.sum(F.mul(F.exp(x), F.exp(x))).backward();
+    const held = poolStatistics().buffers;
+    expect(held).toBeGreaterThan(0);
+    const z = zeros(shape);
+    expect(poolStatistics().buffers).toBe(held - 1);
+    expect(z.f32.every((v) => v === 0)).toBe(true);
   });
 
   it('drops buffers no pass has reused for a whole step', () => {
