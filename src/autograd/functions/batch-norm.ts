@@ -1,6 +1,6 @@
 import { getBackend } from '../../backend/select.js';
 import { formatShape, ShapeError } from '../../tensor/shape.js';
-import { empty, Tensor } from '../../tensor/tensor.js';
+import { empty, Tensor, uninitialized } from '../../tensor/tensor.js';
 import { record } from '../tape.js';
 
 export interface BatchNormOptions {
@@ -48,7 +48,7 @@ function batchNormMaybeRelu(
   if (training && n * spatial <= 1) throw new ShapeError(`${layer}: expected more than 1 value per channel when training, got input ${formatShape(x.shape)}`);
   if (!training && (!runningMean || !runningVar)) throw new ShapeError(`${layer}: evaluation needs running statistics`);
   const kernelShape = [n, c, spatial];
-  const out = empty(x.shape);
+  const out = uninitialized(x.shape); // every element written by the kernel
   const saveMean = new Float32Array(c);
   const saveInvStd = new Float32Array(c);
   const backend = getBackend();
@@ -62,7 +62,7 @@ function batchNormMaybeRelu(
   // `out` otherwise, or every plain batch norm's output stays alive until backward.
   const reluOutput = relu ? out.f32 : null;
   const backward = (dy: Tensor): (Tensor | null)[] => {
-    const dx = x.requiresGrad ? empty(x.shape) : null;
+    const dx = x.requiresGrad ? uninitialized(x.shape) : null;
     const dgamma = weight?.requiresGrad ? empty(weight.shape) : null;
     const dbeta = bias?.requiresGrad ? empty(bias.shape) : null;
     backend.batchNormBackward(
