@@ -479,49 +479,104 @@ void directConvBackwardInput(const ConvShape& s, const float* dy, const float* w
 
 namespace {
 
+/**
+ * The weight gradient is a sum over images. They are split into kWeightGroups fixed groups, each
+ * summed into its own partial by one thread (a thread takes every threads-th group), and the
+ * partials are added in group order: a thread works only on images it prepared itself, with no
+ * barrier until the end, and the sums are the same at any thread count.
+ */
+constexpr int64_t kWeightGroups = 4;
+
+/**
+ * Runs the groups. `prepare(n, buffer)` lays image n out in `perImage` floats of buffer;
+ * `accumulate(buffers, count, partial)` adds `count` prepared images into a partial.
+ * Returns the total, `partialFloats` floats in the calling thread's scratch.
+ */
+template <class Prepare, class Accumulate>
+const float* sumOverImageGroups(const ConvShape& s, int64_t perImage, int64_t partialFloats, Prepare&& prepare,
+                                Accumulate&& accumulate) {
+  const int64_t groups = std::min(kWeightGroups, s.n);
+  float* partials = scratch(ScratchSlot::Partial, static_cast<size_t>(groups * partialFloats));
+  std::memset(partials, 0, sizeof(float) * groups * partialFloats);
+  // Images per chunk: about 1.5 MB of prepared data, so a chunk stays in L2 while it is swept.
+  const int64_t chunk = std::clamp<int64_t>((int64_t{1} << 20) * 3 / 8 / perImage, 1, s.n);
+  const int parts = static_cast<int>(std::min<int64_t>(inParallelRegion() ? 1 : threadCount(), groups));
+  parallelParts(parts, [&](int part) {
+    float* buffers = scratch(ScratchSlot::ConvInput, static_cast<size_t>(std::min(chunk, s.n) * perImage));
+    for (int64_t g = part; g < groups; g += parts) {
+      const int64_t end = s.n * (g + 1) / groups;
+      for (int64_t n0 = s.n * g / groups; n0 < end; n0 += chunk) {
+        const int64_t count = std::min(chunk, end - n0);
+        for (int64_t i = 0; i < count; i++) prepare(n0 + i, buffers + i * perImage);
+        accumulate(buffers, count, partials + g * partialFloats);
+      }
+    }
+  });
+  for (int64_t g = 1; g < groups; g++) {
+    const float* p = partials + g * partialFloats;
+    for (int64_t i = 0; i < partialFloats; i++) partials[i] += p[i];
+  }
+  return partials;
+}
+
 /** Weight gradient for small planes with 2–4 vectors of output channels (weightTileByChannels). */
-void weightByChannels(const DirectKernels& k, const ChannelTiling& tiling, const ConvShape& s, const DirectLayout& l,
-                      const float* x, const float* dy, float* dw) {
+void weightByChannels(const ChannelTiling& tiling, const ConvShape& s, const DirectLayout& l, const float* x, const float* dy,
+                      float* dw) {
   const int64_t rows = l.rows(), plane = s.oh * s.ow;
-  const int64_t imageIn = s.c * s.h * s.w, imageOut = s.o * plane;
-  const int64_t bufferFloats = l.bufferFloats();
-  // About 1.5 MB of input buffers and transposed dy per chunk (shape-dependent only).
-  const int64_t chunk = std::clamp<int64_t>((int64_t{1} << 20) * 3 / 8 / (bufferFloats + imageOut), 1, s.n);
-  float* xChunk = scratch(ScratchSlot::ConvInput, static_cast<size_t>(chunk * bufferFloats));
-  float* dyChunk = scratch(ScratchSlot::ConvOutput, static_cast<size_t>(chunk * imageOut));
-  float* partial = scratch(ScratchSlot::Partial, static_cast<size_t>(rows * s.o));  // [row][output channel]
-  std::memset(partial, 0, sizeof(float) * rows * s.o);
+  const int64_t imageIn = s.c * s.h * s.w, imageOut = s.o * plane, bufferFloats = l.bufferFloats();
   std::vector<int64_t> pixel(static_cast<size_t>(plane));
   for (int64_t p = 0; p < plane; p++) pixel[p] = (p / s.ow) * l.wq + p % s.ow;
-  std::vector<const float*> dyImages(static_cast<size_t>(chunk)), xImages(static_cast<size_t>(chunk));
-  const int threads = inParallelRegion() ? 1 : threadCount();
-  const int64_t rowTiles = (rows + tiling.rows - 1) / tiling.rows;
-  const int parts = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(threads, rowTiles)));
-  for (int64_t n0 = 0; n0 < s.n; n0 += chunk) {
-    const int64_t images = std::min(chunk, s.n - n0);
-    parallelRange(images, 1, [&](int64_t i0, int64_t i1) {
-      for (int64_t i = i0; i < i1; i++) {
-        l.fill(x + (n0 + i) * imageIn, xChunk + i * bufferFloats);
-        const float* src = dy + (n0 + i) * imageOut;
-        float* dst = dyChunk + i * imageOut;  // dyT[p][o]
-        for (int64_t o = 0; o < s.o; o++) {
-          for (int64_t p = 0; p < plane; p++) dst[p * s.o + o] = src[o * plane + p];
-        }
-      }
-    });
-    for (int64_t i = 0; i < images; i++) {
-      dyImages[i] = dyChunk + i * imageOut;
-      xImages[i] = xChunk + i * bufferFloats;
+  const auto prepare = [&](int64_t n, float* buffer) {
+    l.fill(x + n * imageIn, buffer);
+    const float* src = dy + n * imageOut;
+    float* dst = buffer + bufferFloats;  // dyT[p][o]
+    for (int64_t o = 0; o < s.o; o++) {
+      for (int64_t p = 0; p < plane; p++) dst[p * s.o + o] = src[o * plane + p];
     }
-    parallelParts(parts, [&](int part) {
-      const int64_t r0 = std::min(rows, rowTiles * part / parts * tiling.rows);
-      const int64_t r1 = std::min(rows, rowTiles * (part + 1) / parts * tiling.rows);
-      tiling.run(dyImages.data(), xImages.data(), images, pixel.data(), plane, s.o, l.rowOffset.data(), r0, r1, partial);
-    });
-  }
+  };
+  const auto accumulate = [&](const float* buffers, int64_t count, float* partial) {
+    std::vector<const float*> dyT(static_cast<size_t>(count)), xs(static_cast<size_t>(count));
+    for (int64_t i = 0; i < count; i++) {
+      xs[i] = buffers + i * (bufferFloats + imageOut);
+      dyT[i] = xs[i] + bufferFloats;
+    }
+    tiling.run(dyT.data(), xs.data(), count, pixel.data(), plane, s.o, l.rowOffset.data(), 0, rows, partial);
+  };
+  const float* sum = sumOverImageGroups(s, bufferFloats + imageOut, rows * s.o, prepare, accumulate);  // [row][output channel]
   for (int64_t o = 0; o < s.o; o++) {
-    for (int64_t r = 0; r < rows; r++) dw[o * rows + r] = partial[r * s.o + o];
+    for (int64_t r = 0; r < rows; r++) dw[o * rows + r] = sum[r * s.o + o];
   }
+}
+
+/** Weight gradient with pixel vectors in registers (weightTile): any plane, any channel count. */
+void weightByPixels(const DirectKernels& k, const ConvShape& s, const DirectLayout& l, const float* x, const float* dy,
+                    float* dw) {
+  const int64_t rows = l.rows();
+  const int64_t outTiles = (s.o + k.dwOut - 1) / k.dwOut, outPadded = outTiles * k.dwOut;
+  const int64_t imageIn = s.c * s.h * s.w, imageOut = s.o * s.oh * s.ow;
+  const int64_t bufferFloats = l.bufferFloats(), dyFloats = outPadded * l.qPad;
+  // Sub-chunks of images whose dy rows for one channel tile (SK_DW_OUT rows) fit in about half
+  // of L1, so they stay there while every row tile sweeps them.
+  const int64_t subChunk = std::max<int64_t>(1, 6 * 1024 / (k.dwOut * l.qPad));
+  const auto prepare = [&](int64_t n, float* buffer) {
+    l.fill(x + n * imageIn, buffer);
+    float* d = buffer + bufferFloats;
+    l.extendGradient(dy + n * imageOut, d);
+    std::memset(d + s.o * l.qPad, 0, sizeof(float) * (outPadded - s.o) * l.qPad);
+  };
+  const auto accumulate = [&](const float* buffers, int64_t count, float* partial) {
+    std::vector<const float*> dys(static_cast<size_t>(count)), xs(static_cast<size_t>(count));
+    for (int64_t i = 0; i < count; i++) {
+      xs[i] = buffers + i * (bufferFloats + dyFloats);
+      dys[i] = xs[i] + bufferFloats;
+    }
+    for (int64_t i = 0; i < count; i += subChunk) {
+      k.weightChunk(dys.data() + i, xs.data() + i, std::min(subChunk, count - i), l.qPad, outTiles, l.rowOffset.data(), 0, rows,
+                    partial, rows);
+    }
+  };
+  const float* sum = sumOverImageGroups(s, bufferFloats + dyFloats, outPadded * rows, prepare, accumulate);
+  std::memcpy(dw, sum, sizeof(float) * s.o * rows);
 }
 
 }  // namespace
@@ -531,50 +586,9 @@ void directConvBackwardWeight(const ConvShape& s, const float* x, const float* d
   const DirectLayout l(s, k);
   const int64_t channelVectors = s.o / k.lanes;
   if (s.o % k.lanes == 0 && channelVectors >= 2 && channelVectors <= 4 && s.oh * s.ow <= kChannelVectorPlane) {
-    return weightByChannels(k, k.byChannels[channelVectors - 2], s, l, x, dy, dw);
+    return weightByChannels(k.byChannels[channelVectors - 2], s, l, x, dy, dw);
   }
-  const int64_t rows = l.rows();
-  const int64_t outTiles = (s.o + k.dwOut - 1) / k.dwOut, outPadded = outTiles * k.dwOut;
-  const int64_t imageIn = s.c * s.h * s.w, imageOut = s.o * s.oh * s.ow;
-  const int64_t bufferFloats = l.bufferFloats(), dyFloats = outPadded * l.qPad;
-  // Images per chunk: about 1.5 MB of input buffers and dy, so a chunk stays in L2 while every
-  // (channel tile, row tile) pair sweeps it. Depends on the shape only, never the thread count.
-  const int64_t chunk = std::clamp<int64_t>((int64_t{1} << 20) * 3 / 8 / (bufferFloats + dyFloats), 1, s.n);
-  // Within a chunk, sub-chunks of images whose dy rows for one channel tile (SK_DW_OUT rows)
-  // fit in about half of L1, so they stay there while every row tile sweeps them.
-  const int64_t subChunk = std::max<int64_t>(1, 6 * 1024 / (k.dwOut * l.qPad));
-  float* xChunk = scratch(ScratchSlot::ConvInput, static_cast<size_t>(chunk * bufferFloats));
-  float* dyChunk = scratch(ScratchSlot::ConvOutput, static_cast<size_t>(chunk * dyFloats));
-  float* partial = scratch(ScratchSlot::Partial, static_cast<size_t>(outPadded * rows));
-  std::memset(partial, 0, sizeof(float) * outPadded * rows);
-  std::vector<const float*> dyImages(static_cast<size_t>(chunk)), xImages(static_cast<size_t>(chunk));
-  const int threads = inParallelRegion() ? 1 : threadCount();
-  const int64_t rowTiles = (rows + k.dwRows - 1) / k.dwRows;
-  const int parts = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(threads, rowTiles)));
-  for (int64_t n0 = 0; n0 < s.n; n0 += chunk) {
-    const int64_t images = std::min(chunk, s.n - n0);
-    parallelRange(images, 1, [&](int64_t i0, int64_t i1) {
-      for (int64_t i = i0; i < i1; i++) {
-        l.fill(x + (n0 + i) * imageIn, xChunk + i * bufferFloats);
-        float* d = dyChunk + i * dyFloats;
-        l.extendGradient(dy + (n0 + i) * imageOut, d);
-        std::memset(d + s.o * l.qPad, 0, sizeof(float) * (outPadded - s.o) * l.qPad);
-      }
-    });
-    for (int64_t i = 0; i < images; i++) {
-      dyImages[i] = dyChunk + i * dyFloats;
-      xImages[i] = xChunk + i * bufferFloats;
-    }
-    parallelParts(parts, [&](int part) {
-      const int64_t r0 = std::min(rows, rowTiles * part / parts * k.dwRows);
-      const int64_t r1 = std::min(rows, rowTiles * (part + 1) / parts * k.dwRows);
-      for (int64_t i = 0; i < images; i += subChunk) {
-        k.weightChunk(dyImages.data() + i, xImages.data() + i, std::min(subChunk, images - i), l.qPad, outTiles,
-                      l.rowOffset.data(), r0, r1, partial, rows);
-      }
-    });
-  }
-  std::memcpy(dw, partial, sizeof(float) * s.o * rows);
+  weightByPixels(k, s, l, x, dy, dw);
 }
 
 #else
