@@ -181,7 +181,7 @@ struct RowTiling {
 };
 
 using WeightByChannels = void (*)(const float* const*, const float* const*, int64_t, const int64_t*, int64_t, int64_t,
-                                  const int64_t*, int64_t, int64_t, float*);
+                                  int64_t, const int64_t*, int64_t, int64_t, float*);
 /** The weight gradient with `vectors` vectors of output channels in registers, `rows` input rows at a time. */
 struct ChannelTiling {
   int vectors, rows;
@@ -519,9 +519,19 @@ const float* sumOverImageGroups(const ConvShape& s, int64_t perImage, int64_t pa
   return partials;
 }
 
-/** Weight gradient for small planes with 2–4 vectors of output channels (weightTileByChannels). */
-void weightByChannels(const ChannelTiling& tiling, const ConvShape& s, const DirectLayout& l, const float* x, const float* dy,
+/**
+ * Weight gradient for small planes whose output channels fill at least two vectors
+ * (weightTileByChannels), in groups of 4 vectors; the last two groups share what is left so
+ * that none has fewer than 2 (5 vectors: 3 + 2).
+ */
+void weightByChannels(const DirectKernels& k, const ConvShape& s, const DirectLayout& l, const float* x, const float* dy,
                       float* dw) {
+  std::vector<std::pair<int64_t, const ChannelTiling*>> channelGroups;  // (first channel, tiling)
+  for (int64_t v = 0, vectors = s.o / k.lanes; v < vectors;) {
+    const int64_t left = vectors - v, take = left <= 4 ? left : left < 6 ? left - 2 : 4;
+    channelGroups.emplace_back(v * k.lanes, &k.byChannels[take - 2]);
+    v += take;
+  }
   const int64_t rows = l.rows(), plane = s.oh * s.ow;
   const int64_t imageIn = s.c * s.h * s.w, imageOut = s.o * plane, bufferFloats = l.bufferFloats();
   std::vector<int64_t> pixel(static_cast<size_t>(plane));
@@ -540,7 +550,9 @@ void weightByChannels(const ChannelTiling& tiling, const ConvShape& s, const Dir
       xs[i] = buffers + i * (bufferFloats + imageOut);
       dyT[i] = xs[i] + bufferFloats;
     }
-    tiling.run(dyT.data(), xs.data(), count, pixel.data(), plane, s.o, l.rowOffset.data(), 0, rows, partial);
+    for (const auto& [o0, tiling] : channelGroups) {
+      tiling->run(dyT.data(), xs.data(), count, pixel.data(), plane, s.o, o0, l.rowOffset.data(), 0, rows, partial);
+    }
   };
   const float* sum = sumOverImageGroups(s, bufferFloats + imageOut, rows * s.o, prepare, accumulate);  // [row][output channel]
   for (int64_t o = 0; o < s.o; o++) {
@@ -584,10 +596,7 @@ void weightByPixels(const DirectKernels& k, const ConvShape& s, const DirectLayo
 void directConvBackwardWeight(const ConvShape& s, const float* x, const float* dy, float* dw) {
   const DirectKernels& k = *directKernels();
   const DirectLayout l(s, k);
-  const int64_t channelVectors = s.o / k.lanes;
-  if (s.o % k.lanes == 0 && channelVectors >= 2 && channelVectors <= 4 && s.oh * s.ow <= kChannelVectorPlane) {
-    return weightByChannels(k.byChannels[channelVectors - 2], s, l, x, dy, dw);
-  }
+  if (s.o % k.lanes == 0 && s.o >= 2 * k.lanes && s.oh * s.ow <= kChannelVectorPlane) return weightByChannels(k, s, l, x, dy, dw);
   weightByPixels(k, s, l, x, dy, dw);
 }
 

@@ -111,6 +111,8 @@ describe.skipIf(!native).each(configurations)('native backend, $isa path, $threa
       [2, 4, 12, 11, 48, 3, 3, [2, 2], [1, 1], [1, 1], 1],
       [2, 3, 5, 5, 24, 3, 3, [1, 1], [1, 1], [1, 1], 1],
       [2, 7, 8, 8, 64, 3, 3, [1, 1], [1, 1], [1, 1], 1],
+      [3, 6, 4, 5, 80, 3, 3, [1, 1], [1, 1], [1, 1], 1],
+      [2, 5, 4, 4, 128, 3, 3, [1, 1], [1, 1], [1, 1], 1],
     ];
     for (const [n, c, h, w, o, kh, kw, stride, padding, dilation, groups] of cases) {
       const p: Conv2dParams = { stride, padding, dilation, groups };
