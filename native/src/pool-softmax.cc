@@ -148,10 +148,11 @@ void avgPool2dForward(const Pool2d& p, bool countIncludePad, const float* x, flo
 }
 
 void avgPool2dBackward(const Pool2d& p, bool countIncludePad, const float* dy, float* dx) {
-  std::memset(dx, 0, sizeof(float) * p.n * p.c * p.h * p.w);
   if (windowsInside(p)) {
     const double divisor = static_cast<double>(p.kh * p.kw);
     parallelRange(p.n * p.c, 4, [&](int64_t q0, int64_t q1) {
+      // Each thread clears its own planes (a serial clear of the whole gradient cost as much as the rest).
+      std::memset(dx + q0 * p.h * p.w, 0, sizeof(float) * (q1 - q0) * p.h * p.w);
       for (int64_t q = q0; q < q1; q++) {
         for (int64_t y = 0; y < p.oh; y++) {
           float* row = dx + q * p.h * p.w + y * p.sh * p.w;
@@ -166,6 +167,7 @@ void avgPool2dBackward(const Pool2d& p, bool countIncludePad, const float* dy, f
     });
     return;
   }
+  std::memset(dx, 0, sizeof(float) * p.n * p.c * p.h * p.w);
   parallelRange(p.n * p.c, 4, [&](int64_t q0, int64_t q1) {
     for (int64_t q = q0; q < q1; q++) {
       float* plane = dx + q * p.h * p.w;
