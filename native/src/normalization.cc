@@ -89,10 +89,19 @@ void batchNormForward(const float* x, int64_t n, int64_t c, int64_t s, const flo
       const double scale = (gamma ? gamma[ch] : 1.0) * invStd;
       scales[ch] = static_cast<float>(scale);
       shifts[ch] = static_cast<float>((beta ? beta[ch] : 0.0) - (mean - static_cast<double>(saveMean[ch])) * scale);
+      // With batch statistics the channel's planes were just read and are still in L2: normalise
+      // them now. With running statistics nothing was read yet (see below).
+      if (useBatch) {
+        for (int64_t i = 0; i < n; i++) {
+          const int64_t at = (i * c + ch) * s;
+          k.affine(x + at, s, saveMean[ch], scales[ch], shifts[ch], relu, out + at);
+        }
+      }
     }
   });
-  // The normalisation itself in memory order, split over images: one sequential stream in and
-  // out (channel by channel, an 8 × 8 plane is 256 bytes every 16 KB, which defeats prefetching).
+  if (useBatch) return;
+  // Running statistics: normalise in memory order, split over images — one sequential stream in
+  // and out (channel by channel, an 8 × 8 plane is 256 bytes every 16 KB, which defeats prefetching).
   parallelRange(n * c, std::max<int64_t>(1, (int64_t{1} << 14) / std::max<int64_t>(s, 1)), [&](int64_t q0, int64_t q1) {
     for (int64_t q = q0; q < q1; q++) {
       const int64_t ch = q % c;
