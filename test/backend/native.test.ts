@@ -113,6 +113,9 @@ describe.skipIf(!native).each(configurations)('native backend, $isa path, $threa
       [2, 7, 8, 8, 64, 3, 3, [1, 1], [1, 1], [1, 1], 1],
       [3, 6, 4, 5, 80, 3, 3, [1, 1], [1, 1], [1, 1], 1],
       [2, 5, 4, 4, 128, 3, 3, [1, 1], [1, 1], [1, 1], 1],
+      // About 8 × 8 with at least four channel vectors: the channel-vector forward (and input gradient).
+      [3, 9, 7, 9, 64, 3, 3, [1, 1], [1, 1], [1, 1], 1],
+      [2, 64, 8, 8, 80, 3, 3, [1, 1], [1, 1], [1, 1], 1],
     ];
     for (const [n, c, h, w, o, kh, kw, stride, padding, dilation, groups] of cases) {
       const p: Conv2dParams = { stride, padding, dilation, groups };
