@@ -4,13 +4,17 @@
  * bench/memory-child.ts, PyTorch bench/torch_suite.py's memory mode — that builds CIFAR ResNet-56
  * (853,018 parameters, option A shortcuts) and runs a few training steps on random 128×3×32×32
  * input with SGD momentum 0.9. The table shows each process's resident set right after its
- * imports (the runtime's baseline), its peak (getrusage maxRSS), and the peak minus the baseline
+ * imports (the runtime's baseline), its peak (Linux's VmHWM, else getrusage maxRSS), and the peak minus the baseline
  * (what training itself costs), each the median of a few fresh processes (peaks vary with GC
  * and allocator timing).
  *
  * Two loops, run identically on both sides: `keeps last loss` is the usual loop (`loss = ...`
  * stays referenced until the next step has run, as in src/train/trainer.ts and most PyTorch
  * scripts); `step in a function` drops the loss when the step returns.
+ *
+ * The peak is VmHWM from /proc/self/status where there is one: getrusage's maxRSS survives
+ * fork + exec on Linux, so a child of a large parent (this bench after its model rows holds
+ * about 1.2 GB) would report the parent's high-water mark instead of its own.
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +28,8 @@ export interface MemoryRun {
   afterBuildRssMB: number;
   endRssMB: number;
   peakRssMB: number;
+  /** VmHWM (Linux): this process image's own high-water mark. */
+  vmHwmMB?: number | null;
 }
 
 /** Median of several fresh processes' numbers, with the spread of the peak. */
@@ -65,7 +71,7 @@ const median = (values: number[]): number => {
 
 export function summarize(runs: MemoryRun[]): MemorySummary {
   if (runs.length === 0) throw new Error('memory bench: no runs to summarize');
-  const peaks = runs.map((r) => r.peakRssMB);
+  const peaks = runs.map((r) => r.vmHwmMB ?? r.peakRssMB);
   return {
     runs: runs.length, runtime: runs[0]!.runtime, baselineRssMB: median(runs.map((r) => r.baselineRssMB)),
     peakRssMB: median(peaks), peakMinMB: Math.min(...peaks), peakMaxMB: Math.max(...peaks),

@@ -197,7 +197,7 @@ function printMemoryTable(rows: MemoryComparison[], python: string | null): void
     r.peakOursOverTorch?.toFixed(2) ?? '', r.trainingOursOverTorch?.toFixed(2) ?? '',
   ]), 3);
   const runs = rows[0] ? `median of ${rows[0].ours.runs} fresh process(es) per cell` : '';
-  console.log(`resident set: baseline right after the imports, peak = getrusage maxRSS; ${runs}; ${python ? 'PyTorch at 2 threads, same loop; ours/PyTorch ≤ 1 meets the target' : 'no PyTorch: apt-get install -y python3-torch for the ratios'}`);
+  console.log(`resident set: baseline right after the imports, peak = VmHWM (the process image's own high-water mark; getrusage maxRSS where there is no /proc); ${runs}; ${python ? 'PyTorch at 2 threads, same loop; ours/PyTorch ≤ 1 meets the target' : 'no PyTorch: apt-get install -y python3-torch for the ratios'}`);
 }
 
 function printTable(torchNote: string): void {
