@@ -101,13 +101,19 @@ export class BasicBlock extends ResidualBlock {
   }
 
   residual(x: Tensor): Tensor {
+    return this.bn2.forward(this.beforeLastNorm(x));
+  }
+
+  private beforeLastNorm(x: Tensor): Tensor {
     const out = this.bn1.forwardRelu(this.conv1.forward(x)); // (N, planes, H/s, W/s)
-    return this.bn2.forward(this.conv2.forward(out));
+    return this.conv2.forward(out);
   }
 
   forward(x: Tensor): Tensor {
+    // Plain twin: y = relu(F(x)), its last batch norm fused with the ReLU unless F was replaced.
+    if (!this.downsample && this.residual === BasicBlock.prototype.residual) return this.bn2.forwardRelu(this.beforeLastNorm(x));
     const branch = this.residual(x);
-    if (!this.downsample) return relu(branch); // plain twin: y = relu(F(x))
+    if (!this.downsample) return relu(branch);
     return relu(add(this.dropPath(branch), this.downsample.forward(x))); // y = relu(F(x) + x)
   }
 
@@ -153,12 +159,17 @@ export class Bottleneck extends ResidualBlock {
   }
 
   residual(x: Tensor): Tensor {
+    return this.bn3.forward(this.beforeLastNorm(x)); // (N, 4·planes, H/s, W/s)
+  }
+
+  private beforeLastNorm(x: Tensor): Tensor {
     let out = this.bn1.forwardRelu(this.conv1.forward(x)); // (N, planes, H, W)
     out = this.bn2.forwardRelu(this.conv2.forward(out)); // (N, planes, H/s, W/s)
-    return this.bn3.forward(this.conv3.forward(out)); // (N, 4·planes, H/s, W/s)
+    return this.conv3.forward(out);
   }
 
   forward(x: Tensor): Tensor {
+    if (!this.downsample && this.residual === Bottleneck.prototype.residual) return this.bn3.forwardRelu(this.beforeLastNorm(x));
     const branch = this.residual(x);
     if (!this.downsample) return relu(branch);
     return relu(add(this.dropPath(branch), this.downsample.forward(x)));
