@@ -13,6 +13,8 @@
         "src/gemm-kernels.cc",
         "src/conv.cc",
         "src/conv-direct.cc",
+        "src/conv-direct-weight.cc",
+        "src/conv-direct-kernels.cc",
         "src/elementwise.cc",
         "src/reduce-layout.cc",
         "src/normalization.cc",
