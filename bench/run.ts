@@ -119,13 +119,25 @@ async function main(): Promise<void> {
       log(`FP32 FMA peak, ${threads} thread(s): ${(peaks.get(threads)! / 1e9).toFixed(1)} GFLOP/s`);
     }
   }
+  const python = torchPython();
   for (const [group, list] of rows) {
     for (const row of list) {
       if (native) {
         for (const threads of threadCounts) {
           configureNative({ threads });
           record(row, group, 'native', threads, measure(row, native, threads));
-          log(`  ${row.id} native ×${threads}: ${results[results.length - 1]!.value.toFixed(1)} ${results[results.length - 1]!.unit}`);
+          const ours = results[results.length - 1]!;
+          // PyTorch right after, row by row: this machine's throughput drifts by up to ±30 % over
+          // minutes, and timing all our rows before all of PyTorch's put a drift on one side only.
+          if (python) {
+            const seconds = runTorch(python, [row], threads).get(row.id);
+            if (seconds !== undefined) {
+              ours.torch = row.kind === 'model' ? row.input[0]! / seconds : rowFlops(row) / seconds / 1e9;
+              ours.oursOverTorch = ours.value / ours.torch;
+            }
+          }
+          const against = ours.torch === undefined ? '' : `, PyTorch ${ours.torch.toFixed(1)} (×${ours.oursOverTorch!.toFixed(2)})`;
+          log(`  ${row.id} native ×${threads}: ${ours.value.toFixed(1)} ${ours.unit}${against}`);
         }
       }
       if (tsRuns(row)) {
@@ -135,7 +147,6 @@ async function main(): Promise<void> {
     }
   }
   setBackend(typescriptBackend);
-  const python = torchPython();
   let tfjs: TfjsComparison[] | null = null;
   if (only.has('tfjs')) {
     log('TensorFlow.js cpu backend against our TypeScript backend, 1 thread…');
@@ -147,20 +158,8 @@ async function main(): Promise<void> {
     memory = runMemorySection({ model: 'resnet56', batch: 128, steps: 3, threads: 2, runs: quick ? 1 : 3, withTs: !quick, python }, log);
   }
   let torchNote = 'PyTorch ratios: apt-get install -y python3-torch (Debian), then /usr/bin/python3 -c "import torch" must work';
-  if (python && rows.length > 0) {
-    const all = rows.flatMap(([, list]) => list);
-    for (const threads of threadCounts) {
-      log(`PyTorch (${python}), ${threads} thread(s)…`);
-      const times = runTorch(python, all, threads);
-      for (const r of results.filter((x) => x.threads === threads && x.backend === 'native')) {
-        const seconds = times.get(r.id);
-        if (seconds === undefined) continue;
-        const row = all.find((x) => x.id === r.id)!;
-        r.torch = row.kind === 'model' ? row.input[0]! / seconds : rowFlops(row) / seconds / 1e9;
-        r.oursOverTorch = r.value / r.torch;
-      }
-    }
-    torchNote = `PyTorch from ${python}, same thread counts; ours/PyTorch > 1 means we are faster`;
+  if (python && native && rows.length > 0) {
+    torchNote = `PyTorch from ${python}, same thread counts, timed right after each of our rows; ours/PyTorch > 1 means we are faster`;
   }
   if (results.length > 0) printTable(torchNote);
   if (tfjs) printTfjsTable(tfjs);
