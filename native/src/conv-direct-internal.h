@@ -142,6 +142,14 @@ struct DirectLayout {
   int64_t bufferFloats() const { return static_cast<int64_t>(phaseOf.size()) * s.c * channelStride; }
 
   /** Fill the buffer from one NCHW image: zeros wherever the padded pixel lies outside it. */
+  /** Plane columns [j0, j1) of phase column px whose input column j·sw + px − pw lies in [0, W). */
+  std::pair<int64_t, int64_t> columnsInside(int64_t px) const {
+    int64_t j0 = 0, j1 = wq;
+    while (j0 < wq && j0 * s.sw + px - s.pw < 0) j0++;
+    while (j1 > j0 && (j1 - 1) * s.sw + px - s.pw >= s.w) j1--;
+    return {j0, j1};
+  }
+
   void fill(const float* image, float* buffer) const {
     // Strided phases have short rows (17 floats for a 32-wide image at stride 2): one bulk clear
     // is cheaper there than clearing each row's padding; at stride 1 only the padding is cleared.
@@ -149,10 +157,7 @@ struct DirectLayout {
     if (bulkClear) k.zeroRow(buffer, bufferFloats());
     for (size_t slot = 0; slot < phaseOf.size(); slot++) {
       const int64_t py = phaseOf[slot] / s.sw, px = phaseOf[slot] % s.sw;
-      // Plane columns j whose input column j·sw + px − pw lies in [0, W).
-      int64_t j0 = 0, j1 = wq;
-      while (j0 < wq && j0 * s.sw + px - s.pw < 0) j0++;
-      while (j1 > j0 && (j1 - 1) * s.sw + px - s.pw >= s.w) j1--;
+      const auto [j0, j1] = columnsInside(px);
       for (int64_t c = 0; c < s.c; c++) {
         float* plane = buffer + (static_cast<int64_t>(slot) * s.c + c) * channelStride;
         const float* channel = image + c * s.h * s.w + px - s.pw + j0 * s.sw;
@@ -183,9 +188,7 @@ struct DirectLayout {
     }
     for (size_t slot = 0; slot < phaseOf.size(); slot++) {
       const int64_t py = phaseOf[slot] / s.sw, px = phaseOf[slot] % s.sw;
-      int64_t j0 = 0, j1 = wq;
-      while (j0 < wq && j0 * s.sw + px - s.pw < 0) j0++;
-      while (j1 > j0 && (j1 - 1) * s.sw + px - s.pw >= s.w) j1--;
+      const auto [j0, j1] = columnsInside(px);
       for (int64_t c = 0; c < s.c; c++) {
         const float* plane = buffer + (static_cast<int64_t>(slot) * s.c + c) * channelStride;
         float* channel = image + c * s.h * s.w;
