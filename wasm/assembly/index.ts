@@ -4,7 +4,7 @@
 export { gemm, gemmWorkspaceFloats } from './gemm';
 export { affine, axpy, binaryStrided, unary, unaryBackward } from './elementwise';
 export { addChannelBias, col2im, im2col } from './conv2d';
-export { batchNormBackwardInput, batchNormBackwardSums, batchNormStatistics, channelAffine, channelAffineRelu } from './normalization';
+export { batchNormBackwardInput, batchNormBackwardSums, batchNormStatistics, channelAffine } from './normalization';
 export { avgPool2d, maxPool2dBackward, maxPool2dForward } from './pool';
 export { reduceContiguous } from './reduce';
 export { softmaxBackward, softmaxCrossEntropyBackward, softmaxCrossEntropyForward, softmaxForward } from './softmax';

@@ -57,36 +57,11 @@ export function batchNormStatistics(x: usize, batch: i32, channels: i32, spatial
   }
 }
 
-/** out[n, c, s] = (x[n, c, s] − center[c])·scale[c] + shift[c]: centring first keeps digits when |mean| ≫ σ. */
-export function channelAffine(x: usize, out: usize, batch: i32, channels: i32, spatial: i32, center: usize, scale: usize, shift: usize): void {
-  const rowBytes = <usize>spatial << 2;
-  let offset: usize = 0;
-  for (let n = 0; n < batch; n++) {
-    for (let c = 0; c < channels; c++) {
-      const m = load<f32>(center + (<usize>c << 2));
-      const a = load<f32>(scale + (<usize>c << 2));
-      const b = load<f32>(shift + (<usize>c << 2));
-      const vm = f32x4.splat(m);
-      const va = f32x4.splat(a);
-      const vb = f32x4.splat(b);
-      const src = x + offset;
-      const dst = out + offset;
-      let s = 0;
-      for (; s + 4 <= spatial; s += 4) {
-        const o = <usize>s << 2;
-        v128.store(dst + o, f32x4.add(f32x4.mul(f32x4.sub(v128.load(src + o), vm), va), vb));
-      }
-      for (; s < spatial; s++) {
-        const o = <usize>s << 2;
-        store<f32>(dst + o, (load<f32>(src + o) - m) * a + b);
-      }
-      offset += rowBytes;
-    }
-  }
-}
-
-/** out[n, c, s] = max((x[n, c, s] − center[c])·scale[c] + shift[c], 0): batch norm fused with the following ReLU. */
-export function channelAffineRelu(x: usize, out: usize, batch: i32, channels: i32, spatial: i32, center: usize, scale: usize, shift: usize): void {
+/**
+ * out[n, c, s] = (x[n, c, s] − center[c])·scale[c] + shift[c] (centring first keeps digits when
+ * |mean| ≫ σ), then max(·, 0) when `relu` (batch norm fused with the following ReLU).
+ */
+export function channelAffine(x: usize, out: usize, batch: i32, channels: i32, spatial: i32, center: usize, scale: usize, shift: usize, relu: bool): void {
   const rowBytes = <usize>spatial << 2;
   const zero = f32x4.splat(0);
   let offset: usize = 0;
@@ -103,14 +78,15 @@ export function channelAffineRelu(x: usize, out: usize, batch: i32, channels: i3
       let s = 0;
       for (; s + 4 <= spatial; s += 4) {
         const o = <usize>s << 2;
-        const v = f32x4.add(f32x4.mul(f32x4.sub(v128.load(src + o), vm), va), vb);
+        let v = f32x4.add(f32x4.mul(f32x4.sub(v128.load(src + o), vm), va), vb);
         // The reference's v > 0 ? v : 0 (a NaN becomes 0), not f32x4.max, which keeps NaN.
-        v128.store(dst + o, v128.and(v, f32x4.gt(v, zero)));
+        if (relu) v = v128.and(v, f32x4.gt(v, zero));
+        v128.store(dst + o, v);
       }
       for (; s < spatial; s++) {
         const o = <usize>s << 2;
         const v = (load<f32>(src + o) - m) * a + b;
-        store<f32>(dst + o, v > 0 ? v : 0);
+        store<f32>(dst + o, relu ? (v > 0 ? v : 0) : v);
       }
       offset += rowBytes;
     }

@@ -64,8 +64,7 @@ export function makeBatchNorm({ kernels, arena }: WasmContext): Pick<Backend, 'b
         f32[pscale / 4 + c] = scale;
         f32[pshift / 4 + c] = (beta ? beta[c]! : 0) - (mean - center) * scale;
       }
-      if (p.relu) kernels.channelAffineRelu(px, pout, batch, channels, spatial, pcenter, pscale, pshift);
-      else kernels.channelAffine(px, pout, batch, channels, spatial, pcenter, pscale, pshift);
+      kernels.channelAffine(px, pout, batch, channels, spatial, pcenter, pscale, pshift, p.relu ? 1 : 0);
       arena.output(pout, out);
     },
 
@@ -109,7 +108,7 @@ export function makeBatchNorm({ kernels, arena }: WasmContext): Pick<Backend, 'b
         kernels.batchNormBackwardInput(px, pdy, pdx, batch, channels, spatial, pcoefficients);
       } else {
         for (let c = 0; c < channels; c++) f32[pcoefficients / 4 + c] = f32[pcoefficients / 4 + 4 * c]!;
-        kernels.channelAffine(pdy, pdx, batch, channels, spatial, pzeros, pcoefficients, pzeros);
+        kernels.channelAffine(pdy, pdx, batch, channels, spatial, pzeros, pcoefficients, pzeros, 0);
       }
       arena.output(pdx, dx);
     },

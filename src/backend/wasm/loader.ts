@@ -28,8 +28,8 @@ export interface KernelExports {
     outHeight: number, outWidth: number, dx: number): void;
   addChannelBias(out: number, batch: number, channels: number, spatial: number, bias: number): void;
   batchNormStatistics(x: number, batch: number, channels: number, spatial: number, mean: number, variance: number): void;
-  channelAffine(x: number, out: number, batch: number, channels: number, spatial: number, center: number, scale: number, shift: number): void;
-  channelAffineRelu(x: number, out: number, batch: number, channels: number, spatial: number, center: number, scale: number, shift: number): void;
+  /** relu: 1 fuses the following ReLU. */
+  channelAffine(x: number, out: number, batch: number, channels: number, spatial: number, center: number, scale: number, shift: number, relu: number): void;
   batchNormBackwardSums(x: number, dy: number, batch: number, channels: number, spatial: number,
     mean: number, sumDy: number, sumDyCentered: number): void;
   batchNormBackwardInput(x: number, dy: number, dx: number, batch: number, channels: number, spatial: number, coefficients: number): void;
