@@ -7,22 +7,16 @@
  *   npx tsx bench/batch-norm.bench.ts [threads=1] [repeats=20]
  */
 import type { Backend, BatchNormParams, Shape } from '../src/backend/backend.js';
-import { configureNative, loadNativeBackend } from '../src/backend/native/index.js';
+import { configureNative } from '../src/backend/native/index.js';
 import { Rng } from '../src/tensor/rng.js';
+import { nativeOrExit, processCpuMs } from './native-script.js';
 
-const native = loadNativeBackend();
-if (!native) {
-  console.log('native backend not built: run node scripts/build-native.mjs');
-  process.exit(0);
-}
+const native = nativeOrExit();
 const threads = Number(process.argv[2] ?? 1);
 const repeats = Number(process.argv[3] ?? 20);
 configureNative({ threads });
 
-const cpuMs = (): number => {
-  const c = process.cpuUsage();
-  return (c.user + c.system) / 1000;
-};
+const cpuMs = processCpuMs;
 
 /** Stem + 6 convs per stage: 7 layers at 16×32², 6 at 32×16², 6 at 64×8² (He et al. 2016, §4.2). */
 const shapes: Shape[] = [

@@ -8,20 +8,14 @@
  * between the step total and the kernel sum is JavaScript (autograd, tensor allocation).
  */
 import type { Backend } from '../src/backend/backend.js';
-import { configureNative, loadNativeBackend } from '../src/backend/native/index.js';
+import { configureNative } from '../src/backend/native/index.js';
 import { setBackend } from '../src/backend/select.js';
 import { modelRows, modelRunner } from './native-suites.js';
+import { nativeOrExit, processCpuMs } from './native-script.js';
 
-const cpuMs = (): number => {
-  const c = process.cpuUsage();
-  return (c.user + c.system) / 1000;
-};
+const cpuMs = processCpuMs;
 
-const native = loadNativeBackend();
-if (!native) {
-  console.log('native backend not built: run node scripts/build-native.mjs');
-  process.exit(0);
-}
+const native = nativeOrExit();
 const threads = Number(process.argv[2] ?? 1);
 const id = process.argv[3] ?? 'train-resnet20';
 const row = modelRows().find((r) => r.id === id);
