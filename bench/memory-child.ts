@@ -16,13 +16,9 @@
  *   the garbage collector kept up with the tape;
  * - "scoped": true drops each step's loss (and so its tape) as soon as the step is over, where by
  *   default the loop holds it until the next step's forward is done, as src/train/trainer.ts does;
- * - "release": true emulates a tape that lets go of each activation as soon as backward is done
- *   with it (PyTorch frees saved tensors as its backward proceeds): once an op's backward has run,
- *   its output tensor's buffer is dropped;
- * - "lean": true (with "release") also emulates ops that save only what their backward reads, as
- *   PyTorch's do: a batch-norm output whose only consumer is `add` is dropped after forward (add's
- *   backward needs shapes only), and the input of a ReLU that follows `add` is swapped for the
- *   ReLU's output (the same x > 0 mask, so the same gradients — the losses printed show it).
+ * - "recycle": true runs each step inside `recycleTensors` (src/tensor/recycling-scope.ts), as
+ *   src/train/trainer.ts does, so the step's activations go back to the pool when it ends.
+ * (The "release" and "lean" emulations of an older tensor-linking tape are gone with that tape.)
  */
 import '../src/autograd/index.js';
 import { crossEntropy } from '../src/autograd/functions/cross-entropy.js';
@@ -31,13 +27,14 @@ import { configureNative, loadNativeBackend } from '../src/backend/native/index.
 import { typescriptBackend } from '../src/backend/ts/index.js';
 import { createModel } from '../src/models/registry.js';
 import { SGD } from '../src/optim/sgd.js';
+import { recycleTensors } from '../src/tensor/recycling-scope.js';
 import { Rng } from '../src/tensor/rng.js';
 import { intTensor, randn, Tensor } from '../src/tensor/tensor.js';
 import { readProcStatus } from './memory-status.js';
 
 interface ChildConfig {
   backend: 'native' | 'ts'; threads?: number; model: string; batch: number; steps: number;
-  probe?: boolean; gc?: boolean; gcEvery?: number; release?: boolean; scoped?: boolean; lean?: boolean;
+  probe?: boolean; gc?: boolean; gcEvery?: number; scoped?: boolean; recycle?: boolean;
 }
 
 const config = JSON.parse(process.argv[2] ?? '{}') as ChildConfig;
@@ -71,13 +68,11 @@ const afterBuild = readProcStatus();
 interface NodeLike { readonly name: string; readonly inputs: readonly unknown[]; backward: ((gradOutput: Tensor) => readonly (Tensor | null)[]) | null }
 const nodeOf = (t: Tensor): NodeLike | null => t.gradFn as unknown as NodeLike | null;
 
-/** Everything the tape reaches from `root`: nodes, tensors, each node's output tensor when reachable. */
-function walkGraph(root: Tensor): { nodes: NodeLike[]; tensors: Tensor[]; outputOf: Map<NodeLike, Tensor>; consumers: Map<Tensor, string[]> } {
+/** Everything the tape reaches from `root`: nodes and tensors. */
+function walkGraph(root: Tensor): { nodes: NodeLike[]; tensors: Tensor[] } {
   const seen = new Set<unknown>();
   const nodes: NodeLike[] = [];
   const tensors: Tensor[] = [];
-  const outputOf = new Map<NodeLike, Tensor>();
-  const consumers = new Map<Tensor, string[]>();
   const stack: unknown[] = [root];
   while (stack.length > 0) {
     const item = stack.pop();
@@ -86,20 +81,14 @@ function walkGraph(root: Tensor): { nodes: NodeLike[]; tensors: Tensor[]; output
     if (item instanceof Tensor) {
       tensors.push(item);
       const node = nodeOf(item);
-      if (node) {
-        outputOf.set(node, item);
-        stack.push(node);
-      }
+      if (node) stack.push(node);
       continue;
     }
     const node = item as NodeLike;
     nodes.push(node);
-    for (const input of node.inputs) {
-      if (input instanceof Tensor) consumers.set(input, [...(consumers.get(input) ?? []), node.name]);
-      stack.push(input);
-    }
+    for (const input of node.inputs) stack.push(input);
   }
-  return { nodes, tensors, outputOf, consumers };
+  return { nodes, tensors };
 }
 
 interface Probe { graphNodes: number; graphActivationMB: number; activationMBByOp: Record<string, number>; afterForward: Sample; backwardPeak: Sample; afterBackward: Sample; afterStep: Sample }
@@ -132,19 +121,16 @@ function probeGraph(loss: Tensor): Probe {
 }
 
 /**
- * Wraps every node's backward: afterwards it samples memory (probe), collects garbage (gcEvery)
- * and, for "release", drops the node's output buffer when the tape still reaches it.
+ * Wraps every node's backward: afterwards it samples memory (probe) and collects garbage (gcEvery).
  */
 function instrument(loss: Tensor, probe: Probe | null): void {
   let calls = 0;
-  const { nodes, outputOf } = walkGraph(loss);
+  const { nodes } = walkGraph(loss);
   for (const node of nodes) {
     const backward = node.backward;
     if (!backward) continue;
-    const output = config.release ? outputOf.get(node) : undefined;
     node.backward = (gradOutput) => {
       const inputGrads = backward(gradOutput);
-      if (output && output !== loss) output.data = new Float32Array(0);
       if (config.gcEvery && gc && ++calls % config.gcEvery === 0) gc();
       if (probe) {
         const s = sample();
@@ -152,17 +138,6 @@ function instrument(loss: Tensor, probe: Probe | null): void {
       }
       return inputGrads;
     };
-  }
-}
-
-/** The "lean" emulation: drop what no backward reads (see the header); needs a tape that reaches activations. */
-function leanGraph(loss: Tensor): void {
-  const { tensors, consumers } = walkGraph(loss);
-  for (const t of tensors) {
-    const node = nodeOf(t);
-    if (node?.name === 'batchNorm' && (consumers.get(t) ?? []).every((name) => name === 'add')) t.data = new Float32Array(0);
-    const input = node?.inputs[0];
-    if (node?.name === 'relu' && input instanceof Tensor && nodeOf(input)?.name === 'add' && consumers.get(input)?.length === 1) input.data = t.data;
   }
 }
 
@@ -174,9 +149,8 @@ const stepSeconds: number[] = [];
 function trainStep(): Tensor {
   const start = performance.now();
   const loss = crossEntropy(model.forward(x), labels);
-  if (config.lean) leanGraph(loss);
   const probe = config.probe ? probeGraph(loss) : null;
-  if (config.probe || config.gcEvery || config.release) instrument(loss, probe);
+  if (config.probe || config.gcEvery) instrument(loss, probe);
   losses.push(loss.item());
   optimizer.zeroGrad();
   loss.backward();
@@ -194,7 +168,8 @@ function trainStep(): Tensor {
 // finished (a loop variable, or a loss kept for logging); "scoped": true drops it at once.
 let lastLoss: Tensor | null = null;
 for (let step = 0; step < config.steps; step++) {
-  if (config.scoped) trainStep();
+  if (config.recycle) recycleTensors(() => void trainStep());
+  else if (config.scoped) trainStep();
   else lastLoss = trainStep();
   if (config.gc && gc) gc();
 }

@@ -11,6 +11,7 @@ import { noGrad } from '../src/autograd/no-grad.js';
 import type { Backend, Conv2dParams } from '../src/backend/backend.js';
 import { createModel, type ModelOptions } from '../src/models/registry.js';
 import { SGD } from '../src/optim/sgd.js';
+import { recycleTensors } from '../src/tensor/recycling-scope.js';
 import { Rng } from '../src/tensor/rng.js';
 import { intTensor, randn } from '../src/tensor/tensor.js';
 
@@ -123,12 +124,14 @@ export function modelRunner(row: ModelRow): () => void {
   const classes = segmentation ? 2 : 10;
   const rows = segmentation ? row.input[0]! * row.input[2]! * row.input[3]! : row.input[0]!;
   const labels = intTensor(Array.from({ length: rows }, () => rng.int(classes)));
+  // Each step runs in a recycling scope, as src/train/trainer.ts does: its activations go back
+  // to the pool when it ends (PyTorch frees them by reference counting).
   if (row.eval) {
     model.eval();
-    return () => { noGrad(() => model.forward(x)); };
+    return () => recycleTensors(() => { noGrad(() => model.forward(x)); });
   }
   const optimizer = new SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
-  return () => {
+  return () => recycleTensors(() => {
     let logits = model.forward(x);
     // Per-pixel classification: (N, C, H, W) → (N·H·W, C), as F.cross_entropy does for PyTorch.
     if (segmentation) logits = reshape(permute(logits, [0, 2, 3, 1]), [rows, classes]);
@@ -136,5 +139,5 @@ export function modelRunner(row: ModelRow): () => void {
     optimizer.zeroGrad();
     loss.backward();
     optimizer.step();
-  };
+  });
 }

@@ -4,6 +4,7 @@
  */
 export { Tensor, arange, empty, full, intTensor, ones, rand, randn, tensor, uniform, zeros, zerosLike, type DType, type NestedArray } from './tensor/tensor.js';
 export { Rng, globalRng, manualSeed, type RngState } from './tensor/rng.js';
+export { keepTensor, recycleTensors } from './tensor/recycling-scope.js';
 export { ShapeError, formatShape, type Shape } from './tensor/shape.js';
 export { availableBackends, getBackend, registerBackend, setBackend } from './backend/select.js';
 export type { Backend, BackendName } from './backend/backend.js';

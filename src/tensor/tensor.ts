@@ -1,4 +1,5 @@
 import { takeBuffer } from './buffer-pool.js';
+import { noteTensorCreated } from './recycling-scope.js';
 import { checkShape, formatShape, ShapeError, sizeOf, type Shape } from './shape.js';
 import { globalRng, type Rng } from './rng.js';
 
@@ -40,7 +41,7 @@ export function installBackwardEngine(engine: BackwardEngine): void {
 export class Tensor {
   readonly shape: readonly number[];
   readonly dtype: DType;
-  data: Float32Array | Int32Array;
+  private storage: Float32Array | Int32Array | null;
   requiresGrad = false;
   grad: Tensor | null = null;
   gradFn: GradNode | null = null;
@@ -52,9 +53,32 @@ export class Tensor {
     if (data.length !== sizeOf(shape)) {
       throw new ShapeError(`Tensor: ${data.length} values do not fill shape ${formatShape(shape)} (${sizeOf(shape)} needed)`);
     }
-    this.data = data;
+    this.storage = data;
     this.shape = Object.freeze([...shape]);
     this.dtype = data instanceof Int32Array ? 'int32' : 'float32';
+    noteTensorCreated(this);
+  }
+
+  /** The storage: row-major values. Throws once a `recycleTensors` scope has recycled it. */
+  get data(): Float32Array | Int32Array {
+    const storage = this.storage;
+    if (storage === null) {
+      throw new Error(
+        `tensor ${formatShape(this.shape)}: its storage was recycled when the recycleTensors scope that created it ended ` +
+        '(return it from the scope or pass it to keepTensor to use it afterwards)',
+      );
+    }
+    return storage;
+  }
+
+  /** Whether a `recycleTensors` scope has taken this tensor's storage back. */
+  get isReleased(): boolean {
+    return this.storage === null;
+  }
+
+  /** Called by `recycleTensors` only, when it has given this tensor's storage back to the pool. */
+  markReleased(): void {
+    this.storage = null;
   }
 
   /** Number of elements. */

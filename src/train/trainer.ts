@@ -1,6 +1,7 @@
 import { crossEntropy } from '../autograd/functions/cross-entropy.js';
 import type { Module } from '../nn/module.js';
 import type { Optimizer } from '../optim/optimizer.js';
+import { recycleTensors } from '../tensor/recycling-scope.js';
 import { globalRng, type Rng } from '../tensor/rng.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Batch, BatchSource } from './batches.js';
@@ -138,18 +139,22 @@ export class Trainer {
       for (const batch of train) {
         lr = this.schedule(this.step);
         optimizer.lr = lr;
-        const output = model.forward(batch.x);
-        const loss = this.lossOf(output, batch);
-        const value = loss.item();
-        if (!Number.isFinite(value)) throw new TrainingDivergedError(this.epoch, this.step, value);
-        optimizer.zeroGrad();
-        loss.backward();
-        if (this.options.clipGradNorm) clipGradNorm(params, this.options.clipGradNorm);
-        optimizer.step();
+        // The step's activations go back to the pool when it ends (see recycling-scope.ts).
+        const { value, batchCorrect } = recycleTensors(() => {
+          const output = model.forward(batch.x);
+          const loss = this.lossOf(output, batch);
+          const value = loss.item();
+          if (!Number.isFinite(value)) throw new TrainingDivergedError(this.epoch, this.step, value);
+          optimizer.zeroGrad();
+          loss.backward();
+          if (this.options.clipGradNorm) clipGradNorm(params, this.options.clipGradNorm);
+          optimizer.step();
+          return { value, batchCorrect: output.ndim === 2 ? correctCount(output, batch.y) : 0 };
+        });
         this.step++;
         const n = batch.y.shape[0]!;
         lossSum += value * n;
-        if (output.ndim === 2) correct += correctCount(output, batch.y);
+        correct += batchCorrect;
         seen += n;
         const report: StepReport = { epoch: this.epoch, step: this.step, loss: value, lr, batchSize: n, runningError: 1 - correct / seen, batchesPerEpoch: train.batchesPerEpoch };
         if (logEverySteps > 0 && this.step % logEverySteps === 0) {
