@@ -94,15 +94,16 @@ void gemmParallel(const GemmProblem& problem);
  */
 using MicroKernel = void (*)(int64_t k, const float* a, const float* b, float* c, int64_t ldc, bool accumulate);
 /**
- * panel[p·nr + j] = src[j·ld + p] for j < cols, zero for cols ≤ j < nr, p < k: one B panel of a
- * transposed operand, transposed in registers (a scalar loop writes one float per cache line).
+ * panel[p·width + j] = src[j·ld + p] for j < cols, zero for cols ≤ j < width, p < k (width ≤ NR):
+ * a B panel of a transposed operand, or an A panel of a plain one, transposed in registers (a
+ * scalar loop writes one float per cache line).
  */
-using TransposePack = void (*)(const float* src, int64_t ld, int64_t k, int cols, float* panel);
+using TransposePack = void (*)(const float* src, int64_t ld, int64_t k, int cols, int width, float* panel);
 struct KernelSet {
   int mr, nr;        // register tile
   int64_t kc, mc, nc; // cache blocking (BLIS names)
   MicroKernel byRows[17]; // byRows[r] handles an r-row tile, 1 <= r <= mr
-  TransposePack transposePack = nullptr;  // null: packB transposes element by element
+  TransposePack transposePack = nullptr;  // null: packing transposes element by element
 };
 const KernelSet& kernelSet(Isa isa);
 /** FP32 FMA throughput of one thread running the ISA's FMA loop: flops performed. */

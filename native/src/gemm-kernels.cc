@@ -137,25 +137,28 @@ __attribute__((target("avx512f,avx2,fma"))) inline void transpose16x16(__m512 r[
   }
 }
 
-__attribute__((target("avx512f,avx2,fma"))) void transposePackAvx512(const float* src, int64_t ld, int64_t k, int cols, float* panel) {
+__attribute__((target("avx512f,avx2,fma"))) void transposePackAvx512(const float* src, int64_t ld, int64_t k, int cols, int width, float* panel) {
   __m512 r[16];
   for (int64_t p0 = 0; p0 < k; p0 += 16) {
     const int64_t count = k - p0 < 16 ? k - p0 : 16;
     const __mmask16 mask = static_cast<__mmask16>((1u << count) - 1);
-    for (int half = 0; half < kAvx512Nr; half += 16) {
+    for (int half = 0; half < width; half += 16) {
+      const __mmask16 lanes = static_cast<__mmask16>(width - half >= 16 ? 0xFFFF : (1u << (width - half)) - 1);
 #pragma GCC unroll 16
       for (int j = 0; j < 16; j++) r[j] = half + j < cols ? _mm512_maskz_loadu_ps(mask, src + (half + j) * ld + p0) : _mm512_setzero_ps();
       transpose16x16(r);
-      for (int64_t p = 0; p < count; p++) _mm512_storeu_ps(panel + (p0 + p) * kAvx512Nr + half, r[p]);
+      for (int64_t p = 0; p < count; p++) _mm512_mask_storeu_ps(panel + (p0 + p) * width + half, lanes, r[p]);
     }
   }
 }
 
-__attribute__((target("avx2,fma"))) void transposePackAvx2(const float* src, int64_t ld, int64_t k, int cols, float* panel) {
+__attribute__((target("avx2,fma"))) void transposePackAvx2(const float* src, int64_t ld, int64_t k, int cols, int width, float* panel) {
   for (int64_t p0 = 0; p0 < k; p0 += 8) {
     const int64_t count = k - p0 < 8 ? k - p0 : 8;
-    const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(count)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-    for (int half = 0; half < kAvx2Nr; half += 8) {
+    const __m256i index = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(count)), index);
+    for (int half = 0; half < width; half += 8) {
+      const __m256i lanes = _mm256_cmpgt_epi32(_mm256_set1_epi32(width - half), index);
       __m256 r[8], t[8], u[8];
       for (int j = 0; j < 8; j++) r[j] = half + j < cols ? _mm256_maskload_ps(src + (half + j) * ld + p0, mask) : _mm256_setzero_ps();
       for (int i = 0; i < 8; i += 2) {
@@ -172,7 +175,7 @@ __attribute__((target("avx2,fma"))) void transposePackAvx2(const float* src, int
         r[m] = _mm256_permute2f128_ps(u[m], u[4 + m], 0x20);
         r[4 + m] = _mm256_permute2f128_ps(u[m], u[4 + m], 0x31);
       }
-      for (int64_t p = 0; p < count; p++) _mm256_storeu_ps(panel + (p0 + p) * kAvx2Nr + half, r[p]);
+      for (int64_t p = 0; p < count; p++) _mm256_maskstore_ps(panel + (p0 + p) * width + half, lanes, r[p]);
     }
   }
 }

@@ -29,7 +29,13 @@ void packA(const GemmProblem& g, int64_t i0, int64_t mc, int64_t p0, int64_t kc,
         for (int i = 0; i < rows; i++) d[i] = s[i];
       }
     } else {
+      // A(i, p) = a[i*lda + p]: each row is a contiguous run of k steps, transposed in registers.
       const float* src = g.a + (i0 + ir) * g.lda + p0;
+      const TransposePack transpose = kernelSet(activeIsa()).transposePack;
+      if (transpose) {
+        transpose(src, g.lda, kc, rows, rows, panel);
+        continue;
+      }
       for (int i = 0; i < rows; i++) {
         const float* s = src + i * g.lda;
         float* d = panel + i;
@@ -58,7 +64,7 @@ void packB(const GemmProblem& g, int64_t p0, int64_t kc, int64_t j0, int64_t nc,
       const float* src = g.b + (j0 + jr) * g.ldb + p0;
       const TransposePack transpose = kernelSet(activeIsa()).transposePack;
       if (transpose) {
-        transpose(src, g.ldb, kc, cols, panel);
+        transpose(src, g.ldb, kc, cols, nr, panel);
         continue;
       }
       if (cols < nr) {
