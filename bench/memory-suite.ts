@@ -8,9 +8,10 @@
  * (what training itself costs), each the median of a few fresh processes (peaks vary with GC
  * and allocator timing).
  *
- * Two loops, run identically on both sides: `keeps last loss` is the usual loop (`loss = ...`
- * stays referenced until the next step has run, as in src/train/trainer.ts and most PyTorch
- * scripts); `step in a function` drops the loss when the step returns.
+ * Three loops: `keeps last loss` is the usual loop (`loss = ...` stays referenced until the next
+ * step has run, as in most PyTorch scripts); `step in a function` drops the loss when the step
+ * returns; `recycled step` (ours only, PyTorch runs its step in a function) runs the step inside
+ * `recycleTensors`, as src/train/trainer.ts and the model rows of this bench do.
  *
  * The peak is VmHWM from /proc/self/status where there is one: getrusage's maxRSS survives
  * fork + exec on Linux, so a child of a large parent (this bench after its model rows holds
@@ -35,7 +36,8 @@ export interface MemoryRun {
 /** Median of several fresh processes' numbers, with the spread of the peak. */
 export interface MemorySummary { runs: number; baselineRssMB: number; peakRssMB: number; peakMinMB: number; peakMaxMB: number; runtime: string }
 
-export type LoopVariant = 'keeps-last-loss' | 'scoped';
+export type LoopVariant = 'keeps-last-loss' | 'scoped' | 'recycled';
+const LOOP_LABELS: Record<LoopVariant, string> = { 'keeps-last-loss': 'loop keeps last loss', scoped: 'step in a function', recycled: 'recycled step' };
 
 export interface MemoryComparison {
   id: string;
@@ -98,20 +100,20 @@ function lastJsonLine(what: string, result: ReturnType<typeof spawnSync>): Memor
 /** Our side in a fresh Node process (tsx loader, so the TypeScript sources run as they are). */
 export function runOurs(backend: 'native' | 'ts', loop: LoopVariant, options: MemoryOptions): MemoryRun {
   const child = fileURLToPath(new URL('./memory-child.ts', import.meta.url));
-  const config = { backend, threads: options.threads, model: options.model, batch: options.batch, steps: options.steps, scoped: loop === 'scoped' };
+  const config = { backend, threads: options.threads, model: options.model, batch: options.batch, steps: options.steps, scoped: loop === 'scoped', recycle: loop === 'recycled' };
   const result = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), child, JSON.stringify(config)], { encoding: 'utf8', maxBuffer: 1 << 24 });
   return lastJsonLine(`node ${child} (${backend})`, result);
 }
 
 export function runTorch(python: string, loop: LoopVariant, options: MemoryOptions): MemoryRun {
   const script = fileURLToPath(new URL('./torch_suite.py', import.meta.url));
-  const config = { mode: 'memory', model: options.model, batch: options.batch, steps: options.steps, threads: options.threads, scoped: loop === 'scoped' };
+  const config = { mode: 'memory', model: options.model, batch: options.batch, steps: options.steps, threads: options.threads, scoped: loop !== 'keeps-last-loss' };
   return lastJsonLine(`${python} ${script} (memory)`, spawnSync(python, [script, JSON.stringify(config)], { encoding: 'utf8', maxBuffer: 1 << 24 }));
 }
 
 export function runMemorySection(options: MemoryOptions, log: (line: string) => void): MemoryComparison[] {
   const rows: MemoryComparison[] = [];
-  const cases: [('native' | 'ts'), LoopVariant, number][] = [['native', 'keeps-last-loss', options.runs], ['native', 'scoped', options.runs]];
+  const cases: [('native' | 'ts'), LoopVariant, number][] = [['native', 'keeps-last-loss', options.runs], ['native', 'scoped', options.runs], ['native', 'recycled', options.runs]];
   if (options.withTs) cases.push(['ts', 'keeps-last-loss', 1]);
   const torchByLoop = new Map<LoopVariant, MemorySummary>();
   for (const [backend, loop, runs] of cases) {
@@ -123,16 +125,18 @@ export function runMemorySection(options: MemoryOptions, log: (line: string) => 
       continue;
     }
     log(`  memory ${backend} ${loop}: baseline ${ours.baselineRssMB.toFixed(0)} MB, peak ${ours.peakRssMB.toFixed(0)} MB (${ours.peakMinMB.toFixed(0)}–${ours.peakMaxMB.toFixed(0)})`);
-    if (options.python && !torchByLoop.has(loop)) {
-      const torch = summarize(Array.from({ length: options.runs }, () => runTorch(options.python!, loop, options)));
-      torchByLoop.set(loop, torch);
-      log(`  memory PyTorch ${loop}: baseline ${torch.baselineRssMB.toFixed(0)} MB, peak ${torch.peakRssMB.toFixed(0)} MB (${torch.peakMinMB.toFixed(0)}–${torch.peakMaxMB.toFixed(0)})`);
+    // PyTorch frees a step's activations when the step returns: its twin of a recycled step is the step in a function.
+    const torchLoop: LoopVariant = loop === 'recycled' ? 'scoped' : loop;
+    if (options.python && !torchByLoop.has(torchLoop)) {
+      const torch = summarize(Array.from({ length: options.runs }, () => runTorch(options.python!, torchLoop, options)));
+      torchByLoop.set(torchLoop, torch);
+      log(`  memory PyTorch ${torchLoop}: baseline ${torch.baselineRssMB.toFixed(0)} MB, peak ${torch.peakRssMB.toFixed(0)} MB (${torch.peakMinMB.toFixed(0)}–${torch.peakMaxMB.toFixed(0)})`);
     }
-    const torch = torchByLoop.get(loop);
+    const torch = torchByLoop.get(torchLoop);
     const ratios = torch ? memoryRatios(ours, torch) : undefined;
     rows.push({
       id: `memory-${options.model}-${backend}-${loop}`,
-      label: `${options.model} train, batch ${options.batch}, ${options.steps} steps, ${loop === 'scoped' ? 'step in a function' : 'loop keeps last loss'}`,
+      label: `${options.model} train, batch ${options.batch}, ${options.steps} steps, ${LOOP_LABELS[loop]}`,
       backend, loop, threads: backend === 'ts' ? 1 : options.threads, ours,
       ...(torch && ratios ? { torch, peakOursOverTorch: ratios.peak, trainingOursOverTorch: ratios.training } : {}),
     });

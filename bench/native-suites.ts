@@ -124,12 +124,12 @@ export function modelRunner(row: ModelRow): () => void {
   const classes = segmentation ? 2 : 10;
   const rows = segmentation ? row.input[0]! * row.input[2]! * row.input[3]! : row.input[0]!;
   const labels = intTensor(Array.from({ length: rows }, () => rng.int(classes)));
-  // Each step runs in a recycling scope, as src/train/trainer.ts does: its activations go back
-  // to the pool when it ends (PyTorch frees them by reference counting).
   if (row.eval) {
     model.eval();
-    return () => recycleTensors(() => { noGrad(() => model.forward(x)); });
+    return () => { noGrad(() => model.forward(x)); };
   }
+  // Each training step runs in a recycling scope, as src/train/trainer.ts does: its activations
+  // go back to the pool when it ends (PyTorch frees them by reference counting).
   const optimizer = new SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
   return () => recycleTensors(() => {
     let logits = model.forward(x);

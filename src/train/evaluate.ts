@@ -1,7 +1,6 @@
 import { crossEntropy } from '../autograd/functions/cross-entropy.js';
 import { noGrad } from '../autograd/no-grad.js';
 import type { Module } from '../nn/module.js';
-import { recycleTensors } from '../tensor/recycling-scope.js';
 import type { BatchSource } from './batches.js';
 import { correctCount } from './metrics.js';
 
@@ -22,12 +21,10 @@ export function evaluateClassifier(model: Module, source: BatchSource): Evaluati
   try {
     noGrad(() => {
       for (const batch of source) {
+        const logits = model.forward(batch.x);
         const n = batch.y.size;
-        recycleTensors(() => {
-          const logits = model.forward(batch.x);
-          lossSum += crossEntropy(logits, batch.y).item() * n;
-          correct += correctCount(logits, batch.y);
-        });
+        lossSum += crossEntropy(logits, batch.y).item() * n;
+        correct += correctCount(logits, batch.y);
         count += n;
       }
     });
