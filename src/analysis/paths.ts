@@ -1,3 +1,4 @@
+import { addRelu } from '../autograd/functions/add-relu.js';
 import { add } from '../autograd/functions/binary.js';
 import { relu } from '../autograd/functions/unary.js';
 import { PreActBlock, ResidualBlock } from '../blocks/residual.js';
@@ -55,7 +56,7 @@ function routedForward(block: ResidualBlock, x: Tensor, through: 'branch' | 'ski
     // The pre-activation projection shortcut reads relu(bn1(x)); identity/zero-pad read x.
     return add(block.residual(branchInput), shortcut.kind === 'projection' ? shortcut.forward(relu(block.bn1.forward(skipInput))) : shortcut.forward(skipInput));
   }
-  return relu(add(block.residual(branchInput), shortcut.forward(skipInput)));
+  return addRelu(block.residual(branchInput), shortcut.forward(skipInput));
 }
 
 /** Smallest window [from, to] of lengths whose shares add up to at least `coverage`. */

@@ -10,7 +10,7 @@ export type NoAttributes = Readonly<Record<never, never>>;
  * batch norm's running statistics). A mapped table, so an op that forgets to pass its attributes
  * to `record` does not compile, and an exporter's `switch` over `TracedOp` is exhaustive.
  */
-export type TracedOpAttributes = { [K in UnaryOp | BinaryOp | 'linear' | 'matmul' | 'reshape']: NoAttributes } & {
+export type TracedOpAttributes = { [K in UnaryOp | BinaryOp | 'addRelu' | 'linear' | 'matmul' | 'reshape']: NoAttributes } & {
   [K in ReduceOp]: { readonly axes: readonly number[]; readonly keepDim: boolean };
 } & {
   conv2d: Conv2dParams;

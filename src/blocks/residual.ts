@@ -1,3 +1,4 @@
+import { addRelu } from '../autograd/functions/add-relu.js';
 import { add, mul } from '../autograd/functions/binary.js';
 import { relu } from '../autograd/functions/unary.js';
 import { BatchNorm2d } from '../nn/layers/batch-norm.js';
@@ -114,7 +115,7 @@ export class BasicBlock extends ResidualBlock {
     if (!this.downsample && this.residual === BasicBlock.prototype.residual) return this.bn2.forwardRelu(this.beforeLastNorm(x));
     const branch = this.residual(x);
     if (!this.downsample) return relu(branch);
-    return relu(add(this.dropPath(branch), this.downsample.forward(x))); // y = relu(F(x) + x)
+    return addRelu(this.dropPath(branch), this.downsample.forward(x)); // y = relu(F(x) + x)
   }
 
   lesionedForward(x: Tensor): Tensor {
@@ -172,7 +173,7 @@ export class Bottleneck extends ResidualBlock {
     if (!this.downsample && this.residual === Bottleneck.prototype.residual) return this.bn3.forwardRelu(this.beforeLastNorm(x));
     const branch = this.residual(x);
     if (!this.downsample) return relu(branch);
-    return relu(add(this.dropPath(branch), this.downsample.forward(x)));
+    return addRelu(this.dropPath(branch), this.downsample.forward(x));
   }
 
   lesionedForward(x: Tensor): Tensor {

@@ -50,6 +50,10 @@ const cases: Case[] = [
   { name: 'square', fn: F.square, inputs: () => [input([3, 3])] },
   { name: 'reciprocal', fn: F.reciprocal, inputs: () => [positive([5])] },
   { name: 'relu', fn: F.relu, inputs: () => [awayFromZero([2, 5])] },
+  // relu(a + b) with |a| ≥ 0.1 and |b| < 0.04, so no sum sits near the kink.
+  { name: 'addRelu', fn: F.addRelu, inputs: () => [awayFromZero([2, 3, 5]), uniform([2, 3, 5], -0.04, 0.04, { rng, requiresGrad: true })] },
+  { name: 'addRelu (one tensor as both inputs)', fn: (x) => F.addRelu(x, x), inputs: () => [awayFromZero([7])] },
+  { name: 'addRelu (broadcast: relu of add)', fn: F.addRelu, inputs: () => [awayFromZero([3, 1, 5]), uniform([4, 1], -0.04, 0.04, { rng, requiresGrad: true })] },
   { name: 'gelu', fn: F.gelu, inputs: () => [input([11])] },
   { name: 'sigmoid', fn: F.sigmoid, inputs: () => [input([6])] },
   { name: 'tanh', fn: F.tanh, inputs: () => [input([1, 1, 5])] },

@@ -1,5 +1,6 @@
 export { abs, exp, gelu, log, neg, reciprocal, relu, sigmoid, sqrt, square, tanh } from './unary.js';
 export { add, div, maximum, minimum, mul, sub } from './binary.js';
+export { addRelu } from './add-relu.js';
 export { addScalar, affine, mulScalar } from './scalar.js';
 export { max, mean, sum, type ReduceOptions } from './reduce.js';
 export { matmul } from './matmul.js';

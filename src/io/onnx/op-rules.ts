@@ -71,6 +71,8 @@ export const exportRules: { [K in OpName]: Rule<K> } = {
     const half = b.node('Mul', [onePlus, b.floatConstant('half', [0.5])], [temp(ctx, 'half')]);
     b.node('Mul', [x, half], [ctx.output]);
   },
+  // relu(a + b) in one op (addRelu, the end of a residual block): the two nodes in the file.
+  addRelu: (_op, ctx) => void ctx.builder.node('Relu', [ctx.builder.node('Add', ctx.inputs, [temp(ctx, 'sum')])], [ctx.output]),
   add: simple('Add'), sub: simple('Sub'), mul: simple('Mul'), div: simple('Div'), maximum: simple('Max'), minimum: simple('Min'),
   matmul: simple('MatMul'),
   linear: (op, ctx) => {
