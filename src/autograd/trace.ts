@@ -71,6 +71,11 @@ export function traceOps<T>(onOp: OpObserver, fn: () => T): T {
   }
 }
 
+/** Whether a trace is running: code that would compute the same values with other ops (a folded batch norm) must not. */
+export function isTracing(): boolean {
+  return observer !== null;
+}
+
 /** Called by `record` for every op; allocates nothing when no trace is running. */
 export function notifyOp(op: OpName, inputs: readonly Tensor[], output: Tensor, attributes: object | undefined): void {
   if (observer) observer({ op, inputs, output, attributes: attributes ?? {} } as TracedOp);

@@ -3,6 +3,7 @@ import { add, mul } from '../autograd/functions/binary.js';
 import { relu } from '../autograd/functions/unary.js';
 import { BatchNorm2d } from '../nn/layers/batch-norm.js';
 import { Conv2d } from '../nn/layers/conv2d.js';
+import { convBatchNorm } from '../nn/layers/conv-batch-norm.js';
 import { Module } from '../nn/module.js';
 import { globalRng, type Rng } from '../tensor/rng.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -102,17 +103,16 @@ export class BasicBlock extends ResidualBlock {
   }
 
   residual(x: Tensor): Tensor {
-    return this.bn2.forward(this.beforeLastNorm(x));
+    return convBatchNorm(this.conv2, this.bn2, this.firstLayer(x));
   }
 
-  private beforeLastNorm(x: Tensor): Tensor {
-    const out = this.bn1.forwardRelu(this.conv1.forward(x)); // (N, planes, H/s, W/s)
-    return this.conv2.forward(out);
+  private firstLayer(x: Tensor): Tensor {
+    return convBatchNorm(this.conv1, this.bn1, x, true); // (N, planes, H/s, W/s)
   }
 
   forward(x: Tensor): Tensor {
     // Plain twin: y = relu(F(x)), its last batch norm fused with the ReLU unless F was replaced.
-    if (!this.downsample && this.residual === BasicBlock.prototype.residual) return this.bn2.forwardRelu(this.beforeLastNorm(x));
+    if (!this.downsample && this.residual === BasicBlock.prototype.residual) return convBatchNorm(this.conv2, this.bn2, this.firstLayer(x), true);
     const branch = this.residual(x);
     if (!this.downsample) return relu(branch);
     return addRelu(this.dropPath(branch), this.downsample.forward(x)); // y = relu(F(x) + x)
@@ -160,17 +160,16 @@ export class Bottleneck extends ResidualBlock {
   }
 
   residual(x: Tensor): Tensor {
-    return this.bn3.forward(this.beforeLastNorm(x)); // (N, 4·planes, H/s, W/s)
+    return convBatchNorm(this.conv3, this.bn3, this.firstLayers(x)); // (N, 4·planes, H/s, W/s)
   }
 
-  private beforeLastNorm(x: Tensor): Tensor {
-    let out = this.bn1.forwardRelu(this.conv1.forward(x)); // (N, planes, H, W)
-    out = this.bn2.forwardRelu(this.conv2.forward(out)); // (N, planes, H/s, W/s)
-    return this.conv3.forward(out);
+  private firstLayers(x: Tensor): Tensor {
+    const out = convBatchNorm(this.conv1, this.bn1, x, true); // (N, planes, H, W)
+    return convBatchNorm(this.conv2, this.bn2, out, true); // (N, planes, H/s, W/s)
   }
 
   forward(x: Tensor): Tensor {
-    if (!this.downsample && this.residual === Bottleneck.prototype.residual) return this.bn3.forwardRelu(this.beforeLastNorm(x));
+    if (!this.downsample && this.residual === Bottleneck.prototype.residual) return convBatchNorm(this.conv3, this.bn3, this.firstLayers(x), true);
     const branch = this.residual(x);
     if (!this.downsample) return relu(branch);
     return addRelu(this.dropPath(branch), this.downsample.forward(x));

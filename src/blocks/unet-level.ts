@@ -3,6 +3,7 @@ import { pad } from '../autograd/functions/pad.js';
 import { maxPool2d } from '../autograd/functions/pooling.js';
 import { BatchNorm2d } from '../nn/layers/batch-norm.js';
 import { Conv2d } from '../nn/layers/conv2d.js';
+import { convBatchNorm } from '../nn/layers/conv-batch-norm.js';
 import { ConvTranspose2d } from '../nn/layers/conv-transpose2d.js';
 import { Module } from '../nn/module.js';
 import type { Rng } from '../tensor/rng.js';
@@ -29,8 +30,8 @@ export class DoubleConv extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    const out = this.bn1.forwardRelu(this.conv1.forward(x));
-    return this.bn2.forwardRelu(this.conv2.forward(out));
+    const out = convBatchNorm(this.conv1, this.bn1, x, true);
+    return convBatchNorm(this.conv2, this.bn2, out, true);
   }
 }
 

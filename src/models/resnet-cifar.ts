@@ -4,6 +4,7 @@ import type { ShortcutOption } from '../blocks/shortcuts.js';
 import { chainSkips, checkSkipKind, type SkipEdge } from '../blocks/skip.js';
 import { BatchNorm2d } from '../nn/layers/batch-norm.js';
 import { Conv2d } from '../nn/layers/conv2d.js';
+import { convBatchNorm } from '../nn/layers/conv-batch-norm.js';
 import { Linear } from '../nn/layers/linear.js';
 import { AdaptiveAvgPool2d } from '../nn/layers/pooling.js';
 import { Sequential } from '../nn/layers/sequential.js';
@@ -105,8 +106,7 @@ export class ResNetCifar extends SkipModel {
     if (x.ndim !== 4 || x.shape[1] !== this.inChannels) {
       throw new ShapeError(`ResNetCifar-${this.depth}: expected input (N, ${this.inChannels}, H, W), got ${formatShape(x.shape)}`);
     }
-    let out = this.conv1.forward(x); // (N, 16, H, W)
-    if (this.bn1) out = this.bn1.forwardRelu(out);
+    let out = this.bn1 ? convBatchNorm(this.conv1, this.bn1, x, true) : this.conv1.forward(x); // (N, 16, H, W)
     out = this.layer1.forward(out); // (N, 16, H, W)
     out = this.layer2.forward(out); // (N, 32, H/2, W/2)
     out = this.layer3.forward(out); // (N, 64, H/4, W/4)

@@ -4,6 +4,7 @@ import type { ShortcutOption } from '../blocks/shortcuts.js';
 import { chainSkips, checkSkipKind, type SkipEdge } from '../blocks/skip.js';
 import { BatchNorm2d } from '../nn/layers/batch-norm.js';
 import { Conv2d } from '../nn/layers/conv2d.js';
+import { convBatchNorm } from '../nn/layers/conv-batch-norm.js';
 import { Linear } from '../nn/layers/linear.js';
 import { AdaptiveAvgPool2d, MaxPool2d } from '../nn/layers/pooling.js';
 import { Sequential } from '../nn/layers/sequential.js';
@@ -95,7 +96,7 @@ export class ResNet extends SkipModel {
     if (x.ndim !== 4 || x.shape[1] !== this.inChannels) {
       throw new ShapeError(`ResNet: expected input (N, ${this.inChannels}, H, W), got ${formatShape(x.shape)}`);
     }
-    let out = this.bn1.forwardRelu(this.conv1.forward(x)); // (N, 64, H/2, W/2)
+    let out = convBatchNorm(this.conv1, this.bn1, x, true); // (N, 64, H/2, W/2)
     out = this.maxpool.forward(out); // (N, 64, H/4, W/4)
     out = this.layer1.forward(out); // (N, 64·e, H/4, W/4)
     out = this.layer2.forward(out); // (N, 128·e, H/8, W/8)

@@ -1,5 +1,6 @@
 export { GELU, Identity, ReLU, Sigmoid, Tanh } from './activations.js';
 export { BatchNorm1d, BatchNorm2d, type BatchNormLayerOptions } from './batch-norm.js';
+export { convBatchNorm } from './conv-batch-norm.js';
 export { Conv2d, type Conv2dLayerOptions } from './conv2d.js';
 export { ConvTranspose2d, type ConvTranspose2dLayerOptions } from './conv-transpose2d.js';
 export { Dropout } from './dropout.js';
