@@ -9,11 +9,13 @@
  * (bench/tfjs-suite.ts), and `memory` measures the peak resident memory of a ResNet-56 batch-128
  * training run in fresh processes, ours against PyTorch (bench/memory-suite.ts).
  *
- *   npm run bench [-- --quick] [-- --json [file]] [-- --only gemm,conv,models,tfjs,memory] [-- --clock wall|cpu]
+ *   npm run bench [-- --quick] [-- --json [file]] [-- --only gemm,conv,models,tfjs,memory] [-- --clock wall|cpu] [-- --rounds n]
  *
  * Every time is the median of several runs after a warm-up run, wall clock by default. On a
  * shared machine (the load average is printed with the table) `--clock cpu` measures process
- * CPU time ÷ threads on both sides instead, which other work disturbs far less.
+ * CPU time ÷ threads on both sides instead, which other work disturbs far less. `--rounds n`
+ * alternates ours and PyTorch n times per row and reports the median of each side's medians, so a
+ * slow spell of the machine (they last minutes here) weighs on both sides alike.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
@@ -36,6 +38,9 @@ const only = new Set(onlyIndex >= 0 ? args[onlyIndex + 1]!.split(',') : ['gemm',
 const threadCounts = [1, 2];
 const clockIndex = args.indexOf('--clock');
 const clock: Clock = clockIndex >= 0 && args[clockIndex + 1] === 'cpu' ? 'cpu' : 'wall';
+const roundsIndex = args.indexOf('--rounds');
+const rounds = roundsIndex >= 0 ? Math.max(1, Number(args[roundsIndex + 1]) || 1) : 1;
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[(values.length - 1) >> 1]!;
 
 interface Result {
   group: string;
@@ -125,16 +130,22 @@ async function main(): Promise<void> {
       if (native) {
         for (const threads of threadCounts) {
           configureNative({ threads });
-          record(row, group, 'native', threads, measure(row, native, threads));
-          const ours = results[results.length - 1]!;
           // PyTorch right after, row by row: this machine's throughput drifts by up to ±30 % over
           // minutes, and timing all our rows before all of PyTorch's put a drift on one side only.
-          if (python) {
-            const seconds = runTorch(python, [row], threads).get(row.id);
-            if (seconds !== undefined) {
-              ours.torch = row.kind === 'model' ? row.input[0]! / seconds : rowFlops(row) / seconds / 1e9;
-              ours.oursOverTorch = ours.value / ours.torch;
-            }
+          const oursSeconds: number[] = [];
+          const torchSeconds: number[] = [];
+          for (let round = 0; round < rounds; round++) {
+            configureNative({ threads });
+            oursSeconds.push(measure(row, native, threads));
+            const seconds = python ? runTorch(python, [row], threads).get(row.id) : undefined;
+            if (seconds !== undefined) torchSeconds.push(seconds);
+          }
+          record(row, group, 'native', threads, median(oursSeconds));
+          const ours = results[results.length - 1]!;
+          if (torchSeconds.length > 0) {
+            const seconds = median(torchSeconds);
+            ours.torch = row.kind === 'model' ? row.input[0]! / seconds : rowFlops(row) / seconds / 1e9;
+            ours.oursOverTorch = ours.value / ours.torch;
           }
           const against = ours.torch === undefined ? '' : `, PyTorch ${ours.torch.toFixed(1)} (×${ours.oursOverTorch!.toFixed(2)})`;
           log(`  ${row.id} native ×${threads}: ${ours.value.toFixed(1)} ${ours.unit}${against}`);
