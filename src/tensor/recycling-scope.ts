@@ -18,8 +18,9 @@ import type { Tensor } from './tensor.js';
  *
  * The price: the scope holds everything it saw until it ends, including intermediates no
  * backward needs (a batch norm's output feeding a residual add), which the collector could have
- * freed mid-step. On ResNet-56 at batch 128 that raises the peak from 730 to 940 MB (PyTorch:
- * 1341 MB). So a scope should wrap one training step, not an inference loop over a test set,
+ * freed mid-step. On ResNet-56 at batch 128 that raises the peak from about 700 to 820 MB
+ * (PyTorch: 940 MB with the step in a function, 1340 MB in the usual loop; bench/README.md). So a
+ * scope should wrap one training step, not an inference loop over a test set,
  * where nothing is saved for backward and every activation could die as soon as it is used.
  */
 
@@ -100,6 +101,7 @@ export function recycleTensors<T>(fn: () => T): T {
   }
   const living: Tensor[] = [];
   for (const t of scope.tensors) {
+    if (t.isReleased) continue;
     const buffer = t.data.buffer;
     if (scope.allocated.has(buffer) && !surviving.has(buffer)) t.markReleased();
     else living.push(t);
