@@ -25,7 +25,7 @@ import type { Backend } from '../src/backend/backend.js';
 import { configureNative, loadNativeBackend, measureFmaPeak, nativeInfo } from '../src/backend/native/index.js';
 import { setBackend } from '../src/backend/select.js';
 import { typescriptBackend } from '../src/backend/ts/index.js';
-import { runMemorySection, type MemoryComparison } from './memory-suite.js';
+import { median, runMemorySection, type MemoryComparison } from './memory-suite.js';
 import { convRows, gemmRows, kernelRunner, medianSeconds, modelRows, modelRunner, rowFlops, type BenchRow, type Clock } from './native-suites.js';
 import { runTfjsSection, type TfjsComparison } from './tfjs-suite.js';
 
@@ -40,7 +40,6 @@ const clockIndex = args.indexOf('--clock');
 const clock: Clock = clockIndex >= 0 && args[clockIndex + 1] === 'cpu' ? 'cpu' : 'wall';
 const roundsIndex = args.indexOf('--rounds');
 const rounds = roundsIndex >= 0 ? Math.max(1, Number(args[roundsIndex + 1]) || 1) : 1;
-const median = (values: number[]): number => [...values].sort((a, b) => a - b)[(values.length - 1) >> 1]!;
 
 interface Result {
   group: string;
@@ -129,7 +128,6 @@ async function main(): Promise<void> {
     for (const row of list) {
       if (native) {
         for (const threads of threadCounts) {
-          configureNative({ threads });
           // PyTorch right after, row by row: this machine's throughput drifts by up to ±30 % over
           // minutes, and timing all our rows before all of PyTorch's put a drift on one side only.
           const oursSeconds: number[] = [];
