@@ -240,8 +240,11 @@ describe.runIf(haveRedis)('BullMQ executor', () => {
     const failure = async (id: string, data: unknown): Promise<{ reason: string; attempts: number }> => {
       await queue.add('train', data, { jobId: id, attempts: 3 });
       for (;;) {
-        const job = (await queue.getJob(id))!;
-        if ((await job.getState()) === 'failed') return { reason: job.failedReason, attempts: job.attemptsMade };
+        // State first, then the job: a job read before it failed is a snapshot without failedReason.
+        if ((await queue.getJobState(id)) === 'failed') {
+          const job = (await queue.getJob(id))!;
+          return { reason: job.failedReason, attempts: job.attemptsMade };
+        }
         await new Promise((wake) => setTimeout(wake, 100));
       }
     };
