@@ -68,14 +68,17 @@ function now(clock: Clock, threads: number): number {
   return (c.user + c.system) / 1e6 / threads;
 }
 
-/** Median time of `repeats` runs after one warm-up run. */
-export function medianSeconds(fn: () => void, repeats: number, clock: Clock = 'wall', threads = 1): number {
+/** Median time of at least `repeats` runs after one warm-up run, and of as many more (up to
+ * 1000) as it takes to have timed `minSeconds` in all. */
+export function medianSeconds(fn: () => void, repeats: number, clock: Clock = 'wall', threads = 1, minSeconds = 0): number {
   fn();
   const times: number[] = [];
-  for (let r = 0; r < repeats; r++) {
+  let total = 0;
+  while (times.length < repeats || (total < minSeconds && times.length < 1000)) {
     const start = now(clock, threads);
     fn();
     times.push(now(clock, threads) - start);
+    total += times[times.length - 1]!;
   }
   times.sort((a, b) => a - b);
   return times[Math.floor(times.length / 2)]!;

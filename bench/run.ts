@@ -71,9 +71,15 @@ function torchPython(): string | null {
   return null;
 }
 
+/** Timed runs per row: models run long enough as they are; kernel rows (a few ms each) also
+ * repeat until `minSeconds` have been timed, so a row is not decided by a 50 ms window. */
+function timing(row: BenchRow): { repeats: number; minSeconds: number } {
+  if (row.kind === 'model') return { repeats: row.repeats ?? (quick ? 3 : 5), minSeconds: 0 };
+  return { repeats: quick ? 3 : 7, minSeconds: quick ? 0.1 : 0.3 };
+}
+
 function runTorch(python: string, rows: BenchRow[], threads: number): Map<string, number> {
-  const repeats = quick ? 3 : 5;
-  const config = { threads, repeats, clock, rows: rows.map((r) => ({ ...r, repeats: r.kind === 'model' ? (r.repeats ?? repeats) : repeats })) };
+  const config = { threads, clock, rows: rows.map((r) => ({ ...r, ...timing(r) })) };
   const script = fileURLToPath(new URL('./torch_suite.py', import.meta.url));
   const output = execFileSync(python, [script, JSON.stringify(config)], { encoding: 'utf8', maxBuffer: 1 << 24 });
   const parsed = JSON.parse(output.trim().split('\n').pop()!) as { results: Record<string, number> };
@@ -82,12 +88,13 @@ function runTorch(python: string, rows: BenchRow[], threads: number): Map<string
 
 // ---- our side -----------------------------------------------------------------------------------
 function measure(row: BenchRow, backend: Backend, threads: number): number {
-  const repeats = row.kind === 'model' ? (row.repeats ?? (quick ? 3 : 5)) : quick ? 3 : 7;
+  const { repeats, minSeconds } = timing(row);
   if (row.kind === 'model') {
     setBackend(backend);
     return medianSeconds(modelRunner(row), backend.name === 'ts' ? 1 : repeats, clock, threads);
   }
-  return medianSeconds(kernelRunner(row, backend), backend.name === 'ts' ? 2 : repeats, clock, threads);
+  if (backend.name === 'ts') return medianSeconds(kernelRunner(row, backend), 2, clock, threads);
+  return medianSeconds(kernelRunner(row, backend), repeats, clock, threads, minSeconds);
 }
 
 function record(row: BenchRow, group: string, backend: 'native' | 'ts', threads: number, seconds: number): void {

@@ -1,9 +1,10 @@
 """PyTorch twins of the rows of `npm run bench` (bench/run.ts), for the ours/PyTorch ratios.
 
-Usage: python3 bench/torch_suite.py '<json>' where the JSON is {"threads": n, "repeats": r,
-"rows": [...]} as written by bench/run.ts. Prints one JSON object {"results": {id: seconds}}:
-the median time of `repeats` runs after one warm-up run (wall clock, or with "clock": "cpu"
-process CPU time / threads), at `threads` intra-op threads.
+Usage: python3 bench/torch_suite.py '<json>' where the JSON is {"threads": n, "rows": [...]}
+as written by bench/run.ts, each row carrying its "repeats" and "minSeconds". Prints one JSON
+object {"results": {id: seconds}}: per row the median time of at least `repeats` runs after one
+warm-up run, more until `minSeconds` are timed (wall clock, or with "clock": "cpu" process CPU
+time / threads), at `threads` intra-op threads.
 Shapes, models and the training step (forward, cross-entropy, backward, SGD with momentum)
 match bench/run.ts row for row.
 
@@ -23,12 +24,13 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 
-def median_seconds(fn, repeats, clock="wall", threads=1):
-    """Median of `repeats` runs after a warm-up; clock 'cpu' is process CPU time / threads."""
+def median_seconds(fn, repeats, clock="wall", threads=1, min_seconds=0.0):
+    """Median of at least `repeats` runs after a warm-up, and of as many more (up to 1000) as it
+    takes to have timed `min_seconds`; clock 'cpu' is process CPU time / threads."""
     now = time.perf_counter if clock == "wall" else (lambda: time.process_time() / threads)
     fn()  # warm-up: allocator, oneDNN primitive caches
     times = []
-    for _ in range(repeats):
+    while len(times) < repeats or (sum(times) < min_seconds and len(times) < 1000):
         start = now()
         fn()
         times.append(now() - start)
@@ -281,7 +283,7 @@ def main():
             fn = conv_case(row)
         else:
             fn = model_step(row)
-        results[row["id"]] = median_seconds(fn, row.get("repeats", config["repeats"]), config.get("clock", "wall"), config["threads"])
+        results[row["id"]] = median_seconds(fn, row["repeats"], config.get("clock", "wall"), config["threads"], row.get("minSeconds", 0.0))
     print(json.dumps({"results": results, "torch": torch.__version__}))
 
 

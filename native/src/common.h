@@ -104,6 +104,11 @@ struct KernelSet {
   int64_t kc, mc, nc; // cache blocking (BLIS names)
   MicroKernel byRows[17]; // byRows[r] handles an r-row tile, 1 <= r <= mr
   TransposePack transposePack = nullptr;  // null: packing transposes element by element
+  // Register-tile loop order inside an A block. false: column tiles outer, so a kc × NR B
+  // micro-panel stays in L1 while A micro-panels stream from L2 (needs kc·NR small against L1).
+  // true: row tiles outer, so the small kc × MR A micro-panel stays in L1 and the kc × nc B
+  // panel streams from L2 (needs kc·nc to fit L2), and C is visited row by row.
+  bool rowTilesOuter = false;
 };
 const KernelSet& kernelSet(Isa isa);
 /** FP32 FMA throughput of one thread running the ISA's FMA loop: flops performed. */

@@ -4,6 +4,7 @@
 //       for ic (MC rows of C)     A block mc × kc packed, stays in L2
 //         for jr (NR columns)     B micro-panel kc × NR stays in L1
 //           for ir (MR rows)      micro-kernel: MR × NR tile of C in registers
+// or, where KernelSet::rowTilesOuter says so, ir outside jr (see common.h).
 // Packing makes both operands unit-stride in the order the micro-kernel reads them, which also
 // absorbs the transposes. Edge tiles narrower than NR go through a small scratch tile.
 #include <algorithm>
@@ -110,28 +111,35 @@ void gemmSerial(const GemmProblem& g) {
         const int64_t tiles = (mc + mr - 1) / mr;
         const int height = static_cast<int>((mc + tiles - 1) / tiles);
         packA(g, ic, mc, pc, kc, height, bufA);
-        for (int64_t jr = 0; jr < nc; jr += nr) {
+        auto tile = [&](int64_t ir, int64_t jr) {
+          const int rows = static_cast<int>(std::min<int64_t>(height, mc - ir));
           const int cols = static_cast<int>(std::min<int64_t>(nr, nc - jr));
+          const float* panelA = bufA + ir * kc;
           // Pre-packed panels hold all k rows: panel j starts at j·k, its block pc at pc·NR.
           const float* panelB = g.packedB ? g.packedB + (jc + jr) * g.k + pc * nr : bufB + jr * kc;
-          for (int64_t ir = 0; ir < mc; ir += height) {
-            const int rows = static_cast<int>(std::min<int64_t>(height, mc - ir));
-            const float* panelA = bufA + ir * kc;
-            float* c = g.c + (ic + ir) * g.ldc + jc + jr;
-            if (cols == nr) {
-              ks.byRows[rows](kc, panelA, panelB, c, g.ldc, accumulate);
+          float* c = g.c + (ic + ir) * g.ldc + jc + jr;
+          if (cols == nr) {
+            ks.byRows[rows](kc, panelA, panelB, c, g.ldc, accumulate);
+            return;
+          }
+          ks.byRows[rows](kc, panelA, panelB, edge, nr, false);
+          for (int i = 0; i < rows; i++) {
+            float* ci = c + i * g.ldc;
+            const float* ei = edge + i * nr;
+            if (accumulate) {
+              for (int j = 0; j < cols; j++) ci[j] += ei[j];
             } else {
-              ks.byRows[rows](kc, panelA, panelB, edge, nr, false);
-              for (int i = 0; i < rows; i++) {
-                float* ci = c + i * g.ldc;
-                const float* ei = edge + i * nr;
-                if (accumulate) {
-                  for (int j = 0; j < cols; j++) ci[j] += ei[j];
-                } else {
-                  for (int j = 0; j < cols; j++) ci[j] = ei[j];
-                }
-              }
+              for (int j = 0; j < cols; j++) ci[j] = ei[j];
             }
+          }
+        };
+        if (ks.rowTilesOuter) {
+          for (int64_t ir = 0; ir < mc; ir += height) {
+            for (int64_t jr = 0; jr < nc; jr += nr) tile(ir, jr);
+          }
+        } else {
+          for (int64_t jr = 0; jr < nc; jr += nr) {
+            for (int64_t ir = 0; ir < mc; ir += height) tile(ir, jr);
           }
         }
       }

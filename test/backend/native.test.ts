@@ -66,8 +66,8 @@ describe.skipIf(!native).each(configurations)('native backend, $isa path, $threa
     expect(info).toEqual(expect.objectContaining({ isa, threads }));
   });
 
-  it('gemm: every transpose, broadcast batches, accumulate, sizes across tile and block edges', () => {
-    const shapes: [number, number, number][] = [[1, 1, 1], [1, 17, 3], [13, 1, 7], [17, 33, 5], [37, 65, 129], [197, 67, 517], [12, 32, 256], [97, 130, 1]];
+  it('gemm: every transpose, broadcast batches, accumulate, sizes across tile and block (kc, mc, nc) edges', () => {
+    const shapes: [number, number, number][] = [[1, 1, 1], [1, 17, 3], [13, 1, 7], [17, 33, 5], [37, 65, 129], [197, 67, 517], [12, 32, 256], [97, 130, 1], [29, 1061, 263]];
     for (const [m, n, k] of shapes) {
       for (const transA of [false, true]) {
         for (const transB of [false, true]) {
