@@ -14,7 +14,7 @@ import { Tensor } from '../src/tensor/tensor.js';
 const zoo: [string, string, ModelOptions, number[]][] = [
   ['resnet20-optionA', 'resnet20', {}, [3, 32, 32]],
   ['plain20', 'resnet20', { skip: 'none' }, [3, 32, 32]],
-  ['resnet8-preact-B', 'resnet_cifar', { depth: 8, block: 'preact', shortcut: 'B' }, [3, 32, 32]],
+  ['resnet8-preact-B', 'resnet_cifar', { depth: 8, block: 'preact', skip: 'projection' }, [3, 32, 32]],
   ['resnet18-64px', 'resnet18', {}, [3, 64, 64]],
   ['resnet50-64px', 'resnet50', {}, [3, 64, 64]],
   ['densenet121-64px', 'densenet121', {}, [3, 64, 64]],

@@ -1,11 +1,8 @@
 import { noGrad } from '../autograd/no-grad.js';
-import { DenseBlock } from '../blocks/dense.js';
-import { HighwayLayer, ConvHighwayLayer } from '../blocks/highway.js';
-import { Conv2d } from '../nn/layers/conv2d.js';
-import { Linear } from '../nn/layers/linear.js';
-import type { Module } from '../nn/module.js';
+import { evaluateJunction } from '../blocks/skip-block.js';
+import type { Parameter } from '../nn/module.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { skipBlocks, withHooks, withMode, type AnalysedModel } from './model-parts.js';
+import { skipBlocks, weightedModules, withHooks, withMode, type AnalysedModel } from './model-parts.js';
 
 export interface DenseBlockReuse {
   block: string;
@@ -27,21 +24,78 @@ function meanAbsoluteWeight(weight: Tensor, start: number, end: number): number 
   return s / (outC * (end - start) * spatial);
 }
 
+/** A run of input channels that came from one source (0 = the block input, j = the j-th junction's branch). */
+interface SourceChannels {
+  source: number;
+  start: number;
+  end: number;
+}
+
+/** A weighted layer reading a block's sources, and which of its input channels came from which. */
+interface Target {
+  weight: Parameter;
+  sources: SourceChannels[];
+}
+
 /**
- * DenseNet feature reuse (Huang et al. 2017 §5, Fig. 5): for every layer of every dense block,
- * the average absolute weight of its first convolution on the channels that came from each earlier
- * layer. The block's consumer (the next transition's convolution, or the classifier after the last
- * block) is the extra target L + 1, found as the first weighted layer after the block.
+ * DenseNet feature reuse (Huang et al. 2017 §5, Fig. 5): for every layer of every block whose
+ * junctions concatenate, the average absolute weight of its first weighted layer on the channels
+ * that came from each earlier source. The block's consumer (the next transition's convolution, or
+ * the classifier after the last block) is the extra target L + 1. Read from one evaluation-mode
+ * pass over `probe` (any input of the model's shape: only which layer reads which channels
+ * matters) through the blocks' junctions: at each concatenating junction the skip carries the
+ * sources so far, the branch's first weighted layer reads them, and the junction appends the
+ * branch's maps as the next source. Blocks whose output is not that concatenation (a U-Net
+ * level decodes it) are left out.
  */
-export function featureReuse(model: AnalysedModel): DenseBlockReuse[] {
-  const all = [...model.namedModules()];
-  return skipBlocks(model).filter((b) => b.module instanceof DenseBlock).map(({ path, module }) => {
-    const block = module as DenseBlock;
-    const targets: { weight: Tensor; sources: { source: number; start: number; end: number }[] }[] = block.layers.map((layer, i) => ({ weight: layer.conv1.weight, sources: block.inputSources(i + 1) }));
-    const after = all.findIndex(([p]) => p === path);
-    const next = all.slice(after + 1).find(([p, m]) => !p.startsWith(`${path}.`) && (m instanceof Conv2d || m instanceof Linear))?.[1] as Conv2d | Linear | undefined;
-    if (next && next.weight.shape[1] === block.outChannels) targets.push({ weight: next.weight, sources: block.inputSources(block.numLayers + 1) });
-    const width = block.numLayers + 1;
+export function featureReuse(model: AnalysedModel, probe: Tensor): DenseBlockReuse[] {
+  const blocks = skipBlocks(model);
+  const byBlock = new Map<string, { targets: Target[]; sources: number }>();
+  let listening: ((weight: Parameter) => void) | null = null;
+  withMode(model, false, () => noGrad(() => withHooks(
+    () => [
+      ...weightedModules(model).map(([, m]) => {
+        const weight = m.namedParameters().find(([name, p]) => name === 'weight' && p.ndim >= 2)?.[1];
+        return m.registerForwardPreHook(() => {
+          if (weight && listening) listening(weight);
+        });
+      }),
+      ...blocks.map(({ path, module }) => module.registerForwardHook((_m, x, y) => {
+        if (byBlock.has(path)) return;
+        const targets: Target[] = [];
+        let sources: SourceChannels[] = [{ source: 0, start: 0, end: x.shape[1]! }];
+        let junctions = 0;
+        module.forwardJunctions(x, (j) => {
+          if (j.merge !== 'concat') return evaluateJunction(j);
+          const channels = j.input.shape[1]!;
+          const first: { weight: Parameter | null } = { weight: null };
+          listening = (weight) => {
+            if (!first.weight && weight.shape[1] === channels) first.weight = weight;
+          };
+          const branch = j.branch();
+          listening = null;
+          if (first.weight) targets.push({ weight: first.weight, sources });
+          const source = ++junctions;
+          const end = sources[sources.length - 1]!.end;
+          const shortcut = j.shortcut();
+          // A concatenation appends the branch's maps; a plain twin passes only them on.
+          sources = shortcut ? [...sources, { source, start: end, end: end + branch.shape[1]! }] : [{ source, start: 0, end: branch.shape[1]! }];
+          return j.join(branch, shortcut);
+        });
+        // Only a block that ends with its last concatenation (a dense block) outputs its sources.
+        if (junctions === 0 || y.shape[1] !== sources[sources.length - 1]!.end) return;
+        byBlock.set(path, { targets, sources: junctions + 1 });
+        listening = (weight) => {
+          // The consumer: the next weighted layer to run, if it reads every channel of the block.
+          listening = null;
+          if (weight.shape[1] === y.shape[1]) targets.push({ weight, sources });
+        };
+      })),
+    ],
+    () => model.forward(probe),
+  )));
+  return blocks.filter(({ path }) => byBlock.has(path)).map(({ path }) => {
+    const { targets, sources: width } = byBlock.get(path)!;
     const weights = targets.map(({ weight, sources }) => {
       const row = new Array<number>(width).fill(NaN);
       for (const s of sources) row[s.source] = meanAbsoluteWeight(weight, s.start, s.end);
@@ -67,25 +121,30 @@ export interface GateActivity {
 
 /**
  * Transform-gate activity of a highway network (Srivastava et al. 2015 §4.1, Fig. 2): the mean of
- * T(x) per layer and per example on `x`, and how many examples find a layer's gates nearly closed.
+ * T(x) per gated junction and per example on `x`, and how many examples find a junction's gates
+ * nearly closed. One entry per gated junction, named by its block (in forward order).
  */
 export function highwayGateActivity(model: AnalysedModel, x: Tensor, options: { closedBelow?: number } = {}): GateActivity[] {
   const closedBelow = options.closedBelow ?? 0.1;
   const n = x.shape[0]!;
   const out: GateActivity[] = [];
   withMode(model, false, () => noGrad(() => withHooks(
-    () => skipBlocks(model).filter((b) => b.module instanceof HighwayLayer || b.module instanceof ConvHighwayLayer).map(({ path, module }) =>
-      module.registerForwardHook((m: Module, input) => {
-        const gate = (m as HighwayLayer | ConvHighwayLayer).gateValues(input).f32; // (N, ...)
-        const per = gate.length / n;
-        const perExample = Array.from({ length: n }, (_, e) => {
-          let s = 0;
-          for (let j = e * per; j < (e + 1) * per; j++) s += gate[j]!;
-          return s / per;
-        });
-        const meanGate = perExample.reduce((a, b) => a + b, 0) / n;
-        out.push({ layer: path, meanGate, perExample, closedFraction: perExample.filter((v) => v < closedBelow).length / n });
-      })),
+    () => skipBlocks(model).map(({ path, module }) => module.registerForwardHook((_m, input) => {
+      module.forwardJunctions(input, (j) => {
+        if (j.gate) {
+          const gate = j.gate().f32; // (N, ...)
+          const per = gate.length / n;
+          const perExample = Array.from({ length: n }, (_, e) => {
+            let s = 0;
+            for (let i = e * per; i < (e + 1) * per; i++) s += gate[i]!;
+            return s / per;
+          });
+          const meanGate = perExample.reduce((a, b) => a + b, 0) / n;
+          out.push({ layer: path, meanGate, perExample, closedFraction: perExample.filter((v) => v < closedBelow).length / n });
+        }
+        return evaluateJunction(j);
+      });
+    })),
     () => model.forward(x),
   )));
   return out;

@@ -1,7 +1,7 @@
 import type { Module, Parameter } from '../nn/module.js';
 import type { Rng } from '../tensor/rng.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { withMode } from './model-parts.js';
+import { preservingState } from './model-parts.js';
 
 /** Flattened gradient of `loss()` with respect to `params`, in float64. */
 function gradientAt(params: readonly Parameter[], loss: () => Tensor): Float64Array {
@@ -84,14 +84,16 @@ export interface HessianEigenResult {
  * The extreme eigenvalues of the loss Hessian at the current weights (Li et al. 2018 §6): power
  * iteration on Hessian-vector products gives the eigenvalue of largest magnitude λ₁; power
  * iteration on H − λ₁I then gives the other end of the spectrum. Evaluation mode, so the loss
- * is a deterministic function of the weights. `loss` is evaluated on the model.
+ * is a deterministic function of the weights. `loss` is evaluated on the model, which is left
+ * as it was found (weights restored bit for bit, gradients and mode put back).
  */
 export function hessianEigenRatio(model: Module, loss: () => Tensor, options: { rng: Rng; iterations?: number; epsilon?: number; params?: Parameter[] }): HessianEigenResult {
   const params = options.params ?? model.parameters();
   const size = params.reduce((n, p) => n + p.size, 0);
   const iterations = options.iterations ?? 20;
   const epsilon = options.epsilon ?? 1e-3;
-  return withMode(model, false, () => {
+  return preservingState(model, () => {
+    model.eval();
     const hv = (v: Float64Array): Float64Array => hessianVectorProduct(params, loss, v, epsilon);
     const first = powerIteration(hv, size, iterations, options.rng);
     const second = powerIteration((v) => {

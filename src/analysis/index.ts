@@ -1,4 +1,4 @@
-export { classificationLoss, moduleAt, skipBlocks, weightLayers, weightedModules, type AnalysedModel, type LossFunction } from './model-parts.js';
+export { classificationLoss, moduleAt, preservingState, skipBlocks, weightLayers, weightedModules, type AnalysedModel, type LossFunction, type SkipBlockAt } from './model-parts.js';
 export { gradientNormsByDepth, type GradientFlow, type LayerGradient } from './gradient-flow.js';
 export { effectivePathRange, gradientByPathLength, pathLengthDistribution, type PathAnalysis, type PathGradient } from './paths.js';
 export { classificationError, lesionableBlocks, lesionEachBlock, lesionRandomBlocks, withLesions, type RandomLesions, type SingleLesion } from './lesion.js';

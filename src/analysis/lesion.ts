@@ -1,48 +1,57 @@
 import { noGrad } from '../autograd/no-grad.js';
-import { ResidualBlock } from '../blocks/residual.js';
+import { JunctionError, withoutBranch } from '../blocks/skip-block.js';
 import type { Module } from '../nn/module.js';
 import type { Rng } from '../tensor/rng.js';
-import { shapesEqual } from '../tensor/shape.js';
+import { formatShape, shapesEqual } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Batch } from '../train/batches.js';
 import { correctCount } from '../train/metrics.js';
 import { skipBlocks, withHooks, withMode, type AnalysedModel } from './model-parts.js';
 
 /**
- * What a block becomes when it is deleted at test time (Veit et al. 2016 §4): a residual block
- * keeps only its shortcut, y = shortcut(x) (through the block's final ReLU where it has one); a
- * block without a skip is bypassed, y = x, which is only possible when the block keeps the shape.
+ * Whether each skip block can be deleted at test time (Veit et al. 2016 §4): every block whose
+ * branch can be removed (it has a skip), or that can be bypassed because it keeps its input's
+ * shape (a plain twin's block). In the order `skips()` lists the blocks.
  */
-function lesionedOutput(block: Module, x: Tensor, y: Tensor): Tensor | null {
-  if (block instanceof ResidualBlock && block.downsample) return block.lesionedForward(x);
-  return shapesEqual(x.shape, y.shape) ? x : null;
-}
-
-/** Whether the block at `path` can be deleted (it has a shortcut, or keeps its input's shape). */
 export function lesionableBlocks(model: AnalysedModel, probe: Tensor): string[] {
-  const ok: string[] = [];
+  const blocks = skipBlocks(model);
+  const ok = new Set<string>();
   withMode(model, false, () => noGrad(() => withHooks(
-    () => skipBlocks(model).map(({ path, module }) => module.registerForwardHook((m, x, y) => {
-      if (lesionedOutput(m, x, y)) ok.push(path);
+    () => blocks.map(({ path, module }) => module.registerForwardHook((_m, x, y) => {
+      try {
+        if (shapesEqual(module.forwardJunctions(x, withoutBranch).shape, y.shape)) ok.add(path);
+      } catch (error) {
+        if (!(error instanceof JunctionError)) throw error;
+      }
     })),
     () => model.forward(probe),
   )));
-  return ok;
+  return blocks.map((b) => b.path).filter((p) => ok.has(p));
 }
 
 /**
- * Evaluate with the given blocks deleted: a scoped override (forward hooks that replace each
- * deleted block's output), removed before returning — the trained model is never changed.
+ * Evaluate with the given blocks deleted (Veit et al. 2016 §4): each deleted block's output is
+ * replaced by its output with every branch removed (`withoutBranch`: y = shortcut(x) merged as
+ * if F were 0; a plain block is bypassed). A scoped override — forward hooks removed before
+ * returning — so the trained model is never changed.
  */
 export function withLesions<T>(model: AnalysedModel, paths: readonly string[], fn: () => T): T {
   const blocks = new Map(skipBlocks(model).map((b) => [b.path, b.module]));
   for (const p of paths) if (!blocks.has(p)) throw new Error(`withLesions: '${p}' is not a skip block of the model (blocks: ${[...blocks.keys()].join(', ')})`);
   return withHooks(
-    () => paths.map((p) => blocks.get(p)!.registerForwardHook((m, x, y) => {
-      const out = lesionedOutput(m, x, y);
-      if (!out) throw new Error(`withLesions: block '${p}' has no shortcut and changes its input's shape ${x.shape.join('x')} -> ${y.shape.join('x')}; it cannot be bypassed`);
-      return out;
-    })),
+    () => paths.map((p) => {
+      const block = blocks.get(p)!;
+      return block.registerForwardHook((_m, x, y) => {
+        try {
+          const out = block.forwardJunctions(x, withoutBranch);
+          if (!shapesEqual(out.shape, y.shape)) throw new JunctionError(`its output would change shape ${formatShape(y.shape)} -> ${formatShape(out.shape)}`);
+          return out;
+        } catch (error) {
+          if (error instanceof JunctionError) throw new Error(`withLesions: block '${p}' ${error.message}`);
+          throw error;
+        }
+      });
+    }),
     fn,
   );
 }

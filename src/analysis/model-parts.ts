@@ -1,12 +1,14 @@
 import { crossEntropy } from '../autograd/functions/cross-entropy.js';
-import type { HasSkips } from '../blocks/skip.js';
+import { asSkipBlock, type SkipBlock } from '../blocks/skip-block.js';
+import type { HasSkips, SkipKind } from '../blocks/skip.js';
 import type { Module, Parameter } from '../nn/module.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Batch } from '../train/batches.js';
 
 /**
  * How the analysis layer sees a model (DESIGN.md decision 4): a `Module` that lists its skip
- * edges. Blocks are found from `skips()`, sub-modules by path through `namedModules()`.
+ * edges. Blocks are found from `skips()`, sub-modules by path through `namedModules()`, and a
+ * block is used only through the `SkipBlock` interface (its junctions), never its fields.
  */
 export type AnalysedModel = Module & HasSkips;
 
@@ -21,11 +23,18 @@ export function moduleAt(model: Module, path: string): Module {
   throw new Error(`analysis: the model has no module at '${path}' (a path listed by its skips())`);
 }
 
-/** The blocks that own a skip (residual blocks, highway layers, dense blocks...), in forward order. */
-export function skipBlocks(model: AnalysedModel): { path: string; module: Module; kind: string }[] {
-  const seen = new Map<string, string>();
+/** A block that owns skips, at its module path. */
+export interface SkipBlockAt {
+  path: string;
+  module: Module & SkipBlock;
+  kind: SkipKind;
+}
+
+/** The blocks that own a skip (residual blocks, highway layers, dense blocks...), in the order `skips()` lists them. */
+export function skipBlocks(model: AnalysedModel): SkipBlockAt[] {
+  const seen = new Map<string, SkipKind>();
   for (const edge of model.skips()) if (!seen.has(edge.block)) seen.set(edge.block, edge.kind);
-  return [...seen].map(([path, kind]) => ({ path, module: moduleAt(model, path), kind }));
+  return [...seen].map(([path, kind]) => ({ path, module: asSkipBlock(moduleAt(model, path), path), kind }));
 }
 
 /**
@@ -79,6 +88,29 @@ export function withHooks<T>(install: () => (() => void)[], fn: () => T): T {
     return fn();
   } finally {
     for (const remove of removers) remove();
+  }
+}
+
+/**
+ * Run `fn` and then put back what it may change in `model` besides its weights: every
+ * parameter's gradient and `requiresGrad`, every buffer (batch-norm running statistics and
+ * counts, which a forward pass in training mode updates), and every module's mode. A measurement
+ * leaves the model as it found it, even when `fn` throws.
+ */
+export function preservingState<T>(model: Module, fn: () => T): T {
+  const params = model.parameters();
+  const grads = params.map((p) => [p.grad, p.requiresGrad] as const);
+  const buffers = model.namedBuffers().map(([, b]) => [b, b.data.slice()] as const);
+  const modes = [...model.modules()].map((m) => [m, m.training] as const);
+  try {
+    return fn();
+  } finally {
+    params.forEach((p, i) => {
+      p.grad = grads[i]![0];
+      p.requiresGrad = grads[i]![1];
+    });
+    for (const [b, data] of buffers) b.data.set(data);
+    for (const [m, mode] of modes) m.training = mode;
   }
 }
 

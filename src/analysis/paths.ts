@@ -1,11 +1,9 @@
-import { addRelu } from '../autograd/functions/add-relu.js';
-import { add } from '../autograd/functions/binary.js';
-import { relu } from '../autograd/functions/unary.js';
-import { PreActBlock, ResidualBlock } from '../blocks/residual.js';
+import { noGrad } from '../autograd/no-grad.js';
+import { evaluateJunction, isAdditive, routeThrough } from '../blocks/skip-block.js';
 import type { Rng } from '../tensor/rng.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Batch } from '../train/batches.js';
-import { classificationLoss, l2Norm, skipBlocks, withHooks, withMode, type AnalysedModel, type LossFunction } from './model-parts.js';
+import { classificationLoss, l2Norm, preservingState, skipBlocks, withHooks, withMode, type AnalysedModel, type LossFunction, type SkipBlockAt } from './model-parts.js';
 
 /**
  * Veit et al. 2016 §3 ("unraveled view"): a net of n residual blocks is a collection of 2^n paths,
@@ -42,21 +40,29 @@ export interface PathAnalysis {
 }
 
 /**
- * The block's output with the backward pass routed through one path only (Veit et al. 2016 §4.2,
- * "we sample individual paths of a certain length k and measure the norm of the gradient that
- * arrives at the input"). The forward value is unchanged; the other path sees a detached input,
- * so no gradient flows through it.
+ * The residual junctions of the model, block by block, found by one evaluation-mode pass over
+ * `probe`: a block with several junctions (a pre-LN transformer block: attention, then MLP)
+ * contributes each, since each is a unit a path either enters or skips (Veit et al. 2016 §3).
+ * Every junction must add a branch to a skip; anything else has no branch/skip split to route.
  */
-function routedForward(block: ResidualBlock, x: Tensor, through: 'branch' | 'skip'): Tensor {
-  const shortcut = block.downsample;
-  if (!shortcut) throw new Error(`gradientByPathLength: block ${block.constructor.name} has no skip to route through (plain twin?)`);
-  const branchInput = through === 'branch' ? x : x.detach();
-  const skipInput = through === 'skip' ? x : x.detach();
-  if (block instanceof PreActBlock) {
-    // The pre-activation projection shortcut reads relu(bn1(x)); identity/zero-pad read x.
-    return add(block.residual(branchInput), shortcut.kind === 'projection' ? shortcut.forward(relu(block.bn1.forward(skipInput))) : shortcut.forward(skipInput));
-  }
-  return addRelu(block.residual(branchInput), shortcut.forward(skipInput));
+function residualJunctions(model: AnalysedModel, blocks: readonly SkipBlockAt[], probe: Tensor): number[] {
+  const counts = new Map<string, number>();
+  withMode(model, false, () => noGrad(() => withHooks(
+    () => blocks.map(({ path, module }) => module.registerForwardHook((_m, x) => {
+      if (counts.has(path)) return;
+      let count = 0;
+      module.forwardJunctions(x, (j) => {
+        if (!j.shortcut() || !isAdditive(j.merge)) {
+          throw new Error(`gradientByPathLength: block '${path}' has a junction that does not add a branch to a skip (skip '${j.kind}', merge '${j.merge}'); Veit et al.'s paths need residual junctions with a skip, not a plain twin or another skip kind`);
+        }
+        count++;
+        return evaluateJunction(j);
+      });
+      counts.set(path, count);
+    })),
+    () => model.forward(probe),
+  )));
+  return blocks.map(({ path }) => counts.get(path) ?? 0);
 }
 
 /** Smallest window [from, to] of lengths whose shares add up to at least `coverage`. */
@@ -78,26 +84,29 @@ export function effectivePathRange(shares: readonly number[], coverage = 0.9): {
 
 /**
  * Gradient magnitude per path length (Veit et al. 2016 Fig. 6): for each k, draw `samplesPerLength`
- * random sets of k residual blocks, route the backward pass through the residual branch of those
- * blocks and through the skip of all others, and measure ‖∂L/∂x₀‖ at the input of the first
- * residual block. Evaluation mode, so routing changes no batch statistics.
+ * random sets of k residual junctions, route the backward pass through the branch of those and
+ * through the skip of all others (`routeThrough`, drop-path included as the block applies it),
+ * and measure ‖∂L/∂x₀‖ at the input of the first skip block. Evaluation mode, so routing changes
+ * no batch statistics; the parameters take no gradient, and the model is left as it was found.
  */
 export function gradientByPathLength(
   model: AnalysedModel, batch: Batch,
   options: { rng: Rng; samplesPerLength?: number; lengths?: number[]; loss?: LossFunction; coverage?: number },
 ): PathAnalysis {
-  const blocks = skipBlocks(model).map((b) => b.module);
-  const residual = blocks.filter((b): b is ResidualBlock => b instanceof ResidualBlock && b.downsample !== null);
-  if (residual.length === 0 || residual.length !== blocks.length) {
-    throw new Error('gradientByPathLength: every skip block must be a residual block with a shortcut (got a plain twin or another skip kind)');
-  }
-  const n = residual.length;
+  const blocks = skipBlocks(model);
+  if (blocks.length === 0) throw new Error('gradientByPathLength: the model lists no skip blocks');
+  const perBlock = residualJunctions(model, blocks, batch.x);
+  const firstJunction = perBlock.map((_, b) => perBlock.slice(0, b).reduce((a, c) => a + c, 0));
+  const n = perBlock.reduce((a, c) => a + c, 0);
   const lossOf = options.loss ?? classificationLoss;
   const samples = options.samplesPerLength ?? 4;
   const lengths = options.lengths ?? Array.from({ length: n + 1 }, (_, k) => k);
   const examples = batch.x.shape[0]!;
   const gradientByLength: PathGradient[] = [];
-  withMode(model, false, () => {
+  preservingState(model, () => {
+    model.eval();
+    // Only the input's gradient is measured: the weights need none.
+    for (const p of model.parameters()) p.requiresGrad = false;
     for (const k of lengths) {
       if (!Number.isInteger(k) || k < 0 || k > n) throw new Error(`gradientByPathLength: path length ${k} is outside 0..${n}`);
       const norms: number[] = [];
@@ -105,13 +114,15 @@ export function gradientByPathLength(
         const chosen = new Set(Array.from(options.rng.permutation(n).subarray(0, k)));
         let input: Tensor | null = null;
         withHooks(
-          () => residual.flatMap((block, i) => [
-            ...(i === 0 ? [block.registerForwardPreHook((_m, x) => { input = x.detach().requiresGrad_(); return input; })] : []),
+          () => blocks.flatMap(({ module }, b) => [
+            ...(b === 0 ? [module.registerForwardPreHook((_m, x) => { input = x.detach().requiresGrad_(); return input; })] : []),
             // A forward hook's return value replaces the output: the same value, routed backward.
-            block.registerForwardHook((_m, x) => routedForward(block, x, chosen.has(i) ? 'branch' : 'skip')),
+            module.registerForwardHook((_m, x) => {
+              let junction = firstJunction[b]!;
+              return module.forwardJunctions(x, (j) => routeThrough(j, chosen.has(junction++) ? 'branch' : 'skip'));
+            }),
           ]),
           () => {
-            model.zeroGrad();
             // The sum of per-example losses, so each example's input gradient is its own.
             const loss = lossOf(model.forward(batch.x), batch);
             loss.backward();

@@ -1,13 +1,16 @@
 import { noGrad } from '../autograd/no-grad.js';
-import { ResidualBlock } from '../blocks/residual.js';
+import { isAdditive } from '../blocks/skip-block.js';
 import type { Module } from '../nn/module.js';
 import { shapesEqual } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { l2Distance, l2Norm, skipBlocks, weightLayers, withHooks, withMode, type AnalysedModel } from './model-parts.js';
+import { l2Distance, l2Norm, mean, skipBlocks, weightLayers, withHooks, withMode, type AnalysedModel } from './model-parts.js';
 
 export interface BlockChange {
   block: string;
-  /** ‖F(x)‖ / ‖shortcut(x)‖: how big the residual is next to what it is added to (residual blocks only). */
+  /**
+   * ‖F(x)‖ / ‖S(x)‖: how big the residual is next to what it is added to, for blocks whose
+   * junctions add a branch to a skip (the mean over them when a block has several); null otherwise.
+   */
   branchRatio: number | null;
   /** ‖y − x‖ / ‖x‖: how much the block moves its input (blocks that keep the shape). */
   changeRatio: number | null;
@@ -15,15 +18,22 @@ export interface BlockChange {
 
 /**
  * How much each block changes the representation (Veit et al. 2016 §6; Greff et al. 2017): for
- * residual blocks ‖F(x)‖/‖x‖ with x the shortcut's output, for every shape-keeping block
- * ‖y − x‖/‖x‖ (so plain twins can be compared). Evaluation mode, no gradients.
+ * every additive junction with a skip ‖F(x)‖/‖S(x)‖, S(x) being what the skip adds F to, and
+ * for every shape-keeping block ‖y − x‖/‖x‖ (so plain twins can be compared). Evaluation mode,
+ * no gradients.
  */
 export function residualRatios(model: AnalysedModel, x: Tensor): BlockChange[] {
   const out: BlockChange[] = [];
   withMode(model, false, () => noGrad(() => withHooks(
-    () => skipBlocks(model).map(({ path, module }) => module.registerForwardHook((m, input, output) => {
-      let branchRatio: number | null = null;
-      if (m instanceof ResidualBlock && m.downsample) branchRatio = l2Norm(m.residual(input).f32) / l2Norm(m.downsample.forward(input).f32);
+    () => skipBlocks(model).map(({ path, module }) => module.registerForwardHook((_m, input, output) => {
+      const ratios: number[] = [];
+      module.forwardJunctions(input, (j) => {
+        const branch = j.branch();
+        const shortcut = j.shortcut();
+        if (shortcut && isAdditive(j.merge)) ratios.push(l2Norm(branch.f32) / l2Norm(shortcut.f32));
+        return j.join(branch, shortcut);
+      });
+      const branchRatio = ratios.length > 0 ? mean(ratios) : null;
       const changeRatio = shapesEqual(input.shape, output.shape) ? l2Distance(output.f32, input.f32) / l2Norm(input.f32) : null;
       out.push({ block: path, branchRatio, changeRatio });
     })),

@@ -6,7 +6,8 @@ import { Conv2d } from '../nn/layers/conv2d.js';
 import { Module } from '../nn/module.js';
 import { globalRng, type Rng } from '../tensor/rng.js';
 import type { Tensor } from '../tensor/tensor.js';
-import type { SkipBlock, SkipEdge } from './skip.js';
+import type { JunctionRule, SkipBlock } from './skip-block.js';
+import type { SkipEdge } from './skip.js';
 
 export interface DenseLayerOptions {
   /** DenseNet-B: a 1x1 convolution to `bottleneckWidth` channels before the 3x3 (Huang et al. 2017 §3). */
@@ -55,9 +56,11 @@ export class DenseLayer extends Module {
   }
 }
 
+export type DenseSkip = 'concat' | 'none';
+
 export interface DenseBlockOptions extends DenseLayerOptions {
   /** 'concat' (dense connectivity) or 'none' (the plain twin: each layer sees only its predecessor). */
-  skip?: 'concat' | 'none';
+  skip?: DenseSkip;
 }
 
 /**
@@ -69,24 +72,20 @@ export interface DenseBlockOptions extends DenseLayerOptions {
  */
 export class DenseBlock extends Module implements SkipBlock {
   readonly layers: DenseLayer[];
-  readonly skip: 'concat' | 'none';
+  readonly skipKind: DenseSkip;
   readonly outChannels: number;
 
   constructor(readonly inChannels: number, readonly numLayers: number, readonly growthRate: number, options: DenseBlockOptions = {}) {
     super();
     if (!Number.isInteger(numLayers) || numLayers < 1) throw new Error(`DenseBlock: numLayers ${numLayers} must be a positive integer`);
-    this.skip = options.skip ?? 'concat';
-    if (this.skip !== 'concat' && this.skip !== 'none') throw new Error(`DenseBlock: skip '${String(this.skip)}' is not 'concat' or 'none'`);
+    this.skipKind = options.skip ?? 'concat';
+    if (this.skipKind !== 'concat' && this.skipKind !== 'none') throw new Error(`DenseBlock: skip '${String(this.skipKind)}' is not 'concat' or 'none'`);
     this.layers = [];
     for (let i = 0; i < numLayers; i++) {
-      const input = this.skip === 'concat' ? inChannels + i * growthRate : i === 0 ? inChannels : growthRate;
+      const input = this.skipKind === 'concat' ? inChannels + i * growthRate : i === 0 ? inChannels : growthRate;
       this.layers.push(new DenseLayer(input, growthRate, options));
     }
-    this.outChannels = this.skip === 'concat' ? inChannels + numLayers * growthRate : growthRate;
-  }
-
-  get skipKind(): 'concat' | 'none' {
-    return this.skip;
+    this.outChannels = this.skipKind === 'concat' ? inChannels + numLayers * growthRate : growthRate;
   }
 
   /** torchvision's names: `denselayer1`, `denselayer2`, ... */
@@ -95,7 +94,7 @@ export class DenseBlock extends Module implements SkipBlock {
   }
 
   forward(x: Tensor): Tensor {
-    if (this.skip === 'none') {
+    if (this.skipKind === 'none') {
       let out = x;
       for (const layer of this.layers) out = layer.forward(out); // x_ℓ = H_ℓ(x_{ℓ−1})
       return out;
@@ -110,12 +109,39 @@ export class DenseBlock extends Module implements SkipBlock {
   }
 
   /**
+   * The same computation as one junction per layer: the state [x_0, ..., x_{ℓ−1}] is what the
+   * skip carries, H_ℓ of it is the branch, and the junction appends the branch's k maps
+   * (concatenating step by step equals concatenating all at once). The plain twin's junction
+   * passes only the branch on: x_ℓ = H_ℓ(x_{ℓ−1}).
+   */
+  forwardJunctions(x: Tensor, rule: JunctionRule): Tensor {
+    let state = x;
+    for (const layer of this.layers) {
+      const input = state;
+      state = rule({
+        kind: this.skipKind,
+        merge: 'concat',
+        input,
+        branch: () => layer.forward(input), // (N, k, H, W)
+        shortcut: () => (this.skipKind === 'concat' ? input : null),
+        join: (f, s) => (s ? concat([s, f], 1) : f),
+      });
+    }
+    return state;
+  }
+
+  /** A dense block appends channels (and its plain twin's layers change the width), so it cannot be an identity. */
+  makeIdentity(): void {
+    throw new Error(`DenseBlock(${this.inChannels} -> ${this.outChannels}): a dense block changes the number of channels, so it cannot be an identity`);
+  }
+
+  /**
    * Which channels of layer ℓ's input come from which source (0 = the block input, j = layer j),
    * for feature-reuse analysis (Huang et al. 2017 §5, Fig. 5).
    */
   inputSources(layer: number): { source: number; start: number; end: number }[] {
     if (layer < 1 || layer > this.numLayers + 1) throw new RangeError(`DenseBlock.inputSources: layer ${layer} is outside 1..${this.numLayers + 1}`);
-    if (this.skip === 'none') return [{ source: layer - 1, start: 0, end: layer === 1 ? this.inChannels : this.growthRate }];
+    if (this.skipKind === 'none') return [{ source: layer - 1, start: 0, end: layer === 1 ? this.inChannels : this.growthRate }];
     const out = [{ source: 0, start: 0, end: this.inChannels }];
     for (let j = 1; j < layer; j++) {
       const start = this.inChannels + (j - 1) * this.growthRate;
@@ -134,7 +160,7 @@ export class DenseBlock extends Module implements SkipBlock {
     const edges: SkipEdge[] = [];
     for (let consumer = 2; consumer <= this.numLayers + 1; consumer++) {
       const to = consumer <= this.numLayers ? `${path}.denselayer${consumer}` : path;
-      for (let j = 0; j < consumer - 1; j++) edges.push({ from: name(j), to, kind: this.skip, block: path });
+      for (let j = 0; j < consumer - 1; j++) edges.push({ from: name(j), to, kind: this.skipKind, block: path });
     }
     return edges;
   }

@@ -7,7 +7,7 @@ import { MultiHeadAttention } from '../nn/layers/multi-head-attention.js';
 import { Module } from '../nn/module.js';
 import { globalRng, type Rng } from '../tensor/rng.js';
 import type { Tensor } from '../tensor/tensor.js';
-import type { SkipBlock } from './skip.js';
+import { evaluateJunction, type JunctionRule, type SkipBlock } from './skip-block.js';
 
 /** The position-wise feed-forward network: fc1 (E -> hidden), GELU, fc2 (hidden -> E). */
 export class Mlp extends Module {
@@ -25,13 +25,15 @@ export class Mlp extends Module {
   }
 }
 
+export type TransformerSkip = 'identity' | 'none';
+
 export interface PreLNTransformerBlockOptions {
   /** Hidden width of the MLP as a multiple of the model width (4 in Vaswani et al. 2017). */
   mlpRatio?: number;
   /** Dropout on each sub-layer's output before it is added (Vaswani et al. §5.4). */
   dropout?: number;
   /** 'identity' (the residual stream) or 'none' (the plain twin: no additions). */
-  skip?: 'identity' | 'none';
+  skip?: TransformerSkip;
   rng?: Rng;
 }
 
@@ -46,14 +48,14 @@ export class PreLNTransformerBlock extends Module implements SkipBlock {
   attn: MultiHeadAttention;
   norm2: LayerNorm;
   mlp: Mlp;
-  readonly skip: 'identity' | 'none';
+  readonly skipKind: TransformerSkip;
   readonly dropout: number;
   private readonly dropRng: Rng;
 
   constructor(readonly dim: number, readonly numHeads: number, options: PreLNTransformerBlockOptions = {}) {
     super();
-    this.skip = options.skip ?? 'identity';
-    if (this.skip !== 'identity' && this.skip !== 'none') throw new Error(`PreLNTransformerBlock: skip '${String(this.skip)}' is not 'identity' or 'none'`);
+    this.skipKind = options.skip ?? 'identity';
+    if (this.skipKind !== 'identity' && this.skipKind !== 'none') throw new Error(`PreLNTransformerBlock: skip '${String(this.skipKind)}' is not 'identity' or 'none'`);
     const rng = options.rng ?? globalRng();
     this.norm1 = new LayerNorm(dim);
     this.attn = new MultiHeadAttention(dim, numHeads, { rng });
@@ -63,18 +65,31 @@ export class PreLNTransformerBlock extends Module implements SkipBlock {
     this.dropRng = rng;
   }
 
-  get skipKind(): 'identity' | 'none' {
-    return this.skip;
-  }
-
   private drop(x: Tensor): Tensor {
     return this.dropout > 0 ? dropout(x, this.dropout, this.training, this.dropRng) : x;
   }
 
   forward(x: Tensor): Tensor {
-    const attended = this.drop(this.attn.forward(this.norm1.forward(x))); // (N, L, E)
-    x = this.skip === 'identity' ? add(x, attended) : attended; // x = x + Attn(LN(x))
-    const fed = this.drop(this.mlp.forward(this.norm2.forward(x)));
-    return this.skip === 'identity' ? add(x, fed) : fed; // x = x + MLP(LN(x))
+    return this.forwardJunctions(x, evaluateJunction);
+  }
+
+  /** Two junctions, each x + sub-layer(LN(x)): attention, then the MLP. */
+  forwardJunctions(x: Tensor, rule: JunctionRule): Tensor {
+    const sublayer = (input: Tensor, branch: () => Tensor): Tensor => rule({
+      kind: this.skipKind,
+      merge: 'add',
+      input,
+      branch,
+      shortcut: () => (this.skipKind === 'identity' ? input : null),
+      join: (f, s) => (s ? add(s, f) : f),
+    });
+    const attended = sublayer(x, () => this.drop(this.attn.forward(this.norm1.forward(x)))); // x = x + Attn(LN(x)), (N, L, E)
+    return sublayer(attended, () => this.drop(this.mlp.forward(this.norm2.forward(attended)))); // x = x + MLP(LN(x))
+  }
+
+  /** With the attention's output projection and the MLP's last layer zero, both sub-layers add 0: y = x. */
+  makeIdentity(): void {
+    if (this.skipKind === 'none') throw new Error('PreLNTransformerBlock: the plain twin normalises its input (LayerNorm), so no weights make it an identity');
+    for (const p of [...this.attn.out_proj.parameters(), ...this.mlp.fc2.parameters()]) p.f32.fill(0);
   }
 }

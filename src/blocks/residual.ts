@@ -7,16 +7,21 @@ import { convBatchNorm } from '../nn/layers/conv-batch-norm.js';
 import { Module } from '../nn/module.js';
 import { globalRng, type Rng } from '../tensor/rng.js';
 import { Tensor } from '../tensor/tensor.js';
-import { makeShortcut, ProjectionShortcut, type Shortcut, type ShortcutOption } from './shortcuts.js';
-import type { SkipBlock, SkipKind } from './skip.js';
+import { setIdentityWeights } from './identity-weights.js';
+import { makeShortcut, shortcutKindFor, type ResidualSkip, type Shortcut } from './shortcuts.js';
+import type { JunctionRule, SkipBlock, SkipJunction } from './skip-block.js';
+import type { SkipKind } from './skip.js';
 
 export interface ResidualBlockOptions {
   /** Stride of the block's first spatial convolution (2 where a stage halves the resolution). */
   stride?: number;
-  /** 'none' builds the plain twin: the identical main path, no shortcut (He et al. 2015 §4.1). */
-  skip?: 'identity' | 'none';
-  /** Shortcut option A, B or C (§3.3). Default B, as torchvision. */
-  shortcut?: ShortcutOption;
+  /**
+   * This block's shortcut: 'identity', 'zero-pad' (option A), 'projection' (options B/C), or
+   * 'none' for the plain twin, the identical main path without a shortcut (He et al. 2015 §4.1).
+   * Default: identity where the block keeps the shape, a projection where it changes it (option
+   * B, as torchvision).
+   */
+  skip?: ResidualSkip;
   /**
    * Stochastic depth (Huang et al. 2016, §3): the probability p_l that the residual branch is
    * kept for a sample during training. 1 (default) disables it. A plain block cannot use it:
@@ -27,12 +32,14 @@ export interface ResidualBlockOptions {
 }
 
 /**
- * The common part of every residual block: y = merge(F(x), shortcut(x)). Subclasses define the
- * branch F. The shortcut field is named `downsample`, torchvision's name, because it is a
- * state-dict key (`layer2.0.downsample.0.weight`); it is null in the plain twin.
+ * The common part of every residual block: one junction y = merge(F(x), shortcut(x)).
+ * Subclasses define the branch F. The shortcut field is named `downsample`, torchvision's name,
+ * because it is a state-dict key (`layer2.0.downsample.0.weight`); it is null in the plain twin.
  */
 export abstract class ResidualBlock extends Module implements SkipBlock {
   abstract downsample: Shortcut | null;
+  /** How F(x) and the shortcut meet: relu(F + S) in the original block, F + S in the pre-activation one. */
+  abstract readonly merge: 'add' | 'add-relu';
   readonly survivalProbability: number;
   private readonly dropRng: Rng;
 
@@ -51,14 +58,44 @@ export abstract class ResidualBlock extends Module implements SkipBlock {
     return this.downsample?.kind ?? 'none';
   }
 
-  /** F(x), the residual branch alone. */
+  /** F(x), the residual branch alone (without drop-path). */
   abstract residual(x: Tensor): Tensor;
-
-  /** The block's output with its residual branch removed (a lesion, Veit et al. 2016 §4). */
-  abstract lesionedForward(x: Tensor): Tensor;
 
   /** Make F(x) start at zero so the block starts as its shortcut (Goyal et al. 2017 §5.1). */
   abstract zeroInitResidual(): void;
+
+  /** The weights that end the branch: zeroing them makes F(x) = 0. */
+  protected abstract lastBranchLayer(): Module;
+
+  forwardJunctions(x: Tensor, rule: JunctionRule): Tensor {
+    return rule(this.junction(x));
+  }
+
+  protected junction(x: Tensor, shortcutInput: () => Tensor = () => x, branch: () => Tensor = () => this.residual(x)): SkipJunction {
+    return {
+      kind: this.skipKind,
+      merge: this.merge,
+      input: x,
+      branch: () => this.dropPath(branch()),
+      shortcut: () => (this.downsample ? this.downsample.forward(shortcutInput()) : null),
+      join: (f, s) => (this.merge === 'add-relu' ? (s ? addRelu(f, s) : relu(f)) : s ? add(f, s) : f),
+    };
+  }
+
+  /**
+   * A residual block with an identity shortcut becomes the identity when its branch is zero ("for
+   * residual nets the identity is simply a zero branch"); a plain one when every layer passes its
+   * input through (identity kernels, pass-through batch norms), which holds on x ≥ 0.
+   */
+  makeIdentity(): void {
+    const where = `${this.constructor.name}(${this.describe()})`;
+    if (this.downsample) {
+      if (this.downsample.kind !== 'identity') throw new Error(`${where}: its '${this.downsample.kind}' shortcut changes the shape, so it cannot be an identity`);
+      for (const p of this.lastBranchLayer().parameters()) p.f32.fill(0);
+      return;
+    }
+    setIdentityWeights(this, where);
+  }
 
   /**
    * Drop-path: in training, each sample keeps F(x) with probability p and has it scaled by 1/p
@@ -74,16 +111,18 @@ export abstract class ResidualBlock extends Module implements SkipBlock {
     const maskShape = branch.shape.map((d, i) => (i === 0 ? d : 1)); // (N, 1, 1, 1)
     return mul(branch, new Tensor(mask, maskShape));
   }
+}
 
-  protected requireShortcut(what: string): Shortcut {
-    if (!this.downsample) throw new Error(`${this.constructor.name}.${what}: this is a plain block (skip 'none'); it has no shortcut`);
-    return this.downsample;
-  }
+/** The shortcut of a block built with `options`: its own `skip`, or option B by default. */
+function blockShortcut(inChannels: number, outChannels: number, stride: number, options: ResidualBlockOptions, block: string): Shortcut | null {
+  const kind = options.skip ?? shortcutKindFor('projection', inChannels !== outChannels || stride !== 1);
+  return makeShortcut(kind, inChannels, outChannels, stride, { rng: options.rng, block });
 }
 
 /** The two-layer block of ResNet-18/34 and the CIFAR ResNets (He et al. 2015, Fig. 2 / Fig. 5 left). */
 export class BasicBlock extends ResidualBlock {
   static readonly expansion = 1;
+  readonly merge = 'add-relu';
   // Field order = state-dict order = torchvision's.
   conv1: Conv2d;
   bn1: BatchNorm2d;
@@ -99,7 +138,7 @@ export class BasicBlock extends ResidualBlock {
     this.bn1 = new BatchNorm2d(planes);
     this.conv2 = new Conv2d(planes, planes, 3, { padding: 1, bias: false, rng });
     this.bn2 = new BatchNorm2d(planes);
-    this.downsample = makeShortcut(inChannels, planes, stride, { skip: options.skip ?? 'identity', option: options.shortcut ?? 'B', rng });
+    this.downsample = blockShortcut(inChannels, planes, stride, options, 'BasicBlock');
   }
 
   residual(x: Tensor): Tensor {
@@ -111,19 +150,17 @@ export class BasicBlock extends ResidualBlock {
   }
 
   forward(x: Tensor): Tensor {
-    // Plain twin: y = relu(F(x)), its last batch norm fused with the ReLU unless F was replaced.
-    if (!this.downsample && this.residual === BasicBlock.prototype.residual) return convBatchNorm(this.conv2, this.bn2, this.firstLayer(x), true);
-    const branch = this.residual(x);
-    if (!this.downsample) return relu(branch);
-    return addRelu(this.dropPath(branch), this.downsample.forward(x)); // y = relu(F(x) + x)
-  }
-
-  lesionedForward(x: Tensor): Tensor {
-    return relu(this.requireShortcut('lesionedForward').forward(x));
+    // Plain twin: y = relu(F(x)), its last batch norm fused with the ReLU.
+    if (!this.downsample) return convBatchNorm(this.conv2, this.bn2, this.firstLayer(x), true);
+    return addRelu(this.dropPath(this.residual(x)), this.downsample.forward(x)); // y = relu(F(x) + x)
   }
 
   zeroInitResidual(): void {
     this.bn2.weight?.f32.fill(0);
+  }
+
+  protected lastBranchLayer(): Module {
+    return this.bn2;
   }
 
   override describe(): string {
@@ -137,6 +174,7 @@ export class BasicBlock extends ResidualBlock {
  */
 export class Bottleneck extends ResidualBlock {
   static readonly expansion = 4;
+  readonly merge = 'add-relu';
   conv1: Conv2d;
   bn1: BatchNorm2d;
   conv2: Conv2d;
@@ -156,7 +194,7 @@ export class Bottleneck extends ResidualBlock {
     this.bn2 = new BatchNorm2d(planes);
     this.conv3 = new Conv2d(planes, outChannels, 1, { bias: false, rng });
     this.bn3 = new BatchNorm2d(outChannels);
-    this.downsample = makeShortcut(inChannels, outChannels, stride, { skip: options.skip ?? 'identity', option: options.shortcut ?? 'B', rng });
+    this.downsample = blockShortcut(inChannels, outChannels, stride, options, 'Bottleneck');
   }
 
   residual(x: Tensor): Tensor {
@@ -169,18 +207,16 @@ export class Bottleneck extends ResidualBlock {
   }
 
   forward(x: Tensor): Tensor {
-    if (!this.downsample && this.residual === Bottleneck.prototype.residual) return convBatchNorm(this.conv3, this.bn3, this.firstLayers(x), true);
-    const branch = this.residual(x);
-    if (!this.downsample) return relu(branch);
-    return addRelu(this.dropPath(branch), this.downsample.forward(x));
-  }
-
-  lesionedForward(x: Tensor): Tensor {
-    return relu(this.requireShortcut('lesionedForward').forward(x));
+    if (!this.downsample) return convBatchNorm(this.conv3, this.bn3, this.firstLayers(x), true); // plain twin: relu(F(x))
+    return addRelu(this.dropPath(this.residual(x)), this.downsample.forward(x));
   }
 
   zeroInitResidual(): void {
     this.bn3.weight?.f32.fill(0);
+  }
+
+  protected lastBranchLayer(): Module {
+    return this.bn3;
   }
 
   override describe(): string {
@@ -196,6 +232,7 @@ export class Bottleneck extends ResidualBlock {
  */
 export class PreActBlock extends ResidualBlock {
   static readonly expansion = 1;
+  readonly merge = 'add';
   bn1: BatchNorm2d;
   conv1: Conv2d;
   bn2: BatchNorm2d;
@@ -210,7 +247,7 @@ export class PreActBlock extends ResidualBlock {
     this.conv1 = new Conv2d(inChannels, planes, 3, { stride, padding: 1, bias: false, rng });
     this.bn2 = new BatchNorm2d(planes);
     this.conv2 = new Conv2d(planes, planes, 3, { padding: 1, bias: false, rng });
-    this.downsample = makeShortcut(inChannels, planes, stride, { skip: options.skip ?? 'identity', option: options.shortcut ?? 'B', rng });
+    this.downsample = blockShortcut(inChannels, planes, stride, options, 'PreActBlock');
   }
 
   residual(x: Tensor): Tensor {
@@ -222,25 +259,39 @@ export class PreActBlock extends ResidualBlock {
     return this.conv2.forward(out);
   }
 
-  private shortcutOf(x: Tensor, pre: () => Tensor): Tensor {
-    const shortcut = this.requireShortcut('forward');
-    return shortcut instanceof ProjectionShortcut ? shortcut.forward(pre()) : shortcut.forward(x);
+  /** What the shortcut reads: the pre-activated input for a projection, x itself otherwise. */
+  private shortcutInput(x: Tensor, pre: () => Tensor): Tensor {
+    return this.downsample?.kind === 'projection' ? pre() : x;
   }
 
   forward(x: Tensor): Tensor {
     const pre = this.bn1.forwardRelu(x); // (N, Cin, H, W)
     const branch = this.branchFromPreActivated(pre);
     if (!this.downsample) return branch; // plain twin: y = F(x)
-    return add(this.dropPath(branch), this.shortcutOf(x, () => pre)); // y = F(x) + x
+    return add(this.dropPath(branch), this.downsample.forward(this.shortcutInput(x, () => pre))); // y = F(x) + x
   }
 
-  lesionedForward(x: Tensor): Tensor {
-    return this.shortcutOf(x, () => this.bn1.forwardRelu(x));
+  protected override junction(x: Tensor): SkipJunction {
+    // bn1 runs once per pass however many parts ask for it (in training it updates its statistics).
+    let pre: Tensor | null = null;
+    const preActivated = (): Tensor => (pre ??= this.bn1.forwardRelu(x));
+    return super.junction(x, () => this.shortcutInput(x, preActivated), () => this.branchFromPreActivated(preActivated()));
   }
 
   /** No BN ends this branch, so its last convolution starts at zero instead. */
   zeroInitResidual(): void {
     this.conv2.weight.f32.fill(0);
+  }
+
+  protected lastBranchLayer(): Module {
+    return this.conv2;
+  }
+
+  override makeIdentity(): void {
+    if (!this.downsample) {
+      throw new Error(`PreActBlock(${this.describe()}): the plain twin rectifies its input before anything else, so no weights make it an identity on negative inputs`);
+    }
+    super.makeIdentity();
   }
 
   override describe(): string {

@@ -14,10 +14,13 @@ import type { SkipKind } from './skip.js';
  * with `skip: 'none'` has no shortcut at all (null), never an object that returns zeros.
  */
 export interface Shortcut extends Module {
-  readonly kind: SkipKind;
+  readonly kind: ShortcutKind;
 }
 
-/** y = x (option A/B when shapes agree). */
+/** The kinds of a residual block's shortcut module. */
+export type ShortcutKind = Extract<SkipKind, 'identity' | 'zero-pad' | 'projection'>;
+
+/** y = x: the shortcut of every block that keeps its input's shape (options A and B). */
 export class IdentityShortcut extends Module implements Shortcut {
   readonly kind = 'identity' as const;
 
@@ -80,23 +83,48 @@ export class ProjectionShortcut extends Sequential implements Shortcut {
   }
 }
 
-/** Shortcut options of He et al. 2015 §3.3 (A: zero-pad, B: project when shapes change, C: project always). */
-export type ShortcutOption = 'A' | 'B' | 'C';
+/** The skip kinds a residual block can have: one of the three shortcuts, or none (the plain twin). */
+export type ResidualSkip = ShortcutKind | 'none';
 
 /**
- * The shortcut for a block mapping `inChannels` to `outChannels` with `stride`, under `option`.
- * Returns null when `skip` is 'none' (the plain twin).
+ * The shortcut of one residual block mapping `inChannels` to `outChannels` with `stride`, of
+ * exactly `kind` (null for 'none'). An identity cannot carry a change of shape.
  */
-export function makeShortcut(
-  inChannels: number, outChannels: number, stride: number,
-  options: { skip: 'identity' | 'none'; option: ShortcutOption; rng?: Rng },
-): Shortcut | null {
-  if (options.skip === 'none') return null;
-  const shapeChanges = inChannels !== outChannels || stride !== 1;
-  switch (options.option) {
-    case 'A': return shapeChanges ? new ZeroPadShortcut(inChannels, outChannels, stride) : new IdentityShortcut();
-    case 'B': return shapeChanges ? new ProjectionShortcut(inChannels, outChannels, stride, { rng: options.rng }) : new IdentityShortcut();
-    case 'C': return new ProjectionShortcut(inChannels, outChannels, stride, { rng: options.rng });
-    default: throw new Error(`makeShortcut: shortcut option '${String(options.option)}' is not 'A', 'B' or 'C'`);
+export function makeShortcut(kind: ResidualSkip, inChannels: number, outChannels: number, stride: number, options: { rng?: Rng; block?: string } = {}): Shortcut | null {
+  const where = options.block ?? 'makeShortcut';
+  switch (kind) {
+    case 'none': return null;
+    case 'identity':
+      if (inChannels !== outChannels || stride !== 1) {
+        throw new Error(`${where}: an identity shortcut cannot map ${inChannels} channels at stride ${stride} to ${outChannels}; use 'zero-pad' (option A) or 'projection' (option B)`);
+      }
+      return new IdentityShortcut();
+    case 'zero-pad': return new ZeroPadShortcut(inChannels, outChannels, stride);
+    case 'projection': return new ProjectionShortcut(inChannels, outChannels, stride, { rng: options.rng });
+    default: throw new Error(`${where}: skip '${String(kind)}' is not 'identity', 'zero-pad', 'projection' or 'none'`);
+  }
+}
+
+/**
+ * He et al. 2015 §3.3's shortcut options in the skip vocabulary: the shortcut a residual net
+ * with option `skip` gives a block, by whether the block changes the shape.
+ *
+ * | net's `skip`           | §3.3     | shape kept | shape changes |
+ * |------------------------|----------|------------|---------------|
+ * | `identity`, `zero-pad` | option A | identity   | zero-pad      |
+ * | `projection`           | option B | identity   | projection    |
+ * | `none`                 | plain    | none       | none          |
+ *
+ * `identity` is the paper's own name for option A ("identity shortcuts ... zero-padding for
+ * increasing dimensions", §4.1 and §4.2); `zero-pad` names the same net by its downsampling
+ * shortcuts. Option C (projections on every block) is a choice per block, not per net.
+ */
+export function shortcutKindFor(skip: ResidualSkip, shapeChanges: boolean): ResidualSkip {
+  switch (skip) {
+    case 'none': return 'none';
+    case 'identity':
+    case 'zero-pad': return shapeChanges ? 'zero-pad' : 'identity';
+    case 'projection': return shapeChanges ? 'projection' : 'identity';
+    default: throw new Error(`skip '${String(skip)}' is not 'identity', 'zero-pad', 'projection' or 'none'`);
   }
 }

@@ -30,11 +30,6 @@ export interface SkipEdge {
   block: string;
 }
 
-/** A block that declares its skip kind. */
-export interface SkipBlock {
-  readonly skipKind: SkipKind;
-}
-
 /** A model that can list its skip edges. */
 export interface HasSkips {
   skips(): SkipEdge[];
@@ -44,7 +39,7 @@ export interface HasSkips {
  * The edges of a chain of blocks each skipping over itself (ResNet stages, highway stacks,
  * transformer layers): block i's skip carries the output of block i−1 (or `inputName`).
  */
-export function chainSkips(blocks: readonly (readonly [string, SkipBlock])[], inputName: string): SkipEdge[] {
+export function chainSkips(blocks: readonly (readonly [string, { readonly skipKind: SkipKind }])[], inputName: string): SkipEdge[] {
   return blocks.map(([path, block], i) => ({
     from: i === 0 ? inputName : blocks[i - 1]![0],
     to: path,

@@ -8,7 +8,7 @@ import { ConvTranspose2d } from '../nn/layers/conv-transpose2d.js';
 import { Module } from '../nn/module.js';
 import type { Rng } from '../tensor/rng.js';
 import type { Tensor } from '../tensor/tensor.js';
-import type { SkipBlock } from './skip.js';
+import { evaluateJunction, type JunctionRule, type SkipBlock } from './skip-block.js';
 
 /**
  * Two 3x3 convolutions, each followed by BN and ReLU (Ronneberger et al. 2015 §2 use unpadded
@@ -42,9 +42,11 @@ export class DoubleConv extends Module {
  */
 export type OddSizePolicy = 'crop' | 'pad';
 
+export type UNetSkip = 'concat' | 'none';
+
 export interface UNetLevelOptions {
   /** 'concat' (U-Net's long skip) or 'none' (the plain twin: the decoder sees only the upsampled map). */
-  skip?: 'concat' | 'none';
+  skip?: UNetSkip;
   oddSizes?: OddSizePolicy;
   rng?: Rng;
 }
@@ -60,38 +62,59 @@ export class UNetLevel extends Module implements SkipBlock {
   inner: Module;
   up: ConvTranspose2d;
   decode: DoubleConv;
-  readonly skip: 'concat' | 'none';
+  readonly skipKind: UNetSkip;
   readonly oddSizes: OddSizePolicy;
 
   constructor(readonly inChannels: number, readonly width: number, inner: Module, innerChannels: number, options: UNetLevelOptions = {}) {
     super();
-    this.skip = options.skip ?? 'concat';
-    if (this.skip !== 'concat' && this.skip !== 'none') throw new Error(`UNetLevel: skip '${String(this.skip)}' is not 'concat' or 'none'`);
+    this.skipKind = options.skip ?? 'concat';
+    if (this.skipKind !== 'concat' && this.skipKind !== 'none') throw new Error(`UNetLevel: skip '${String(this.skipKind)}' is not 'concat' or 'none'`);
     this.oddSizes = options.oddSizes ?? 'pad';
     if (this.oddSizes !== 'crop' && this.oddSizes !== 'pad') throw new Error(`UNetLevel: oddSizes '${String(this.oddSizes)}' is not 'crop' or 'pad'`);
     this.encode = new DoubleConv(inChannels, width, { rng: options.rng });
     this.inner = inner;
     this.up = new ConvTranspose2d(innerChannels, width, 2, { stride: 2, rng: options.rng });
     // The concatenation doubles the decoder's input; the plain twin's decoder sees `width` channels.
-    this.decode = new DoubleConv(this.skip === 'concat' ? 2 * width : width, width, { rng: options.rng });
-  }
-
-  get skipKind(): 'concat' | 'none' {
-    return this.skip;
+    this.decode = new DoubleConv(this.skipKind === 'concat' ? 2 * width : width, width, { rng: options.rng });
   }
 
   forward(x: Tensor): Tensor {
+    return this.forwardJunctions(x, evaluateJunction);
+  }
+
+  /**
+   * One junction between encoder and decoder: the skip carries the encoder map, the branch is
+   * pool → inner → upsample, and the junction concatenates them for the decoder.
+   */
+  forwardJunctions(x: Tensor, rule: JunctionRule): Tensor {
     const encoded = this.encode.forward(x); // (N, width, H, W)
     if (encoded.shape[2]! < 2 || encoded.shape[3]! < 2) {
       throw new Error(`UNetLevel: a ${encoded.shape[2]}x${encoded.shape[3]} map cannot be pooled; use fewer levels or a larger input`);
     }
-    const pooled = maxPool2d(encoded, 2, {}, 'UNetLevel'); // (N, width, ⌊H/2⌋, ⌊W/2⌋)
-    let up = this.up.forward(this.inner.forward(pooled)); // (N, width, 2⌊H/2⌋, 2⌊W/2⌋)
-    let skip = encoded;
-    if (this.oddSizes === 'pad') up = resizeTo(up, encoded.shape[2]!, encoded.shape[3]!); // pad up to (H, W)
-    else skip = resizeTo(encoded, up.shape[2]!, up.shape[3]!); // centre-crop the encoder map
-    if (this.skip === 'none') return this.decode.forward(up); // plain twin: no long skip
-    return this.decode.forward(concat([skip, up], 1)); // (N, 2·width, h, w) -> (N, width, h, w)
+    const upsampled = (): Tensor => {
+      const pooled = maxPool2d(encoded, 2, {}, 'UNetLevel'); // (N, width, ⌊H/2⌋, ⌊W/2⌋)
+      const up = this.up.forward(this.inner.forward(pooled)); // (N, width, 2⌊H/2⌋, 2⌊W/2⌋)
+      return this.oddSizes === 'pad' ? resizeTo(up, encoded.shape[2]!, encoded.shape[3]!) : up; // pad up to (H, W)
+    };
+    let branch: Tensor | null = null;
+    const merged = rule({
+      kind: this.skipKind,
+      merge: 'concat',
+      input: encoded,
+      branch: () => (branch ??= upsampled()),
+      // 'crop' centre-crops the encoder map to the upsampled size (the paper's choice, §2).
+      shortcut: () => {
+        if (this.skipKind === 'none') return null;
+        return this.oddSizes === 'crop' ? resizeTo(encoded, (branch ??= upsampled()).shape[2]!, branch.shape[3]!) : encoded;
+      },
+      join: (f, s) => (s ? concat([s, f], 1) : f), // (N, 2·width, h, w), or (N, width, h, w) in the plain twin
+    });
+    return this.decode.forward(merged); // (N, width, h, w)
+  }
+
+  /** A level maps its input to `width` channels through encoder, pooling and decoder: not an identity. */
+  makeIdentity(): void {
+    throw new Error(`UNetLevel(${this.inChannels} -> ${this.width}): a U-Net level cannot be an identity (its encoder and decoder change the width, and pooling loses resolution)`);
   }
 }
 

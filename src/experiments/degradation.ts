@@ -57,7 +57,6 @@ export function degradationSpec(options: DegradationOptions): ExperimentSpec {
       testSubset: quick ? 1000 : undefined,
       logEverySteps: quick ? 10 : 100,
       evalEverySteps: quick ? 50 : 1000,
-      modelOptions: { shortcut: 'A' },
     },
     grid: { 'modelOptions.depth': depths, 'modelOptions.skip': ['identity', 'none'] },
     seeds: options.seeds ?? [0],

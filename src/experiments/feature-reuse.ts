@@ -1,5 +1,5 @@
 import { featureReuse } from '../analysis/feature-reuse.js';
-import { pick, secondsSince, trainModel, writeResults, type AnalysisContext } from './analysis-common.js';
+import { fixedBatches, pick, secondsSince, trainModel, writeResults, type AnalysisContext } from './analysis-common.js';
 import { smallDenseNet, trainedTwin, twinData, twinSettings } from './analysis-models.js';
 
 /**
@@ -15,7 +15,7 @@ export async function runFeatureReuse(context: AnalysisContext): Promise<string>
   const name = `DenseNet-BC (L=${6 * s.layers + 4}, k=${s.growth})`;
   context.progress(`feature-reuse: training ${name} (${dense.parameterCount()} parameters)`);
   const history = await trainModel(dense, data, { epochs: s.epochs, seed: context.seed, onEpoch: (r) => context.progress(`feature-reuse: ${name} epoch ${r.epoch + 1}/${s.epochs}, train error ${(r.trainError * 100).toFixed(1)} %`) });
-  const reuse = featureReuse(dense);
+  const reuse = featureReuse(dense, fixedBatches(data.test, data.stats, 8)[0]!.x);
   // The ResNet row is the shared residual twin, trained with the same recipe on the same data.
   const resnet = await trainedTwin(context, 'identity');
   const table = [

@@ -48,7 +48,7 @@ export function modelCatalog(names?: readonly string[]): CatalogEntry[] {
     const model = createModel(info.name, { rng: new StructureOnlyRng() });
     const skipEdges: Partial<Record<SkipKind, number>> = {};
     for (const edge of model.skips()) skipEdges[edge.kind] = (skipEdges[edge.kind] ?? 0) + 1;
-    const hasTwin = info.options.includes('skip') && info.skipKinds.length > 0;
+    const hasTwin = info.skipOptions.includes('none');
     const plainParameters = hasTwin ? createModel(info.name, { rng: new StructureOnlyRng(), skip: 'none' }).parameterCount() : null;
     return { ...info, parameters: model.parameterCount(), plainParameters, skipEdges };
   });

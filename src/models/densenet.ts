@@ -1,7 +1,7 @@
 import { flatten } from '../autograd/functions/reshape.js';
 import { relu } from '../autograd/functions/unary.js';
 import { adaptiveAvgPool2d } from '../autograd/functions/pooling.js';
-import { DenseBlock, Transition } from '../blocks/dense.js';
+import { DenseBlock, Transition, type DenseSkip } from '../blocks/dense.js';
 import { checkSkipKind, type SkipEdge } from '../blocks/skip.js';
 import { BatchNorm2d } from '../nn/layers/batch-norm.js';
 import { Conv2d } from '../nn/layers/conv2d.js';
@@ -30,11 +30,14 @@ export interface DenseNetOptions {
   compression?: number;
   dropRate?: number;
   /** 'none' builds the plain twin: each layer sees only its predecessor. */
-  skip?: 'concat' | 'none';
+  skip?: DenseSkip;
   inChannels?: number;
   numClasses?: number;
   rng?: Rng;
 }
+
+/** The values of `skip` a DenseNet accepts, its default first. */
+export const DENSE_SKIPS: readonly DenseSkip[] = ['concat', 'none'];
 
 /**
  * DenseNet (Huang et al. 2017) in torchvision's layout and names: `features` holds conv0 (norm0,
@@ -50,7 +53,7 @@ export class DenseNet extends SkipModel {
   constructor(options: DenseNetOptions) {
     super();
     const where = `DenseNet(k=${options.growthRate}, [${options.blockConfig.join(', ')}])`;
-    const skip = checkSkipKind(options.skip ?? 'concat', where, ['concat', 'none']) as 'concat' | 'none';
+    const skip = checkSkipKind(options.skip ?? 'concat', where, DENSE_SKIPS) as DenseSkip;
     positiveInteger(options.growthRate, 'growthRate', where);
     if (options.blockConfig.length === 0) throw new Error(`${where}: blockConfig lists no dense blocks`);
     options.blockConfig.forEach((n, i) => positiveInteger(n, `blockConfig[${i}]`, where));

@@ -1,7 +1,7 @@
 import { flatten } from '../autograd/functions/reshape.js';
 import { adaptiveAvgPool2d, maxPool2d } from '../autograd/functions/pooling.js';
 import { relu } from '../autograd/functions/unary.js';
-import { ConvHighwayLayer, HighwayLayer } from '../blocks/highway.js';
+import { ConvHighwayLayer, HighwayLayer, type HighwaySkip } from '../blocks/highway.js';
 import { chainSkips, checkSkipKind, type SkipEdge } from '../blocks/skip.js';
 import { Conv2d } from '../nn/layers/conv2d.js';
 import { Linear } from '../nn/layers/linear.js';
@@ -9,6 +9,9 @@ import { globalRng, type Rng } from '../tensor/rng.js';
 import { formatShape, ShapeError } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { positiveInteger, SkipModel } from './skip-model.js';
+
+/** The values of `skip` a highway net accepts, its default first. */
+export const HIGHWAY_SKIPS: readonly HighwaySkip[] = ['gated', 'none'];
 
 export interface HighwayNetOptions {
   /** Total layers as counted in Srivastava et al. 2015 §4 (Fig. 1: 10, 20, 50, 100): one plain input layer plus depth − 1 highway layers. */
@@ -18,7 +21,7 @@ export interface HighwayNetOptions {
   /** Input features after flattening (784 for MNIST). */
   inFeatures?: number;
   numClasses?: number;
-  skip?: 'gated' | 'none';
+  skip?: HighwaySkip;
   gateBias?: number;
   rng?: Rng;
 }
@@ -42,7 +45,7 @@ export class HighwayNetFC extends SkipModel {
     if (depth < 2) throw new Error(`${where}: depth ${depth} must be at least 2 (one plain layer and one highway layer)`);
     const width = positiveInteger(options.width ?? 50, 'width', where);
     this.inFeatures = positiveInteger(options.inFeatures ?? 784, 'inFeatures', where);
-    const skip = checkSkipKind(options.skip ?? 'gated', where, ['gated', 'none']) as 'gated' | 'none';
+    const skip = checkSkipKind(options.skip ?? 'gated', where, HIGHWAY_SKIPS) as HighwaySkip;
     const rng = options.rng ?? globalRng();
     this.input = new Linear(this.inFeatures, width, { rng });
     this.layers = Array.from({ length: depth - 1 }, () => new HighwayLayer(width, { skip, gateBias: options.gateBias, rng }));
@@ -71,7 +74,7 @@ export interface ConvHighwayNetOptions {
   width?: number;
   inChannels?: number;
   numClasses?: number;
-  skip?: 'gated' | 'none';
+  skip?: HighwaySkip;
   gateBias?: number;
   rng?: Rng;
 }
@@ -95,7 +98,7 @@ export class ConvHighwayNet extends SkipModel {
     const depth = positiveInteger(options.depth ?? 6, 'depth', where);
     const width = positiveInteger(options.width ?? 16, 'width', where);
     this.inChannels = positiveInteger(options.inChannels ?? 1, 'inChannels', where);
-    const skip = checkSkipKind(options.skip ?? 'gated', where, ['gated', 'none']) as 'gated' | 'none';
+    const skip = checkSkipKind(options.skip ?? 'gated', where, HIGHWAY_SKIPS) as HighwaySkip;
     const rng = options.rng ?? globalRng();
     this.stem = new Conv2d(this.inChannels, width, 3, { padding: 1, rng });
     this.layers = Array.from({ length: depth }, () => new ConvHighwayLayer(width, { skip, gateBias: options.gateBias, rng }));

@@ -1,13 +1,17 @@
-import type { ShortcutOption } from '../blocks/shortcuts.js';
-import type { SkipKind } from '../blocks/skip.js';
+import { checkSkipKind, type SkipKind } from '../blocks/skip.js';
+import type { DenseSkip } from '../blocks/dense.js';
+import type { HighwaySkip } from '../blocks/highway.js';
+import type { TransformerSkip } from '../blocks/pre-ln-transformer.js';
+import type { ResidualSkip } from '../blocks/shortcuts.js';
+import type { UNetSkip } from '../blocks/unet-level.js';
 import type { Rng } from '../tensor/rng.js';
 import { Mlp } from './mlp.js';
-import { densenet121, densenet169, densenetBcCifar } from './densenet.js';
-import { ConvHighwayNet, HighwayNetFC } from './highway-net.js';
-import { resnet101, resnet152, resnet18, resnet34, resnet50 } from './resnet.js';
-import { resnetCifar } from './resnet-cifar.js';
-import { TransformerClassifier } from './transformer.js';
-import { UNet } from './unet.js';
+import { DENSE_SKIPS, densenet121, densenet169, densenetBcCifar } from './densenet.js';
+import { ConvHighwayNet, HIGHWAY_SKIPS, HighwayNetFC } from './highway-net.js';
+import { RESNET_SKIPS, resnet101, resnet152, resnet18, resnet34, resnet50 } from './resnet.js';
+import { RESNET_CIFAR_SKIPS, resnetCifar } from './resnet-cifar.js';
+import { TRANSFORMER_SKIPS, TransformerClassifier } from './transformer.js';
+import { UNET_SKIPS, UNet } from './unet.js';
 import { SimpleConvNet } from './simple-convnet.js';
 import type { SkipModel } from './skip-model.js';
 
@@ -16,13 +20,15 @@ import type { SkipModel } from './skip-model.js';
  * `createModel` rejects the rest by name, so a typo never passes silently.
  */
 export interface ModelOptions {
-  /** 'none' builds the plain twin; otherwise the model's own skip (the default). */
-  skip?: 'identity' | 'none' | 'projection' | 'gated' | 'concat';
+  /**
+   * Which skips to build, in the one skip vocabulary: each model accepts the kinds in its
+   * `skipOptions` (its default first); 'none' builds the plain twin.
+   */
+  skip?: SkipKind;
   inChannels?: number;
   numClasses?: number;
   rng?: Rng;
   depth?: number;
-  shortcut?: ShortcutOption;
   block?: 'basic' | 'preact';
   baseWidth?: number;
   survivalProbability?: number;
@@ -52,8 +58,13 @@ export interface ModelInfo {
   description: string;
   /** A sample input shape without the batch axis, used for listings and tests. */
   inputShape: readonly number[];
-  /** The skip kinds of the default (non-plain) model. */
+  /** The skip kinds the default model's `skips()` lists. */
   skipKinds: readonly SkipKind[];
+  /**
+   * The values of the `skip` option this model accepts, its default first ('none' = the plain
+   * twin); empty for a baseline without skips. Every kind in `skipKinds` is among them.
+   */
+  skipOptions: readonly SkipKind[];
   /** Parameter count published by the paper or torchvision, and how exact it is. */
   published?: { parameters: number; tolerance: number; source: string };
   /** Options this model accepts besides `rng`. */
@@ -65,7 +76,7 @@ interface ModelEntry extends ModelInfo {
 }
 
 const common: ModelOptionName[] = ['skip', 'inChannels', 'numClasses'];
-const cifarResNetOptions: ModelOptionName[] = [...common, 'shortcut', 'block', 'baseWidth', 'survivalProbability', 'zeroInitResidual'];
+const cifarResNetOptions: ModelOptionName[] = [...common, 'block', 'baseWidth', 'survivalProbability', 'zeroInitResidual'];
 
 const entries: ModelEntry[] = [];
 
@@ -73,14 +84,6 @@ function register(entry: ModelEntry): void {
   if (entries.some((e) => e.name === entry.name)) throw new Error(`model registry: '${entry.name}' registered twice`);
   entries.push(entry);
 }
-
-/** The model's own skip kind unless 'none' (the plain twin) is asked for; anything else is an error. */
-function skipOption<K extends string>(skip: ModelOptions['skip'], own: K, model: string): K | 'none' {
-  if (skip === undefined || skip === own) return own;
-  if (skip === 'none') return 'none';
-  throw new Error(`${model}: skip '${skip}' is not '${own}' or 'none'`);
-}
-const residualSkip = (skip: ModelOptions['skip'], model: string): 'identity' | 'none' => skipOption(skip, 'identity', model);
 
 // He et al. 2015, Table 6: CIFAR-10 ResNets of depth 6n + 2 with option A shortcuts.
 const cifarPublished: Record<number, number> = { 20: 0.27e6, 32: 0.46e6, 44: 0.66e6, 56: 0.85e6, 110: 1.7e6 };
@@ -91,9 +94,10 @@ for (const depth of [20, 32, 44, 56, 110]) {
     description: `CIFAR ResNet-${depth} (3 stages of ${(depth - 2) / 6} basic blocks, 16/32/64 channels, option A)`,
     inputShape: [3, 32, 32],
     skipKinds: ['identity', 'zero-pad'],
+    skipOptions: RESNET_CIFAR_SKIPS,
     published: { parameters: cifarPublished[depth]!, tolerance: 0.005e6 + (depth === 110 ? 0.045e6 : 0), source: 'He et al. 2015, Table 6 (rounded to 0.01M; 0.1M for 110)' },
     options: cifarResNetOptions,
-    build: (o) => resnetCifar({ ...o, depth, skip: residualSkip(o.skip, `resnet${depth}`) }),
+    build: (o) => resnetCifar({ ...o, skip: o.skip as ResidualSkip | undefined, depth }),
   });
 }
 register({
@@ -102,17 +106,19 @@ register({
   description: 'CIFAR ResNet of any depth 6n + 2 (option `depth`, default 20)',
   inputShape: [3, 32, 32],
   skipKinds: ['identity', 'zero-pad'],
+  skipOptions: RESNET_CIFAR_SKIPS,
   options: [...cifarResNetOptions, 'depth'],
-  build: (o) => resnetCifar({ ...o, depth: o.depth ?? 20, skip: residualSkip(o.skip, 'resnet_cifar') }),
+  build: (o) => resnetCifar({ ...o, skip: o.skip as ResidualSkip | undefined, depth: o.depth ?? 20 }),
 });
 
-// Baselines without skips, for the engine's end-to-end checks (issue 4).
+// Baselines without skips, for the engine's end-to-end checks.
 register({
   name: 'mlp',
   paper: 'the classic MNIST multi-layer perceptron',
   description: 'MLP 784-256-256-10 on flattened images (option `width` sets both hidden layers)',
   inputShape: [1, 28, 28],
   skipKinds: [],
+  skipOptions: [],
   options: ['inChannels', 'numClasses', 'width', 'imageSize'],
   build: (o) => new Mlp({ inputSize: (o.inChannels ?? 1) * (o.imageSize ?? 28) ** 2, hidden: [o.width ?? 256, o.width ?? 256], numClasses: o.numClasses, rng: o.rng }),
 });
@@ -122,6 +128,7 @@ register({
   description: 'two conv-BN-ReLU-maxpool stages (width 32, 64) and a linear classifier',
   inputShape: [1, 28, 28],
   skipKinds: [],
+  skipOptions: [],
   options: ['inChannels', 'numClasses', 'width', 'imageSize'],
   build: (o) => new SimpleConvNet({ inChannels: o.inChannels, numClasses: o.numClasses, width: o.width, imageSize: o.imageSize, rng: o.rng }),
 });
@@ -141,16 +148,16 @@ for (const [name, build, parameters, layout] of imagenetResNets) {
     description: `ImageNet ResNet, ${layout}, option B projections`,
     inputShape: [3, 224, 224],
     skipKinds: ['identity', 'projection'],
+    skipOptions: RESNET_SKIPS,
     published: { parameters, tolerance: 0, source: 'torchvision' },
-    options: [...common, 'shortcut', 'survivalProbability', 'zeroInitResidual'],
-    build: (o) => build({ ...o, skip: residualSkip(o.skip, name) }),
+    options: [...common, 'survivalProbability', 'zeroInitResidual'],
+    build: (o) => build({ ...o, skip: o.skip as ResidualSkip | undefined }),
   });
 }
 
 const denseOptions: ModelOptionName[] = [...common, 'growthRate', 'compression', 'dropout'];
-const denseSkip = (o: ModelOptions, name: string): 'concat' | 'none' => skipOption(o.skip, 'concat', name);
-const denseCommon = (o: ModelOptions, name: string) => ({
-  skip: denseSkip(o, name), inChannels: o.inChannels, numClasses: o.numClasses, growthRate: o.growthRate, compression: o.compression, dropRate: o.dropout, rng: o.rng,
+const denseCommon = (o: ModelOptions) => ({
+  skip: o.skip as DenseSkip | undefined, inChannels: o.inChannels, numClasses: o.numClasses, growthRate: o.growthRate, compression: o.compression, dropRate: o.dropout, rng: o.rng,
 });
 register({
   name: 'densenet121',
@@ -158,9 +165,10 @@ register({
   description: 'DenseNet-121: k = 32, dense blocks (6, 12, 24, 16), bottleneck and θ = 0.5',
   inputShape: [3, 224, 224],
   skipKinds: ['concat'],
+  skipOptions: DENSE_SKIPS,
   published: { parameters: 7_978_856, tolerance: 0, source: 'torchvision' },
   options: denseOptions,
-  build: (o) => densenet121(denseCommon(o, 'densenet121')),
+  build: (o) => densenet121(denseCommon(o)),
 });
 register({
   name: 'densenet169',
@@ -168,9 +176,10 @@ register({
   description: 'DenseNet-169: k = 32, dense blocks (6, 12, 32, 32), bottleneck and θ = 0.5',
   inputShape: [3, 224, 224],
   skipKinds: ['concat'],
+  skipOptions: DENSE_SKIPS,
   published: { parameters: 14_149_480, tolerance: 0, source: 'torchvision' },
   options: denseOptions,
-  build: (o) => densenet169(denseCommon(o, 'densenet169')),
+  build: (o) => densenet169(denseCommon(o)),
 });
 for (const depth of [40, 100]) {
   register({
@@ -179,9 +188,10 @@ for (const depth of [40, 100]) {
     description: `DenseNet-BC (L = ${depth}, k = 12) for 32x32 inputs: 3 dense blocks of ${(depth - 4) / 6} bottleneck layers, θ = 0.5`,
     inputShape: [3, 32, 32],
     skipKinds: ['concat'],
+    skipOptions: DENSE_SKIPS,
     ...(depth === 100 ? { published: { parameters: 0.8e6, tolerance: 0.05e6, source: 'Huang et al. 2017, Table 2 (0.8M)' } } : {}),
     options: denseOptions,
-    build: (o) => densenetBcCifar(depth, denseCommon(o, `densenet_bc_${depth}`)),
+    build: (o) => densenetBcCifar(depth, denseCommon(o)),
   });
 }
 
@@ -191,8 +201,9 @@ register({
   description: 'Fully connected highway network: a plain layer, depth − 1 highway layers of width 50 (gate bias −2), classifier',
   inputShape: [1, 28, 28],
   skipKinds: ['gated'],
+  skipOptions: HIGHWAY_SKIPS,
   options: ['skip', 'numClasses', 'depth', 'width', 'inFeatures', 'gateBias'],
-  build: (o) => new HighwayNetFC({ depth: o.depth, width: o.width, inFeatures: o.inFeatures, numClasses: o.numClasses, gateBias: o.gateBias, skip: skipOption(o.skip, 'gated', 'highway_fc'), rng: o.rng }),
+  build: (o) => new HighwayNetFC({ depth: o.depth, width: o.width, inFeatures: o.inFeatures, numClasses: o.numClasses, gateBias: o.gateBias, skip: o.skip as HighwaySkip | undefined, rng: o.rng }),
 });
 register({
   name: 'highway_conv',
@@ -200,8 +211,9 @@ register({
   description: 'Small convolutional highway network: 3x3 stem, highway convolutions around a 2x2 max pool, global pooling',
   inputShape: [1, 28, 28],
   skipKinds: ['gated'],
+  skipOptions: HIGHWAY_SKIPS,
   options: [...common, 'depth', 'width', 'gateBias'],
-  build: (o) => new ConvHighwayNet({ depth: o.depth, width: o.width, inChannels: o.inChannels, numClasses: o.numClasses, gateBias: o.gateBias, skip: skipOption(o.skip, 'gated', 'highway_conv'), rng: o.rng }),
+  build: (o) => new ConvHighwayNet({ depth: o.depth, width: o.width, inChannels: o.inChannels, numClasses: o.numClasses, gateBias: o.gateBias, skip: o.skip as HighwaySkip | undefined, rng: o.rng }),
 });
 register({
   name: 'unet',
@@ -209,8 +221,9 @@ register({
   description: 'U-Net with long concatenative skips (levels 4, base width 64 as the paper; BN after each conv)',
   inputShape: [1, 64, 64],
   skipKinds: ['concat'],
+  skipOptions: UNET_SKIPS,
   options: [...common, 'levels', 'baseWidth', 'oddSizes'],
-  build: (o) => new UNet({ levels: o.levels, baseWidth: o.baseWidth, inChannels: o.inChannels, numClasses: o.numClasses, oddSizes: o.oddSizes, skip: skipOption(o.skip, 'concat', 'unet'), rng: o.rng }),
+  build: (o) => new UNet({ levels: o.levels, baseWidth: o.baseWidth, inChannels: o.inChannels, numClasses: o.numClasses, oddSizes: o.oddSizes, skip: o.skip as UNetSkip | undefined, rng: o.rng }),
 });
 register({
   name: 'transformer_classifier',
@@ -218,8 +231,9 @@ register({
   description: 'Pre-LN transformer over image rows (28 tokens of 28 pixels), learned positions, 4 blocks of width 64',
   inputShape: [1, 28, 28],
   skipKinds: ['identity'],
+  skipOptions: TRANSFORMER_SKIPS,
   options: [...common, 'imageSize', 'imageWidth', 'dim', 'heads', 'layers', 'mlpRatio', 'dropout'],
-  build: (o) => new TransformerClassifier({ ...o, skip: residualSkip(o.skip, 'transformer_classifier') }),
+  build: (o) => new TransformerClassifier({ ...o, skip: o.skip as TransformerSkip | undefined }),
 });
 
 /** Names of every registered model, in registration order. */
@@ -245,5 +259,6 @@ export function createModel(name: string, options: ModelOptions = {}): SkipModel
       throw new Error(`createModel('${name}'): option '${key}' is not accepted; accepted options: ${entry.options.join(', ')}`);
     }
   }
+  if (options.skip !== undefined) checkSkipKind(options.skip, `createModel('${name}')`, entry.skipOptions);
   return entry.build(options);
 }

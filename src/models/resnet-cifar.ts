@@ -1,6 +1,6 @@
 import { flatten } from '../autograd/functions/reshape.js';
 import { BasicBlock, PreActBlock, type ResidualBlock } from '../blocks/residual.js';
-import type { ShortcutOption } from '../blocks/shortcuts.js';
+import { shortcutKindFor, type ResidualSkip } from '../blocks/shortcuts.js';
 import { chainSkips, checkSkipKind, type SkipEdge } from '../blocks/skip.js';
 import { BatchNorm2d } from '../nn/layers/batch-norm.js';
 import { Conv2d } from '../nn/layers/conv2d.js';
@@ -16,10 +16,13 @@ import { initLikeTorchvision, positiveInteger, SkipModel } from './skip-model.js
 export interface ResNetCifarOptions {
   /** Total weighted layers, 6n + 2 (He et al. 2015 §4.2): 20, 32, 44, 56, 110, 1202; 8 gives n = 1. */
   depth: number;
-  /** 'none' builds the plain twin ("plain-20"): identical layers, no shortcuts. */
-  skip?: 'identity' | 'none';
-  /** Shortcut option (§3.3); the paper's CIFAR nets use A (zero-padding, parameter-free). */
-  shortcut?: ShortcutOption;
+  /**
+   * The net's skips (He et al. 2015 §3.3, see `shortcutKindFor`): 'identity' (default) or its
+   * synonym 'zero-pad' for option A, the paper's CIFAR choice (identity shortcuts, zero-padded
+   * where a stage widens); 'projection' for option B (1x1 projections there instead); 'none' for
+   * the plain twin ("plain-20"): identical layers, no shortcuts.
+   */
+  skip?: ResidualSkip;
   /** 'basic' (He et al. 2015) or 'preact' (He et al. 2016, identity mappings). */
   block?: 'basic' | 'preact';
   inChannels?: number;
@@ -32,6 +35,9 @@ export interface ResNetCifarOptions {
   zeroInitResidual?: boolean;
   rng?: Rng;
 }
+
+/** The values of `skip` a residual net accepts, its default first. */
+export const RESNET_CIFAR_SKIPS: readonly ResidualSkip[] = ['identity', 'zero-pad', 'projection', 'none'];
 
 /**
  * The CIFAR-10 ResNet of He et al. 2015 §4.2: a 3x3 conv to 16 channels, then three stages of n
@@ -51,7 +57,7 @@ export class ResNetCifar extends SkipModel {
   avgpool: AdaptiveAvgPool2d;
   fc: Linear;
   readonly depth: number;
-  readonly skip: 'identity' | 'none';
+  readonly skip: ResidualSkip;
   readonly blockKind: 'basic' | 'preact';
   readonly inChannels: number;
 
@@ -63,10 +69,9 @@ export class ResNetCifar extends SkipModel {
       throw new Error(`resnetCifar: depth ${options.depth} is not 6n + 2 with n >= 1 (8, 14, 20, 32, 44, 56, 110, ...)`);
     }
     const n = (this.depth - 2) / 6;
-    this.skip = checkSkipKind(options.skip ?? 'identity', name, ['identity', 'none']) as 'identity' | 'none';
+    this.skip = checkSkipKind(options.skip ?? 'identity', name, RESNET_CIFAR_SKIPS) as ResidualSkip;
     this.blockKind = options.block ?? 'basic';
     if (this.blockKind !== 'basic' && this.blockKind !== 'preact') throw new Error(`${name}: block '${String(this.blockKind)}' is not 'basic' or 'preact'`);
-    const shortcut = options.shortcut ?? 'A';
     this.inChannels = positiveInteger(options.inChannels ?? 3, 'inChannels', name);
     const numClasses = positiveInteger(options.numClasses ?? 10, 'numClasses', name);
     const width = positiveInteger(options.baseWidth ?? 16, 'baseWidth', name);
@@ -85,7 +90,9 @@ export class ResNetCifar extends SkipModel {
         blockIndex++;
         // Linear decay rule p_l = 1 − (l / L)(1 − p_L) (Huang et al. 2016, eq. 4).
         const survivalProbability = 1 - (blockIndex / totalBlocks) * (1 - lastSurvival);
-        const blockOptions = { stride: i === 0 ? stride : 1, skip: this.skip, shortcut, survivalProbability, rng };
+        const blockStride = i === 0 ? stride : 1;
+        const skip = shortcutKindFor(this.skip, channels !== planes || blockStride !== 1);
+        const blockOptions = { stride: blockStride, skip, survivalProbability, rng };
         blocks.push(preact ? new PreActBlock(channels, planes, blockOptions) : new BasicBlock(channels, planes, blockOptions));
         channels = planes;
       }

@@ -1,6 +1,6 @@
 import { flatten } from '../autograd/functions/reshape.js';
 import { BasicBlock, Bottleneck, type ResidualBlock } from '../blocks/residual.js';
-import type { ShortcutOption } from '../blocks/shortcuts.js';
+import { shortcutKindFor, type ResidualSkip } from '../blocks/shortcuts.js';
 import { chainSkips, checkSkipKind, type SkipEdge } from '../blocks/skip.js';
 import { BatchNorm2d } from '../nn/layers/batch-norm.js';
 import { Conv2d } from '../nn/layers/conv2d.js';
@@ -18,10 +18,13 @@ export interface ResNetOptions {
   block: 'basic' | 'bottleneck';
   /** Blocks per stage (conv2_x .. conv5_x in Table 1). */
   layers: readonly [number, number, number, number];
-  /** 'none' builds the plain twin (Table 2's plain-18/34): identical layers, no shortcuts. */
-  skip?: 'identity' | 'none';
-  /** Shortcut option (§3.3); torchvision and the paper's Table 1 models use B. */
-  shortcut?: ShortcutOption;
+  /**
+   * The net's skips (He et al. 2015 §3.3, see `shortcutKindFor`): 'projection' (default) for
+   * option B, torchvision's (identity shortcuts, 1x1 projections where the shape changes);
+   * 'identity' or its synonym 'zero-pad' for option A, parameter-free (Table 2's ResNet-18/34);
+   * 'none' for the plain twin (Table 2's plain-18/34): identical layers, no shortcuts.
+   */
+  skip?: ResidualSkip;
   inChannels?: number;
   numClasses?: number;
   zeroInitResidual?: boolean;
@@ -29,6 +32,9 @@ export interface ResNetOptions {
   survivalProbability?: number;
   rng?: Rng;
 }
+
+/** The values of `skip` a residual net accepts, its default first. */
+export const RESNET_SKIPS: readonly ResidualSkip[] = ['projection', 'identity', 'zero-pad', 'none'];
 
 /**
  * The ImageNet ResNet of He et al. 2015 (§3.4, Table 1) in torchvision's layout and names:
@@ -47,7 +53,7 @@ export class ResNet extends SkipModel {
   layer4: Sequential;
   avgpool: AdaptiveAvgPool2d;
   fc: Linear;
-  readonly skip: 'identity' | 'none';
+  readonly skip: ResidualSkip;
   readonly inChannels: number;
 
   constructor(options: ResNetOptions) {
@@ -56,11 +62,10 @@ export class ResNet extends SkipModel {
     if (options.block !== 'basic' && options.block !== 'bottleneck') throw new Error(`${where}: block must be 'basic' or 'bottleneck'`);
     if (options.layers.length !== 4) throw new Error(`${where}: layers must list 4 stage lengths`);
     options.layers.forEach((n, i) => positiveInteger(n, `layers[${i}]`, where));
-    this.skip = checkSkipKind(options.skip ?? 'identity', where, ['identity', 'none']) as 'identity' | 'none';
+    this.skip = checkSkipKind(options.skip ?? 'projection', where, RESNET_SKIPS) as ResidualSkip;
     this.inChannels = positiveInteger(options.inChannels ?? 3, 'inChannels', where);
     const numClasses = positiveInteger(options.numClasses ?? 1000, 'numClasses', where);
     const rng = options.rng ?? globalRng();
-    const shortcut = options.shortcut ?? 'B';
     const lastSurvival = options.survivalProbability ?? 1;
     const expansion = options.block === 'basic' ? BasicBlock.expansion : Bottleneck.expansion;
     const totalBlocks = options.layers.reduce((a, b) => a + b, 0);
@@ -75,7 +80,9 @@ export class ResNet extends SkipModel {
       for (let i = 0; i < blocks; i++) {
         blockIndex++;
         const survivalProbability = 1 - (blockIndex / totalBlocks) * (1 - lastSurvival); // Huang et al. 2016 eq. 4
-        const blockOptions = { stride: i === 0 ? stride : 1, skip: this.skip, shortcut, survivalProbability, rng };
+        const blockStride = i === 0 ? stride : 1;
+        const skip = shortcutKindFor(this.skip, channels !== planes * expansion || blockStride !== 1);
+        const blockOptions = { stride: blockStride, skip, survivalProbability, rng };
         out.push(options.block === 'basic' ? new BasicBlock(channels, planes, blockOptions) : new Bottleneck(channels, planes, blockOptions));
         channels = planes * expansion;
       }

@@ -2,7 +2,7 @@ import { add } from '../autograd/functions/binary.js';
 import { mean } from '../autograd/functions/reduce.js';
 import { permute } from '../autograd/functions/permute.js';
 import { reshape } from '../autograd/functions/reshape.js';
-import { PreLNTransformerBlock } from '../blocks/pre-ln-transformer.js';
+import { PreLNTransformerBlock, type TransformerSkip } from '../blocks/pre-ln-transformer.js';
 import { checkSkipKind, type SkipEdge } from '../blocks/skip.js';
 import { normal_ } from '../nn/init.js';
 import { LayerNorm } from '../nn/layers/layer-norm.js';
@@ -12,6 +12,9 @@ import { globalRng, type Rng } from '../tensor/rng.js';
 import { formatShape, ShapeError } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { positiveInteger, SkipModel } from './skip-model.js';
+
+/** The values of `skip` the transformer classifier accepts, its default first. */
+export const TRANSFORMER_SKIPS: readonly TransformerSkip[] = ['identity', 'none'];
 
 export interface TransformerClassifierOptions {
   /** Image height = sequence length (one token per row); 28 for MNIST. */
@@ -27,7 +30,7 @@ export interface TransformerClassifierOptions {
   layers?: number;
   mlpRatio?: number;
   dropout?: number;
-  skip?: 'identity' | 'none';
+  skip?: TransformerSkip;
   rng?: Rng;
 }
 
@@ -55,7 +58,7 @@ export class TransformerClassifier extends SkipModel {
     const dim = positiveInteger(options.dim ?? 64, 'dim', where);
     const heads = positiveInteger(options.heads ?? 4, 'heads', where);
     const layers = positiveInteger(options.layers ?? 4, 'layers', where);
-    const skip = checkSkipKind(options.skip ?? 'identity', where, ['identity', 'none']) as 'identity' | 'none';
+    const skip = checkSkipKind(options.skip ?? 'identity', where, TRANSFORMER_SKIPS) as TransformerSkip;
     const rng = options.rng ?? globalRng();
     this.embed = new Linear(this.inChannels * this.imageWidth, dim, { rng });
     this.pos_embedding = new Parameter(new Float32Array(this.imageHeight * dim), [1, this.imageHeight, dim]);

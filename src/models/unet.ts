@@ -1,10 +1,13 @@
-import { DoubleConv, UNetLevel, type OddSizePolicy } from '../blocks/unet-level.js';
+import { DoubleConv, UNetLevel, type OddSizePolicy, type UNetSkip } from '../blocks/unet-level.js';
 import { checkSkipKind, type SkipEdge } from '../blocks/skip.js';
 import { Conv2d } from '../nn/layers/conv2d.js';
 import { globalRng, type Rng } from '../tensor/rng.js';
 import { formatShape, ShapeError } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { initLikeTorchvision, positiveInteger, SkipModel } from './skip-model.js';
+
+/** The values of `skip` a U-Net accepts, its default first. */
+export const UNET_SKIPS: readonly UNetSkip[] = ['concat', 'none'];
 
 export interface UNetOptions {
   /** Number of poolings (4 in Ronneberger et al. 2015, Fig. 1). */
@@ -14,7 +17,7 @@ export interface UNetOptions {
   inChannels?: number;
   /** Output channels: one logit map per class (2 in the paper). */
   numClasses?: number;
-  skip?: 'concat' | 'none';
+  skip?: UNetSkip;
   oddSizes?: OddSizePolicy;
   rng?: Rng;
 }
@@ -37,7 +40,7 @@ export class UNet extends SkipModel {
     const width = positiveInteger(options.baseWidth ?? 64, 'baseWidth', where);
     this.inChannels = positiveInteger(options.inChannels ?? 1, 'inChannels', where);
     const numClasses = positiveInteger(options.numClasses ?? 2, 'numClasses', where);
-    const skip = checkSkipKind(options.skip ?? 'concat', where, ['concat', 'none']) as 'concat' | 'none';
+    const skip = checkSkipKind(options.skip ?? 'concat', where, UNET_SKIPS) as UNetSkip;
     const rng = options.rng ?? globalRng();
     // Build from the bottom up: the bottom convolutions run at width · 2^levels.
     const widths = Array.from({ length: this.levels + 1 }, (_, i) => width * 2 ** i);

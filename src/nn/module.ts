@@ -154,6 +154,15 @@ export abstract class Module {
 
   // ---- hooks -----------------------------------------------------------------------------------
 
+  /**
+   * Whether any hook is registered on this module. Fused fast paths that skip calling a layer's
+   * own `forward` (batch norm + ReLU as one op, a batch norm folded into its convolution) run only
+   * on unhooked layers, so a hook always sees the layer's own input, output and gradient.
+   */
+  get hooked(): boolean {
+    return this.hooks !== null;
+  }
+
   /** Call `hook(module, input, output)` after each forward; a returned tensor replaces the output. */
   registerForwardHook(hook: ForwardHook): () => void {
     return this.addHook('forward', hook);

@@ -7,7 +7,7 @@ import { z } from 'zod';
  */
 export const trainConfigSchema = z.strictObject({
   model: z.string().min(1),
-  /** Options for `createModel` (depth, skip, shortcut, …); validated by the registry. */
+  /** Options for `createModel` (depth, skip, …); validated by the registry. */
   modelOptions: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])).default({}),
   dataset: z.enum(['mnist', 'fashion-mnist', 'cifar10']),
   /** Folder of the CIFAR-10 binary batches (required for cifar10). */

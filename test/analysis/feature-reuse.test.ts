@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import '../../src/autograd/index.js';
 import { featureReuse, highwayGateActivity } from '../../src/analysis/feature-reuse.js';
 import { linearProbe } from '../../src/analysis/probe.js';
 import { DenseNet } from '../../src/models/densenet.js';
 import { HighwayNetFC } from '../../src/models/highway-net.js';
+import { UNet } from '../../src/models/unet.js';
 import { Rng } from '../../src/tensor/rng.js';
 import { randn } from '../../src/tensor/tensor.js';
 
@@ -15,7 +15,7 @@ describe('featureReuse (Huang et al. 2017 Fig. 5)', () => {
     // Layer 3 sees [x0 (4 ch), x1 (2 ch), x2 (2 ch)]: give each source a known constant weight.
     const w = block.layers[2]!.conv1.weight; // (2, 8, 3, 3)
     for (let o = 0; o < 2; o++) for (let i = 0; i < 8; i++) for (let t = 0; t < 9; t++) w.f32[(o * 8 + i) * 9 + t] = i < 4 ? 0.5 : i < 6 ? -0.25 : 2;
-    const reuse = featureReuse(model);
+    const reuse = featureReuse(model, randn([2, 1, 8, 8], { rng: new Rng(3) }));
     expect(reuse.map((r) => r.block)).toEqual([path, 'features.denseblock2']);
     const first = reuse[0]!;
     expect(first.weights).toHaveLength(4); // 3 layers + the transition
@@ -25,6 +25,24 @@ describe('featureReuse (Huang et al. 2017 Fig. 5)', () => {
     expect(first.weights[3]!.every((v) => v > 0)).toBe(true); // the transition sees all sources
     // The last block's consumer is the classifier.
     expect(reuse[1]!.weights).toHaveLength(3);
+    expect(reuse[1]!.weights[2]).toHaveLength(3);
+  });
+
+  it('reads the plain twin as a chain: each layer sees only its predecessor', () => {
+    const model = new DenseNet({ growthRate: 2, blockConfig: [3], initFeatures: 4, stem: 'cifar', bnSize: 0, skip: 'none', inChannels: 1, numClasses: 3, rng: new Rng(1) });
+    const [first] = featureReuse(model, randn([1, 1, 6, 6], { rng: new Rng(2) }));
+    const connected = first!.weights.map((row) => row.map((v) => !Number.isNaN(v)));
+    expect(connected).toEqual([
+      [true, false, false, false],
+      [false, true, false, false],
+      [false, false, true, false],
+      [false, false, false, true], // the classifier reads the last layer's maps
+    ]);
+  });
+
+  it('leaves out blocks whose junctions do not concatenate into their output (a U-Net level decodes)', () => {
+    const unet = new UNet({ levels: 1, baseWidth: 2, inChannels: 1, numClasses: 2, rng: new Rng(1) });
+    expect(featureReuse(unet, randn([1, 1, 8, 8], { rng: new Rng(2) }))).toEqual([]);
   });
 });
 

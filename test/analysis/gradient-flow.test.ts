@@ -1,20 +1,26 @@
 import { describe, expect, it } from 'vitest';
-import '../../src/autograd/index.js';
 import { gradientNormsByDepth } from '../../src/analysis/gradient-flow.js';
 import { weightLayers } from '../../src/analysis/model-parts.js';
 import { resnetCifar } from '../../src/models/resnet-cifar.js';
 import { Rng } from '../../src/tensor/rng.js';
 import { intTensor, randn } from '../../src/tensor/tensor.js';
+import { crossEntropy } from '../../src/autograd/functions/cross-entropy.js';
 import { gradientNorms } from '../../src/train/gradient-clipping.js';
+import { modelState } from '../helpers/model-state.js';
 
 describe('gradientNormsByDepth', () => {
   const batch = { x: randn([4, 1, 8, 8], { rng: new Rng(1) }), y: intTensor([0, 1, 2, 3]) };
 
   it('lists every weighted layer in depth order with its weight-gradient norm', () => {
     const model = resnetCifar({ depth: 8, inChannels: 1, numClasses: 4, baseWidth: 4, rng: new Rng(2) });
+    const before = modelState(model.eval());
     const flow = gradientNormsByDepth(model, batch);
+    // Weights, gradients (none), batch-norm statistics and modes as they were.
+    expect(modelState(model)).toEqual(before);
     const layers = weightLayers(model);
     expect(flow.layers.map((l) => `${l.layer}.weight`)).toEqual(layers.map(([n]) => n));
+    // The reference: the same training-mode pass done by hand.
+    crossEntropy(model.train().forward(batch.x), batch.y).backward();
     const reference = gradientNorms(layers);
     for (const l of flow.layers) {
       expect(l.weightGradientNorm).toBeCloseTo(reference[`${l.layer}.weight`]!, 6);

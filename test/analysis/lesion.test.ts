@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import '../../src/autograd/index.js';
 import { noGrad } from '../../src/autograd/no-grad.js';
+import { flatten } from '../../src/autograd/functions/reshape.js';
+import { ZeroPadShortcut } from '../../src/blocks/shortcuts.js';
+import { convBatchNorm } from '../../src/nn/layers/conv-batch-norm.js';
 import { classificationError, lesionableBlocks, lesionEachBlock, lesionRandomBlocks, withLesions } from '../../src/analysis/lesion.js';
 import { resnetCifar } from '../../src/models/resnet-cifar.js';
 import { Rng } from '../../src/tensor/rng.js';
 import { intTensor, randn } from '../../src/tensor/tensor.js';
+import { modelState } from '../helpers/model-state.js';
 
 const x = randn([6, 1, 8, 8], { rng: new Rng(5) });
 const batches = [{ x, y: intTensor([0, 1, 2, 0, 1, 2]) }];
@@ -27,8 +30,24 @@ describe('lesion', () => {
   it('deleting a trained-looking (random) branch changes the output, and the model is intact afterwards', () => {
     const model = build({});
     const reference = logits(model);
+    const before = modelState(model);
     expect(withLesions(model, ['layer1.1'], () => logits(model))).not.toEqual(reference);
+    lesionEachBlock(model, batches);
+    expect(modelState(model)).toEqual(before);
     expect(logits(model)).toEqual(reference);
+  });
+
+  it('a deleted block outputs relu(shortcut(x)): deleting stage 2 leaves its zero-padded input', () => {
+    const model = build({});
+    const lesioned = withLesions(model, ['layer2.0', 'layer2.1'], () => logits(model));
+    // Stage 2 sees x ≥ 0 (after a ReLU), so relu(zeroPad(x)) then relu(identity) is zeroPad(x).
+    const manual = noGrad(() => {
+      let h = model.layer1.forward(convBatchNorm(model.conv1, model.bn1!, x, true)); // (N, 4, 8, 8), as forward computes it
+      h = model.layer3.forward(new ZeroPadShortcut(4, 8, 2).forward(h)); // (N, 16, 2, 2)
+      return model.fc.forward(flatten(model.avgpool.forward(h))).toFloat32Array();
+    });
+    expect(lesioned).toEqual(manual);
+    expect(lesioned).not.toEqual(logits(model));
   });
 
   it('bypasses only the shape-keeping blocks of a plain twin', () => {

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import '../../src/autograd/index.js';
 import { effectivePathRange, gradientByPathLength, pathLengthDistribution } from '../../src/analysis/paths.js';
 import { resnetCifar } from '../../src/models/resnet-cifar.js';
 import { Rng } from '../../src/tensor/rng.js';
+import { crossEntropy } from '../../src/autograd/functions/cross-entropy.js';
+import { TransformerClassifier } from '../../src/models/transformer.js';
 import { intTensor, randn } from '../../src/tensor/tensor.js';
+import { modelState } from '../helpers/model-state.js';
 
 /** Binomial coefficients from Pascal's triangle (independent of the multiplicative formula). */
 function pascalRow(n: number): number[] {
@@ -51,17 +53,29 @@ describe('gradientByPathLength', () => {
     expect(result.effectiveRange).toMatchObject({ from: 0, to: 0 });
   });
 
-  it('reaches the input through every path length of a randomly initialised net, leaving no gradient state behind', () => {
+  it('reaches the input through every path length of a randomly initialised net, leaving the model as it found it', () => {
     const model = resnetCifar({ depth: 8, inChannels: 1, numClasses: 4, baseWidth: 4, rng: new Rng(2) });
-    const before = model.forward(x).toFloat32Array();
+    // The caller's own gradients (from a training step in progress), in training mode.
+    crossEntropy(model.forward(x), batch.y).backward();
+    const before = modelState(model);
+    expect(Object.values(before.grads).every((g) => g !== null)).toBe(true);
     const result = gradientByPathLength(model, batch, { rng: new Rng(3), samplesPerLength: 2 });
     for (const g of result.gradientByLength) expect(g.gradientNorm).toBeGreaterThan(0);
     expect(result.contribution.reduce((s, c) => s + c.share, 0)).toBeCloseTo(1, 10);
-    expect(model.forward(x).toFloat32Array()).toEqual(before); // hooks removed, weights untouched
+    expect(modelState(model)).toEqual(before); // gradients, statistics, mode and hooks as they were
   });
 
-  it('refuses a plain twin, which has no skip to route through', () => {
+  it('counts each junction of a multi-junction block as a unit (a pre-LN transformer block has two)', () => {
+    const model = new TransformerClassifier({ imageSize: 4, dim: 8, heads: 2, layers: 2, numClasses: 4, rng: new Rng(5) });
+    const tokens = { x: randn([3, 1, 4, 4], { rng: new Rng(6) }), y: intTensor([0, 1, 2]) };
+    const result = gradientByPathLength(model, tokens, { rng: new Rng(7), samplesPerLength: 2 });
+    expect(result.blocks).toBe(4);
+    expect(result.distribution.map((d) => d.count)).toEqual([1, 4, 6, 4, 1]);
+    for (const g of result.gradientByLength) expect(g.gradientNorm).toBeGreaterThan(0);
+  });
+
+  it('refuses a plain twin, which has no skip to route through, naming the block', () => {
     const plain = resnetCifar({ depth: 8, inChannels: 1, numClasses: 4, baseWidth: 4, skip: 'none', rng: new Rng(2) });
-    expect(() => gradientByPathLength(plain, batch, { rng: new Rng(3) })).toThrow(/residual block with a shortcut/);
+    expect(() => gradientByPathLength(plain, batch, { rng: new Rng(3) })).toThrow(/block 'layer1.0' has a junction that does not add a branch to a skip \(skip 'none'/);
   });
 });

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import '../../src/autograd/index.js';
+import { abs } from '../../src/autograd/functions/unary.js';
 import { DenseBlock, Transition } from '../../src/blocks/dense.js';
 import { ConvHighwayLayer, HighwayLayer } from '../../src/blocks/highway.js';
 import { PreLNTransformerBlock } from '../../src/blocks/pre-ln-transformer.js';
+import { evaluateJunction, JunctionError, withoutBranch, type SkipBlock } from '../../src/blocks/skip-block.js';
 import { DoubleConv, UNetLevel } from '../../src/blocks/unet-level.js';
 import { BatchNorm2d } from '../../src/nn/layers/batch-norm.js';
 import type { Module } from '../../src/nn/module.js';
@@ -160,5 +161,74 @@ describe('pre-LN transformer block', () => {
     const plain = new PreLNTransformerBlock(4, 2, { skip: 'none', rng: new Rng(6) });
     expect(parameterNames(plain)).toEqual(parameterNames(block));
     expect(parameterNames(block)).toContain('attn.in_proj_weight');
+  });
+});
+
+describe('junctions of the non-residual skip blocks (the interface analysis uses)', () => {
+  /** The junction kinds/merges a block goes through, and its output, evaluated the ordinary way. */
+  function junctions(block: Module & SkipBlock, x: Tensor): { seen: string[]; y: Tensor } {
+    const seen: string[] = [];
+    const y = block.forwardJunctions(x, (j) => {
+      seen.push(`${j.kind}/${j.merge}`);
+      return evaluateJunction(j);
+    });
+    return { seen, y };
+  }
+
+  const rng = new Rng(33);
+  const cases: [string, (skip: 'with' | 'none') => Module & SkipBlock, number[], string][] = [
+    ['dense block', (s) => new DenseBlock(3, 3, 2, { skip: s === 'with' ? 'concat' : 'none', bottleneckWidth: 4, rng: new Rng(1) }), [2, 3, 4, 4], 'concat/concat,concat/concat,concat/concat'],
+    ['highway layer', (s) => new HighwayLayer(5, { skip: s === 'with' ? 'gated' : 'none', rng: new Rng(2) }), [3, 5], 'gated/gated'],
+    ['conv highway layer', (s) => new ConvHighwayLayer(2, { skip: s === 'with' ? 'gated' : 'none', rng: new Rng(3) }), [2, 2, 4, 4], 'gated/gated'],
+    ['U-Net level (pad)', (s) => new UNetLevel(1, 2, new DoubleConv(2, 4, { rng: new Rng(4) }), 4, { skip: s === 'with' ? 'concat' : 'none', rng: new Rng(4) }), [1, 1, 5, 7], 'concat/concat'],
+    ['U-Net level (crop)', (s) => new UNetLevel(1, 2, new DoubleConv(2, 4, { rng: new Rng(5) }), 4, { skip: s === 'with' ? 'concat' : 'none', oddSizes: 'crop', rng: new Rng(5) }), [1, 1, 5, 7], 'concat/concat'],
+    ['pre-LN transformer block', (s) => new PreLNTransformerBlock(4, 2, { skip: s === 'with' ? 'identity' : 'none', rng: new Rng(6) }), [2, 3, 4], 'identity/add,identity/add'],
+  ];
+
+  for (const [name, make, shape, expected] of cases) {
+    it(`${name}: its junctions reproduce forward, in both twins`, () => {
+      for (const twin of ['with', 'none'] as const) {
+        const block = make(twin);
+        randomizeBatchNorms(block, rng);
+        block.eval();
+        const x = randn(shape, { rng });
+        const { seen, y } = junctions(block, x);
+        expect(seen.join(','), twin).toBe(twin === 'with' ? expected : expected.replace(/^[a-z]+|(?<=,)[a-z]+/g, 'none'));
+        expect(Array.from(y.f32)).toEqual(Array.from(block.forward(x).f32));
+      }
+    });
+  }
+
+  it('a deleted dense block outputs [x, 0, ..., 0]; a deleted highway layer carries x (gate closed)', () => {
+    const dense = new DenseBlock(3, 2, 2, { rng: new Rng(7) }).eval();
+    const x = randn([1, 3, 2, 2], { rng });
+    const lesioned = dense.forwardJunctions(x, withoutBranch);
+    expect(lesioned.shape).toEqual([1, 7, 2, 2]);
+    expect(Array.from(lesioned.f32.subarray(0, 12))).toEqual(Array.from(x.f32));
+    expect(lesioned.f32.subarray(12).every((v) => v === 0)).toBe(true);
+    const highway = new HighwayLayer(4, { rng: new Rng(8) });
+    const h = randn([2, 4], { rng });
+    expect(highway.forwardJunctions(h, withoutBranch)).toBe(h);
+  });
+
+  it('a plain dense block cannot be bypassed when its first layer changes the width', () => {
+    const plain = new DenseBlock(3, 2, 2, { skip: 'none', rng: new Rng(9) }).eval();
+    expect(() => plain.forwardJunctions(randn([1, 3, 2, 2], { rng }), withoutBranch)).toThrow(JunctionError);
+  });
+
+  it('makeIdentity: a highway layer closes its gate (y = x), a transformer block zeroes its sub-layers; blocks that change shape refuse', () => {
+    const x = abs(randn([3, 4], { rng })); // the plain twin's H = relu(x) is the identity on x ≥ 0
+    for (const skip of ['gated', 'none'] as const) {
+      const layer = new HighwayLayer(4, { skip, rng: new Rng(10) });
+      layer.makeIdentity();
+      expect(Array.from(layer.forward(x).f32)).toEqual(Array.from(x.f32));
+    }
+    const block = new PreLNTransformerBlock(4, 2, { rng: new Rng(11) });
+    block.makeIdentity();
+    const tokens = randn([2, 3, 4], { rng });
+    expect(Array.from(block.forward(tokens).f32)).toEqual(Array.from(tokens.f32));
+    expect(() => new PreLNTransformerBlock(4, 2, { skip: 'none' }).makeIdentity()).toThrow(/plain twin normalises its input/);
+    expect(() => new DenseBlock(3, 2, 2).makeIdentity()).toThrow(/changes the number of channels/);
+    expect(() => new UNetLevel(1, 2, new DoubleConv(2, 4), 4).makeIdentity()).toThrow(/cannot be an identity/);
   });
 });

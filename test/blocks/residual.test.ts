@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { kinkAwareGradcheck } from '../helpers/kink-aware-gradcheck.js';
-import '../../src/autograd/index.js';
 import { BasicBlock, Bottleneck, PreActBlock, type ResidualBlock } from '../../src/blocks/residual.js';
-import { IdentityShortcut, makeShortcut, ProjectionShortcut, ZeroPadShortcut } from '../../src/blocks/shortcuts.js';
+import { IdentityShortcut, makeShortcut, ProjectionShortcut, shortcutKindFor, ZeroPadShortcut } from '../../src/blocks/shortcuts.js';
+import { evaluateJunction, withoutBranch } from '../../src/blocks/skip-block.js';
 import { BatchNorm2d } from '../../src/nn/layers/batch-norm.js';
+import { maxRelativeError } from '../helpers/backends.js';
 import { Rng } from '../../src/tensor/rng.js';
 import { randn, Tensor } from '../../src/tensor/tensor.js';
 
@@ -22,24 +23,26 @@ function randomizeBatchNorms(block: ResidualBlock, rng: Rng): void {
   }
 }
 
-type Factory = (skip: 'identity' | 'none', rng: Rng) => ResidualBlock;
+/** Builds the block with its skip, or its plain twin when `plain`. */
+type Factory = (plain: boolean, rng: Rng) => ResidualBlock;
+const twin = <K extends 'identity' | 'zero-pad' | 'projection'>(kind: K, plain: boolean): K | 'none' => (plain ? 'none' : kind);
 /** name, factory, input shape, optional seed. */
 const blockCases: [string, Factory, number[], number?][] = [
-  ['BasicBlock (identity)', (skip, rng) => new BasicBlock(3, 3, { skip, rng }), [2, 3, 4, 4]],
-  ['BasicBlock (option A, stride 2)', (skip, rng) => new BasicBlock(2, 4, { stride: 2, skip, shortcut: 'A', rng }), [2, 2, 5, 5]],
-  ['BasicBlock (option B, stride 2)', (skip, rng) => new BasicBlock(2, 4, { stride: 2, skip, shortcut: 'B', rng }), [2, 2, 4, 4]],
-  ['Bottleneck (projection)', (skip, rng) => new Bottleneck(4, 2, { stride: 2, skip, rng }), [2, 4, 4, 4], 3],
-  ['Bottleneck (identity)', (skip, rng) => new Bottleneck(8, 2, { skip, rng }), [2, 8, 3, 3]],
-  ['PreActBlock (identity)', (skip, rng) => new PreActBlock(3, 3, { skip, rng }), [2, 3, 4, 4]],
-  ['PreActBlock (projection)', (skip, rng) => new PreActBlock(2, 4, { stride: 2, skip, shortcut: 'C', rng }), [2, 2, 4, 4]],
+  ['BasicBlock (identity)', (plain, rng) => new BasicBlock(3, 3, { skip: twin('identity', plain), rng }), [2, 3, 4, 4]],
+  ['BasicBlock (zero-pad, stride 2)', (plain, rng) => new BasicBlock(2, 4, { stride: 2, skip: twin('zero-pad', plain), rng }), [2, 2, 5, 5]],
+  ['BasicBlock (projection, stride 2)', (plain, rng) => new BasicBlock(2, 4, { stride: 2, skip: twin('projection', plain), rng }), [2, 2, 4, 4]],
+  ['Bottleneck (projection)', (plain, rng) => new Bottleneck(4, 2, { stride: 2, skip: twin('projection', plain), rng }), [2, 4, 4, 4], 3],
+  ['Bottleneck (identity)', (plain, rng) => new Bottleneck(8, 2, { skip: twin('identity', plain), rng }), [2, 8, 3, 3]],
+  ['PreActBlock (identity)', (plain, rng) => new PreActBlock(3, 3, { skip: twin('identity', plain), rng }), [2, 3, 4, 4]],
+  ['PreActBlock (projection)', (plain, rng) => new PreActBlock(2, 4, { stride: 2, skip: twin('projection', plain), rng }), [2, 2, 4, 4]],
 ];
 
 describe('residual blocks: gradcheck in skip and plain form', () => {
   for (const [name, make, shape, seed] of blockCases) {
-    for (const skip of ['identity', 'none'] as const) {
-      it(`${name}, skip ${skip}`, () => {
+    for (const plain of [false, true]) {
+      it(`${name}${plain ? ', plain twin' : ''}`, () => {
         const rng = new Rng(seed ?? 2);
-        const block = make(skip, rng);
+        const block = make(plain, rng);
         randomizeBatchNorms(block, rng);
         // Running statistics make the block a fixed function of x and the weights.
         block.eval();
@@ -74,12 +77,38 @@ describe('residual blocks: structure', () => {
     for (const [k, v] of Object.entries(withSkip.stateDict())) if (k in p) expect(Array.from(v.data)).toEqual(Array.from(p[k]!.data));
   });
 
-  it('declares its skip kind from its shortcut', () => {
+  it('builds exactly the shortcut its skip names, and declares it as its skip kind', () => {
     expect(new BasicBlock(4, 4).skipKind).toBe('identity');
-    expect(new BasicBlock(4, 8, { stride: 2, shortcut: 'A' }).skipKind).toBe('zero-pad');
-    expect(new BasicBlock(4, 8, { stride: 2, shortcut: 'B' }).skipKind).toBe('projection');
-    expect(new BasicBlock(4, 4, { shortcut: 'C' }).skipKind).toBe('projection');
+    expect(new BasicBlock(4, 8, { stride: 2 }).skipKind).toBe('projection'); // torchvision's default, option B
+    expect(new BasicBlock(4, 8, { stride: 2, skip: 'zero-pad' }).skipKind).toBe('zero-pad');
+    expect(new BasicBlock(4, 8, { stride: 2, skip: 'projection' }).skipKind).toBe('projection');
+    expect(new BasicBlock(4, 4, { skip: 'projection' }).downsample).toBeInstanceOf(ProjectionShortcut); // option C, per block
     expect(new BasicBlock(4, 8, { stride: 2, skip: 'none' }).skipKind).toBe('none');
+    expect(() => new BasicBlock(4, 8, { stride: 2, skip: 'identity' })).toThrow(/BasicBlock: an identity shortcut cannot map 4 channels at stride 2 to 8; use 'zero-pad' \(option A\) or 'projection'/);
+  });
+
+  it('has one junction that reproduces forward and, with its branch deleted, outputs merge(0, shortcut(x))', () => {
+    for (const [name, make, shape] of blockCases) {
+      for (const plain of [false, true]) {
+        const rng = new Rng(9);
+        const block = make(plain, rng);
+        randomizeBatchNorms(block, rng);
+        block.eval();
+        const x = randn(shape, { rng });
+        const junctions: string[] = [];
+        const y = block.forwardJunctions(x, (j) => {
+          junctions.push(`${j.kind}/${j.merge}`);
+          return evaluateJunction(j);
+        });
+        expect(junctions, name).toEqual([`${block.skipKind}/${block instanceof PreActBlock ? 'add' : 'add-relu'}`]);
+        expect(maxRelativeError(y.f32, block.forward(x).f32), `${name}${plain ? ' plain' : ''}`).toBeLessThan(1e-6);
+        if (plain) continue;
+        const lesioned = block.forwardJunctions(x, withoutBranch);
+        const shortcut = block instanceof PreActBlock && block.skipKind === 'projection' ? block.downsample!.forward(block.bn1.forwardRelu(x)) : block.downsample!.forward(x);
+        const expected = block instanceof PreActBlock ? shortcut.f32 : shortcut.f32.map((v) => Math.max(v, 0));
+        expect(Array.from(lesioned.f32), name).toEqual(Array.from(expected));
+      }
+    }
   });
 
   it('forward is relu(F(x) + x) for an identity block and relu(F(x)) for its plain twin', () => {
@@ -94,10 +123,10 @@ describe('residual blocks: structure', () => {
   });
 
   it('zeroInitResidual makes the block equal to relu(shortcut(x))', () => {
-    const block = new BasicBlock(2, 4, { stride: 2, shortcut: 'A', rng }).eval();
+    const block = new BasicBlock(2, 4, { stride: 2, skip: 'zero-pad', rng }).eval();
     block.zeroInitResidual();
     const x = randn([2, 2, 5, 5], { rng });
-    expect(Array.from(block.forward(x).f32)).toEqual(Array.from(block.lesionedForward(x).f32));
+    expect(Array.from(block.forward(x).f32)).toEqual(Array.from(block.forwardJunctions(x, withoutBranch).f32));
     const pre = new PreActBlock(3, 3, { rng }).eval();
     pre.zeroInitResidual();
     const x3 = randn([1, 3, 4, 4], { rng });
@@ -110,7 +139,7 @@ describe('residual blocks: structure', () => {
     for (const m of block.modules()) if (m instanceof BatchNorm2d) m.weight!.f32.fill(1);
     const x = randn([64, 2, 3, 3], { rng });
     const y = block.forward(x);
-    const shortcutOnly = block.lesionedForward(x);
+    const shortcutOnly = block.forwardJunctions(x, withoutBranch);
     const perSample = 2 * 3 * 3;
     let dropped = 0;
     for (let n = 0; n < 64; n++) {
@@ -149,15 +178,26 @@ describe('shortcuts', () => {
     }
   });
 
-  it('option A has no parameters; B projects only when shapes change; C always', () => {
-    expect(makeShortcut(4, 8, 2, { skip: 'identity', option: 'A' })).toBeInstanceOf(ZeroPadShortcut);
-    expect(makeShortcut(4, 8, 2, { skip: 'identity', option: 'A' })!.parameterCount()).toBe(0);
-    expect(makeShortcut(4, 4, 1, { skip: 'identity', option: 'B' })).toBeInstanceOf(IdentityShortcut);
-    const b = makeShortcut(4, 8, 2, { skip: 'identity', option: 'B' })!;
+  it("a net's skip maps onto §3.3's options: identity and zero-pad are A, projection is B", () => {
+    for (const skip of ['identity', 'zero-pad'] as const) {
+      expect(shortcutKindFor(skip, false)).toBe('identity');
+      expect(shortcutKindFor(skip, true)).toBe('zero-pad');
+    }
+    expect(shortcutKindFor('projection', false)).toBe('identity');
+    expect(shortcutKindFor('projection', true)).toBe('projection');
+    expect(shortcutKindFor('none', true)).toBe('none');
+  });
+
+  it('makeShortcut builds the kind asked for: zero-pad without parameters, projection with torchvision names', () => {
+    expect(makeShortcut('zero-pad', 4, 8, 2)).toBeInstanceOf(ZeroPadShortcut);
+    expect(makeShortcut('zero-pad', 4, 8, 2)!.parameterCount()).toBe(0);
+    expect(makeShortcut('identity', 4, 4, 1)).toBeInstanceOf(IdentityShortcut);
+    const b = makeShortcut('projection', 4, 8, 2)!;
     expect(b).toBeInstanceOf(ProjectionShortcut);
     expect(Object.keys(b.stateDict())).toEqual(['0.weight', '1.weight', '1.bias', '1.running_mean', '1.running_var', '1.num_batches_tracked']);
-    expect(makeShortcut(4, 4, 1, { skip: 'identity', option: 'C' })).toBeInstanceOf(ProjectionShortcut);
-    expect(makeShortcut(4, 8, 2, { skip: 'none', option: 'C' })).toBeNull();
+    expect(makeShortcut('projection', 4, 4, 1)).toBeInstanceOf(ProjectionShortcut);
+    expect(makeShortcut('none', 4, 8, 2)).toBeNull();
+    expect(() => makeShortcut('identity', 4, 8, 1)).toThrow(/identity shortcut cannot map 4 channels/);
   });
 
   it('names the problem for a bad input', () => {

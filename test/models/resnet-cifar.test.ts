@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import '../../src/autograd/index.js';
 import { crossEntropy } from '../../src/autograd/functions/cross-entropy.js';
 import { BasicBlock, PreActBlock } from '../../src/blocks/residual.js';
 import { createModel, listModels } from '../../src/models/registry.js';
@@ -10,9 +9,9 @@ import { intTensor, randn } from '../../src/tensor/tensor.js';
 /**
  * Parameter count of a CIFAR ResNet worked out from §4.2 by hand: a 3x3 conv stem (no bias) + BN,
  * 3 stages of n basic blocks (two 3x3 convs + two BNs each), projections for option B where
- * the shape changes (1x1 conv + BN) and everywhere for C, and the final fc layer.
+ * the shape changes (1x1 conv + BN), and the final fc layer.
  */
-function expectedParameters(depth: number, option: 'A' | 'B' | 'C', inChannels = 3, classes = 10): number {
+function expectedParameters(depth: number, option: 'A' | 'B', inChannels = 3, classes = 10): number {
   const n = (depth - 2) / 6;
   const widths = [16, 32, 64];
   let total = 9 * inChannels * 16 + 2 * 16;
@@ -21,7 +20,7 @@ function expectedParameters(depth: number, option: 'A' | 'B' | 'C', inChannels =
     for (let i = 0; i < n; i++) {
       total += 9 * c * w + 9 * w * w + 4 * w;
       const changes = c !== w;
-      if (option === 'C' || (option === 'B' && changes)) total += c * w + 2 * w;
+      if (option === 'B' && changes) total += c * w + 2 * w;
       c = w;
     }
   }
@@ -38,14 +37,14 @@ describe('CIFAR ResNets (He et al. 2015 §4.2)', () => {
       const digits = depth === 110 ? 0.05e6 : 0.005e6; // the paper rounds to 0.01M (0.1M for 110)
       expect(Math.abs(count - paper)).toBeLessThanOrEqual(digits);
     }
-    expect(resnetCifar({ depth: 20, shortcut: 'B', rng: new Rng(0) }).parameterCount()).toBe(expectedParameters(20, 'B'));
-    expect(resnetCifar({ depth: 20, shortcut: 'C', rng: new Rng(0) }).parameterCount()).toBe(expectedParameters(20, 'C'));
+    expect(resnetCifar({ depth: 20, skip: 'projection', rng: new Rng(0) }).parameterCount()).toBe(expectedParameters(20, 'B'));
+    expect(resnetCifar({ depth: 20, skip: 'zero-pad', rng: new Rng(0) }).parameterCount()).toBe(expectedParameters(20, 'A'));
   });
 
   it('the plain twin has exactly the same parameters minus the projections', () => {
-    for (const shortcut of ['A', 'B', 'C'] as const) {
-      const residual = resnetCifar({ depth: 20, shortcut, rng: new Rng(4) });
-      const plain = resnetCifar({ depth: 20, shortcut, skip: 'none', rng: new Rng(4) });
+    for (const skip of ['identity', 'projection'] as const) {
+      const residual = resnetCifar({ depth: 20, skip, rng: new Rng(4) });
+      const plain = resnetCifar({ depth: 20, skip: 'none', rng: new Rng(4) });
       const plainNames = plain.namedParameters().map(([n]) => n);
       const residualNames = residual.namedParameters().map(([n]) => n);
       expect(residualNames.filter((n) => !n.includes('downsample'))).toEqual(plainNames);
@@ -86,8 +85,9 @@ describe('CIFAR ResNets (He et al. 2015 §4.2)', () => {
     expect(edges.filter((e) => e.kind === 'zero-pad').map((e) => e.to)).toEqual(['layer2.0', 'layer3.0']);
     expect(edges[0]).toEqual({ from: 'bn1', to: 'layer1.0', kind: 'identity', block: 'layer1.0' });
     expect(edges[4]!.from).toBe('layer2.0');
-    const projection = resnetCifar({ depth: 20, shortcut: 'B', rng: new Rng(0) }).skips();
-    expect(projection.filter((e) => e.kind === 'projection')).toHaveLength(2);
+    const projection = resnetCifar({ depth: 20, skip: 'projection', rng: new Rng(0) }).skips();
+    expect(projection.filter((e) => e.kind === 'projection').map((e) => e.to)).toEqual(['layer2.0', 'layer3.0']);
+    expect(projection.filter((e) => e.kind === 'identity')).toHaveLength(7);
     const plain = resnetCifar({ depth: 20, skip: 'none', rng: new Rng(0) });
     expect(plain.skips().every((e) => e.kind === 'none')).toBe(true);
     expect(plain.summary([1, 3, 32, 32]).notes[0]).toMatch(/plain twin/);
@@ -129,7 +129,7 @@ describe('CIFAR ResNets (He et al. 2015 §4.2)', () => {
     expect(() => resnetCifar({ depth: 21 })).toThrow(/depth 21 is not 6n \+ 2/);
     expect(() => createModel('resnet20', { growthRate: 12 })).toThrow(/option 'growthRate' is not accepted/);
     expect(() => createModel('resnet21')).toThrow(/unknown model 'resnet21'/);
-    expect(() => createModel('resnet20', { skip: 'concat' })).toThrow(/skip 'concat'/);
+    expect(() => createModel('resnet20', { skip: 'concat' })).toThrow(/createModel\('resnet20'\): skip 'concat' is not one of 'identity', 'zero-pad', 'projection', 'none'/);
   });
 });
 

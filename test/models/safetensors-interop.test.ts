@@ -32,8 +32,8 @@ describe('model weights through safetensors', () => {
 
   it('a plain twin state dict does not load into the residual model: the error names the keys', async () => {
     const path = join(dir, 'plain.safetensors');
-    await saveSafetensors(path, createModel('resnet20', { skip: 'none', shortcut: 'B', rng: new Rng(1) }).stateDict());
-    const residual = createModel('resnet20', { shortcut: 'B', rng: new Rng(1) });
+    await saveSafetensors(path, createModel('resnet20', { skip: 'none', rng: new Rng(1) }).stateDict());
+    const residual = createModel('resnet20', { skip: 'projection', rng: new Rng(1) });
     await expect(loadSafetensors(path).then((s) => residual.loadStateDict(s, { source: path }))).rejects.toThrow(/missing keys: layer2\.0\.downsample\.0\.weight/);
   });
 });

@@ -17,8 +17,8 @@ import { intTensor, Tensor } from '../../../src/tensor/tensor.js';
 const cases: { label: string; name: string; options?: ModelOptions; input: number[] }[] = [
   { label: 'resnet20 (option A)', name: 'resnet20', input: [3, 32, 32] },
   { label: 'plain-20', name: 'resnet20', options: { skip: 'none' }, input: [3, 32, 32] },
-  { label: 'resnet_cifar-8 pre-activation, option B', name: 'resnet_cifar', options: { depth: 8, block: 'preact', shortcut: 'B' }, input: [3, 32, 32] },
-  { label: 'resnet_cifar-8 option C', name: 'resnet_cifar', options: { depth: 8, shortcut: 'C' }, input: [3, 32, 32] },
+  { label: 'resnet_cifar-8 pre-activation, option B', name: 'resnet_cifar', options: { depth: 8, block: 'preact', skip: 'projection' }, input: [3, 32, 32] },
+  { label: 'resnet_cifar-8 pre-activation, option A', name: 'resnet_cifar', options: { depth: 8, block: 'preact', skip: 'zero-pad' }, input: [3, 32, 32] },
   { label: 'resnet18 at 64x64', name: 'resnet18', input: [3, 64, 64] },
   { label: 'resnet50 at 64x64', name: 'resnet50', input: [3, 64, 64] },
   { label: 'densenet121 at 64x64', name: 'densenet121', input: [3, 64, 64] },
