@@ -14,6 +14,16 @@ function temporaryPath(path: string): string {
 }
 
 /**
+ * The target and writer of a temporary file these writers make (`.<target>.<pid>-<time>-<random>.tmp`),
+ * or null for any other name: a process killed mid-write leaves one behind, and whoever cleans
+ * up must know whose it is.
+ */
+export function parseTemporaryName(name: string): { target: string; pid: number } | null {
+  const match = /^\.(.+)\.(\d+)-[0-9a-z]+-[0-9a-z]+\.tmp$/.exec(name);
+  return match ? { target: match[1]!, pid: Number(match[2]) } : null;
+}
+
+/**
  * Fault injection for crash tests: SKIPLAB_FAILPOINT=before-rename:<file name>:<n> makes the n-th
  * atomic write of that file stop (sleep) after its temporary file is complete and before the
  * rename, so a test can SIGKILL the process at the worst moment and check the previous file.

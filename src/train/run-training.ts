@@ -10,7 +10,7 @@ import { Rng } from '../tensor/rng.js';
 import type { TrainConfig } from './config.js';
 import { balancedSubset } from './datasets.js';
 import { loadImageDataset } from '../data/registry.js';
-import type { RunDirectory } from './run-store.js';
+import { RunStoreError, type RunDirectory } from './run-store.js';
 import { constantLr, cosineLr, linearWarmup, multiStepLr, type LrSchedule } from './schedules.js';
 import { TensorBoardCallback } from './tensorboard-callback.js';
 import { Trainer, type TrainerCallback, type TrainResult } from './trainer.js';
@@ -77,30 +77,46 @@ export interface RunOutcome extends TrainResult {
 }
 
 /**
- * Train a config to the end, in a run folder when given (resuming from its checkpoint if it has
- * one, then writing summary.json).
+ * Train a config to the end, in a run folder when given: holding the folder's lock, resuming
+ * from its checkpoint if it has one, then writing summary.json. Nothing is written when the run
+ * folder is refused (held by another process, a different config, metrics that do not match the
+ * checkpoint, a damaged checkpoint).
  */
 export async function runTraining(config: TrainConfig, options: { run?: RunDirectory; callbacks?: TrainerCallback[] } = {}): Promise<RunOutcome> {
-  // A run folder also gets TensorBoard event files in RUN_DIR/tb (so `tensorboard --logdir runs/` shows a sweep).
-  const tensorboard = options.run ? new TensorBoardCallback() : null;
-  const prepared = prepareRun(config, { ...options, callbacks: [...(options.callbacks ?? []), ...(tensorboard ? [tensorboard] : [])] });
   const run = options.run;
-  run?.initialize(config);
-  const resumed = prepared.trainer.resume();
-  const started = performance.now();
+  const lock = run ? await run.lock() : null;
   try {
-    const result = await prepared.trainer.fit();
-    const last = result.epochs[result.epochs.length - 1];
-    run?.writeSummary({
-      status: 'complete', epochs: result.epochs.length, steps: result.steps, seconds: (performance.now() - started) / 1000,
-      parameterCount: prepared.parameterCount,
-      final: last ? { trainLoss: last.trainLoss, trainError: last.trainError, testLoss: last.testLoss, testError: last.testError } : null,
-    });
-    return { ...result, parameterCount: prepared.parameterCount, resumed };
-  } catch (error) {
-    run?.writeSummary({ status: 'failed', epochs: prepared.trainer.epoch, steps: prepared.trainer.step, seconds: (performance.now() - started) / 1000, error: (error as Error).message });
-    throw error;
+    if (run && !run.hasCheckpoint() && run.isComplete()) {
+      throw new RunStoreError(`${run.summaryPath}: the run is complete but ${run.checkpointPath} is missing; refusing to train it again over its results`);
+    }
+    // A run folder also gets TensorBoard event files in RUN_DIR/tb (so `tensorboard --logdir runs/` shows a sweep).
+    const tensorboard = run ? new TensorBoardCallback() : null;
+    const prepared = prepareRun(config, { ...options, callbacks: [...(options.callbacks ?? []), ...(tensorboard ? [tensorboard] : [])] });
+    run?.initialize(config);
+    const resumed = prepared.trainer.resume();
+    const alreadyComplete = resumed && prepared.trainer.epoch >= config.epochs && run!.isComplete();
+    const started = performance.now();
+    try {
+      const result = await prepared.trainer.fit();
+      const last = result.epochs[result.epochs.length - 1];
+      // A complete run resumed has nothing to add: its summary stays as written.
+      if (run && !alreadyComplete) {
+        run.writeSummary({
+          status: 'complete', epochs: result.epochs.length, steps: result.steps, seconds: (performance.now() - started) / 1000,
+          parameterCount: prepared.parameterCount,
+          final: last ? { trainLoss: last.trainLoss, trainError: last.trainError, testLoss: last.testLoss, testError: last.testError } : null,
+        });
+      }
+      return { ...result, parameterCount: prepared.parameterCount, resumed };
+    } catch (error) {
+      if (run && !run.isComplete()) {
+        run.writeSummary({ status: 'failed', epochs: prepared.trainer.epoch, steps: prepared.trainer.step, seconds: (performance.now() - started) / 1000, error: (error as Error).message });
+      }
+      throw error;
+    } finally {
+      tensorboard?.close();
+    }
   } finally {
-    tensorboard?.close();
+    await lock?.release();
   }
 }
