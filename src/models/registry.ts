@@ -2,6 +2,7 @@ import type { ShortcutOption } from '../blocks/shortcuts.js';
 import type { SkipKind } from '../blocks/skip.js';
 import type { Rng } from '../tensor/rng.js';
 import { Mlp } from './mlp.js';
+import { buildWithinMemory, checkModelOptionLimits } from './option-limits.js';
 import { densenet121, densenet169, densenetBcCifar } from './densenet.js';
 import { ConvHighwayNet, HighwayNetFC } from './highway-net.js';
 import { resnet101, resnet152, resnet18, resnet34, resnet50 } from './resnet.js';
@@ -245,5 +246,6 @@ export function createModel(name: string, options: ModelOptions = {}): SkipModel
       throw new Error(`createModel('${name}'): option '${key}' is not accepted; accepted options: ${entry.options.join(', ')}`);
     }
   }
-  return entry.build(options);
+  checkModelOptionLimits(name, options);
+  return buildWithinMemory(name, options, () => entry.build(options));
 }

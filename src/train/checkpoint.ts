@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { encodeSafetensors, loadSafetensorsWithMetadataSync } from '../io/safetensors.js';
+import { encodeSafetensors, loadSafetensorsWithMetadataSync, type SafetensorsContents, type SafetensorsMetadata } from '../io/safetensors.js';
 import type { Module } from '../nn/module.js';
 import type { Optimizer, OptimizerState } from '../optim/optimizer.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -76,9 +76,17 @@ function parseJson(text: string, path: string, what: string): unknown {
   }
 }
 
-/** The checkpoint's contents with every checksum verified. */
-function readVerified(path: string): { tensors: Record<string, Tensor>; state: TrainingState } {
-  const { tensors, metadata } = loadSafetensorsWithMetadataSync(path);
+/** Whether a safetensors file's metadata is a skiplab checkpoint's. */
+export function isCheckpointMetadata(metadata: SafetensorsMetadata | null): boolean {
+  return metadata?.[STATE_KEY] !== undefined;
+}
+
+/**
+ * Verify a checkpoint's contents against its checksums and parse its training state; errors
+ * name the file (`path`) and the damaged part.
+ */
+export function verifyCheckpoint(path: string, contents: SafetensorsContents): { tensors: Record<string, Tensor>; state: TrainingState } {
+  const { tensors, metadata } = contents;
   const stateText = metadata?.[STATE_KEY];
   if (!stateText) throw new RunStoreError(`${path}: no training state in the metadata (not a skiplab checkpoint)`);
   const checksumText = metadata[CHECKSUMS_KEY];
@@ -110,7 +118,7 @@ export function checkpointPosition(state: TrainingState): CheckpointPosition {
 
 /** Verify the checkpoint, restore model and optimiser in place, and return the training state. */
 export function readCheckpoint(run: RunDirectory, model: Module, optimizer: Optimizer): TrainingState {
-  const { tensors, state } = readVerified(run.checkpointPath);
+  const { tensors, state } = verifyCheckpoint(run.checkpointPath, loadSafetensorsWithMetadataSync(run.checkpointPath));
   const modelState: Record<string, Tensor> = {};
   for (const [name, t] of Object.entries(tensors)) if (name.startsWith('model.')) modelState[name.slice(6)] = t;
   model.loadStateDict(modelState, { source: run.checkpointPath });

@@ -1,6 +1,6 @@
 import { padCropFlip, randomCrop } from '../data/augment.js';
 import { DataLoader } from '../data/loader.js';
-import { createModel, type ModelOptions } from '../models/registry.js';
+import { createModel } from '../models/registry.js';
 import type { Module } from '../nn/module.js';
 import { Adam, AdamW } from '../optim/adam.js';
 import type { Optimizer } from '../optim/optimizer.js';
@@ -8,6 +8,7 @@ import { SGD } from '../optim/sgd.js';
 import { crossEntropy } from '../autograd/functions/cross-entropy.js';
 import { Rng } from '../tensor/rng.js';
 import type { TrainConfig } from './config.js';
+import { modelOptionsForData } from './model-input.js';
 import { balancedSubset } from './datasets.js';
 import { loadImageDataset } from '../data/registry.js';
 import { RunStoreError, type RunDirectory } from './run-store.js';
@@ -45,12 +46,8 @@ export function prepareRun(config: TrainConfig, options: { run?: RunDirectory; c
   const augment = config.augment === 'pad-crop-flip' ? padCropFlip(4) : config.augment === 'pad-crop' ? randomCrop({ padding: 4 }) : null;
   const train = new DataLoader(trainSet, { batchSize: config.batchSize, shuffle: true, rng: loaderRng, normalize: stats, augment });
   const test = new DataLoader(testSet, { batchSize: 500, normalize: stats });
-  const model = createModel(config.model, {
-    ...(config.modelOptions as ModelOptions),
-    inChannels: trainSet.channels,
-    numClasses: trainSet.numClasses,
-    rng: modelRng,
-  } as ModelOptions);
+  const shape = { channels: trainSet.channels, height: trainSet.height, width: trainSet.width, numClasses: trainSet.numClasses };
+  const model = createModel(config.model, { ...modelOptionsForData(config.model, config.modelOptions, shape), rng: modelRng });
   const params = model.parameters();
   const optimizer: Optimizer = config.optimizer === 'sgd'
     ? new SGD(params, { lr: config.lr, momentum: config.momentum, nesterov: config.nesterov, weightDecay: config.weightDecay })
