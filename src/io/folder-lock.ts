@@ -82,6 +82,20 @@ function readOwner(path: string): LockOwner | null {
   }
 }
 
+/** The handle of a lock taken: release removes our owner file (never another's), then `letGo`. */
+function heldLock(folder: string, ownerPath: string, owner: LockOwner, letGo: () => Promise<void> = async () => {}): FolderLock {
+  let released = false;
+  return {
+    folder,
+    async release() {
+      if (released) return;
+      released = true;
+      if (readOwner(ownerPath)?.pid === owner.pid) rmSync(ownerPath, { force: true });
+      await letGo();
+    },
+  };
+}
+
 function socketAddress(folder: string): string {
   const { dev, ino } = statSync(folder, { bigint: true });
   const key = createHash('sha256').update(`skiplab-folder-lock:${dev}:${ino}`).digest('hex').slice(0, 40);
@@ -102,16 +116,7 @@ async function lockWithSocket(folder: string): Promise<FolderLock> {
   server.unref();
   const owner = me();
   writeFileAtomicSync(ownerPath, new TextEncoder().encode(JSON.stringify(owner) + '\n'));
-  let released = false;
-  return {
-    folder,
-    async release() {
-      if (released) return;
-      released = true;
-      if (readOwner(ownerPath)?.pid === owner.pid) rmSync(ownerPath, { force: true });
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  return heldLock(folder, ownerPath, owner, () => new Promise<void>((resolve) => server.close(() => resolve())));
 }
 
 /** A partly written owner file older than this is left over from a process killed while writing it. */
@@ -138,15 +143,7 @@ function lockWithOwnerFile(folder: string): FolderLock {
       } finally {
         closeSync(fd);
       }
-      let released = false;
-      return {
-        folder,
-        async release() {
-          if (released) return;
-          released = true;
-          if (readOwner(ownerPath)?.pid === owner.pid) rmSync(ownerPath, { force: true });
-        },
-      };
+      return heldLock(folder, ownerPath, owner);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import type { ModelOptionName, ModelOptions } from './registry.js';
 
 /**
@@ -7,13 +6,23 @@ import type { ModelOptionName, ModelOptions } from './registry.js';
  * instead of an "Invalid typed array length" from deep inside a layer, or minutes of
  * allocation. The bounds sit well beyond the papers' largest settings (ResNet-1202 on CIFAR,
  * He et al. 2015 §4.2; DenseNet-BC k = 48; 4096-wide layers), so they never stand in the way of
- * a real experiment.
+ * a real experiment. A plain typed table rather than a zod schema: the registry is bundled into
+ * the browser lab, and zod would quadruple its worker script.
  */
-const number = () => z.number({ error: 'must be a number' });
-const count = (max: number) => number().int('must be an integer').min(1, 'must be at least 1').max(max, `must be at most ${max}`);
-const fraction = number().gt(0, 'must be above 0').max(1, 'must be at most 1');
+interface Bound {
+  integer?: boolean;
+  /** Inclusive unless `minExclusive`. */
+  min: number;
+  minExclusive?: boolean;
+  /** Inclusive unless `maxExclusive`. */
+  max: number;
+  maxExclusive?: boolean;
+}
 
-const numericLimits = {
+const count = (max: number): Bound => ({ integer: true, min: 1, max });
+const fraction: Bound = { min: 0, minExclusive: true, max: 1 };
+
+const numericLimits: Partial<Record<ModelOptionName, Bound>> = {
   depth: count(2000),
   width: count(16_384),
   baseWidth: count(4096),
@@ -23,30 +32,35 @@ const numericLimits = {
   inFeatures: count(16_777_216),
   inChannels: count(4096),
   numClasses: count(100_000),
-  gateBias: number().min(-100, 'must be at least -100').max(100, 'must be at most 100'),
+  gateBias: { min: -100, max: 100 },
   levels: count(10),
   imageSize: count(8192),
   imageWidth: count(8192),
-  mlpRatio: number().gt(0, 'must be above 0').max(64, 'must be at most 64'),
+  mlpRatio: { min: 0, minExclusive: true, max: 64 },
   dim: count(16_384),
   heads: count(1024),
   layers: count(1000),
-  dropout: number().min(0, 'must be at least 0').lt(1, 'must be below 1'),
-} satisfies Partial<Record<ModelOptionName, z.ZodType<number>>>;
+  dropout: { min: 0, max: 1, maxExclusive: true },
+};
 
-const numericOptionsSchema = z.object(numericLimits).partial();
+function problem(value: unknown, bound: Bound): string | null {
+  if (typeof value !== 'number' || Number.isNaN(value)) return 'must be a number';
+  if (bound.integer && !Number.isInteger(value)) return 'must be an integer';
+  if (bound.minExclusive ? !(value > bound.min) : !(value >= bound.min)) return `must be ${bound.minExclusive ? 'above' : 'at least'} ${bound.min}`;
+  if (bound.maxExclusive ? !(value < bound.max) : !(value <= bound.max)) return `must be ${bound.maxExclusive ? 'below' : 'at most'} ${bound.max}`;
+  return null;
+}
 
 /** Throw an error naming every numeric option of `options` that is out of its bounds. */
 export function checkModelOptionLimits(model: string, options: ModelOptions): void {
-  const numeric: Record<string, unknown> = {};
-  for (const key of Object.keys(numericLimits)) {
-    const value = (options as Record<string, unknown>)[key];
-    if (value !== undefined) numeric[key] = value;
+  const problems: string[] = [];
+  for (const [option, bound] of Object.entries(numericLimits)) {
+    const value = (options as Record<string, unknown>)[option];
+    if (value === undefined) continue;
+    const wrong = problem(value, bound);
+    if (wrong) problems.push(`option '${option}' = ${JSON.stringify(value)} ${wrong}`);
   }
-  const parsed = numericOptionsSchema.safeParse(numeric);
-  if (parsed.success) return;
-  const problems = parsed.error.issues.map((i) => `option '${i.path.join('.')}' = ${JSON.stringify(numeric[String(i.path[0])])} ${i.message}`);
-  throw new Error(`createModel('${model}'): ${problems.join('; ')}`);
+  if (problems.length > 0) throw new Error(`createModel('${model}'): ${problems.join('; ')}`);
 }
 
 /**
