@@ -38,7 +38,7 @@ function failpointBeforeRename(path: string): void {
   failpointCounts.set(name, count);
   if (count !== Number(nth)) return;
   process.stderr.write(`skiplab-failpoint: before-rename ${path}\n`);
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60_000);
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300_000); // long enough for a loaded test machine
 }
 
 export function writeFileAtomicSync(path: string, data: Uint8Array): void {

@@ -37,7 +37,7 @@ function vitest(dir: string, env: Record<string, string | undefined>): { status:
   return { status: r.status, output: r.stdout + r.stderr };
 }
 
-describe('fault: a broken native build gives a green CI', () => {
+describe('fault: a broken native build gives a green CI', { timeout: 300_000 }, () => {
   it('fails under CI=true when the addon and the wasm module are missing, and passes without CI', () => {
     const dir = checkoutWithoutBuilds();
     const ci = vitest(dir, { CI: 'true' });

@@ -25,7 +25,7 @@ beforeAll(async () => {
   await runTraining(config, { run: new RunDirectory(run), callbacks: [crash] }).catch(() => {});
 });
 
-describe('fault: export writes over its source', () => {
+describe('fault: export writes over its source', { timeout: 300_000 }, () => {
   it('refuses `export D --safetensors D/checkpoint.safetensors`, leaving the checkpoint as it was', () => {
     const checkpoint = readFileSync(join(run, 'checkpoint.safetensors'));
     const r = runCli(['export', run, '--safetensors', join(run, 'checkpoint.safetensors')]);

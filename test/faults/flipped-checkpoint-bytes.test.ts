@@ -32,7 +32,7 @@ async function interruptedRun(): Promise<RunDirectory> {
   return run;
 }
 
-describe('fault: flipped bytes in a checkpoint', () => {
+describe('fault: flipped bytes in a checkpoint', { timeout: 300_000 }, () => {
   for (const target of ['model.layers.1.weight', 'optimizer.momentum.0']) {
     it(`refuses to resume when one bit of '${target}' flipped, naming the file and the tensor`, async () => {
       const run = await interruptedRun();

@@ -33,7 +33,7 @@ function tinyCifar(): string {
   return dir;
 }
 
-describe('fault: the data\'s shape does not reach the model; unbounded model options', () => {
+describe('fault: the data\'s shape does not reach the model; unbounded model options', { timeout: 300_000 }, () => {
   it('trains an MLP, a conv net, a transformer and a highway net on 3x32x32 CIFAR-10 images', async () => {
     const dataDir = tinyCifar();
     for (const model of ['mlp', 'simple_convnet', 'transformer_classifier', 'highway_fc']) {

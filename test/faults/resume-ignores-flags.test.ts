@@ -13,7 +13,7 @@ import { scratchFolders } from './helpers.js';
  */
 const scratch = scratchFolders('flags');
 
-describe('fault: --resume ignores other flags', () => {
+describe('fault: --resume ignores other flags', { timeout: 300_000 }, () => {
   it('refuses flags that would change the resumed run, naming them, and writes nothing', async () => {
     const run = join(scratch(), 'run');
     await runTraining(parseTrainConfig({ model: 'mlp', modelOptions: { width: 16 }, dataset: 'mnist', trainSubset: 200, testSubset: 100, epochs: 1, batchSize: 100 }), { run: new RunDirectory(run) });

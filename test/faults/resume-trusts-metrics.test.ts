@@ -34,7 +34,7 @@ async function interruptedRun(): Promise<RunDirectory> {
   return run;
 }
 
-describe('fault: resume trusts metrics.jsonl', () => {
+describe('fault: resume trusts metrics.jsonl', { timeout: 300_000 }, () => {
   it('refuses to resume a complete run whose metrics.jsonl was deleted, leaving summary.json as it was', async () => {
     const run = await completeRun();
     const summary = readFileSync(run.summaryPath, 'utf8');

@@ -15,7 +15,7 @@ import { deadPid, killHard, scratchFolders, startCliUntil } from './helpers.js';
 const scratch = scratchFolders('tmp');
 const args = ['train', '--model', 'mlp', '--dataset', 'mnist', '--epochs', '2', '--train-subset', '200', '--test-subset', '100', '--batch-size', '100', '--json'];
 
-describe('fault: temporary files of killed writers', () => {
+describe('fault: temporary files of killed writers', { timeout: 300_000 }, () => {
   it('removes the temporary checkpoint a killed run left, on --resume', async () => {
     const folder = join(scratch(), 'run');
     await killHard(await startCliUntil([...args, '--run-dir', folder], { SKIPLAB_FAILPOINT: 'before-rename:checkpoint.safetensors:2' }, 'skiplab-failpoint'));

@@ -17,7 +17,7 @@ const strip = (r: Record<string, unknown>): Record<string, unknown> => {
   return rest;
 };
 
-describe('fault: two writers on one run folder', () => {
+describe('fault: two writers on one run folder', { timeout: 300_000 }, () => {
   it('refuses a second `train --resume` while the first runs, and frees the folder when the first is killed', async () => {
     const reference = join(scratch(), 'reference');
     expect(runCli([...args, '--run-dir', reference]).status).toBe(0);
