@@ -167,11 +167,11 @@ export class RunDirectory {
     return parsed.data;
   }
 
-  /** The complete lines of metrics.jsonl as text; a torn last line (a crash mid-append) is dropped. */
-  private metricsLines(): string[] {
-    if (!existsSync(this.metricsPath)) return [];
+  /** The complete lines of metrics.jsonl as text, and whether a torn last line (a crash mid-append) was dropped. */
+  private metricsText(): { lines: string[]; torn: boolean } {
+    if (!existsSync(this.metricsPath)) return { lines: [], torn: false };
     const lines = readFileSync(this.metricsPath, 'utf8').split('\n');
-    return lines.slice(0, -1).filter((l) => l.trim().length > 0);
+    return { lines: lines.slice(0, -1).filter((l) => l.trim().length > 0), torn: lines[lines.length - 1] !== '' };
   }
 
   private parseMetricsLine(line: string, index: number): MetricsRecord {
@@ -188,7 +188,7 @@ export class RunDirectory {
 
   /** Every complete metrics line; a torn last line (a crash mid-append) is dropped. */
   readMetrics(): MetricsRecord[] {
-    return this.metricsLines().map((line, i) => this.parseMetricsLine(line, i));
+    return this.metricsText().lines.map((line, i) => this.parseMetricsLine(line, i));
   }
 
   /**
@@ -201,7 +201,7 @@ export class RunDirectory {
    */
   rewindMetrics(position: CheckpointPosition | null): MetricsRecord[] {
     this.requireLock('rewind metrics.jsonl');
-    const lines = this.metricsLines();
+    const { lines, torn } = this.metricsText();
     const covered = position?.lines ?? 0;
     const where = position ? `the checkpoint (after epoch ${position.epoch}, step ${position.step})` : 'no checkpoint yet';
     const remedy = 'restore the file, or train again in a new run folder';
@@ -221,7 +221,7 @@ export class RunDirectory {
         throw new RunStoreError(`${this.metricsPath}: line ${i + 1} (epoch ${r.epoch}, step ${r.step}) does not come after ${where}; ${position ? 'another process wrote it' : 'was checkpoint.safetensors deleted?'} — ${remedy}`);
       }
     }
-    if (lines.length > covered) writeFileAtomicSync(this.metricsPath, encoder.encode(lines.slice(0, covered).map((l) => l + '\n').join('')));
+    if (lines.length > covered || torn) writeFileAtomicSync(this.metricsPath, encoder.encode(lines.slice(0, covered).map((l) => l + '\n').join('')));
     this.metricsHash = hash;
     this.metricsCount = covered;
     return records.slice(0, covered);

@@ -75,6 +75,14 @@ describe('fault: resume trusts metrics.jsonl', { timeout: 300_000 }, () => {
     expect(run.readMetrics().map(timing)).toEqual(reference.readMetrics().map(timing));
   });
 
+  it('drops a last line torn by the kill (no newline) before appending, and resumes to the uninterrupted metrics', async () => {
+    const reference = await completeRun();
+    const run = await interruptedRun();
+    appendFileSync(run.metricsPath, '{"kind":"step","epoch":2,"st');
+    await runTraining(config, { run });
+    expect(run.readMetrics().map(timing)).toEqual(reference.readMetrics().map(timing));
+  });
+
   it('refuses to train a complete run again when its checkpoint was deleted', async () => {
     const run = await completeRun();
     const summary = readFileSync(run.summaryPath, 'utf8');
