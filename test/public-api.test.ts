@@ -32,11 +32,20 @@ describe('the package root', () => {
     expect(model.summary([1, 1, 28, 28]).totalParameters).toBe(784 * 64 + 64 + 64 * 10 + 10);
   });
 
-  it('gives the same numbers for the same seed', () => {
+  it('gives the same numbers for the same seed, other numbers for another, and standard normal ones', () => {
     manualSeed(42);
-    const a = randn([5]).toFloat32Array();
+    const a = randn([2000]).toFloat32Array();
     manualSeed(42);
-    expect(randn([5]).toFloat32Array()).toEqual(a);
+    expect(randn([2000]).toFloat32Array()).toEqual(a);
+    manualSeed(43);
+    const b = randn([2000]).toFloat32Array();
+    expect(b.filter((v, i) => v === a[i]).length).toBeLessThan(5);
+    // A constant or degenerate generator fails here: mean 0 and variance 1 within 5 standard errors.
+    const mean = a.reduce((s, v) => s + v, 0) / a.length;
+    const variance = a.reduce((s, v) => s + (v - mean) ** 2, 0) / a.length;
+    expect(Math.abs(mean)).toBeLessThan(5 / Math.sqrt(a.length));
+    expect(Math.abs(variance - 1)).toBeLessThan(5 * Math.sqrt(2 / a.length));
+    expect(new Set(a).size).toBeGreaterThan(1990);
   });
 
   it('exposes tensor basics and backend switching', () => {

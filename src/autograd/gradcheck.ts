@@ -30,6 +30,7 @@ export interface GradcheckResult {
 /**
  * Compare autograd's gradient of L = Σ fn(inputs) ⊙ R (R a fixed random tensor) with central
  * finite differences (L(x + ε) − L(x − ε)) / 2ε, for every input that requires a gradient.
+ * At least one element must be compared: with no input requiring a gradient the result fails.
  */
 export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly Tensor[], options: GradcheckOptions = {}): GradcheckResult {
   const eps = options.eps ?? 1e-2;
@@ -52,6 +53,7 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly 
   out.backward(new Tensor(projection, out.shape));
   let worstRatio = 0;
   let worst: GradcheckResult['worst'] = null;
+  let checked = 0;
   inputs.forEach((input, k) => {
     if (!input.requiresGrad) return;
     const analytic = input.grad?.f32 ?? new Float32Array(input.size);
@@ -68,14 +70,19 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly 
       const taken = Math.fround(saved + eps) - Math.fround(saved - eps);
       const numeric = (plus - minus) / taken;
       const ratio = Math.abs(analytic[i]! - numeric) / (atol + rtol * Math.abs(numeric));
+      checked++;
       if (!(ratio <= worstRatio)) {
         worstRatio = Number.isNaN(ratio) ? Infinity : ratio;
         worst = { input: k, index: i, analytic: analytic[i]!, numeric };
       }
     }
   });
+  // Nothing compared is not a pass: a check that cannot fail proves nothing.
+  if (checked === 0) {
+    return { ok: false, name, worstRatio: Infinity, worst: null, message: `${name}: gradcheck checked nothing — no input requires a gradient (or every such input is empty)` };
+  }
   const ok = worstRatio <= 1;
   const w = worst as GradcheckResult['worst'];
-  const where = w ? `input ${w.input} ${formatShape(inputs[w.input]!.shape)} element ${w.index}: analytic ${w.analytic.toPrecision(6)} vs numeric ${w.numeric.toPrecision(6)}` : 'no gradients checked';
+  const where = w ? `input ${w.input} ${formatShape(inputs[w.input]!.shape)} element ${w.index}: analytic ${w.analytic.toPrecision(6)} vs numeric ${w.numeric.toPrecision(6)}` : `${checked} elements`;
   return { ok, name, worstRatio, worst, message: `${name}: gradcheck ${ok ? 'passed' : 'FAILED'} (worst error ${worstRatio.toFixed(3)}× tolerance at ${where})` };
 }

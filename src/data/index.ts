@@ -29,6 +29,6 @@ export {
 export { parseIdx, readIdxFile, IdxFormatError, type IdxArray } from './idx.js';
 export { defaultCacheDirectory, readImageCache, writeImageCache, type CacheOptions } from './cache.js';
 export { resolvePackageDirectory } from './packages.js';
-export { loadImageDataset, DATASET_NAMES, type DatasetName, type LoadDatasetOptions } from './registry.js';
+export { loadImageDataset, DATASET_NAMES, DATASET_SHAPES, type DatasetName, type DatasetShape, type LoadDatasetOptions } from './registry.js';
 export { decodePng, PngFormatError, type DecodedPng } from './png.js';
 export { loadSegmentationFolder, type SegmentationFolderOptions } from './segmentation-folder.js';

@@ -8,6 +8,20 @@ import { loadMnist, MNIST_CLASS_NAMES } from './mnist.js';
 export const DATASET_NAMES = ['mnist', 'fashion-mnist', 'cifar10'] as const;
 export type DatasetName = (typeof DATASET_NAMES)[number];
 
+/** Shape of each named dataset's images and its class count, known without loading it. */
+export interface DatasetShape {
+  channels: number;
+  height: number;
+  width: number;
+  numClasses: number;
+}
+
+export const DATASET_SHAPES: Readonly<Record<DatasetName, DatasetShape>> = {
+  mnist: { channels: 1, height: 28, width: 28, numClasses: 10 },
+  'fashion-mnist': { channels: 1, height: 28, width: 28, numClasses: 10 },
+  cifar10: { channels: 3, height: 32, width: 32, numClasses: 10 },
+};
+
 export interface LoadDatasetOptions extends CacheOptions {
   /** Directory of the CIFAR-10 binary batches; required for 'cifar10'. */
   cifar10Dir?: string;

@@ -14,6 +14,16 @@ function temporaryPath(path: string): string {
 }
 
 /**
+ * The target and writer of a temporary file these writers make (`.<target>.<pid>-<time>-<random>.tmp`),
+ * or null for any other name: a process killed mid-write leaves one behind, and whoever cleans
+ * up must know whose it is.
+ */
+export function parseTemporaryName(name: string): { target: string; pid: number } | null {
+  const match = /^\.(.+)\.(\d+)-[0-9a-z]+-[0-9a-z]+\.tmp$/.exec(name);
+  return match ? { target: match[1]!, pid: Number(match[2]) } : null;
+}
+
+/**
  * Fault injection for crash tests: SKIPLAB_FAILPOINT=before-rename:<file name>:<n> makes the n-th
  * atomic write of that file stop (sleep) after its temporary file is complete and before the
  * rename, so a test can SIGKILL the process at the worst moment and check the previous file.
@@ -28,7 +38,7 @@ function failpointBeforeRename(path: string): void {
   failpointCounts.set(name, count);
   if (count !== Number(nth)) return;
   process.stderr.write(`skiplab-failpoint: before-rename ${path}\n`);
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60_000);
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300_000); // long enough for a loaded test machine
 }
 
 export function writeFileAtomicSync(path: string, data: Uint8Array): void {

@@ -6,6 +6,7 @@ import type { ResidualSkip } from '../blocks/shortcuts.js';
 import type { UNetSkip } from '../blocks/unet-level.js';
 import type { Rng } from '../tensor/rng.js';
 import { Mlp } from './mlp.js';
+import { buildWithinMemory, checkModelOptionLimits } from './option-limits.js';
 import { DENSE_SKIPS, densenet121, densenet169, densenetBcCifar } from './densenet.js';
 import { ConvHighwayNet, HIGHWAY_SKIPS, HighwayNetFC } from './highway-net.js';
 import { RESNET_SKIPS, resnet101, resnet152, resnet18, resnet34, resnet50 } from './resnet.js';
@@ -260,5 +261,6 @@ export function createModel(name: string, options: ModelOptions = {}): SkipModel
     }
   }
   if (options.skip !== undefined) checkSkipKind(options.skip, `createModel('${name}')`, entry.skipOptions);
-  return entry.build(options);
+  checkModelOptionLimits(name, options);
+  return buildWithinMemory(name, options, () => entry.build(options));
 }

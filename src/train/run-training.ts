@@ -1,6 +1,6 @@
 import { padCropFlip, randomCrop } from '../data/augment.js';
 import { DataLoader } from '../data/loader.js';
-import { createModel, type ModelOptions } from '../models/registry.js';
+import { createModel } from '../models/registry.js';
 import type { Module } from '../nn/module.js';
 import { Adam, AdamW } from '../optim/adam.js';
 import type { Optimizer } from '../optim/optimizer.js';
@@ -8,9 +8,10 @@ import { SGD } from '../optim/sgd.js';
 import { crossEntropy } from '../autograd/functions/cross-entropy.js';
 import { Rng } from '../tensor/rng.js';
 import type { TrainConfig } from './config.js';
+import { modelOptionsForData } from './model-input.js';
 import { balancedSubset } from './datasets.js';
 import { loadImageDataset } from '../data/registry.js';
-import type { RunDirectory } from './run-store.js';
+import { RunStoreError, type RunDirectory } from './run-store.js';
 import { constantLr, cosineLr, linearWarmup, multiStepLr, type LrSchedule } from './schedules.js';
 import { TensorBoardCallback } from './tensorboard-callback.js';
 import { Trainer, type TrainerCallback, type TrainResult } from './trainer.js';
@@ -45,12 +46,8 @@ export function prepareRun(config: TrainConfig, options: { run?: RunDirectory; c
   const augment = config.augment === 'pad-crop-flip' ? padCropFlip(4) : config.augment === 'pad-crop' ? randomCrop({ padding: 4 }) : null;
   const train = new DataLoader(trainSet, { batchSize: config.batchSize, shuffle: true, rng: loaderRng, normalize: stats, augment });
   const test = new DataLoader(testSet, { batchSize: 500, normalize: stats });
-  const model = createModel(config.model, {
-    ...(config.modelOptions as ModelOptions),
-    inChannels: trainSet.channels,
-    numClasses: trainSet.numClasses,
-    rng: modelRng,
-  } as ModelOptions);
+  const shape = { channels: trainSet.channels, height: trainSet.height, width: trainSet.width, numClasses: trainSet.numClasses };
+  const model = createModel(config.model, { ...modelOptionsForData(config.model, config.modelOptions, shape), rng: modelRng });
   const params = model.parameters();
   const optimizer: Optimizer = config.optimizer === 'sgd'
     ? new SGD(params, { lr: config.lr, momentum: config.momentum, nesterov: config.nesterov, weightDecay: config.weightDecay })
@@ -77,30 +74,46 @@ export interface RunOutcome extends TrainResult {
 }
 
 /**
- * Train a config to the end, in a run folder when given (resuming from its checkpoint if it has
- * one, then writing summary.json).
+ * Train a config to the end, in a run folder when given: holding the folder's lock, resuming
+ * from its checkpoint if it has one, then writing summary.json. Nothing is written when the run
+ * folder is refused (held by another process, a different config, metrics that do not match the
+ * checkpoint, a damaged checkpoint).
  */
 export async function runTraining(config: TrainConfig, options: { run?: RunDirectory; callbacks?: TrainerCallback[] } = {}): Promise<RunOutcome> {
-  // A run folder also gets TensorBoard event files in RUN_DIR/tb (so `tensorboard --logdir runs/` shows a sweep).
-  const tensorboard = options.run ? new TensorBoardCallback() : null;
-  const prepared = prepareRun(config, { ...options, callbacks: [...(options.callbacks ?? []), ...(tensorboard ? [tensorboard] : [])] });
   const run = options.run;
-  run?.initialize(config);
-  const resumed = prepared.trainer.resume();
-  const started = performance.now();
+  const lock = run ? await run.lock() : null;
   try {
-    const result = await prepared.trainer.fit();
-    const last = result.epochs[result.epochs.length - 1];
-    run?.writeSummary({
-      status: 'complete', epochs: result.epochs.length, steps: result.steps, seconds: (performance.now() - started) / 1000,
-      parameterCount: prepared.parameterCount,
-      final: last ? { trainLoss: last.trainLoss, trainError: last.trainError, testLoss: last.testLoss, testError: last.testError } : null,
-    });
-    return { ...result, parameterCount: prepared.parameterCount, resumed };
-  } catch (error) {
-    run?.writeSummary({ status: 'failed', epochs: prepared.trainer.epoch, steps: prepared.trainer.step, seconds: (performance.now() - started) / 1000, error: (error as Error).message });
-    throw error;
+    if (run && !run.hasCheckpoint() && run.isComplete()) {
+      throw new RunStoreError(`${run.summaryPath}: the run is complete but ${run.checkpointPath} is missing; refusing to train it again over its results`);
+    }
+    // A run folder also gets TensorBoard event files in RUN_DIR/tb (so `tensorboard --logdir runs/` shows a sweep).
+    const tensorboard = run ? new TensorBoardCallback() : null;
+    const prepared = prepareRun(config, { ...options, callbacks: [...(options.callbacks ?? []), ...(tensorboard ? [tensorboard] : [])] });
+    run?.initialize(config);
+    const resumed = prepared.trainer.resume();
+    const alreadyComplete = resumed && prepared.trainer.epoch >= config.epochs && run!.isComplete();
+    const started = performance.now();
+    try {
+      const result = await prepared.trainer.fit();
+      const last = result.epochs[result.epochs.length - 1];
+      // A complete run resumed has nothing to add: its summary stays as written.
+      if (run && !alreadyComplete) {
+        run.writeSummary({
+          status: 'complete', epochs: result.epochs.length, steps: result.steps, seconds: (performance.now() - started) / 1000,
+          parameterCount: prepared.parameterCount,
+          final: last ? { trainLoss: last.trainLoss, trainError: last.trainError, testLoss: last.testLoss, testError: last.testError } : null,
+        });
+      }
+      return { ...result, parameterCount: prepared.parameterCount, resumed };
+    } catch (error) {
+      if (run && !run.isComplete()) {
+        run.writeSummary({ status: 'failed', epochs: prepared.trainer.epoch, steps: prepared.trainer.step, seconds: (performance.now() - started) / 1000, error: (error as Error).message });
+      }
+      throw error;
+    } finally {
+      tensorboard?.close();
+    }
   } finally {
-    tensorboard?.close();
+    await lock?.release();
   }
 }

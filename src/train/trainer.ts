@@ -5,11 +5,11 @@ import { recycleTensors } from '../tensor/recycling-scope.js';
 import { globalRng, type Rng } from '../tensor/rng.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Batch, BatchSource } from './batches.js';
-import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { checkpointPosition, readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { evaluateClassifier } from './evaluate.js';
 import { clipGradNorm } from './gradient-clipping.js';
 import { correctCount } from './metrics.js';
-import type { MetricsRecord, RunDirectory } from './run-store.js';
+import { RunStoreError, type MetricsRecord, type RunDirectory } from './run-store.js';
 import { constantLr, type LrSchedule } from './schedules.js';
 
 /** Training stopped because the loss stopped being a finite number. */
@@ -82,7 +82,7 @@ export interface TrainResult {
 export class Trainer {
   epoch = 0;
   step = 0;
-  private metricsLines = 0;
+  private resumed: boolean | null = null;
   private readonly schedule: LrSchedule;
   private readonly rng: Rng;
   private readonly lossOf: (output: Tensor, batch: Batch) => Tensor;
@@ -94,36 +94,56 @@ export class Trainer {
     this.lossOf = options.loss ?? ((output, batch) => crossEntropy(output, batch.y));
   }
 
-  /** Continue from the run folder's checkpoint, if there is one; returns whether it resumed. */
+  /**
+   * Continue from the run folder's checkpoint, if there is one; returns whether it resumed. The
+   * checkpoint is the source of truth: metrics.jsonl is rewound to the lines it covers, and
+   * refused if it does not hold them. Needs the run folder's lock (`await run.lock()`); `fit`
+   * takes it and resumes by itself when this was not called.
+   */
   resume(): boolean {
+    if (this.resumed !== null) return this.resumed;
     const run = this.options.run;
-    if (!run?.hasCheckpoint()) return false;
+    if (!run) return (this.resumed = false);
+    if (!run.isLocked) throw new RunStoreError(`${run.path}: lock the run folder before resuming (await run.lock())`);
+    if (!run.hasCheckpoint()) {
+      run.rewindMetrics(null);
+      return (this.resumed = false);
+    }
     const state = readCheckpoint(run, this.options.model, this.options.optimizer);
+    const records = run.rewindMetrics(checkpointPosition(state));
     this.epoch = state.epoch;
     this.step = state.step;
-    this.metricsLines = state.metricsLines;
     this.rng.setState(state.rng);
     (this.options.train.setState as (s: unknown) => void)(state.loader);
-    run.truncateMetrics(state.metricsLines);
-    for (const r of run.readMetrics()) if (r.kind === 'epoch') this.history.push(r as unknown as EpochReport);
-    return true;
+    for (const r of records) if (r.kind === 'epoch') this.history.push(r as unknown as EpochReport);
+    return (this.resumed = true);
   }
 
   private record(record: MetricsRecord): void {
-    if (!this.options.run) return;
-    this.options.run.appendMetrics(record);
-    this.metricsLines++;
+    this.options.run?.appendMetrics(record);
   }
 
   private checkpoint(): void {
     const run = this.options.run;
     if (!run) return;
     writeCheckpoint(run, this.options.model, this.options.optimizer, {
-      epoch: this.epoch, step: this.step, metricsLines: this.metricsLines, rng: this.rng.getState(), loader: this.options.train.getState(),
+      epoch: this.epoch, step: this.step, rng: this.rng.getState(), loader: this.options.train.getState(),
     });
   }
 
+  /** Train to the last epoch; with a run folder, holding its lock (taken here if not held yet). */
   async fit(): Promise<TrainResult> {
+    const run = this.options.run;
+    const lock = run && !run.isLocked ? await run.lock() : null;
+    try {
+      this.resume();
+      return await this.trainEpochs();
+    } finally {
+      await lock?.release();
+    }
+  }
+
+  private async trainEpochs(): Promise<TrainResult> {
     const { model, optimizer, train, test, epochs, callbacks = [], logEverySteps = 0, evalEverySteps = 0 } = this.options;
     const params = model.parameters();
     const started = performance.now();

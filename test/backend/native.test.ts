@@ -5,16 +5,17 @@ import type { Backend, Conv2dParams, GemmParams, Shape, UnaryOp } from '../../sr
 import { configureNative, loadNativeBackend, nativeInfo, type NativeIsa } from '../../src/backend/native/index.js';
 import { typescriptBackend as ts } from '../../src/backend/ts/index.js';
 import { Rng } from '../../src/tensor/rng.js';
-import { maxRelativeError } from '../helpers/backends.js';
+import { maxRelativeError, requireBackendInCi } from '../helpers/backends.js';
 
 /**
  * Every native kernel against the TypeScript reference on seeded random inputs whose sizes
  * include 1, odd, prime and non-multiple-of-16 numbers (partial register tiles, cache-block
  * edges, SIMD tails), on the portable path and the CPU's best path, at 1 and 2 threads.
- * Agreement is max |a − b| / max(1, |b|) ≤ 1e-4. Skipped when the addon is not built (CI builds
- * it in `npm ci`).
+ * Agreement is max |a − b| / max(1, |b|) ≤ 1e-4. Skipped when the addon is not built, except in
+ * CI, which builds it in `npm ci` and fails here when that build failed.
  */
 const native = loadNativeBackend();
+requireBackendInCi('native', native !== null);
 const TOLERANCE = 1e-4;
 const SENTINEL = 777.25;
 const root = fileURLToPath(new URL('../..', import.meta.url));

@@ -34,9 +34,19 @@ describe('skiplab export', () => {
     expect(result.inputShape).toEqual([1, 28, 28]);
     expect(result.onnx.outputShape).toEqual([1, 10]);
 
-    // The exported weights are the checkpoint's model weights, and ONNX Runtime agrees with them.
+    // The exported weights are exactly the checkpoint's model weights...
+    const checkpoint = await loadSafetensors(join(run, 'checkpoint.safetensors'));
+    const trained = Object.fromEntries(Object.entries(checkpoint).filter(([k]) => k.startsWith('model.')).map(([k, t]) => [k.slice('model.'.length), t]));
+    const exported = await loadSafetensors(weightsPath);
+    expect(Object.keys(exported).sort()).toEqual(Object.keys(trained).sort());
+    for (const [key, t] of Object.entries(trained)) {
+      expect(exported[key]!.shape, key).toEqual(t.shape);
+      const bytes = (a: Float32Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+      expect(bytes(exported[key]!.f32).equals(bytes(t.f32)), key).toBe(true);
+    }
+    // ...and ONNX Runtime computes what the model with the checkpoint's weights computes.
     const model = createModel('mlp', { inChannels: 1, numClasses: 10 });
-    model.loadStateDict(await loadSafetensors(weightsPath));
+    model.loadStateDict(trained);
     const rng = new Rng(5);
     const x = new Tensor(Float32Array.from({ length: 4 * 784 }, () => rng.normal()), [4, 1, 28, 28]);
     const expected = noGrad(() => model.eval().forward(x));

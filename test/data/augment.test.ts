@@ -115,8 +115,44 @@ describe('composed augmentation', () => {
     const x = batch(4, 3, 8, 8);
     composeAugmentations(randomCrop({ padding: 0 }), randomHorizontalFlip({ p: 1 }))(x, new Rng(0));
     expect(at(x, 0, 0, 0, 0)).toBe(1 + 7);
-    const y = batch(4, 3, 8, 8);
-    padCropFlip(4)(y, new Rng(0));
-    expect(y.shape).toEqual([4, 3, 8, 8]);
+  });
+
+  it('padCropFlip: each image is its original shifted by at most 4 pixels (zero-filled), then mirrored or not', () => {
+    const [n, c, h, w] = [24, 2, 6, 7];
+    const original = batch(n, c, h, w);
+    const x = original.clone();
+    padCropFlip(4)(x, new Rng(5));
+    expect(x.shape).toEqual([n, c, h, w]);
+    let shifted = 0;
+    let mirrored = 0;
+    for (let i = 0; i < n; i++) {
+      // Every (dy, dx, flip) that explains the whole image: crop by (dy, dx) first, then mirror.
+      const explanations: [number, number, boolean][] = [];
+      for (let dy = -4; dy <= 4; dy++) {
+        for (let dx = -4; dx <= 4; dx++) {
+          for (const flip of [false, true]) {
+            let ok = true;
+            for (let ch = 0; ch < c && ok; ch++) {
+              for (let y = 0; y < h && ok; y++) {
+                for (let xx = 0; xx < w && ok; xx++) {
+                  const sy = y + dy, sx = (flip ? w - 1 - xx : xx) + dx;
+                  const expected = sy >= 0 && sy < h && sx >= 0 && sx < w ? at(original, i, ch, sy, sx) : 0;
+                  ok = at(x, i, ch, y, xx) === expected;
+                }
+              }
+            }
+            if (ok) explanations.push([dy, dx, flip]);
+          }
+        }
+      }
+      expect(explanations, `image ${i}`).toHaveLength(1);
+      const [dy, dx, flip] = explanations[0]!;
+      if (dy !== 0 || dx !== 0) shifted++;
+      if (flip) mirrored++;
+    }
+    // Seeded: the shifts are uniform over 81 offsets and a flip has probability one half.
+    expect(shifted).toBeGreaterThan(n / 2);
+    expect(mirrored).toBeGreaterThan(4);
+    expect(mirrored).toBeLessThan(n - 4);
   });
 });

@@ -26,6 +26,31 @@ describe('digit segmentation from real MNIST digits', () => {
     }
   });
 
+  it('labels every stroke pixel with the class of the digit placed there (1 + its label)', () => {
+    // A source whose digit d is a 12x9 block of grey 130 + 10·d (above the threshold), so each
+    // canvas pixel's grey level tells which digit was pasted there.
+    const count = 40;
+    const images = new Uint8Array(count * 28 * 28);
+    const labels = Uint8Array.from({ length: count }, (_, i) => (i * 7) % 10);
+    for (let i = 0; i < count; i++) {
+      for (let y = 8; y < 20; y++) for (let x = 10; x < 19; x++) images[i * 784 + y * 28 + x] = 130 + 10 * labels[i]!;
+    }
+    const blocks = composeDigitSegmentation({ images, labels, count, channels: 1, height: 28, width: 28 }, { count: 60, seed: 3 });
+    const seen = new Set<number>();
+    for (let p = 0; p < blocks.images.length; p++) {
+      const grey = blocks.images[p]!;
+      const expected = grey === 0 ? 0 : 1 + (grey - 130) / 10;
+      if (blocks.masks![p] !== expected) throw new Error(`pixel ${p}: grey ${grey} is digit ${expected - 1}, mask says class ${blocks.masks![p]}`);
+      seen.add(expected);
+    }
+    expect([...seen].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    // And each canvas's label is the number of digit blocks placed on it (108 pixels each).
+    for (let i = 0; i < blocks.count; i++) {
+      const strokes = blocks.masks!.subarray(i * 4096, (i + 1) * 4096).reduce((n, v) => n + (v > 0 ? 1 : 0), 0);
+      expect(strokes, `canvas ${i}`).toBe(108 * blocks.labels[i]!);
+    }
+  });
+
   it('labels a pixel as a stroke exactly when its grey level is at least the threshold', () => {
     for (let p = 0; p < set.images.length; p++) {
       if ((set.masks![p]! > 0) !== (set.images[p]! >= 128)) throw new Error(`pixel ${p}: grey ${set.images[p]}, mask ${set.masks![p]}`);

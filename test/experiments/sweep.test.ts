@@ -79,7 +79,17 @@ describe('local sweep', () => {
       expect(r.finalTrainError).toBeGreaterThan(0);
       expect(r.parameters).toBeGreaterThan(0);
     }
-    expect(results.conclusions[0]).toMatch(/^plain-14 ends at \d+\.\d % training error vs plain-8 at \d+\.\d %/);
-    expect(typeof results.plainDegrades).toBe('boolean');
+    // The verdicts must follow from the stored numbers: read each run's last epoch line back from its metrics.jsonl.
+    const stored = (depth: number, residual: boolean): number => {
+      const run = results.runs.find((r) => r.depth === depth && r.residual === residual)!;
+      const epochs = store.runDirectory(run.id).readMetrics().filter((m) => m.kind === 'epoch');
+      return Number(epochs[epochs.length - 1]!.trainError);
+    };
+    const [plain8, plain14, residual14] = [stored(8, false), stored(14, false), stored(14, true)];
+    const pct = (v: number): string => `${(v * 100).toFixed(1)} %`;
+    expect(results.plainDegrades).toBe(plain14 > plain8);
+    expect(results.residualFixes).toBe(residual14 < plain14);
+    expect(results.conclusions[0]).toContain(`plain-14 ends at ${pct(plain14)} training error vs plain-8 at ${pct(plain8)}: `);
+    expect(results.conclusions[0]).toMatch(plain14 > plain8 ? /the deeper plain net trains worse \(degradation\)\.$/ : /no degradation at this budget\.$/);
   });
 });

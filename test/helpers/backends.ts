@@ -1,10 +1,45 @@
-import type { Backend } from '../../src/backend/backend.js';
+import type { Backend, BackendName } from '../../src/backend/backend.js';
+import { nativeUnavailableReason } from '../../src/backend/native/index.js';
 import { availableBackends, setBackend } from '../../src/backend/select.js';
 import { typescriptBackend } from '../../src/backend/ts/index.js';
+import { wasmUnavailableReason } from '../../src/backend/wasm/index.js';
 
-/** Every backend that can run on this machine (the TypeScript reference always can). */
+/**
+ * Whether the suite runs in CI (`CI=true`, as `.ci/run` is started). A user's machine without a
+ * compiler skips the native tests (the install must still succeed, so scripts/build-native.mjs
+ * exits 0 on a failed build); CI builds every backend, so there a missing one is a failure,
+ * not a silent skip — the same rule as the Redis guard of the queue tests.
+ */
+export const inCi = ['true', '1', 'yes'].includes((process.env.CI ?? '').toLowerCase());
+
+const unavailableReasons: Record<Exclude<BackendName, 'ts'>, () => string | null> = {
+  native: nativeUnavailableReason,
+  wasm: wasmUnavailableReason,
+};
+
+/** Throw (failing the test file) when CI runs with any backend of `available` missing. */
+function requireBackendsInCi(available: Partial<Record<Exclude<BackendName, 'ts'>, boolean>>): void {
+  if (!inCi) return;
+  const missing = (Object.keys(available) as Exclude<BackendName, 'ts'>[]).filter((name) => !available[name]);
+  if (missing.length === 0) return;
+  const reasons = missing.map((name) => `the ${name} backend is unavailable (${unavailableReasons[name]() ?? 'not available'})`);
+  throw new Error(`CI=true but ${reasons.join(' and ')}: a broken build must fail CI, not skip its tests`);
+}
+
+/** The CI check for one backend; returns whether it is available, so outside CI a file can skip it. */
+export function requireBackendInCi(name: Exclude<BackendName, 'ts'>, available: boolean): boolean {
+  requireBackendsInCi({ [name]: available });
+  return available;
+}
+
+/**
+ * Every backend that can run on this machine (the TypeScript reference always can); in CI the
+ * native and wasm backends must be among them.
+ */
 export function backendsUnderTest(): Backend[] {
-  const backends = availableBackends().map((name) => setBackend(name));
+  const names = availableBackends();
+  requireBackendsInCi({ native: names.includes('native'), wasm: names.includes('wasm') });
+  const backends = names.map((name) => setBackend(name));
   setBackend(typescriptBackend);
   return backends;
 }

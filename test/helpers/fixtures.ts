@@ -25,14 +25,19 @@ interface FixtureFile<P> {
 
 const fixtureRoot = fileURLToPath(new URL('../fixtures/', import.meta.url));
 
-/** The cases of `test/fixtures/kernels/<family>.json`. */
-export function loadKernelFixtures<P>(family: string): FixtureCase<P>[] {
-  const path = `${fixtureRoot}kernels/${family}.json`;
-  const file = JSON.parse(readFileSync(path, 'utf8')) as FixtureFile<P>;
-  if (file.family !== family || !Array.isArray(file.cases) || file.cases.length === 0) {
+/** The cases of `test/fixtures/<file>`, a fixture file of `family`. */
+export function loadFixtureCases<P>(file: string, family: string): FixtureCase<P>[] {
+  const path = `${fixtureRoot}${file}`;
+  const contents = JSON.parse(readFileSync(path, 'utf8')) as FixtureFile<P>;
+  if (contents.family !== family || !Array.isArray(contents.cases) || contents.cases.length === 0) {
     throw new Error(`${path}: expected a non-empty "cases" list for family '${family}'`);
   }
-  return file.cases;
+  return contents.cases;
+}
+
+/** The cases of `test/fixtures/kernels/<family>.json`. */
+export function loadKernelFixtures<P>(family: string): FixtureCase<P>[] {
+  return loadFixtureCases<P>(`kernels/${family}.json`, family);
 }
 
 /** One named tensor of a case; a missing name is an error that names the case. */

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { codeBlock, figureBlock, imageBlock, paragraphBlock, renderReport, ReportError, tableBlock, type ReportOptions } from '../../src/report/html.js';
 import { lineChart } from '../../src/report/plots.js';
 import { pngDataUrl } from '../../src/report/png.js';
@@ -69,10 +69,24 @@ describe('renderReport', () => {
     expect(html).toContain('<time datetime="2026-01-02T03:04:05.000Z">2026-01-02 03:04 UTC</time>');
   });
 
-  it('gives byte-identical HTML for the same inputs', async () => {
-    const a = renderReport(await sampleOptions());
-    const b = renderReport(await sampleOptions());
-    expect(a).toBe(b);
+  it('gives byte-identical HTML for the same inputs at another time, time zone and random state', async () => {
+    const options = await sampleOptions();
+    const a = renderReport(options);
+    // Nothing but the inputs may reach the page: not the clock, the local time zone or Math.random.
+    const zone = process.env.TZ;
+    vi.useFakeTimers();
+    const random = vi.spyOn(Math, 'random').mockReturnValue(0.123456);
+    try {
+      vi.setSystemTime(new Date(Date.UTC(2041, 5, 7, 8, 9, 10)));
+      process.env.TZ = 'Pacific/Chatham';
+      expect(renderReport(options)).toBe(a);
+    } finally {
+      random.mockRestore();
+      vi.useRealTimers();
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
+    expect(a).toContain('2026-01-02 03:04 UTC');
   });
 
   it('right-aligns numeric columns', () => {

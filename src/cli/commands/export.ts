@@ -1,20 +1,18 @@
-import { existsSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, realpathSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { exportOnnx } from '../../io/onnx/export.js';
-import { loadSafetensorsWithMetadata, saveSafetensors } from '../../io/safetensors.js';
+import { DATASET_SHAPES } from '../../data/registry.js';
+import { writeFileAtomic } from '../../io/atomic-write.js';
+import { buildOnnxModel } from '../../io/onnx/export.js';
+import { encodeSafetensors, loadSafetensorsWithMetadata } from '../../io/safetensors.js';
+import { OWNER_FILE } from '../../io/folder-lock.js';
 import { createModel, listModels, type ModelOptions } from '../../models/registry.js';
 import type { Module, StateDict } from '../../nn/module.js';
 import { Tensor } from '../../tensor/tensor.js';
-import { trainConfigSchema, type TrainConfig } from '../../train/config.js';
+import { isCheckpointMetadata, verifyCheckpoint } from '../../train/checkpoint.js';
+import { trainConfigSchema } from '../../train/config.js';
+import { modelOptionsForData } from '../../train/model-input.js';
 import { RunDirectory } from '../../train/run-store.js';
-
-/** Channels, classes and image shape of each training dataset, as prepareRun builds models for them. */
-const DATASET_GEOMETRY: Record<TrainConfig['dataset'], { inChannels: number; numClasses: number; inputShape: number[] }> = {
-  mnist: { inChannels: 1, numClasses: 10, inputShape: [1, 28, 28] },
-  'fashion-mnist': { inChannels: 1, numClasses: 10, inputShape: [1, 28, 28] },
-  cifar10: { inChannels: 3, numClasses: 10, inputShape: [3, 32, 32] },
-};
 
 export interface ExportRequest {
   /** A run folder, a checkpoint file inside one, or a state-dict safetensors file (with `model`). */
@@ -36,8 +34,16 @@ export interface ExportResult {
   safetensors?: { path: string; tensors: number };
 }
 
+interface Source {
+  name: string;
+  model: Module;
+  inputShape: number[];
+  /** Files an export must never write over: the weights read and the run folder's own files. */
+  protectedFiles: string[];
+}
+
 /** The model a source describes, with its weights loaded (strict: every key must match). */
-async function loadSource(request: ExportRequest): Promise<{ name: string; model: Module; inputShape: number[] }> {
+async function loadSource(request: ExportRequest): Promise<Source> {
   const { source } = request;
   if (!existsSync(source)) throw new Error(`export: ${source} does not exist`);
   let run: RunDirectory | null = null;
@@ -50,8 +56,9 @@ async function loadSource(request: ExportRequest): Promise<{ name: string; model
     run = new RunDirectory(dirname(source));
   }
   if (!run && !request.model) throw new Error(`export: ${source} is not in a run folder (no config.json beside it); name its model with --model`);
-  const { tensors } = await loadSafetensorsWithMetadata(weights);
-  // A checkpoint keeps the model under `model.` next to the optimizer's buffers.
+  const contents = await loadSafetensorsWithMetadata(weights);
+  // A skiplab checkpoint is verified against its checksums, and keeps the model under `model.`.
+  const tensors = isCheckpointMetadata(contents.metadata) ? verifyCheckpoint(weights, contents).tensors : contents.tensors;
   const isCheckpoint = Object.keys(tensors).some((k) => k.startsWith('model.'));
   const state: StateDict = {};
   for (const [key, t] of Object.entries(tensors)) {
@@ -63,10 +70,10 @@ async function loadSource(request: ExportRequest): Promise<{ name: string; model
   let inputShape: number[];
   if (run && !request.model) {
     const config = run.readConfig(trainConfigSchema);
-    const geometry = DATASET_GEOMETRY[config.dataset];
+    const data = DATASET_SHAPES[config.dataset];
     name = config.model;
-    model = createModel(name, { ...(config.modelOptions as ModelOptions), inChannels: geometry.inChannels, numClasses: geometry.numClasses });
-    inputShape = geometry.inputShape;
+    model = createModel(name, modelOptionsForData(name, config.modelOptions, data, run.configPath));
+    inputShape = [data.channels, data.height, data.width];
   } else {
     name = request.model!;
     model = createModel(name, request.modelOptions ?? {});
@@ -75,30 +82,72 @@ async function loadSource(request: ExportRequest): Promise<{ name: string; model
     if (request.modelOptions?.inChannels !== undefined) inputShape[0] = request.modelOptions.inChannels;
   }
   model.loadStateDict(state, { source: weights });
-  return { name, model, inputShape: request.inputShape ?? inputShape };
+  const runFiles = run ? [run.configPath, run.metricsPath, run.checkpointPath, run.checkpointInfoPath, run.summaryPath, join(run.path, OWNER_FILE)] : [];
+  return { name, model, inputShape: request.inputShape ?? inputShape, protectedFiles: [weights, ...runFiles] };
+}
+
+/** A path with its folder's symlinks resolved (the file itself may not exist yet). */
+function canonical(path: string): string {
+  if (existsSync(path)) return realpathSync(path);
+  const folder = dirname(resolve(path));
+  return join(existsSync(folder) ? realpathSync(folder) : folder, basename(path));
+}
+
+/** Refuse outputs that would overwrite the source or the run folder's files, or each other. */
+function checkOutputs(outputs: { flag: string; path: string }[], protectedFiles: string[]): void {
+  const guarded = new Map(protectedFiles.map((f) => [canonical(f), f]));
+  const guardedInodes = protectedFiles.filter((f) => existsSync(f)).map((f) => statSync(f)).map((s) => `${s.dev}:${s.ino}`);
+  const seen = new Map<string, string>();
+  for (const { flag, path } of outputs) {
+    const target = canonical(path);
+    const file = guarded.get(target) ?? (existsSync(path) && guardedInodes.includes(`${statSync(path).dev}:${statSync(path).ino}`) ? path : undefined);
+    if (file) throw new Error(`export: ${flag} ${path} would overwrite ${file}, which the export reads from (the run could no longer resume); write the export elsewhere`);
+    const other = seen.get(target);
+    if (other) throw new Error(`export: ${flag} ${path} is the same file as ${other}; give two different paths`);
+    seen.set(target, `${flag} ${path}`);
+    const folder = dirname(resolve(path));
+    if (!existsSync(folder) || !statSync(folder).isDirectory()) throw new Error(`export: ${flag} ${path}: folder ${folder} does not exist`);
+    if (existsSync(path) && statSync(path).isDirectory()) throw new Error(`export: ${flag} ${path} is a folder; give a file path`);
+  }
 }
 
 /**
  * Export a trained model: `--onnx` traces it in eval mode into an ONNX file (opset 17, dynamic
  * batch), `--safetensors` writes its state dict under torchvision's names, which
- * `torchvision.models.resnet18(...).load_state_dict(..., strict=True)` accepts.
+ * `torchvision.models.resnet18(...).load_state_dict(..., strict=True)` accepts. Every output is
+ * checked and built in memory first (a wrong input shape fails the ONNX trace here), and only
+ * then written, each atomically — so a failed export leaves no file behind and never touches
+ * the run it reads.
  */
 export async function exportModel(request: ExportRequest): Promise<ExportResult> {
   if (!request.onnx && !request.safetensors) throw new Error('export: give --onnx PATH and/or --safetensors PATH');
-  const { name, model, inputShape } = await loadSource(request);
+  const outputs = [
+    ...(request.safetensors ? [{ flag: '--safetensors', path: request.safetensors }] : []),
+    ...(request.onnx ? [{ flag: '--onnx', path: request.onnx }] : []),
+  ];
+  const { name, model, inputShape, protectedFiles } = await loadSource(request);
+  checkOutputs(outputs, protectedFiles);
   const result: ExportResult = { model: name, parameters: model.parameterCount(), inputShape };
+  const files: { path: string; bytes: Uint8Array }[] = [];
+  if (request.onnx) {
+    const sample = new Tensor(new Float32Array(inputShape.reduce((a, b) => a * b, 1)), [1, ...inputShape]);
+    let summary;
+    try {
+      summary = buildOnnxModel(model, sample);
+    } catch (error) {
+      throw new Error(`export: tracing ${name} on an input of shape (1, ${inputShape.join(', ')}) failed: ${(error as Error).message}`);
+    }
+    const nodes = Object.values(summary.nodeCounts).reduce((a, b) => a + b, 0);
+    result.onnx = { path: request.onnx, nodes, initializers: summary.initializers, outputShape: summary.outputShape };
+    files.push({ path: request.onnx, bytes: summary.bytes });
+  }
   if (request.safetensors) {
     const state = model.stateDict();
     // `format: pt` is what safetensors' own PyTorch writer records.
-    await saveSafetensors(request.safetensors, state, { format: 'pt' });
+    files.push({ path: request.safetensors, bytes: encodeSafetensors(state, { format: 'pt' }) });
     result.safetensors = { path: request.safetensors, tensors: Object.keys(state).length };
   }
-  if (request.onnx) {
-    const sample = new Tensor(new Float32Array(inputShape.reduce((a, b) => a * b, 1)), [1, ...inputShape]);
-    const summary = await exportOnnx(model, sample, request.onnx);
-    const nodes = Object.values(summary.nodeCounts).reduce((a, b) => a + b, 0);
-    result.onnx = { path: request.onnx, nodes, initializers: summary.initializers, outputShape: summary.outputShape };
-  }
+  for (const file of files) await writeFileAtomic(file.path, file.bytes);
   return result;
 }
 

@@ -23,6 +23,7 @@ interface TrainFlags {
   dataDir?: string;
   skip?: string;
   depth?: string;
+  modelOptions?: string;
   runDir?: string;
   resume?: string;
   json?: boolean;
@@ -30,6 +31,17 @@ interface TrainFlags {
 }
 
 const number = (v: string | undefined): number | undefined => (v === undefined ? undefined : Number(v));
+
+function parseModelOptionsFlag(text: string): Record<string, string | number | boolean> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new Error(`--model-options '${text}' is not JSON (e.g. '{"width": 64}')`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`--model-options '${text}' must be a JSON object of option: value`);
+  return value as Record<string, string | number | boolean>;
+}
 
 export function registerTrainCommand(program: Command): void {
   program
@@ -52,18 +64,27 @@ export function registerTrainCommand(program: Command): void {
     .option('--data-dir <dir>', 'folder of the CIFAR-10 binary batches')
     .option('--skip <kind>', "'none' builds the plain twin of a skip model")
     .option('--depth <n>', 'depth for models that take one (resnet_cifar)')
+    .option('--model-options <json>', 'more options for the model, as JSON (e.g. \'{"width": 64}\'; see `skiplab models`)')
     .option('--run-dir <dir>', 'keep config, metrics and checkpoints in this run folder')
     .option('--resume <runDir>', 'continue a run folder from its last complete checkpoint')
     .option('--json', 'print the final metrics as one JSON object on stdout')
-    .action(async (flags: TrainFlags) => {
+    .action(async (flags: TrainFlags, command: Command) => {
       let config;
       let run: RunDirectory | undefined;
       if (flags.resume) {
+        // A resumed run continues exactly as its config.json says; a flag that would change it
+        // is refused rather than silently ignored.
+        const given = command.options
+          .filter((o) => !['resume', 'json'].includes(o.attributeName()) && command.getOptionValueSource(o.attributeName()) === 'cli')
+          .map((o) => o.long!);
+        if (given.length > 0) {
+          throw new Error(`--resume continues ${flags.resume} exactly as its config.json describes; ${given.join(', ')} cannot change it (train a new run with --run-dir instead)`);
+        }
         run = new RunDirectory(flags.resume);
         config = run.readConfig(trainConfigSchema);
         if (!run.hasCheckpoint()) throw new RunStoreError(`${join(flags.resume, 'checkpoint.safetensors')}: no checkpoint to resume from`);
       } else {
-        const modelOptions: Record<string, string | number> = {};
+        const modelOptions = flags.modelOptions ? parseModelOptionsFlag(flags.modelOptions) : {};
         if (flags.skip) modelOptions.skip = flags.skip;
         if (flags.depth) modelOptions.depth = Number(flags.depth);
         if (flags.recipe && !(flags.recipe in RECIPES)) throw new Error(`--recipe: unknown recipe '${flags.recipe}' (known: ${Object.keys(RECIPES).join(', ')})`);
