@@ -9,6 +9,7 @@ import { crossEntropy } from '../autograd/functions/cross-entropy.js';
 import { Rng } from '../tensor/rng.js';
 import type { TrainConfig } from './config.js';
 import { balancedSubset } from './datasets.js';
+import type { DataSource } from '../data/data-source.js';
 import { loadImageDataset } from '../data/registry.js';
 import type { RunDirectory } from './run-store.js';
 import { constantLr, cosineLr, linearWarmup, multiStepLr, type LrSchedule } from './schedules.js';
@@ -22,6 +23,8 @@ export interface PreparedRun {
   train: DataLoader;
   test: DataLoader;
   parameterCount: number;
+  /** The files of the training split (null for data not read from files). */
+  trainSource: DataSource | null;
 }
 
 /**
@@ -34,7 +37,7 @@ export function prepareRun(config: TrainConfig, options: { run?: RunDirectory; c
   const modelRng = seeds.fork();
   const loaderRng = seeds.fork();
   const trainingRng = seeds.fork();
-  const dataOptions = { cifar10Dir: config.dataDir };
+  const dataOptions = { dataDir: config.dataDir };
   const fullTrainSet = loadImageDataset(config.dataset, 'train', dataOptions);
   let trainSet = fullTrainSet;
   if (config.trainSubset) trainSet = balancedSubset(trainSet, config.trainSubset, config.seed);
@@ -68,7 +71,7 @@ export function prepareRun(config: TrainConfig, options: { run?: RunDirectory; c
     loss: config.labelSmoothing > 0 ? (out, batch) => crossEntropy(out, batch.y, { labelSmoothing: config.labelSmoothing }) : undefined,
     clipGradNorm: config.clipGradNorm, callbacks: options.callbacks, run: options.run, logEverySteps: config.logEverySteps, evalEverySteps: config.evalEverySteps,
   });
-  return { model, optimizer, trainer, train, test, parameterCount: model.parameterCount() };
+  return { model, optimizer, trainer, train, test, parameterCount: model.parameterCount(), trainSource: fullTrainSet.source };
 }
 
 export interface RunOutcome extends TrainResult {
@@ -85,7 +88,8 @@ export async function runTraining(config: TrainConfig, options: { run?: RunDirec
   const tensorboard = options.run ? new TensorBoardCallback() : null;
   const prepared = prepareRun(config, { ...options, callbacks: [...(options.callbacks ?? []), ...(tensorboard ? [tensorboard] : [])] });
   const run = options.run;
-  run?.initialize(config);
+  // config.json records the data the run trained on (official files or a stand-in, by hash).
+  run?.initialize({ ...config, data: prepared.trainSource });
   const resumed = prepared.trainer.resume();
   const started = performance.now();
   try {
