@@ -9,3 +9,5 @@ export { featureReuse, highwayGateActivity, type DenseBlockReuse, type GateActiv
 export { linearProbe, type ProbeResult } from './probe.js';
 export { identityConstruction } from './identity-construction.js';
 export { withoutBatchNorm } from './surgery.js';
+export { describeInterval, formatSummary, formatValue, studentTCdf, studentTQuantile, summarizeSeeds, type IntervalMethod, type SeedSummary, type ValueFormat } from './statistics.js';
+export { allOf, compareAbove, compareAtOrBelow, verdictFrom, verdictSentence, type Comparison, type ComparisonOptions, type Measured, type Verdict, type VerdictBudget, type VerdictOutcome } from './verdict.js';
