@@ -3,7 +3,7 @@ export { convGradientRatio, gradientNormsByDepth, type ConvGradientRatio, type G
 export { effectivePathRange, gradientByPathLength, pathLengthDistribution, type PathAnalysis, type PathGradient } from './paths.js';
 export { classificationError, lesionableBlocks, lesionEachBlock, lesionRandomBlocks, withLesions, type RandomLesions, type SingleLesion } from './lesion.js';
 export { filterNormalizedDirection, filterNorms, linspace, lossLandscape1d, lossLandscape2d, meanLoss, withPerturbedWeights, type Direction } from './landscape.js';
-export { hessianEigenRatio, hessianVectorProduct, type HessianEigenResult } from './hessian.js';
+export { HESSIAN_LANCZOS_STEPS, hessianEigenRatio, hessianRatioGrid, hessianVectorProduct, lanczosExtremes, type EigenEstimate, type HessianEigenResult, type HessianRatioGrid, type LanczosResult } from './hessian.js';
 export { blockOutputs, ckaMatrix, linearCka, residualRatios, snapshotWeights, weightDrift, type BlockChange } from './representations.js';
 export { featureReuse, featureReuseChange, highwayGateActivity, nonPredecessorShare, type DenseBlockReuse, type FeatureReuseChange, type GateActivity } from './feature-reuse.js';
 export { linearProbe, type ProbeResult } from './probe.js';
