@@ -153,7 +153,7 @@ def evaluate(model, x, y, batch_size=500):
     return loss_sum / x.shape[0], wrong / x.shape[0]
 
 
-def train_run(args, data, depth, skip, seed):
+def train_run(args, data, depth, skip, seed, on_epoch):
     torch.manual_seed(seed)
     model = ResNetCifar(depth, skip == 'identity', args.width)
     x_train, y_train, x_test, y_test = data
@@ -189,10 +189,11 @@ def train_run(args, data, depth, skip, seed):
         record = {'epoch': epoch + 1, 'step': step, 'lr': rate, 'trainLoss': loss_sum / count, 'trainError': wrong / count,
                   'testLoss': test_loss, 'testError': test_error, 'seconds': time.time() - started}
         epochs.append(record)
+        on_epoch({'depth': depth, 'skip': skip, 'seed': seed, 'complete': False, 'seconds': time.time() - started, 'epochs': epochs})
         print(f'{"plain" if skip == "none" else "resnet"}-{depth} seed {seed} epoch {epoch + 1}/{args.epochs}: '
               f'train error {100 * record["trainError"]:.2f} %, test error {100 * test_error:.2f} % ({record["seconds"]:.0f} s)', flush=True)
     final = epochs[-1]
-    return {'depth': depth, 'skip': skip, 'seed': seed, 'parameters': sum(p.numel() for p in model.parameters()),
+    return {'depth': depth, 'skip': skip, 'seed': seed, 'complete': True, 'parameters': sum(p.numel() for p in model.parameters()),
             'final': {k: final[k] for k in ('trainLoss', 'trainError', 'testLoss', 'testError')},
             'seconds': time.time() - started, 'epochs': epochs}
 
@@ -247,7 +248,10 @@ def main():
         'data': {'kind': 'official', 'name': 'fashion-mnist', 'files': train_files + test_files},
         'recipe': recipe, 'runs': [],
     }
-    done = {(r['seed'], r['depth'], r['skip']) for r in result['runs']}
+    # Runs cut short by a stop keep their finished epochs in the file, marked incomplete; they are
+    # trained again from the start (no checkpoints), and replaced when done.
+    result['runs'] = [r for r in result['runs'] if r.get('complete', True) or r['epochs']]
+    done = {(r['seed'], r['depth'], r['skip']) for r in result['runs'] if r.get('complete', True)}
     # The plain nets first, seed by seed at both depths: a partial calibration then already answers
     # the degradation question (plain-56 against plain-20) with as many seeds as finished.
     for skip in ('none', 'identity'):
@@ -255,8 +259,14 @@ def main():
             for depth in (int(d) for d in args.depths.split(',')):
                 if (seed, depth, skip) in done:
                     continue
-                result['runs'].append(train_run(args, data, depth, skip, seed))
-                write_atomic(args.out, result)
+                key = (seed, depth, skip)
+                others = [r for r in result['runs'] if (r['seed'], r['depth'], r['skip']) != key]
+
+                def save(run):
+                    result['runs'] = others + [run]
+                    write_atomic(args.out, result)
+
+                save(train_run(args, data, depth, skip, seed, save))
     print(f'degradation_standard: {len(result["runs"])} runs in {args.out}')
 
 
