@@ -109,6 +109,56 @@ export function featureReuse(model: AnalysedModel, probe: Tensor): DenseBlockReu
   });
 }
 
+/**
+ * The share of each target's weight mass (mean |w| per source, as in `weights`) that goes to
+ * sources other than its direct predecessor, averaged over every target with more than one
+ * source, in every block. Read it against the same number at initialisation: with i.i.d. weights
+ * every source gets the same mean |w|, so a layer with k sources starts at (k − 1)/k — about 0.7
+ * for a block of a few layers — before any training (Huang et al. 2017 §5 read Fig. 5 after training).
+ */
+export function nonPredecessorShare(blocks: readonly DenseBlockReuse[]): number {
+  const shares: number[] = [];
+  for (const block of blocks) {
+    block.weights.forEach((row, t) => {
+      // Row t is layer t + 1 (or the block's consumer); its direct predecessor is source t.
+      const valid = row.filter((v) => !Number.isNaN(v));
+      if (valid.length < 2) return;
+      const total = valid.reduce((a, v) => a + v, 0);
+      shares.push((total - row[t]!) / total);
+    });
+  }
+  return shares.length === 0 ? NaN : shares.reduce((a, b) => a + b, 0) / shares.length;
+}
+
+export interface FeatureReuseChange {
+  /** `nonPredecessorShare` at initialisation and after training, and trained − initial. */
+  initial: number;
+  trained: number;
+  change: number;
+  /** Per block: trained mean |w| over initial mean |w| for each (target, source); NaN where no connection. */
+  growth: { block: string; ratio: number[][] }[];
+}
+
+/**
+ * How training changed DenseNet's use of earlier features: the non-predecessor share before and
+ * after, and how much each connection's mean |w| grew — so a claim of feature reuse states a
+ * change, not a level that i.i.d. initial weights already reach. Both arguments come from
+ * `featureReuse` on the same architecture (the weights at initialisation kept, e.g. with
+ * `snapshotWeights`, or a twin built from the same seed).
+ */
+export function featureReuseChange(initial: readonly DenseBlockReuse[], trained: readonly DenseBlockReuse[]): FeatureReuseChange {
+  if (initial.length !== trained.length || initial.some((b, i) => b.block !== trained[i]!.block || b.weights.length !== trained[i]!.weights.length)) {
+    throw new Error(`featureReuseChange: the two measurements are of different architectures (blocks ${initial.map((b) => b.block).join(', ')} vs ${trained.map((b) => b.block).join(', ')})`);
+  }
+  const [before, after] = [nonPredecessorShare(initial), nonPredecessorShare(trained)];
+  return {
+    initial: before,
+    trained: after,
+    change: after - before,
+    growth: trained.map((b, i) => ({ block: b.block, ratio: b.weights.map((row, t) => row.map((v, s) => v / initial[i]!.weights[t]![s]!)) })),
+  };
+}
+
 export interface GateActivity {
   layer: string;
   /** Mean transform-gate value T(x) over examples and units. */

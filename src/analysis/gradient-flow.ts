@@ -13,6 +13,15 @@ export interface LayerGradient {
   weightNorm: number;
   /** ‖∂L/∂y‖ of the layer's output, per example (root mean square over the batch). */
   activationGradientNorm: number;
+  /**
+   * Root mean square of the elements of ∂L/∂W: ‖∂L/∂W‖ / √(number of weights). Unlike the norm it
+   * does not grow with the layer's size, so layers of different widths compare.
+   */
+  weightGradientRms: number;
+  /** Root mean square of the elements of ∂L/∂y over the batch: ‖∂L/∂y‖ / √(N · values per example). */
+  activationGradientRms: number;
+  /** Rank of the layer's weight: 4 for a convolution, 2 for a linear layer or an embedding. */
+  weightRank: number;
 }
 
 export interface GradientFlow {
@@ -32,13 +41,17 @@ export function gradientNormsByDepth(model: Module, batch: Batch, options: { los
   const lossOf = options.loss ?? classificationLoss;
   const modules = weightedModules(model);
   const outputGrad = new Map<string, number>();
+  const outputSquares = new Map<string, { sum: number; count: number }>();
   const n = batch.x.shape[0]!;
   const weights = new Map(weightLayers(model));
   return preservingState(model, () => {
     const loss = withMode(model, options.training ?? true, () => withHooks(
       () => modules.map(([path, m]) => m.registerBackwardHook((_m, g) => {
         // Sum over repeated uses (a shared layer) of the per-example RMS gradient norm.
-        outputGrad.set(path, (outputGrad.get(path) ?? 0) + l2Norm(g.f32) / Math.sqrt(n));
+        const norm = l2Norm(g.f32);
+        outputGrad.set(path, (outputGrad.get(path) ?? 0) + norm / Math.sqrt(n));
+        const squares = outputSquares.get(path) ?? { sum: 0, count: 0 };
+        outputSquares.set(path, { sum: squares.sum + norm * norm, count: squares.count + g.size });
       })),
       () => {
         model.zeroGrad();
@@ -55,10 +68,43 @@ export function gradientNormsByDepth(model: Module, batch: Batch, options: { los
         weightGradientNorm: weight?.grad ? l2Norm(weight.grad.f32) : 0,
         weightNorm: weight ? l2Norm(weight.f32) : 0,
         activationGradientNorm: outputGrad.get(path) ?? 0,
+        weightGradientRms: weight?.grad ? l2Norm(weight.grad.f32) / Math.sqrt(weight.size) : 0,
+        activationGradientRms: rms(outputSquares.get(path)),
+        weightRank: weight?.ndim ?? 0,
       };
     });
     const first = layers[0]?.weightGradientNorm ?? NaN;
     const last = layers[layers.length - 1]?.weightGradientNorm ?? NaN;
     return { loss, layers, firstToLastRatio: first / last };
   });
+}
+
+const rms = (squares: { sum: number; count: number } | undefined): number => (squares && squares.count > 0 ? Math.sqrt(squares.sum / squares.count) : 0);
+
+export interface ConvGradientRatio {
+  /** The first and last convolution (weight rank 4) in forward order. */
+  first: string;
+  last: string;
+  /** RMS of ∂L/∂y at the first convolution's output over that at the last's (≪ 1: vanishing towards the input). */
+  activationRatio: number;
+  /** The same for the elements of ∂L/∂W. */
+  weightRatio: number;
+}
+
+/**
+ * Vanishing gradients as per-element RMS between the first and the last convolution: both are
+ * conv feature maps, so the ratio does not depend on how many values each tensor holds (the
+ * first conv's output and the logits differ in size by orders of magnitude). Null when the model
+ * has fewer than two convolutions.
+ */
+export function convGradientRatio(flow: GradientFlow): ConvGradientRatio | null {
+  const convs = flow.layers.filter((l) => l.weightRank === 4);
+  if (convs.length < 2) return null;
+  const [first, last] = [convs[0]!, convs[convs.length - 1]!];
+  return {
+    first: first.layer,
+    last: last.layer,
+    activationRatio: first.activationGradientRms / last.activationGradientRms,
+    weightRatio: first.weightGradientRms / last.weightGradientRms,
+  };
 }

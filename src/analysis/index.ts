@@ -1,11 +1,13 @@
 export { classificationLoss, moduleAt, preservingState, skipBlocks, weightLayers, weightedModules, type AnalysedModel, type LossFunction, type SkipBlockAt } from './model-parts.js';
-export { gradientNormsByDepth, type GradientFlow, type LayerGradient } from './gradient-flow.js';
+export { convGradientRatio, gradientNormsByDepth, type ConvGradientRatio, type GradientFlow, type LayerGradient } from './gradient-flow.js';
 export { effectivePathRange, gradientByPathLength, pathLengthDistribution, type PathAnalysis, type PathGradient } from './paths.js';
 export { classificationError, lesionableBlocks, lesionEachBlock, lesionRandomBlocks, withLesions, type RandomLesions, type SingleLesion } from './lesion.js';
 export { filterNormalizedDirection, filterNorms, linspace, lossLandscape1d, lossLandscape2d, meanLoss, withPerturbedWeights, type Direction } from './landscape.js';
-export { hessianEigenRatio, hessianVectorProduct, type HessianEigenResult } from './hessian.js';
+export { HESSIAN_LANCZOS_STEPS, hessianEigenRatio, hessianRatioGrid, hessianVectorProduct, lanczosExtremes, type EigenEstimate, type HessianEigenResult, type HessianRatioGrid, type LanczosResult } from './hessian.js';
 export { blockOutputs, ckaMatrix, linearCka, residualRatios, snapshotWeights, weightDrift, type BlockChange } from './representations.js';
-export { featureReuse, highwayGateActivity, type DenseBlockReuse, type GateActivity } from './feature-reuse.js';
+export { featureReuse, featureReuseChange, highwayGateActivity, nonPredecessorShare, type DenseBlockReuse, type FeatureReuseChange, type GateActivity } from './feature-reuse.js';
 export { linearProbe, type ProbeResult } from './probe.js';
 export { identityConstruction } from './identity-construction.js';
 export { withoutBatchNorm } from './surgery.js';
+export { describeInterval, formatSummary, formatValue, studentTCdf, studentTQuantile, summarizeSeeds, type IntervalMethod, type SeedSummary, type ValueFormat } from './statistics.js';
+export { allOf, compareAbove, compareAtOrBelow, verdictFrom, verdictSentence, type Comparison, type ComparisonOptions, type Measured, type Verdict, type VerdictBudget, type VerdictOutcome } from './verdict.js';

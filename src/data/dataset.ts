@@ -5,6 +5,8 @@
  * turns a batch into normalised float32 only when it is needed.
  */
 
+import type { DataSource } from './data-source.js';
+
 export type Split = 'train' | 'test';
 
 /** The arrays every dataset loader returns. */
@@ -17,6 +19,8 @@ export interface ImageSet {
   height: number;
   width: number;
   channels: number;
+  /** The files the images were read from (kind, folder, SHA-256s), when they came from files. */
+  source?: DataSource | null;
 }
 
 export interface ImageDatasetInit extends ImageSet {
@@ -52,6 +56,7 @@ export class ImageDataset implements ImageSet {
   readonly width: number;
   readonly classNames: readonly string[] | null;
   readonly numClasses: number;
+  readonly source: DataSource | null;
 
   constructor(init: ImageDatasetInit) {
     const { count, channels, height, width } = init;
@@ -76,6 +81,7 @@ export class ImageDataset implements ImageSet {
     this.height = height;
     this.width = width;
     this.classNames = init.classNames ?? null;
+    this.source = init.source ?? null;
     this.numClasses = init.numClasses ?? init.classNames?.length ?? maxPlusOne(this.masks ?? this.labels);
   }
 
@@ -112,7 +118,7 @@ export class ImageDataset implements ImageSet {
     }
     return new ImageDataset({
       images, labels, masks, count: n, channels: this.channels, height: this.height, width: this.width,
-      classNames: this.classNames, numClasses: this.numClasses,
+      classNames: this.classNames, numClasses: this.numClasses, source: this.source,
     });
   }
 

@@ -8,7 +8,7 @@ export {
   type BatchAugmentation,
   type RandomCropOptions,
 } from './augment.js';
-export { loadMnist, readMnistSplit, MNIST_CLASS_NAMES, MNIST_PACKAGE, type MnistOptions } from './mnist.js';
+export { loadMnist, readMnistSplit, readIdxSplit, MNIST_CLASS_NAMES, MNIST_PACKAGE, type MnistOptions } from './mnist.js';
 export {
   loadFashionMnist,
   readFashionMnistSplits,
@@ -26,6 +26,15 @@ export {
   type DigitSegmentationLabels,
   type DigitSegmentationOptions,
 } from './digit-segmentation.js';
+export {
+  dataSourceSchema,
+  findIdxDirectory,
+  idxDataSource,
+  OFFICIAL_CONTENT_SHA256,
+  SYSTEM_DATA_ROOTS,
+  type DataSource,
+  type IdxSearch,
+} from './data-source.js';
 export { parseIdx, readIdxFile, IdxFormatError, type IdxArray } from './idx.js';
 export { defaultCacheDirectory, readImageCache, writeImageCache, type CacheOptions } from './cache.js';
 export { resolvePackageDirectory } from './packages.js';

@@ -1,5 +1,6 @@
 import type { CacheOptions } from './cache.js';
 import { CIFAR10_CLASS_NAMES, loadCifar10 } from './cifar10.js';
+import type { IdxSearch } from './data-source.js';
 import { ImageDataset, type Split } from './dataset.js';
 import { FASHION_MNIST_CLASS_NAMES, loadFashionMnist } from './fashion-mnist.js';
 import { loadMnist, MNIST_CLASS_NAMES } from './mnist.js';
@@ -22,8 +23,13 @@ export const DATASET_SHAPES: Readonly<Record<DatasetName, DatasetShape>> = {
   cifar10: { channels: 3, height: 32, width: 32, numClasses: 10 },
 };
 
-export interface LoadDatasetOptions extends CacheOptions {
-  /** Directory of the CIFAR-10 binary batches; required for 'cifar10'. */
+export interface LoadDatasetOptions extends CacheOptions, Omit<IdxSearch, 'dataDir'> {
+  /**
+   * The dataset's folder: the official idx files of MNIST / Fashion-MNIST (else they are searched
+   * for, see `findIdxDirectory`), or the CIFAR-10 binary batches (required for 'cifar10').
+   */
+  dataDir?: string;
+  /** Same as `dataDir`, for 'cifar10' only. */
   cifar10Dir?: string;
 }
 
@@ -38,11 +44,13 @@ export function loadImageDataset(name: DatasetName, split: Split, options: LoadD
       return new ImageDataset({ ...loadMnist(split, options), classNames: MNIST_CLASS_NAMES });
     case 'fashion-mnist':
       return new ImageDataset({ ...loadFashionMnist(split, options), classNames: FASHION_MNIST_CLASS_NAMES });
-    case 'cifar10':
-      if (!options.cifar10Dir) {
+    case 'cifar10': {
+      const cifar10Dir = options.cifar10Dir ?? options.dataDir;
+      if (!cifar10Dir) {
         throw new Error("loadImageDataset: 'cifar10' needs cifar10Dir, the directory of the CIFAR-10 binary batches (data_batch_1.bin .. data_batch_5.bin, test_batch.bin)");
       }
-      return new ImageDataset({ ...loadCifar10(options.cifar10Dir, split), classNames: CIFAR10_CLASS_NAMES });
+      return new ImageDataset({ ...loadCifar10(cifar10Dir, split), classNames: CIFAR10_CLASS_NAMES });
+    }
     default:
       throw new Error(`loadImageDataset: unknown dataset '${String(name)}' (choose ${DATASET_NAMES.join(', ')})`);
   }

@@ -1,5 +1,5 @@
 import { crossEntropy } from '../autograd/functions/cross-entropy.js';
-import { hessianEigenRatio } from '../analysis/hessian.js';
+import { HESSIAN_LANCZOS_STEPS, hessianEigenRatio } from '../analysis/hessian.js';
 import { filterNormalizedDirection, linspace, lossLandscape1d, lossLandscape2d } from '../analysis/landscape.js';
 import { Rng } from '../tensor/rng.js';
 import { fixedBatches, pick, secondsSince, writeResults, type AnalysisContext } from './analysis-common.js';
@@ -31,7 +31,7 @@ export async function runLandscape(context: AnalysisContext): Promise<string> {
     context.progress(`landscape: ${family} net, Hessian eigenvalues`);
     // The Hessian of the mean loss over the first batch (the landscape's own data in quick mode).
     const probe = batches[0]!;
-    const hessian = hessianEigenRatio(model, () => crossEntropy(model.forward(probe.x), probe.y), { rng: new Rng(context.seed + 13), iterations: pick(context.mode, 6, 30) });
+    const hessian = hessianEigenRatio(model, () => crossEntropy(model.forward(probe.x), probe.y), { rng: new Rng(context.seed + 13), iterations: pick(context.mode, HESSIAN_LANCZOS_STEPS.quick, HESSIAN_LANCZOS_STEPS.full) });
     models.push({ family, line, surface, hessian });
   }
   return writeResults(context, 'landscape', 'Li et al. 2018: filter-normalised loss surfaces and Hessian eigenvalue ratio, residual vs plain at the same depth.',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { dataSourceSchema } from '../data/data-source.js';
 
 /**
  * Everything that defines a training run, validated with zod so a wrong field is an error with
@@ -10,8 +11,10 @@ export const trainConfigSchema = z.strictObject({
   /** Options for `createModel` (depth, skip, …); validated by the registry. */
   modelOptions: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])).default({}),
   dataset: z.enum(['mnist', 'fashion-mnist', 'cifar10']),
-  /** Folder of the CIFAR-10 binary batches (required for cifar10). */
+  /** Folder of the dataset's files: the idx files of (Fashion-)MNIST (searched for when absent), the CIFAR-10 binary batches (required). */
   dataDir: z.string().optional(),
+  /** The files the run was trained on, recorded by the trainer (kind, folder, SHA-256s; docs/datasets.md). */
+  data: dataSourceSchema.nullable().optional(),
   /** Train on a seeded, class-balanced subset of this many training images. */
   trainSubset: z.number().int().positive().optional(),
   /** Evaluate on the first this-many test images (class order is mixed in all three sets). */

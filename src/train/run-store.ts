@@ -149,14 +149,26 @@ export class RunDirectory {
     }
   }
 
-  /** Create the folder and write the config; an existing run must have the same config. */
+  /**
+   * Create the folder and write the config; an existing run must have the same config. Its `data`
+   * record (the files trained on, known only once the data is loaded) may be added to a config
+   * written without one, never changed: a run resumed on other files would mix two datasets.
+   */
   initialize(config: unknown): void {
     mkdirSync(this.path, { recursive: true });
     const text = JSON.stringify(config, null, 2);
     if (existsSync(this.configPath)) {
-      const existing = JSON.stringify(readJson(this.configPath), null, 2);
-      if (existing !== text) throw new RunStoreError(`${this.configPath}: the run folder holds a different config; use another run id or delete the folder`);
-      return;
+      const existing = readJson(this.configPath);
+      const [before, after] = [splitDataRecord(existing), splitDataRecord(config)];
+      if (JSON.stringify(before.rest) !== JSON.stringify(after.rest)) throw new RunStoreError(`${this.configPath}: the run folder holds a different config; use another run id or delete the folder`);
+      // A caller that does not know the data yet (an executor re-initialising the run) adds nothing.
+      if (after.data === undefined) return;
+      if (before.data !== undefined) {
+        if (dataIdentity(before.data) !== dataIdentity(after.data)) {
+          throw new RunStoreError(`${this.configPath}: the run was trained on other data files (config.json "data"); restore them (--data-dir, SKIPLAB_DATA) or delete the folder`);
+        }
+        return;
+      }
     }
     writeFileAtomicSync(this.configPath, encoder.encode(text + '\n'));
   }
@@ -274,4 +286,18 @@ export class RunDirectory {
   isComplete(): boolean {
     return this.readSummary()?.status === 'complete';
   }
+}
+
+/** A config's `data` record apart from the rest (undefined when it has none). */
+function splitDataRecord(config: unknown): { rest: unknown; data: unknown } {
+  if (config === null || typeof config !== 'object' || Array.isArray(config)) return { rest: config, data: undefined };
+  const { data, ...rest } = config as Record<string, unknown>;
+  return { rest, data };
+}
+
+/** What must not change when a run resumes: the data's kind and file contents (not the folder they sit in). */
+function dataIdentity(data: unknown): string {
+  const record = data as { dataset?: unknown; kind?: unknown; files?: { contentSha256?: unknown }[] } | null | undefined;
+  if (!record || typeof record !== 'object') return JSON.stringify(record ?? null);
+  return JSON.stringify([record.dataset, record.kind, Array.isArray(record.files) ? record.files.map((f) => f?.contentSha256) : null]);
 }

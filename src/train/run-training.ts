@@ -10,6 +10,7 @@ import { Rng } from '../tensor/rng.js';
 import type { TrainConfig } from './config.js';
 import { modelOptionsForData } from './model-input.js';
 import { balancedSubset } from './datasets.js';
+import type { DataSource } from '../data/data-source.js';
 import { loadImageDataset } from '../data/registry.js';
 import { RunStoreError, type RunDirectory } from './run-store.js';
 import { constantLr, cosineLr, linearWarmup, multiStepLr, type LrSchedule } from './schedules.js';
@@ -23,6 +24,8 @@ export interface PreparedRun {
   train: DataLoader;
   test: DataLoader;
   parameterCount: number;
+  /** The files of the training split (null for data not read from files). */
+  trainSource: DataSource | null;
 }
 
 /**
@@ -35,7 +38,7 @@ export function prepareRun(config: TrainConfig, options: { run?: RunDirectory; c
   const modelRng = seeds.fork();
   const loaderRng = seeds.fork();
   const trainingRng = seeds.fork();
-  const dataOptions = { cifar10Dir: config.dataDir };
+  const dataOptions = { dataDir: config.dataDir };
   const fullTrainSet = loadImageDataset(config.dataset, 'train', dataOptions);
   let trainSet = fullTrainSet;
   if (config.trainSubset) trainSet = balancedSubset(trainSet, config.trainSubset, config.seed);
@@ -65,7 +68,7 @@ export function prepareRun(config: TrainConfig, options: { run?: RunDirectory; c
     loss: config.labelSmoothing > 0 ? (out, batch) => crossEntropy(out, batch.y, { labelSmoothing: config.labelSmoothing }) : undefined,
     clipGradNorm: config.clipGradNorm, callbacks: options.callbacks, run: options.run, logEverySteps: config.logEverySteps, evalEverySteps: config.evalEverySteps,
   });
-  return { model, optimizer, trainer, train, test, parameterCount: model.parameterCount() };
+  return { model, optimizer, trainer, train, test, parameterCount: model.parameterCount(), trainSource: fullTrainSet.source };
 }
 
 export interface RunOutcome extends TrainResult {
@@ -89,7 +92,8 @@ export async function runTraining(config: TrainConfig, options: { run?: RunDirec
     // A run folder also gets TensorBoard event files in RUN_DIR/tb (so `tensorboard --logdir runs/` shows a sweep).
     const tensorboard = run ? new TensorBoardCallback() : null;
     const prepared = prepareRun(config, { ...options, callbacks: [...(options.callbacks ?? []), ...(tensorboard ? [tensorboard] : [])] });
-    run?.initialize(config);
+    // config.json records the data the run trained on (official files or a stand-in, by hash).
+    run?.initialize({ ...config, data: prepared.trainSource });
     const resumed = prepared.trainer.resume();
     const alreadyComplete = resumed && prepared.trainer.epoch >= config.epochs && run!.isComplete();
     const started = performance.now();

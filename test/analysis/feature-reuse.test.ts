@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { featureReuse, highwayGateActivity } from '../../src/analysis/feature-reuse.js';
+import { featureReuse, featureReuseChange, highwayGateActivity, nonPredecessorShare, type DenseBlockReuse } from '../../src/analysis/feature-reuse.js';
+import { Conv2d } from '../../src/nn/layers/conv2d.js';
+import { Linear } from '../../src/nn/layers/linear.js';
 import { linearProbe } from '../../src/analysis/probe.js';
 import { DenseNet } from '../../src/models/densenet.js';
 import { HighwayNetFC } from '../../src/models/highway-net.js';
@@ -43,6 +45,32 @@ describe('featureReuse (Huang et al. 2017 Fig. 5)', () => {
   it('leaves out blocks whose junctions do not concatenate into their output (a U-Net level decodes)', () => {
     const unet = new UNet({ levels: 1, baseWidth: 2, inChannels: 1, numClasses: 2, rng: new Rng(1) });
     expect(featureReuse(unet, randn([1, 1, 8, 8], { rng: new Rng(2) }))).toEqual([]);
+  });
+});
+
+describe('feature reuse against initialisation', () => {
+  const block = (weights: number[][]): DenseBlockReuse => ({ block: 'b', weights, normalized: weights });
+
+  it('averages the share of weight mass off the direct predecessor over targets with 2+ sources', () => {
+    // Row 0 has one source (skipped); row 1: 1 of 4 off the predecessor (source 1); row 2: 4 of 8.
+    expect(nonPredecessorShare([block([[1, NaN, NaN], [1, 3, NaN], [2, 2, 4]])])).toBeCloseTo(0.375, 12);
+    expect(nonPredecessorShare([block([[1, NaN]])])).toBeNaN();
+  });
+
+  it('reads (k − 1)/k for a layer with k sources when every weight has the same size, as i.i.d. init does on average', () => {
+    const model = new DenseNet({ growthRate: 2, blockConfig: [3, 2], initFeatures: 4, stem: 'cifar', bnSize: 0, inChannels: 1, numClasses: 3, rng: new Rng(1) });
+    for (const m of model.modules()) if (m instanceof Conv2d || m instanceof Linear) m.weight.f32.fill(0.1);
+    // Block 1: layers with 2 and 3 sources and the transition with 4; block 2: a layer with 2, the classifier with 3.
+    expect(nonPredecessorShare(featureReuse(model, randn([2, 1, 8, 8], { rng: new Rng(3) })))).toBeCloseTo((1 / 2 + 2 / 3 + 3 / 4 + 1 / 2 + 2 / 3) / 5, 6);
+  });
+
+  it('states the change from initialisation and each connection\'s growth', () => {
+    const change = featureReuseChange([block([[1, NaN], [1, 1]])], [block([[2, NaN], [1, 3]])]);
+    expect(change.initial).toBeCloseTo(0.5, 12);
+    expect(change.trained).toBeCloseTo(0.25, 12);
+    expect(change.change).toBeCloseTo(-0.25, 12);
+    expect(change.growth).toEqual([{ block: 'b', ratio: [[2, NaN], [1, 3]] }]);
+    expect(() => featureReuseChange([block([[1]])], [block([[1], [2]])])).toThrow(/different architectures/);
   });
 });
 

