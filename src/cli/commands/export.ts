@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
-import { exportOnnx } from '../../io/onnx/export.js';
+import { exportOnnx } from '../../io/onnx/export-file.js';
 import { loadSafetensorsWithMetadata, saveSafetensors } from '../../io/safetensors.js';
 import { createModel, listModels, type ModelOptions } from '../../models/registry.js';
 import type { Module, StateDict } from '../../nn/module.js';

@@ -1,0 +1,40 @@
+/**
+ * skiplab for browsers and bundlers: everything that runs without Node — tensors, autograd,
+ * `nn`, `optim`, the skip blocks and the model zoo, the analyses, in-memory datasets, and the
+ * byte-level safetensors and ONNX codecs. Nothing reachable from this file imports a `node:`
+ * module, so Vite, esbuild and webpack bundle it as it is; the package's `browser` export
+ * condition selects it. Node's entry (`index.ts`) re-exports all of it and adds the file system.
+ *
+ * Backends here are the WebAssembly SIMD one and the TypeScript reference: call
+ * `setBackend(await initWasmBackend(kernelsUrl))` once before training (the kernels are
+ * `skiplab/kernels.wasm` in the package), or stay on the TypeScript backend.
+ *
+ * @module
+ */
+export { Tensor, arange, empty, full, intTensor, ones, rand, randn, tensor, uniform, zeros, zerosLike, type DType, type NestedArray } from './tensor/tensor.js';
+export { Rng, globalRng, manualSeed, type RngState } from './tensor/rng.js';
+export { keepTensor, recycleTensors } from './tensor/recycling-scope.js';
+export { ShapeError, formatShape, type Shape } from './tensor/shape.js';
+export { availableBackends, getBackend, registerBackend, setBackend } from './backend/select.js';
+export { initWasmBackend } from './backend/wasm/index.js';
+export type { Backend, BackendName } from './backend/backend.js';
+export {
+  abs, add, concat, div, exp, flatten, gradcheck, log, matmul, max, maximum, mean, minimum, mul, narrow, neg, noGrad, enableGrad, isGradEnabled,
+  permute, reshape, slice, sqrt, square, sub, sum, transpose, mulScalar, addScalar, type GradcheckOptions, type GradcheckResult,
+} from './autograd/index.js';
+export * as nn from './nn/index.js';
+export * as optim from './optim/index.js';
+export * as blocks from './blocks/index.js';
+export * as models from './models/index.js';
+export * as analysis from './analysis/index.js';
+export { createModel, listModels, modelCatalog, type CatalogEntry, type ModelInfo, type ModelOptions } from './models/index.js';
+export type { SkipEdge, SkipKind } from './blocks/index.js';
+export { decodeSafetensors, encodeSafetensors, SafetensorsError, type SafetensorsContents } from './io/safetensors-codec.js';
+export { buildOnnxModel, type OnnxExportOptions, type OnnxExportSummary } from './io/onnx/export.js';
+export { ImageDataset, type ChannelStats, type ImageDatasetInit, type ImageSet, type Split } from './data/dataset.js';
+export { DataLoader, type Batch, type DataLoaderOptions } from './data/loader.js';
+export { composeAugmentations, padCropFlip, randomCrop, randomHorizontalFlip, type BatchAugmentation, type RandomCropOptions } from './data/augment.js';
+export { accuracy, argmaxRows, correctCount, topKAccuracy } from './train/metrics.js';
+export { evaluateClassifier, type EvaluationResult } from './train/evaluate.js';
+export { clipGradNorm } from './train/gradient-clipping.js';
+export { constantLr, cosineLr, linearWarmup, multiStepLr, type LrSchedule } from './train/schedules.js';
