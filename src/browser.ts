@@ -33,6 +33,9 @@ export { decodeSafetensors, encodeSafetensors, SafetensorsError, type Safetensor
 export { buildOnnxModel, type OnnxExportOptions, type OnnxExportSummary } from './io/onnx/export.js';
 export { ImageDataset, type ChannelStats, type ImageDatasetInit, type ImageSet, type Split } from './data/dataset.js';
 export { DataLoader, type Batch, type DataLoaderOptions } from './data/loader.js';
+export { decodeImage, ImageFormatError, type DecodedImage } from './data/image-decode.js';
+export { centerCrop, resizeImage, resizeShorterSide, toChannels } from './data/image-resize.js';
+export { imageDatasetFromFiles, type ImageFile, type ImageTransformOptions } from './data/image-files.js';
 export { composeAugmentations, padCropFlip, randomCrop, randomHorizontalFlip, type BatchAugmentation, type RandomCropOptions } from './data/augment.js';
 export { accuracy, argmaxRows, correctCount, topKAccuracy } from './train/metrics.js';
 export { evaluateClassifier, type EvaluationResult } from './train/evaluate.js';

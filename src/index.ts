@@ -16,6 +16,7 @@ export { EventFileWriter, readEventFile, type TensorBoardEvent } from './io/tens
 export { loadMnist, type MnistOptions } from './data/mnist.js';
 export { loadFashionMnist, type FashionMnistOptions } from './data/fashion-mnist.js';
 export { loadCifar10 } from './data/cifar10.js';
+export { loadImageFolder, loadImageFolderSplit } from './data/image-folder.js';
 export { loadImageDataset, DATASET_NAMES, type DatasetName, type LoadDatasetOptions } from './data/registry.js';
 export {
   Trainer, TrainingDivergedError, type EpochReport, type StepReport, type TrainerCallback, type TrainerOptions, type TrainResult,

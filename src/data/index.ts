@@ -31,4 +31,8 @@ export { defaultCacheDirectory, readImageCache, writeImageCache, type CacheOptio
 export { resolvePackageDirectory } from './packages.js';
 export { loadImageDataset, DATASET_NAMES, type DatasetName, type LoadDatasetOptions } from './registry.js';
 export { decodePng, PngFormatError, type DecodedPng } from './png.js';
+export { decodeImage, ImageFormatError, type DecodedImage } from './image-decode.js';
+export { centerCrop, resizeImage, resizeShorterSide, toChannels } from './image-resize.js';
+export { imageDatasetFromFiles, imageTransform, type ImageFile, type ImageTransformOptions } from './image-files.js';
+export { IMAGE_EXTENSIONS, imageFolderClassNames, listImageFolder, loadImageFolder, loadImageFolderSplit } from './image-folder.js';
 export { loadSegmentationFolder, type SegmentationFolderOptions } from './segmentation-folder.js';

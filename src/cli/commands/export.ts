@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
+import { imageFolderClassNames } from '../../data/image-folder.js';
 import { exportOnnx } from '../../io/onnx/export-file.js';
 import { loadSafetensorsWithMetadata, saveSafetensors } from '../../io/safetensors.js';
 import { createModel, listModels, type ModelOptions } from '../../models/registry.js';
@@ -10,11 +11,20 @@ import { trainConfigSchema, type TrainConfig } from '../../train/config.js';
 import { RunDirectory } from '../../train/run-store.js';
 
 /** Channels, classes and image shape of each training dataset, as prepareRun builds models for them. */
-const DATASET_GEOMETRY: Record<TrainConfig['dataset'], { inChannels: number; numClasses: number; inputShape: number[] }> = {
-  mnist: { inChannels: 1, numClasses: 10, inputShape: [1, 28, 28] },
-  'fashion-mnist': { inChannels: 1, numClasses: 10, inputShape: [1, 28, 28] },
-  cifar10: { inChannels: 3, numClasses: 10, inputShape: [3, 32, 32] },
-};
+function datasetGeometry(config: TrainConfig): { inChannels: number; numClasses: number; inputShape: number[] } {
+  switch (config.dataset) {
+    case 'mnist':
+    case 'fashion-mnist':
+      return { inChannels: 1, numClasses: 10, inputShape: [1, 28, 28] };
+    case 'cifar10':
+      return { inChannels: 3, numClasses: 10, inputShape: [3, 32, 32] };
+    case 'folder': {
+      // The class count is the number of class folders, so the images must still be where they were.
+      const size = config.imageSize ?? 32;
+      return { inChannels: 3, numClasses: imageFolderClassNames(config.dataDir!).length, inputShape: [3, size, size] };
+    }
+  }
+}
 
 export interface ExportRequest {
   /** A run folder, a checkpoint file inside one, or a state-dict safetensors file (with `model`). */
@@ -63,7 +73,7 @@ async function loadSource(request: ExportRequest): Promise<{ name: string; model
   let inputShape: number[];
   if (run && !request.model) {
     const config = run.readConfig(trainConfigSchema);
-    const geometry = DATASET_GEOMETRY[config.dataset];
+    const geometry = datasetGeometry(config);
     name = config.model;
     model = createModel(name, { ...(config.modelOptions as ModelOptions), inChannels: geometry.inChannels, numClasses: geometry.numClasses });
     inputShape = geometry.inputShape;
