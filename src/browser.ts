@@ -22,10 +22,15 @@ export {
   abs, add, concat, div, exp, flatten, gradcheck, log, matmul, max, maximum, mean, minimum, mul, narrow, neg, noGrad, enableGrad, isGradEnabled,
   permute, reshape, slice, sqrt, square, sub, sum, transpose, mulScalar, addScalar, type GradcheckOptions, type GradcheckResult,
 } from './autograd/index.js';
+/** Layers and `Module` (PyTorch's `torch.nn`), with `nn.functional` and `nn.init`. */
 export * as nn from './nn/index.js';
+/** Optimizers (PyTorch's `torch.optim`): SGD, Adam, AdamW. */
 export * as optim from './optim/index.js';
+/** The skip connections: residual, dense, highway, U-Net and transformer blocks, their shortcuts, and the `SkipBlock` interface analysis sees them through. */
 export * as blocks from './blocks/index.js';
+/** The model zoo (ResNets, DenseNets, highway nets, U-Net, a transformer) and the plain twin of each. */
 export * as models from './models/index.js';
+/** The experiments that explain skips, as pure functions of a model and data: gradient flow, paths, lesions, loss landscapes, representations, feature reuse. */
 export * as analysis from './analysis/index.js';
 export { createModel, listModels, modelCatalog, type CatalogEntry, type ModelInfo, type ModelOptions } from './models/index.js';
 export type { SkipEdge, SkipKind } from './blocks/index.js';

@@ -73,6 +73,7 @@ function powerIteration(apply: (v: Float64Array) => Float64Array, size: number, 
   return eigenvalue;
 }
 
+/** The loss Hessian's extreme eigenvalues and |λmin/λmax| (Li et al. 2018 §6). */
 export interface HessianEigenResult {
   maxEigenvalue: number;
   minEigenvalue: number;

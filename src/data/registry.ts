@@ -11,8 +11,12 @@ import { loadMnist, MNIST_CLASS_NAMES } from './mnist.js';
  * 'folder' is your own images in class folders (see `loadImageFolderSplit`).
  */
 export const DATASET_NAMES = ['mnist', 'fashion-mnist', 'cifar10', 'folder'] as const;
+/** A dataset `loadImageDataset` knows by name. */
 export type DatasetName = (typeof DATASET_NAMES)[number];
 
+/**
+ * Options of `loadImageDataset`: the data folder (CIFAR-10, `folder`), the image transform of `folder`, and the cache.
+ */
 export interface LoadDatasetOptions extends CacheOptions {
   /** The dataset's folder: CIFAR-10's binary batches, or the class folders of 'folder'; required for both. */
   dataDir?: string;

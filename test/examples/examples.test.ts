@@ -35,7 +35,8 @@ function typecheck(name: string, files: string[], entry: string): Promise<{ stat
     extends: join(root, 'tsconfig.json'),
     // The config lives in a scratch folder: type roots and rootDir must point back at the repository.
     compilerOptions: {
-      noEmit: true, lib: ['ES2022', 'DOM', 'DOM.Iterable'], paths: { skiplab: [join(root, entry)] }, rootDir: '/', typeRoots: [join(root, 'node_modules/@types')],
+      noEmit: true, lib: ['ES2022', 'DOM', 'DOM.Iterable'], rootDir: '/', typeRoots: [join(root, 'node_modules/@types')],
+      paths: { skiplab: [join(root, entry)], 'skiplab/browser': [join(root, 'src/browser.ts')] },
     },
     files, include: [],
   }));

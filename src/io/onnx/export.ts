@@ -7,6 +7,7 @@ import { GraphBuilder } from './graph-builder.js';
 import { IR_VERSION, onnx, OPSET_VERSION, type OnnxProto } from './onnx-schema.js';
 import { exportRules, type RuleContext } from './op-rules.js';
 
+/** Names in the exported ONNX graph: input, output, the symbolic batch axis and the graph. */
 export interface OnnxExportOptions {
   /** Graph input name (default 'input'). */
   inputName?: string;
@@ -18,6 +19,7 @@ export interface OnnxExportOptions {
   graphName?: string;
 }
 
+/** An exported ONNX model: its bytes, node counts by op type, initializer count and the sample's output shape. */
 export interface OnnxExportSummary {
   bytes: Uint8Array;
   /** Op types in the graph with their node counts. */
