@@ -55,7 +55,7 @@ describe('examples and README code', () => {
     const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
     expect(blocks.length).toBeGreaterThanOrEqual(1);
     const snippets = blocks.map((code, k) => {
-      const path = join(scratch, `readme-${k + 1}.ts`);
+      const path = join(scratch, `readme-${k + 1}.mts`); // .mts: an ES module outside any package.json
       writeFileSync(path, code.includes('import ') || code.includes('export ') ? code : `${code}\nexport {};\n`);
       return path;
     });
