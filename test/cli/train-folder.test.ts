@@ -24,7 +24,7 @@ describe('skiplab train --dataset folder', () => {
     // Chance is 50 %; the classes differ in which half of the picture is bright. (simple_convnet
     // takes 28×28 inputs, so the images are brought to that size.)
     expect(metrics.testAccuracy).toBeGreaterThanOrEqual(0.875);
-  });
+  }, 300_000);
 
   it('refuses a folder dataset without --data-dir, naming the field', () => {
     const result = runCli(['train', '--dataset', 'folder', '--epochs', '1']);

@@ -70,13 +70,13 @@ describe('examples and README code', () => {
     expect(node.status).toBe(0);
     expect(web.output).toBe('');
     expect(web.status).toBe(0);
-  });
+  }, 600_000);
 
   it('1: an MLP trained on MNIST with a hand-written loop beats 80 % on the test set after 2,000 images', () => {
     const out = runExample('01-mnist-mlp.ts', ['--train', '2000', '--epochs', '1']);
     const accuracy = Number(/test accuracy: ([\d.]+) %/.exec(out)![1]);
     expect(accuracy).toBeGreaterThan(80);
-  });
+  }, 600_000);
 
   it('2: the gradient reaching the first block vanishes in the plain twin and not in the residual stack', () => {
     const out = runExample('02-custom-residual-block.ts', ['--depth', '30']);
@@ -86,7 +86,7 @@ describe('examples and README code', () => {
     expect(residual).toBeGreaterThan(0.1);
     expect(residual).toBeLessThan(10);
     expect(plain).toBeLessThan(1e-6);
-  });
+  }, 600_000);
 
   it("3: a torchvision ResNet-18 state dict gives PyTorch's logits, and its ONNX export the same in ONNX Runtime", async () => {
     const fixture = loadModelFixture('resnet18'); // torchvision's names and PyTorch's float64 logits
@@ -118,7 +118,7 @@ describe('examples and README code', () => {
     writeFileSync(png, encodePng({ width: 90, height: 60, colorType: 2, depth: 8, samples: picture('left', 90, 60, 1) }));
     const images = runExample('03-torchvision-resnet18.ts', [weights, png, '--size', '64']);
     expect(images).toMatch(new RegExp(`${png.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: (class \\d+ \\(logit -?[\\d.]+, p [\\d.]+\\)(, )?){5}`));
-  });
+  }, 600_000);
 
   it('4: a lesion study on a ResNet trained on an image folder, and again from its saved weights', () => {
     const data = join(scratch, 'photos');
@@ -135,5 +135,5 @@ describe('examples and README code', () => {
     const reloaded = runExample('04-lesion-study.ts', [...common, '--weights', weights]);
     expect(reloaded).not.toMatch(/trained/);
     expect(reloaded.slice(reloaded.indexOf('test error, nothing deleted'))).toBe(trained.slice(trained.indexOf('test error, nothing deleted')));
-  });
+  }, 600_000);
 });

@@ -94,14 +94,14 @@ describe('the npm package', () => {
       expect(tarball.files, file).toContain(file);
     }
     expect(tarball.files.filter((f) => /^(test|bench|web|examples|wasm)\//.test(f) || f.startsWith('src/') || f.endsWith('.map'))).toEqual([]);
-  });
+  }, 600_000);
 
   it('installs into an empty project without devDependencies, building the native addon, with a working CLI', async () => {
     expect(installLog.withCompiler).toMatch(/skiplab: native backend built in/);
     for (const devOnly of ['typescript', 'vitest', 'esbuild', 'assemblyscript', 'tsx']) expect(existsSync(join(withCompiler, 'node_modules', devOnly)), devOnly).toBe(false);
     expect((await run(join(withCompiler, 'node_modules/.bin/skiplab'), ['--version'], withCompiler)).trim()).toBe(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version);
     expect(await run(process.execPath, ['--input-type=module', '-e', "import { getBackend } from 'skiplab'; console.log(getBackend().name)"], withCompiler)).toMatch(/^native$/m);
-  });
+  }, 600_000);
 
   it('runs examples 2-4 there on Node (custom block, torchvision weights + ONNX, lesions on an image folder)', async () => {
     const gradients = await runExample(withCompiler, '02-custom-residual-block.ts', ['--depth', '12']);
@@ -114,7 +114,7 @@ describe('the npm package', () => {
     makeImageFolder(join(withCompiler, 'photos'), 20);
     const lesions = await runExample(withCompiler, '04-lesion-study.ts', ['--data-dir', 'photos', '--size', '16', '--depth', '8', '--epochs', '10']);
     expect(Number(/nothing deleted: ([\d.]+) %/.exec(lesions)![1])).toBeLessThanOrEqual(25);
-  });
+  }, 600_000);
 
   it('installs without a usable C++ compiler (CXX=/bin/false), says so in one line, and runs on wasm', async () => {
     expect(installLog.withoutCompiler).toMatch(/skiplab: native backend unavailable \(compile failed.*\) — using the WebAssembly backend/);
@@ -122,7 +122,7 @@ describe('the npm package', () => {
     const out = await runExample(withoutCompiler, '02-custom-residual-block.ts', ['--depth', '12']);
     expect(out).toMatch(/identity skips: 12 in the residual stack/);
     expect(await run(process.execPath, ['--input-type=module', '-e', "import { getBackend } from 'skiplab'; console.log(getBackend().name)"], withoutCompiler)).toMatch(/^wasm$/m);
-  });
+  }, 600_000);
 
   it('bundles for the browser from the installed package (its browser entry) and trains a ResNet in a Web Worker in Chromium', async () => {
     const web = join(withCompiler, 'web');
@@ -158,5 +158,5 @@ describe('the npm package', () => {
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     expect(mean(result.losses.slice(-10))).toBeLessThan(0.5 * mean(result.losses.slice(0, 10)));
     expect(result.testAccuracy).toBeGreaterThanOrEqual(0.9);
-  });
+  }, 600_000);
 });
