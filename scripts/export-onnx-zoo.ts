@@ -6,7 +6,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { exportOnnx } from '../src/io/onnx/export.js';
+import { exportOnnx } from '../src/io/onnx/export-file.js';
 import { createModel, type ModelOptions } from '../src/models/registry.js';
 import { Rng } from '../src/tensor/rng.js';
 import { Tensor } from '../src/tensor/tensor.js';

@@ -1,24 +1,23 @@
 /**
- * skiplab — the public API. PyTorch-shaped: `Tensor`, creation functions, autograd, `nn`,
- * `optim`, backend selection.
+ * skiplab — the public API for Node. PyTorch-shaped: `Tensor`, creation functions, autograd,
+ * `nn`, `optim`, the skip `blocks` and the `models` zoo, the `analysis` functions, datasets, a
+ * `Trainer`, and files (safetensors, ONNX, TensorBoard). Everything that also runs in a browser
+ * comes from `./browser.ts` (what bundlers get through the package's `browser` condition); this
+ * file adds what needs Node's file system.
+ *
+ * @module
  */
-export { Tensor, arange, empty, full, intTensor, ones, rand, randn, tensor, uniform, zeros, zerosLike, type DType, type NestedArray } from './tensor/tensor.js';
-export { Rng, globalRng, manualSeed, type RngState } from './tensor/rng.js';
-export { keepTensor, recycleTensors } from './tensor/recycling-scope.js';
-export { ShapeError, formatShape, type Shape } from './tensor/shape.js';
-export { availableBackends, getBackend, registerBackend, setBackend } from './backend/select.js';
-export type { Backend, BackendName } from './backend/backend.js';
+export * from './browser.js';
 export {
-  abs, add, concat, div, exp, flatten, gradcheck, log, matmul, max, maximum, mean, minimum, mul, narrow, neg, noGrad, enableGrad, isGradEnabled,
-  permute, reshape, slice, sqrt, square, sub, sum, transpose, mulScalar, addScalar, type GradcheckOptions, type GradcheckResult,
-} from './autograd/index.js';
-export * as nn from './nn/index.js';
-export * as optim from './optim/index.js';
-// Skip-connection blocks and the model zoo (issue 6).
-export * as blocks from './blocks/index.js';
-export * as models from './models/index.js';
-export { createModel, listModels, modelCatalog, type CatalogEntry, type ModelInfo, type ModelOptions } from './models/index.js';
-export type { SkipEdge, SkipKind } from './blocks/index.js';
-export { loadSafetensors, saveSafetensors, loadSafetensorsSync, saveSafetensorsSync, SafetensorsError } from './io/index.js';
-// Interop (issue 11): ONNX export and TensorBoard event files.
-export { exportOnnx, buildOnnxModel, EventFileWriter, readEventFile, type OnnxExportOptions } from './io/index.js';
+  loadSafetensors, saveSafetensors, loadSafetensorsSync, saveSafetensorsSync, loadSafetensorsWithMetadata, loadSafetensorsWithMetadataSync,
+} from './io/safetensors.js';
+export { exportOnnx } from './io/onnx/export-file.js';
+export { EventFileWriter, readEventFile, type TensorBoardEvent } from './io/tensorboard.js';
+export { loadMnist, type MnistOptions } from './data/mnist.js';
+export { loadFashionMnist, type FashionMnistOptions } from './data/fashion-mnist.js';
+export { loadCifar10 } from './data/cifar10.js';
+export { loadImageFolder, loadImageFolderSplit } from './data/image-folder.js';
+export { loadImageDataset, DATASET_NAMES, type DatasetName, type LoadDatasetOptions } from './data/registry.js';
+export {
+  Trainer, TrainingDivergedError, type EpochReport, type StepReport, type TrainerCallback, type TrainerOptions, type TrainResult,
+} from './train/trainer.js';

@@ -4,6 +4,7 @@ import type { Parameter } from '../nn/module.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { skipBlocks, weightedModules, withHooks, withMode, type AnalysedModel } from './model-parts.js';
 
+/** DenseNet Fig. 5: the mean absolute weight each layer puts on each earlier layer's features. */
 export interface DenseBlockReuse {
   block: string;
   /** weights[target][source]: mean |w| that layer `target` (1..L, L+1 = the next layer after the block) gives to source `source` (0 = block input). NaN where no connection exists. */
@@ -159,6 +160,7 @@ export function featureReuseChange(initial: readonly DenseBlockReuse[], trained:
   };
 }
 
+/** Mean transform-gate activity of each highway layer (Srivastava et al. 2015 Fig. 2). */
 export interface GateActivity {
   layer: string;
   /** Mean transform-gate value T(x) over examples and units. */

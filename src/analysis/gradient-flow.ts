@@ -2,6 +2,7 @@ import type { Module } from '../nn/module.js';
 import type { Batch } from '../train/batches.js';
 import { classificationLoss, l2Norm, preservingState, weightedModules, weightLayers, withHooks, withMode, type LossFunction } from './model-parts.js';
 
+/** One weighted layer's gradient norms (‖∂L/∂W‖ and ‖∂L/∂output‖) at its depth. */
 export interface LayerGradient {
   /** Module path of the weighted layer (`layer1.0.conv1`). */
   layer: string;
@@ -24,6 +25,7 @@ export interface LayerGradient {
   weightRank: number;
 }
 
+/** Gradient norms of every weighted layer, input to output, for one batch. */
 export interface GradientFlow {
   loss: number;
   layers: LayerGradient[];

@@ -139,6 +139,7 @@ export function lanczosExtremes(apply: (v: Float64Array) => Float64Array, size: 
 /** Lanczos steps used by the landscape experiment; the tests check the ratio at exactly these counts. */
 export const HESSIAN_LANCZOS_STEPS = { quick: 20, full: 40 } as const;
 
+/** The loss Hessian's extreme eigenvalues and |λmin/λmax| (Li et al. 2018 §6). */
 export interface HessianEigenResult {
   /** The algebraically largest and smallest eigenvalues of the loss Hessian. */
   maxEigenvalue: number;

@@ -69,6 +69,7 @@ export function classificationError(model: Module, batches: readonly Batch[]): n
   return count > 0 ? 1 - correct / count : NaN;
 }
 
+/** The test error (fraction) with one block deleted, and the block's path and index. */
 export interface SingleLesion {
   block: string;
   index: number;
@@ -84,6 +85,7 @@ export function lesionEachBlock(model: AnalysedModel, batches: readonly Batch[],
   return { baseline, lesions };
 }
 
+/** Test errors (fractions) with `deleted` random blocks removed, over several trials, and their mean. */
 export interface RandomLesions {
   deleted: number;
   meanError: number;

@@ -15,6 +15,7 @@ export type AnalysedModel = Module & HasSkips;
 /** Loss of one batch given the model's output (cross-entropy against labels by default). */
 export type LossFunction = (output: Tensor, batch: Batch) => Tensor;
 
+/** Mean cross-entropy of the model's logits on a batch: the default loss of the analyses. */
 export const classificationLoss: LossFunction = (output, batch) => crossEntropy(output, batch.y);
 
 /** The module at a dotted path (`layer2.0`), or a clear error naming the path. */

@@ -22,6 +22,7 @@ export function pathLengthDistribution(n: number): { length: number; count: numb
   return out;
 }
 
+/** The mean gradient norm reaching the input through paths of one length (Veit et al. 2016 Fig. 6). */
 export interface PathGradient {
   length: number;
   /** Mean over samples of the per-example gradient norm reaching the input of the first block. */
@@ -29,6 +30,7 @@ export interface PathGradient {
   samples: number;
 }
 
+/** Veit et al. 2016 §4: the binomial distribution of path lengths and the gradient magnitude per path length. */
 export interface PathAnalysis {
   blocks: number;
   distribution: { length: number; count: number; fraction: number }[];

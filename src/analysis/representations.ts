@@ -5,6 +5,7 @@ import { shapesEqual } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { l2Distance, l2Norm, mean, skipBlocks, weightLayers, withHooks, withMode, type AnalysedModel } from './model-parts.js';
 
+/** How much one block changes what passes through it: ‖F(x)‖/‖S(x)‖ where a branch is added to a skip. */
 export interface BlockChange {
   block: string;
   /**

@@ -3,6 +3,7 @@ import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { noGrad } from './no-grad.js';
 
+/** Step `eps` and tolerances of `gradcheck` (central differences), the seed of the probed elements and how many per input. */
 export interface GradcheckOptions {
   /** Finite-difference step. float32 arithmetic limits how small this can usefully be. */
   eps?: number;
@@ -17,6 +18,7 @@ export interface GradcheckOptions {
   name?: string;
 }
 
+/** What `gradcheck` found: whether every analytic gradient matched the numeric one, the worst mismatch and a message. */
 export interface GradcheckResult {
   ok: boolean;
   name: string;

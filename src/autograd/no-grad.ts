@@ -1,6 +1,7 @@
 /** Whether ops record themselves on the tape (PyTorch's grad mode). */
 let gradEnabled = true;
 
+/** Whether operations are recorded on the autograd tape now (false inside `noGrad`). */
 export function isGradEnabled(): boolean {
   return gradEnabled;
 }

@@ -15,6 +15,7 @@
 export type Shape = readonly number[];
 export type Pair = readonly [number, number];
 
+/** The registered backends: the TypeScript reference, WebAssembly SIMD, and the native C++ addon. */
 export type BackendName = 'ts' | 'wasm' | 'native';
 
 /** Elementwise functions of one argument. */
@@ -114,6 +115,9 @@ export interface AdamParams {
   readonly step: number;
 }
 
+/**
+ * The kernel interface every backend implements: pure functions over float32 arrays with typed parameters (STYLE.md habit 1). Autograd and layers call only this.
+ */
 export interface Backend {
   readonly name: BackendName;
   /** One line: backend, instruction set, threads. */
@@ -158,6 +162,7 @@ export interface Backend {
   scatterAddRows(dy: Float32Array, rowLength: number, indices: Int32Array, dTable: Float32Array): void;
 
   // ---- matrix multiply ---------------------------------------------------------------------
+  /** C = op(A)·op(B) (+ C when accumulating), batched, with strides in `params`. */
   gemm(params: GemmParams, a: Float32Array, b: Float32Array, c: Float32Array): void;
 
   // ---- convolution (NCHW activations, OIHW weights as PyTorch) -----------------------------
@@ -182,10 +187,13 @@ export interface Backend {
   maxPool2dForward(x: Float32Array, xShape: Shape, params: MaxPool2dParams, out: Float32Array, outShape: Shape, argmax: Int32Array): void;
   /** dx = 0, then dx[argmax[i]] += dy[i]. */
   maxPool2dBackward(dy: Float32Array, argmax: Int32Array, dx: Float32Array): void;
+  /** Average pooling over (N, C, H, W) windows. */
   avgPool2dForward(x: Float32Array, xShape: Shape, params: AvgPool2dParams, out: Float32Array, outShape: Shape): void;
+  /** The gradient of average pooling: each output gradient spread evenly over its window. */
   avgPool2dBackward(dy: Float32Array, dyShape: Shape, params: AvgPool2dParams, dx: Float32Array, dxShape: Shape): void;
   /** PyTorch's adaptive windows: rows floor(i·H/OH) to ceil((i+1)·H/OH). */
   adaptiveAvgPool2dForward(x: Float32Array, xShape: Shape, out: Float32Array, outShape: Shape): void;
+  /** The gradient of adaptive average pooling. */
   adaptiveAvgPool2dBackward(dy: Float32Array, dyShape: Shape, dx: Float32Array, dxShape: Shape): void;
 
   // ---- normalisation -----------------------------------------------------------------------
@@ -216,6 +224,7 @@ export interface Backend {
     x: Float32Array, rows: number, cols: number, gamma: Float32Array | null, beta: Float32Array | null,
     eps: number, out: Float32Array, saveMean: Float32Array, saveInvStd: Float32Array,
   ): void;
+  /** The gradients of layer normalisation over the last axis: input, and scale and shift when given. */
   layerNormBackward(
     x: Float32Array, rows: number, cols: number, dy: Float32Array, gamma: Float32Array | null,
     saveMean: Float32Array, saveInvStd: Float32Array,

@@ -26,6 +26,9 @@ function requestedName(): string | undefined {
   return env && env.length > 0 ? env : undefined;
 }
 
+/**
+ * The backend kernels run on: the first of native, wasm, ts that loads here, unless `SKIPLAB_BACKEND` or `setBackend` chose one.
+ */
 export function getBackend(): Backend {
   if (current) return current;
   const forced = requestedName();
@@ -59,6 +62,7 @@ export function setBackend(backend: Backend | BackendName): Backend {
   return current;
 }
 
+/** The backends that load on this machine (`ts` always; `wasm` after `initWasmBackend` in a browser). */
 export function availableBackends(): BackendName[] {
   return [...registered.keys()].filter((n) => registered.get(n)?.() != null);
 }

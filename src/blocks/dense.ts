@@ -9,6 +9,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import type { JunctionRule, SkipBlock } from './skip-block.js';
 import type { SkipEdge } from './skip.js';
 
+/** One dense layer: bottleneck (DenseNet-B) and its width, dropout rate, and the init generator. */
 export interface DenseLayerOptions {
   /** DenseNet-B: a 1x1 convolution to `bottleneckWidth` channels before the 3x3 (Huang et al. 2017 §3). */
   bottleneck?: boolean;
@@ -56,8 +57,10 @@ export class DenseLayer extends Module {
   }
 }
 
+/** The skips a dense block can have: concatenation, or none (its plain twin). */
 export type DenseSkip = 'concat' | 'none';
 
+/** A dense block: its layers' options, and whether the concatenating skip is kept (`none`: the plain twin). */
 export interface DenseBlockOptions extends DenseLayerOptions {
   /** 'concat' (dense connectivity) or 'none' (the plain twin: each layer sees only its predecessor). */
   skip?: DenseSkip;

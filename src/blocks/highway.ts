@@ -9,8 +9,12 @@ import type { Tensor } from '../tensor/tensor.js';
 import { setIdentityWeights } from './identity-weights.js';
 import { evaluateJunction, type JunctionRule, type SkipBlock, type SkipJunction } from './skip-block.js';
 
+/** The skips a highway layer can have: gated, or none (its plain twin). */
 export type HighwaySkip = 'gated' | 'none';
 
+/**
+ * A highway layer: skip kind, transform-gate bias (negative: carry at first, Srivastava et al. 2015 §2.2), init generator.
+ */
 export interface HighwayOptions {
   /** 'gated' (the highway layer) or 'none' (the plain twin, y = H(x)). */
   skip?: HighwaySkip;

@@ -25,8 +25,10 @@ export class Mlp extends Module {
   }
 }
 
+/** The skips a transformer block can have: identity, or none (its plain twin). */
 export type TransformerSkip = 'identity' | 'none';
 
+/** A pre-LN transformer block: MLP width ratio, dropout, skip kind, init generator. */
 export interface PreLNTransformerBlockOptions {
   /** Hidden width of the MLP as a multiple of the model width (4 in Vaswani et al. 2017). */
   mlpRatio?: number;

@@ -12,6 +12,7 @@ import { makeShortcut, shortcutKindFor, type ResidualSkip, type Shortcut } from 
 import type { JunctionRule, SkipBlock, SkipJunction } from './skip-block.js';
 import type { SkipKind } from './skip.js';
 
+/** A residual block's stride, skip kind, drop-path survival probability and init generator. */
 export interface ResidualBlockOptions {
   /** Stride of the block's first spatial convolution (2 where a stage halves the resolution). */
   stride?: number;

@@ -32,6 +32,7 @@ export interface SkipEdge {
 
 /** A model that can list its skip edges. */
 export interface HasSkips {
+  /** Every skip edge of the model, in forward order (a plain twin lists the same edges with kind `none`). */
   skips(): SkipEdge[];
 }
 

@@ -42,8 +42,10 @@ export class DoubleConv extends Module {
  */
 export type OddSizePolicy = 'crop' | 'pad';
 
+/** The skips a U-Net level can have: concatenation, or none (its plain twin). */
 export type UNetSkip = 'concat' | 'none';
 
+/** A U-Net level: the long skip kind, how odd sizes are handled, and the init generator. */
 export interface UNetLevelOptions {
   /** 'concat' (U-Net's long skip) or 'none' (the plain twin: the decoder sees only the upsampled map). */
   skip?: UNetSkip;

@@ -8,10 +8,11 @@ import { registerModelsCommand } from './commands/models.js';
 import { registerStatusCommand } from './commands/status.js';
 import { registerTrainCommand } from './commands/train.js';
 import { registerWorkerCommand } from './commands/worker.js';
+import { packageVersion } from './version.js';
 
 /** The `skiplab` command line. Errors print one clear line and exit 1 (no stack for user errors). */
 const program = new Command();
-program.name('skiplab').description('skip connections, built, trained and explained').showHelpAfterError();
+program.name('skiplab').description('skip connections, built, trained and explained').version(packageVersion()).showHelpAfterError();
 registerTrainCommand(program);
 registerExperimentCommand(program);
 registerReportCommand(program);

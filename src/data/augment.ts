@@ -47,6 +47,7 @@ function shiftPlanes<T extends Float32Array | Int32Array>(
   }
 }
 
+/** Padding (pixels) around the image before a random crop of the original size, and the fill values of images and masks. */
 export interface RandomCropOptions {
   /** Pixels of padding on each side; the crop offset is uniform in [-padding, padding]. */
   padding: number;

@@ -40,6 +40,7 @@ export const FASHION_MNIST_TRAIN_PER_CLASS = 6000;
 /** Bump when the split rule changes, so old caches are rebuilt. */
 const SPLIT_RULE_VERSION = 'fashion split v1: per class first 1000 valid test, next 6000 train, interleaved';
 
+/** Where Fashion-MNIST is read from and cached (`loadFashionMnist`); `dataDir` is the official idx files' folder. */
 export interface FashionMnistOptions extends CacheOptions, IdxSearch {
   /** The folder holding the stand-in's 0.json .. 9.json; default: the installed package's `src/clothes/`. */
   packageDataDir?: string;

@@ -38,6 +38,10 @@ export {
 export { parseIdx, readIdxFile, IdxFormatError, type IdxArray } from './idx.js';
 export { defaultCacheDirectory, readImageCache, writeImageCache, type CacheOptions } from './cache.js';
 export { resolvePackageDirectory } from './packages.js';
-export { loadImageDataset, DATASET_NAMES, DATASET_SHAPES, type DatasetName, type DatasetShape, type LoadDatasetOptions } from './registry.js';
+export { loadImageDataset, DATASET_NAMES, DATASET_SHAPES, datasetShape, type DatasetName, type DatasetShape, type LoadDatasetOptions } from './registry.js';
 export { decodePng, PngFormatError, type DecodedPng } from './png.js';
+export { decodeImage, ImageFormatError, type DecodedImage } from './image-decode.js';
+export { centerCrop, resizeImage, resizeShorterSide, toChannels } from './image-resize.js';
+export { imageDatasetFromFiles, imageTransform, type ImageFile, type ImageTransformOptions } from './image-files.js';
+export { IMAGE_EXTENSIONS, imageFolderClassNames, listImageFolder, loadImageFolder, loadImageFolderSplit } from './image-folder.js';
 export { loadSegmentationFolder, type SegmentationFolderOptions } from './segmentation-folder.js';

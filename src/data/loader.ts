@@ -44,6 +44,7 @@ export interface DataLoaderOptions {
   reuseBuffers?: boolean;
 }
 
+/** One batch: x (N, C, H, W) float32, y (N) or (N, H, W) int32, and the dataset index of each image. */
 export interface Batch {
   /** (N, C, H, W) float32, normalised and augmented. */
   x: Tensor;
@@ -63,6 +64,13 @@ export interface DataLoaderState {
   augmentRng: RngState;
 }
 
+/**
+ * Batches of an `ImageDataset` as normalised float tensors: x (N, C, H, W), y (N) int32; seeded shuffling and augmentation, resumable mid-epoch.
+ *
+ * @example
+ *   const loader = new DataLoader(train, { batchSize: 128, shuffle: true, seed: 1, normalize: train.channelStats() });
+ *   for (const { x, y } of loader) step(x, y);
+ */
 export class DataLoader implements Iterable<Batch> {
   readonly dataset: ImageDataset;
   readonly batchSize: number;
@@ -126,6 +134,7 @@ export class DataLoader implements Iterable<Batch> {
     return this.makeBatch(indices);
   }
 
+  /** Where the loader is (epoch, position, random streams), to resume it with `setState`. */
   getState(): DataLoaderState {
     return {
       epoch: this.epochIndex,

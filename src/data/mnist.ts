@@ -22,6 +22,7 @@ const FILES: Record<Split, { images: string; labels: string }> = {
   test: { images: 't10k-images-idx3-ubyte', labels: 't10k-labels-idx1-ubyte' },
 };
 
+/** Where MNIST is read from and cached (`loadMnist`); `dataDir` is the folder of the idx files. */
 export interface MnistOptions extends CacheOptions, IdxSearch {}
 
 /**

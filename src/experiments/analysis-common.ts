@@ -37,7 +37,7 @@ export interface ImageData {
 
 /** A seeded balanced training subset and the first `testCount` test images, with the full set's statistics. */
 export function imageData(context: AnalysisContext, trainCount: number, testCount: number): ImageData {
-  const options = { cifar10Dir: context.dataDir };
+  const options = { dataDir: context.dataDir };
   const full = loadImageDataset(context.dataset, 'train', options);
   const test = loadImageDataset(context.dataset, 'test', options);
   return { train: balancedSubset(full, trainCount, context.seed), test: test.take(testCount), stats: full.channelStats() };

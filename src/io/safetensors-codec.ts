@@ -30,12 +30,14 @@ export const METADATA_KEY = '__metadata__';
 /** Header length cap, as in the reference implementation (guards against absurd allocations). */
 const MAX_HEADER_BYTES = 100_000_000;
 
+/** A safetensors file that cannot be read or written; the message names the file and what is wrong. */
 export class SafetensorsError extends Error {
   override name = 'SafetensorsError';
 }
 
 export type SafetensorsMetadata = Record<string, string>;
 
+/** A decoded safetensors file: tensors by name and the `__metadata__` strings (null when absent). */
 export interface SafetensorsContents {
   tensors: Record<string, Tensor>;
   metadata: SafetensorsMetadata | null;

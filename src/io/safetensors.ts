@@ -44,6 +44,7 @@ export async function saveSafetensors(path: string, tensors: Record<string, Tens
   await writeFileAtomic(path, encodeSafetensors(tensors, metadata));
 }
 
+/** Synchronous `saveSafetensors`: write tensors (F32/I32) and optional string metadata atomically. */
 export function saveSafetensorsSync(path: string, tensors: Record<string, Tensor>, metadata?: SafetensorsMetadata): void {
   writeFileAtomicSync(path, encodeSafetensors(tensors, metadata));
 }
@@ -53,6 +54,7 @@ export async function loadSafetensors(path: string): Promise<Record<string, Tens
   return decodeSafetensors(await readBytes(path), path).tensors;
 }
 
+/** Synchronous `loadSafetensors`: every tensor of the file by name; a `SafetensorsError` names the file and problem. */
 export function loadSafetensorsSync(path: string): Record<string, Tensor> {
   return decodeSafetensors(readBytesSync(path), path).tensors;
 }
@@ -62,6 +64,7 @@ export async function loadSafetensorsWithMetadata(path: string): Promise<Safeten
   return decodeSafetensors(await readBytes(path), path);
 }
 
+/** Synchronous `loadSafetensorsWithMetadata`: the tensors plus the `__metadata__` string map. */
 export function loadSafetensorsWithMetadataSync(path: string): SafetensorsContents {
   return decodeSafetensors(readBytesSync(path), path);
 }

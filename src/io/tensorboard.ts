@@ -63,6 +63,9 @@ export interface Histogram {
   bucket: number[];
 }
 
+/**
+ * One record of a TensorBoard event file: wall time (seconds since 1970), step, and scalars or histograms under their tags.
+ */
 export interface TensorBoardEvent {
   wallTime: number;
   step: number;
@@ -131,6 +134,7 @@ export class EventFileWriter {
     this.write({ wallTime, step, summary: { value: [{ tag, histo: histogram }] } });
   }
 
+  /** Append one event and flush it to disk (TensorBoard reads the file while it grows). */
   write(event: TensorBoardEvent): void {
     if (this.fd === null) throw new Error(`EventFileWriter: ${this.path} is closed`);
     const problem = EventType.verify(event);
@@ -143,6 +147,7 @@ export class EventFileWriter {
     if (this.fd !== null) fsyncSync(this.fd);
   }
 
+  /** Flush and close the file; later writes throw. */
   close(): void {
     if (this.fd === null) return;
     closeSync(this.fd);

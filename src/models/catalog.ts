@@ -26,6 +26,7 @@ export function structureOnlyRng(): Rng {
   return new StructureOnlyRng();
 }
 
+/** One row of `modelCatalog`: a model, its plain twin, their parameter counts and skip kinds. */
 export interface CatalogEntry extends ModelInfo {
   /** Parameters of the default model. */
   parameters: number;

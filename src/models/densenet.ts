@@ -15,6 +15,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { NamedSequential } from './named-sequential.js';
 import { initLikeTorchvision, positiveInteger, SkipModel } from './skip-model.js';
 
+/** DenseNet (Huang et al. 2017): growth rate k, layers per block, stem, bottleneck size and compression (BC), skip, classes. */
 export interface DenseNetOptions {
   /** k, the growth rate (Huang et al. 2017 §3): feature maps each layer adds. */
   growthRate: number;
@@ -111,6 +112,7 @@ export class DenseNet extends SkipModel {
     return this.denseBlocks.map(([path, block]) => [path, block]);
   }
 
+  /** One concatenating edge per dense layer (none in the plain twin). */
   skips(): SkipEdge[] {
     return this.denseBlocks.flatMap(([path, block, input]) => block.skipEdges(path, input));
   }

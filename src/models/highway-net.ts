@@ -13,6 +13,7 @@ import { positiveInteger, SkipModel } from './skip-model.js';
 /** The values of `skip` a highway net accepts, its default first. */
 export const HIGHWAY_SKIPS: readonly HighwaySkip[] = ['gated', 'none'];
 
+/** A fully connected highway network (Srivastava et al. 2015): depth, width, gate bias, skip, classes. */
 export interface HighwayNetOptions {
   /** Total layers as counted in Srivastava et al. 2015 §4 (Fig. 1: 10, 20, 50, 100): one plain input layer plus depth − 1 highway layers. */
   depth?: number;
@@ -67,6 +68,7 @@ export class HighwayNetFC extends SkipModel {
   }
 }
 
+/** A convolutional highway network: depth, width (channels), gate bias, skip, classes. */
 export interface ConvHighwayNetOptions {
   /** Highway layers (default 6), split into two stages with a 2x2 max pool between them. */
   depth?: number;

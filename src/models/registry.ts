@@ -50,8 +50,10 @@ export interface ModelOptions {
   dropout?: number;
 }
 
+/** The option names `createModel` accepts (each model takes a subset). */
 export type ModelOptionName = Exclude<keyof ModelOptions, 'rng'>;
 
+/** A registry entry: name, paper, description, sample input shape (C, H, W), its skip kinds and the options it accepts. */
 export interface ModelInfo {
   name: string;
   /** Paper (and section/table) the model follows. */

@@ -13,6 +13,7 @@ import { formatShape, ShapeError } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { initLikeTorchvision, positiveInteger, SkipModel } from './skip-model.js';
 
+/** The CIFAR ResNet of He et al. 2015 §4.2: depth 6n+2, skip, block type, base width, classes, input channels, drop-path. */
 export interface ResNetCifarOptions {
   /** Total weighted layers, 6n + 2 (He et al. 2015 §4.2): 20, 32, 44, 56, 110, 1202; 8 gives n = 1. */
   depth: number;
@@ -131,6 +132,7 @@ export class ResNetCifar extends SkipModel {
     return out;
   }
 
+  /** One identity or zero-pad edge per basic block (none in the plain twin). */
   skips(): SkipEdge[] {
     return chainSkips(this.blocks(), this.bn1 ? 'bn1' : 'conv1');
   }

@@ -13,6 +13,7 @@ import { formatShape, ShapeError } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { initLikeTorchvision, positiveInteger, SkipModel } from './skip-model.js';
 
+/** The ImageNet ResNet of He et al. 2015 Table 1: block type, blocks per stage, skip, input channels, classes. */
 export interface ResNetOptions {
   /** Basic blocks (ResNet-18/34) or bottlenecks (50/101/152), He et al. 2015 Table 1. */
   block: 'basic' | 'bottleneck';
@@ -121,6 +122,7 @@ export class ResNet extends SkipModel {
     return out;
   }
 
+  /** One edge per residual block: identity, or projection where the shape changes (none in the plain twin). */
   skips(): SkipEdge[] {
     return chainSkips(this.blocks(), 'maxpool');
   }
@@ -129,8 +131,13 @@ export class ResNet extends SkipModel {
 type Preset = Omit<ResNetOptions, 'block' | 'layers'>;
 
 // He et al. 2015, Table 1, one line each.
+/** ResNet-18 (He et al. 2015 Table 1): basic blocks [2, 2, 2, 2], 11.7 M parameters at 1000 classes. */
 export const resnet18 = (o: Preset = {}): ResNet => new ResNet({ ...o, block: 'basic', layers: [2, 2, 2, 2] });
+/** ResNet-34: basic blocks [3, 4, 6, 3]. */
 export const resnet34 = (o: Preset = {}): ResNet => new ResNet({ ...o, block: 'basic', layers: [3, 4, 6, 3] });
+/** ResNet-50: bottlenecks [3, 4, 6, 3], 25.6 M parameters at 1000 classes. */
 export const resnet50 = (o: Preset = {}): ResNet => new ResNet({ ...o, block: 'bottleneck', layers: [3, 4, 6, 3] });
+/** ResNet-101: bottlenecks [3, 4, 23, 3]. */
 export const resnet101 = (o: Preset = {}): ResNet => new ResNet({ ...o, block: 'bottleneck', layers: [3, 4, 23, 3] });
+/** ResNet-152: bottlenecks [3, 8, 36, 3]. */
 export const resnet152 = (o: Preset = {}): ResNet => new ResNet({ ...o, block: 'bottleneck', layers: [3, 8, 36, 3] });

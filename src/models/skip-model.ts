@@ -7,6 +7,7 @@ import type { Rng } from '../tensor/rng.js';
 
 /** A model that lists its skip edges; `summary()` notes show them. */
 export abstract class SkipModel extends Module implements HasSkips {
+  /** Every skip edge of the model, in forward order (a plain twin lists the same edges with kind `none`). */
   abstract skips(): SkipEdge[];
 
   override summaryNotes(): string[] {

@@ -16,6 +16,7 @@ import { positiveInteger, SkipModel } from './skip-model.js';
 /** The values of `skip` the transformer classifier accepts, its default first. */
 export const TRANSFORMER_SKIPS: readonly TransformerSkip[] = ['identity', 'none'];
 
+/** A small pre-LN transformer classifier of images (rows as tokens): image size, width, heads, layers, skip, classes. */
 export interface TransformerClassifierOptions {
   /** Image height = sequence length (one token per row); 28 for MNIST. */
   imageSize?: number;

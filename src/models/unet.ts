@@ -9,6 +9,7 @@ import { initLikeTorchvision, positiveInteger, SkipModel } from './skip-model.js
 /** The values of `skip` a U-Net accepts, its default first. */
 export const UNET_SKIPS: readonly UNetSkip[] = ['concat', 'none'];
 
+/** U-Net (Ronneberger et al. 2015): levels, base width, classes per pixel, long skips, odd-size policy. */
 export interface UNetOptions {
   /** Number of poolings (4 in Ronneberger et al. 2015, Fig. 1). */
   levels?: number;

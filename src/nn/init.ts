@@ -11,6 +11,7 @@ export function fans(t: Tensor): { fanIn: number; fanOut: number } {
   return { fanIn: t.shape[1]! * receptive, fanOut: t.shape[0]! * receptive };
 }
 
+/** The activation a layer is followed by, for the gain of Kaiming initialisation (PyTorch's `calculate_gain`). */
 export type Nonlinearity = 'relu' | 'linear' | 'leaky_relu' | 'tanh' | 'sigmoid';
 
 /** PyTorch's calculate_gain. */
@@ -23,23 +24,27 @@ export function gain(nonlinearity: Nonlinearity, negativeSlope = 0.01): number {
   }
 }
 
+/** Fill `t` in place with U(low, high) draws from `rng`. */
 export function uniform_(t: Tensor, low: number, high: number, rng: Rng): Tensor {
   const d = t.f32;
   for (let i = 0; i < d.length; i++) d[i] = low + (high - low) * rng.uniform();
   return t;
 }
 
+/** Fill `t` in place with N(mean, std²) draws from `rng`. */
 export function normal_(t: Tensor, mean: number, std: number, rng: Rng): Tensor {
   const d = t.f32;
   for (let i = 0; i < d.length; i++) d[i] = mean + std * rng.normal();
   return t;
 }
 
+/** Fill `t` in place with `value`. */
 export function constant_(t: Tensor, value: number): Tensor {
   t.f32.fill(value);
   return t;
 }
 
+/** Kaiming (He et al. 2015, "Delving deep") initialisation: negative slope `a`, fan mode and nonlinearity. */
 export interface KaimingOptions {
   /** Negative slope for leaky ReLU; PyTorch's layer default uses a = √5. */
   a?: number;

@@ -18,11 +18,14 @@ export class Parameter extends Tensor {
 /** A non-learnable tensor that is part of the state (BatchNorm's running statistics). */
 export class Buffer extends Tensor {}
 
+/** Called after a module's forward with its input and output; returning a tensor replaces the output. */
 export type ForwardHook = (module: Module, input: Tensor, output: Tensor) => Tensor | void;
+/** Called before a module's forward with its input; returning a tensor replaces the input. */
 export type ForwardPreHook = (module: Module, input: Tensor) => Tensor | void;
 /** Called with the gradient of the module's output during backward. */
 export type BackwardHook = (module: Module, gradOutput: Tensor) => void;
 
+/** Parameters and buffers by dotted name (torchvision's names), as safetensors files hold them. */
 export type StateDict = Record<string, Tensor>;
 
 /**
@@ -36,6 +39,7 @@ export abstract class Module {
   training = true;
   private hooks: { pre: ForwardPreHook[]; forward: ForwardHook[]; backward: BackwardHook[] } | null = null;
 
+  /** The module's computation: input (N, …) to output, recorded on the autograd tape when grad is on. */
   abstract forward(x: Tensor): Tensor;
 
   /** Direct sub-modules with their attribute names; arrays of modules are numbered. */
@@ -60,10 +64,12 @@ export abstract class Module {
     for (const [name, child] of this.namedChildren()) yield* child.namedModules(prefix ? `${prefix}.${name}` : name);
   }
 
+  /** This module and every descendant, depth first (`namedModules` without the names). */
   *modules(): Generator<Module> {
     for (const [, m] of this.namedModules()) yield m;
   }
 
+  /** Every trainable tensor with its dotted state-dict name (`layer1.0.conv1.weight`), each once even when shared. */
   namedParameters(): [string, Parameter][] {
     const out: [string, Parameter][] = [];
     const seen = new Set<Parameter>();
@@ -77,10 +83,12 @@ export abstract class Module {
     return out;
   }
 
+  /** Every trainable tensor, in `namedParameters` order — what an optimizer takes. */
   parameters(): Parameter[] {
     return this.namedParameters().map(([, p]) => p);
   }
 
+  /** Every non-trainable state tensor (batch-norm running statistics) with its dotted name. */
   namedBuffers(): [string, Buffer][] {
     const out: [string, Buffer][] = [];
     for (const [prefix, m] of this.namedModules()) {
@@ -240,6 +248,7 @@ export abstract class Module {
     return '';
   }
 
+  /** The module tree as PyTorch prints it: `ResNet(\n  (conv1): Conv2d(3, 64, …)\n  …)`. */
   toString(): string {
     const children = [...this.namedChildren()];
     const head = `${this.constructor.name}(${this.describe()}`;

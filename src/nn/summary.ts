@@ -3,6 +3,7 @@ import { formatShape } from '../tensor/shape.js';
 import { zeros, type Tensor } from '../tensor/tensor.js';
 import type { Module } from './module.js';
 
+/** One layer of a `ModuleSummary`: its path, class, output shape, parameter count and multiply-adds. */
 export interface SummaryRow {
   name: string;
   type: string;
@@ -13,12 +14,14 @@ export interface SummaryRow {
   multiplyAdds: number;
 }
 
+/** A torchinfo-style table of a model for one input shape: rows, totals, and `toString()` to print it. */
 export interface ModuleSummary {
   rows: SummaryRow[];
   totalParameters: number;
   trainableParameters: number;
   totalMultiplyAdds: number;
   notes: string[];
+  /** The table as text, one layer a line, totals at the end. */
   toString(): string;
 }
 

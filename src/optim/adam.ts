@@ -2,6 +2,7 @@ import { getBackend } from '../backend/select.js';
 import type { Parameter } from '../nn/module.js';
 import { Optimizer, type OptimizerState } from './optimizer.js';
 
+/** Adam hyper-parameters (Kingma & Ba 2015): learning rate, betas, eps, weight decay. */
 export interface AdamOptions {
   lr?: number;
   betas?: readonly [number, number];
@@ -45,6 +46,7 @@ export class Adam extends Optimizer {
     this.stepCount++;
   }
 
+  /** Step count, first and second moments and hyper-parameters, for checkpoints. */
   stateDict(): OptimizerState {
     const kind = this.constructor.name;
     return {
@@ -57,6 +59,7 @@ export class Adam extends Optimizer {
     };
   }
 
+  /** Restore what `stateDict` saved (same parameters, same order). */
   loadStateDict(state: OptimizerState): void {
     this.checkState(state, this.constructor.name, ['m', 'v']);
     this.stepCount = state.step;

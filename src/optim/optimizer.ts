@@ -20,11 +20,14 @@ export abstract class Optimizer {
   /** Apply one update from the parameters' current gradients (parameters without one are skipped). */
   abstract step(): void;
 
+  /** Clear the gradients of every parameter (call before each backward pass). */
   zeroGrad(): void {
     for (const p of this.params) p.grad = null;
   }
 
+  /** The optimizer's buffers (momentum, moments) and step count as tensors and JSON, for checkpoints. */
   abstract stateDict(): OptimizerState;
+  /** Restore what `stateDict` saved, for the same parameters in the same order; a mismatch is an error. */
   abstract loadStateDict(state: OptimizerState): void;
 
   protected checkState(state: OptimizerState, kind: string, names: string[]): void {

@@ -2,6 +2,7 @@ import { getBackend } from '../backend/select.js';
 import type { Parameter } from '../nn/module.js';
 import { Optimizer, type OptimizerState } from './optimizer.js';
 
+/** SGD hyper-parameters as PyTorch's: learning rate, momentum, dampening, weight decay (L2), Nesterov. */
 export interface SgdOptions {
   lr: number;
   momentum?: number;
@@ -42,10 +43,12 @@ export class SGD extends Optimizer {
     this.stepCount++;
   }
 
+  /** Momentum buffers and hyper-parameters, for checkpoints. */
   stateDict(): OptimizerState {
     return { kind: 'SGD', step: this.stepCount, lr: this.lr, buffers: { momentum: this.momentumBuffers.map((b) => (b ? b.slice() : null)) } };
   }
 
+  /** Restore what `stateDict` saved (same parameters, same order). */
   loadStateDict(state: OptimizerState): void {
     this.checkState(state, 'SGD', ['momentum']);
     this.stepCount = state.step;

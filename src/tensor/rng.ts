@@ -92,12 +92,14 @@ export class Rng {
     return { s: [this.s0, this.s1, this.s2, this.s3], spareNormal: this.spareNormal };
   }
 
+  /** Continue exactly where a generator whose `getState()` this is left off (checkpoints, resumes). */
   setState(state: RngState): void {
     [this.s0, this.s1, this.s2, this.s3] = state.s.map((v) => v >>> 0) as [number, number, number, number];
     this.spareNormal = state.spareNormal;
   }
 }
 
+/** A generator's full state as plain JSON: the xoshiro128** words and a pending Box-Muller normal. */
 export interface RngState {
   s: number[];
   spareNormal: number | null;

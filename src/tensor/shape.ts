@@ -7,6 +7,7 @@ export class ShapeError extends Error {
   override name = 'ShapeError';
 }
 
+/** A shape as error messages print it: `[2, 3, 32, 32]`. */
 export function formatShape(shape: Shape): string {
   return `[${shape.join(', ')}]`;
 }

@@ -3,6 +3,7 @@ import { noteTensorCreated } from './recycling-scope.js';
 import { checkShape, formatShape, ShapeError, sizeOf, type Shape } from './shape.js';
 import { globalRng, type Rng } from './rng.js';
 
+/** Element type of a tensor: float32 for values, int32 for class labels and indices. */
 export type DType = 'float32' | 'int32';
 
 /**
@@ -195,6 +196,7 @@ export class Tensor {
     return this;
   }
 
+  /** The values as PyTorch prints them: `tensor([[1.0, 2.0], [3.0, 4.0]])`. */
   toString(): string {
     const fmt = (v: number): string => (this.dtype === 'int32' ? String(v) : formatNumber(v));
     const render = (offset: number, dim: number, indent: string): string => {
@@ -211,6 +213,7 @@ export class Tensor {
   }
 }
 
+/** A number or nested arrays of numbers, as `tensor()` takes and `toArray()` returns (`[[1, 2], [3, 4]]`). */
 export type NestedArray = number | NestedArray[];
 
 function flattenNested(data: NestedArray[]): number[] {
@@ -256,20 +259,28 @@ export function uninitialized(shape: Shape): Tensor {
   return new Tensor(takeBuffer(sizeOf(shape), false), shape);
 }
 
+/**
+ * A tensor of `shape` filled with 0.
+ *
+ * @example zeros([2, 3]) // (2, 3) float32 zeros
+ */
 export function zeros(shape: Shape, options?: CreateOptions): Tensor {
   return finish(empty(shape), options);
 }
 
+/** A tensor of `shape` filled with `value`. */
 export function full(shape: Shape, value: number, options?: CreateOptions): Tensor {
   const t = empty(shape);
   t.f32.fill(value);
   return finish(t, options);
 }
 
+/** A tensor of `shape` filled with 1. */
 export function ones(shape: Shape, options?: CreateOptions): Tensor {
   return full(shape, 1, options);
 }
 
+/** Zeros of the same shape and dtype as `t`. */
 export function zerosLike(t: Tensor): Tensor {
   return zeros(t.shape);
 }

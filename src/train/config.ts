@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { dataSourceSchema } from '../data/data-source.js';
+import { DATASET_NAMES } from '../data/registry.js';
 
 /**
  * Everything that defines a training run, validated with zod so a wrong field is an error with
@@ -10,9 +11,11 @@ export const trainConfigSchema = z.strictObject({
   model: z.string().min(1),
   /** Options for `createModel` (depth, skip, …); validated by the registry. */
   modelOptions: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])).default({}),
-  dataset: z.enum(['mnist', 'fashion-mnist', 'cifar10']),
-  /** Folder of the dataset's files: the idx files of (Fashion-)MNIST (searched for when absent), the CIFAR-10 binary batches (required). */
+  dataset: z.enum(DATASET_NAMES),
+  /** The dataset's folder: the idx files of (Fashion-)MNIST (searched for when absent), the CIFAR-10 binary batches or the class folders of 'folder' (required for both). */
   dataDir: z.string().optional(),
+  /** Side the images of a 'folder' dataset are resized and centre-cropped to (default 32). */
+  imageSize: z.number().int().positive().optional(),
   /** The files the run was trained on, recorded by the trainer (kind, folder, SHA-256s; docs/datasets.md). */
   data: dataSourceSchema.nullable().optional(),
   /** Train on a seeded, class-balanced subset of this many training images. */
@@ -69,6 +72,9 @@ export function parseTrainConfig(input: unknown, source = 'config'): TrainConfig
   }
   if (result.data.dataset === 'cifar10' && !result.data.dataDir) {
     throw new ConfigError(`${source} is invalid: dataDir: CIFAR-10 needs the folder holding data_batch_1.bin … data_batch_5.bin and test_batch.bin`);
+  }
+  if (result.data.dataset === 'folder' && !result.data.dataDir) {
+    throw new ConfigError(`${source} is invalid: dataDir: 'folder' needs the folder of class folders (one per class, PNG/JPEG images inside)`);
   }
   return result.data;
 }

@@ -4,6 +4,7 @@ import type { Module } from '../nn/module.js';
 import type { BatchSource } from './batches.js';
 import { correctCount } from './metrics.js';
 
+/** Mean cross-entropy, top-1 error and accuracy (fractions) over `count` examples. */
 export interface EvaluationResult {
   loss: number;
   error: number;

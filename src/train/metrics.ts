@@ -36,6 +36,7 @@ export function topKAccuracy(logits: Tensor, labels: Tensor, k: number): number 
   return rows > 0 ? hits / rows : 0;
 }
 
+/** Top-1 accuracy of logits (N, classes) against labels (N), as a fraction 0..1. */
 export const accuracy = (logits: Tensor, labels: Tensor): number => correctCount(logits, labels) / Math.max(1, labels.size);
 
 /**

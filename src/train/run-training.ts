@@ -38,7 +38,7 @@ export function prepareRun(config: TrainConfig, options: { run?: RunDirectory; c
   const modelRng = seeds.fork();
   const loaderRng = seeds.fork();
   const trainingRng = seeds.fork();
-  const dataOptions = { dataDir: config.dataDir };
+  const dataOptions = { dataDir: config.dataDir, imageTransform: { size: config.imageSize } };
   const fullTrainSet = loadImageDataset(config.dataset, 'train', dataOptions);
   let trainSet = fullTrainSet;
   if (config.trainSubset) trainSet = balancedSubset(trainSet, config.trainSubset, config.seed);

@@ -20,6 +20,9 @@ export class TrainingDivergedError extends Error {
   }
 }
 
+/**
+ * What a `TrainerCallback.onStep` receives after each optimizer step: epoch, global step, batch loss, learning rate, running error.
+ */
 export interface StepReport {
   epoch: number;
   step: number;
@@ -31,6 +34,9 @@ export interface StepReport {
   batchesPerEpoch: number;
 }
 
+/**
+ * One epoch's numbers: mean training loss and error (fractions, 0..1), test loss and error when a test set is given, seconds.
+ */
 export interface EpochReport {
   epoch: number;
   step: number;
@@ -46,10 +52,15 @@ export interface EpochReport {
 
 /** Hooks into the loop; each may be async (the trainer awaits it). */
 export interface TrainerCallback {
+  /** After each optimizer step. */
   onStep?(report: StepReport, trainer: Trainer): void | Promise<void>;
+  /** After each epoch, with its training (and test) numbers. */
   onEpoch?(report: EpochReport, trainer: Trainer): void | Promise<void>;
 }
 
+/**
+ * What a `Trainer` trains: model, optimizer, batches, epochs, and optionally a schedule, loss, gradient clipping, callbacks and a run folder.
+ */
 export interface TrainerOptions {
   model: Module;
   optimizer: Optimizer;
@@ -72,6 +83,7 @@ export interface TrainerOptions {
   evalEverySteps?: number;
 }
 
+/** The outcome of `Trainer.fit`: one report per epoch, the number of optimizer steps, and the wall time in seconds. */
 export interface TrainResult {
   epochs: EpochReport[];
   steps: number;
@@ -131,7 +143,13 @@ export class Trainer {
     });
   }
 
-  /** Train to the last epoch; with a run folder, holding its lock (taken here if not held yet). */
+  /**
+   * Train for the remaining epochs (all of them, or those after a resumed checkpoint) and return every
+   * epoch's report; with a run folder, holding its lock (taken here if not held yet).
+   *
+   * @example
+   *   const { epochs } = await new Trainer({ model, optimizer, train: loader, epochs: 3 }).fit();
+   */
   async fit(): Promise<TrainResult> {
     const run = this.options.run;
     const lock = run && !run.isLocked ? await run.lock() : null;

@@ -31,8 +31,12 @@ function chunk(type: string, data: Uint8Array): Uint8Array {
   return out;
 }
 
-export function encodePng(spec: PngSpec): Uint8Array {
-  const { width, height, colorType, depth, samples } = spec;
+/** Adam7 passes (PNG spec §8.2): first column and row, then the step between pixels. */
+const ADAM7 = [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]] as const;
+
+/** Pack and filter the scanlines of one (sub-)image whose pixel (x, y) is `sampleAt(x, y, i)`. */
+function scanlines(spec: PngSpec, width: number, height: number, sampleAt: (x: number, y: number, i: number) => number): Uint8Array {
+  const { colorType, depth } = spec;
   const perPixel = SAMPLES[colorType]!;
   const bitsPerPixel = perPixel * depth;
   const stride = Math.ceil((width * bitsPerPixel) / 8);
@@ -40,7 +44,7 @@ export function encodePng(spec: PngSpec): Uint8Array {
   const rows = new Uint8Array(height * stride);
   for (let y = 0; y < height; y++) {
     for (let i = 0; i < width * perPixel; i++) {
-      const v = samples[y * width * perPixel + i]!;
+      const v = sampleAt(Math.floor(i / perPixel), y, i % perPixel);
       if (depth === 16) {
         rows[y * stride + 2 * i] = v >> 8;
         rows[y * stride + 2 * i + 1] = v & 0xff;
@@ -67,6 +71,18 @@ export function encodePng(spec: PngSpec): Uint8Array {
       filtered[y * (stride + 1) + 1 + i] = (raw - predictor) & 0xff;
     }
   }
+  return filtered;
+}
+
+export function encodePng(spec: PngSpec): Uint8Array {
+  const { width, height, colorType, depth, samples } = spec;
+  const perPixel = SAMPLES[colorType]!;
+  const at = (x: number, y: number, i: number) => samples[(y * width + x) * perPixel + i]!;
+  // An interlaced file holds the seven passes' scanlines one after another, each filtered alone.
+  const filtered = !spec.interlaced ? scanlines(spec, width, height, at) : Buffer.concat(ADAM7.map(([x0, y0, dx, dy]) => {
+    const w = Math.ceil((width - x0) / dx), h = Math.ceil((height - y0) / dy);
+    return w > 0 && h > 0 ? scanlines(spec, w, h, (x, y, i) => at(x0 + x * dx, y0 + y * dy, i)) : new Uint8Array(0);
+  }));
   const header = new Uint8Array(13);
   const view = new DataView(header.buffer);
   view.setUint32(0, width, false);

@@ -10,7 +10,7 @@ describe('loadImageDataset', () => {
   });
 
   it('names what is missing or unknown', () => {
-    expect(() => loadImageDataset('cifar10', 'train')).toThrow(/'cifar10' needs cifar10Dir/);
-    expect(() => loadImageDataset('svhn' as 'mnist', 'train')).toThrow(/unknown dataset 'svhn' \(choose mnist, fashion-mnist, cifar10\)/);
+    expect(() => loadImageDataset('cifar10', 'train')).toThrow(/'cifar10' needs dataDir/);
+    expect(() => loadImageDataset('svhn' as 'mnist', 'train')).toThrow(/unknown dataset 'svhn' \(choose mnist, fashion-mnist, cifar10, folder\)/);
   });
 });

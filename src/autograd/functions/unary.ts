@@ -28,11 +28,17 @@ function unaryOp(op: UnaryOp, x: Tensor): Tensor {
   });
 }
 
+/** Elementwise −x. */
 export const neg = (x: Tensor): Tensor => unaryOp('neg', x);
+/** Elementwise eˣ. */
 export const exp = (x: Tensor): Tensor => unaryOp('exp', x);
+/** Elementwise natural logarithm. */
 export const log = (x: Tensor): Tensor => unaryOp('log', x);
+/** Elementwise square root. */
 export const sqrt = (x: Tensor): Tensor => unaryOp('sqrt', x);
+/** Elementwise |x| (gradient sign(x), 0 at 0). */
 export const abs = (x: Tensor): Tensor => unaryOp('abs', x);
+/** Elementwise x². */
 export const square = (x: Tensor): Tensor => unaryOp('square', x);
 export const reciprocal = (x: Tensor): Tensor => unaryOp('reciprocal', x);
 /** max(x, 0). */

@@ -1,7 +1,7 @@
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { DATASET_SHAPES } from '../../data/registry.js';
+import { datasetShape } from '../../data/registry.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
 import { buildOnnxModel } from '../../io/onnx/export.js';
 import { encodeSafetensors, loadSafetensorsWithMetadata } from '../../io/safetensors.js';
@@ -70,7 +70,7 @@ async function loadSource(request: ExportRequest): Promise<Source> {
   let inputShape: number[];
   if (run && !request.model) {
     const config = run.readConfig(trainConfigSchema);
-    const data = DATASET_SHAPES[config.dataset];
+    const data = datasetShape(config.dataset, { dataDir: config.dataDir, imageTransform: { size: config.imageSize } });
     name = config.model;
     model = createModel(name, modelOptionsForData(name, config.modelOptions, data, run.configPath));
     inputShape = [data.channels, data.height, data.width];

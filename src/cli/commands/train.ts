@@ -21,6 +21,7 @@ interface TrainFlags {
   trainSubset?: string;
   testSubset?: string;
   dataDir?: string;
+  imageSize?: string;
   skip?: string;
   depth?: string;
   modelOptions?: string;
@@ -49,7 +50,7 @@ export function registerTrainCommand(program: Command): void {
     .description('train a model on a dataset and print its test accuracy')
     .option('--recipe <name>', `start from a named recipe (${Object.keys(RECIPES).join(', ')}); other options override it`)
     .option('--model <name>', 'model name from `skiplab models` (e.g. mlp, simple_convnet, resnet20)', 'mlp')
-    .option('--dataset <name>', 'mnist | fashion-mnist | cifar10', 'mnist')
+    .option('--dataset <name>', 'mnist | fashion-mnist | cifar10 | folder (your images: --data-dir of class folders)', 'mnist')
     .option('--epochs <n>', 'number of epochs (default 3, or the recipe\'s)')
     .option('--batch-size <n>', 'mini-batch size (default 128)')
     .option('--lr <rate>', 'learning rate (default 0.1)')
@@ -61,7 +62,8 @@ export function registerTrainCommand(program: Command): void {
     .option('--seed <n>', 'seed for everything random (default 0)')
     .option('--train-subset <n>', 'train on a class-balanced subset of n images')
     .option('--test-subset <n>', 'evaluate on the first n test images')
-    .option('--data-dir <dir>', 'folder of the CIFAR-10 binary batches')
+    .option('--data-dir <dir>', 'folder of the CIFAR-10 binary batches, or of class folders of PNG/JPEG images')
+    .option('--image-size <n>', 'side images of --dataset folder are resized and centre-cropped to (default 32)')
     .option('--skip <kind>', "'none' builds the plain twin of a skip model")
     .option('--depth <n>', 'depth for models that take one (resnet_cifar)')
     .option('--model-options <json>', 'more options for the model, as JSON (e.g. \'{"width": 64}\'; see `skiplab models`)')
@@ -94,7 +96,7 @@ export function registerTrainCommand(program: Command): void {
           batchSize: number(flags.batchSize), lr: number(flags.lr), optimizer: flags.optimizer as TrainConfigInput['optimizer'],
           momentum: number(flags.momentum), weightDecay: number(flags.weightDecay), schedule: flags.schedule as TrainConfigInput['schedule'],
           augment: flags.augment as TrainConfigInput['augment'], seed: number(flags.seed), trainSubset: number(flags.trainSubset),
-          testSubset: number(flags.testSubset), dataDir: flags.dataDir,
+          testSubset: number(flags.testSubset), dataDir: flags.dataDir, imageSize: number(flags.imageSize),
         };
         for (const key of Object.keys(input) as (keyof TrainConfigInput)[]) if (input[key] === undefined) delete input[key];
         // Given options override the recipe; options not given keep the recipe's values.

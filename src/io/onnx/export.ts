@@ -3,11 +3,11 @@ import { traceOps, type TracedOp } from '../../autograd/trace.js';
 import type { Module } from '../../nn/module.js';
 import { formatShape } from '../../tensor/shape.js';
 import { Tensor } from '../../tensor/tensor.js';
-import { writeFileAtomic } from '../atomic-write.js';
 import { GraphBuilder } from './graph-builder.js';
 import { IR_VERSION, onnx, OPSET_VERSION, type OnnxProto } from './onnx-schema.js';
 import { exportRules, type RuleContext } from './op-rules.js';
 
+/** Names in the exported ONNX graph: input, output, the symbolic batch axis and the graph. */
 export interface OnnxExportOptions {
   /** Graph input name (default 'input'). */
   inputName?: string;
@@ -19,6 +19,7 @@ export interface OnnxExportOptions {
   graphName?: string;
 }
 
+/** An exported ONNX model: its bytes, node counts by op type, initializer count and the sample's output shape. */
 export interface OnnxExportSummary {
   bytes: Uint8Array;
   /** Op types in the graph with their node counts. */
@@ -213,14 +214,4 @@ function foldFinalIdentity(nodes: OnnxProto.INodeProto[], output: string): void 
   if (last.opType !== 'Identity' || !producer || readers.length !== 1) return;
   producer.output = producer.output!.map((o) => (o === result ? output : o));
   nodes.pop();
-}
-
-/**
- * Export `model` (traced in eval mode on `sampleInput`, shape (N, ...)) as an ONNX file at
- * `path`, written atomically. Example: `await exportOnnx(createModel('resnet20'), randn([1, 3, 32, 32]), 'resnet20.onnx')`.
- */
-export async function exportOnnx(model: Module, sampleInput: Tensor, path: string, options: OnnxExportOptions = {}): Promise<OnnxExportSummary> {
-  const summary = buildOnnxModel(model, sampleInput, options);
-  await writeFileAtomic(path, summary.bytes);
-  return summary;
 }

@@ -5,6 +5,7 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { Buffer, Module, Parameter } from '../module.js';
 import { ReLU } from './activations.js';
 
+/** BatchNorm options with PyTorch's defaults: eps 1e-5, momentum 0.1, affine and running statistics on. */
 export interface BatchNormLayerOptions {
   eps?: number;
   momentum?: number;

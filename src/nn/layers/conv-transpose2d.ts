@@ -5,6 +5,7 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { defaultBiasInit_, kaimingUniform_ } from '../init.js';
 import { Module, Parameter } from '../module.js';
 
+/** ConvTranspose2d options as PyTorch's: stride, padding, output padding, dilation (pixels), groups, bias, init generator. */
 export interface ConvTranspose2dLayerOptions {
   stride?: IntOrPair;
   padding?: IntOrPair;

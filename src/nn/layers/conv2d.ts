@@ -5,6 +5,7 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { defaultBiasInit_, defaultWeightInit_ } from '../init.js';
 import { Module, Parameter } from '../module.js';
 
+/** Conv2d options as PyTorch's: stride, padding, dilation (pixels), groups, bias, and the init generator. */
 export interface Conv2dLayerOptions {
   stride?: IntOrPair;
   padding?: IntOrPair;

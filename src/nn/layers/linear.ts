@@ -4,6 +4,7 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { defaultBiasInit_, defaultWeightInit_ } from '../init.js';
 import { Module, Parameter } from '../module.js';
 
+/** Linear options: bias (default on) and the generator of the Kaiming-uniform init. */
 export interface LinearOptions {
   bias?: boolean;
   rng?: Rng;

@@ -13,6 +13,7 @@ import { xavierUniform_ } from '../init.js';
 import { Module, Parameter } from '../module.js';
 import { Linear } from './linear.js';
 
+/** Multi-head attention options: attention dropout, projection biases and the init generator. */
 export interface MultiHeadAttentionOptions {
   /** Dropout on the attention weights (training only). */
   dropout?: number;

@@ -41,6 +41,7 @@ export class Sequential extends Module {
     return this.layers.length;
   }
 
+  /** The i-th layer (0-based); throws when out of range. */
   at(i: number): Module {
     const m = this.layers.at(i);
     if (!m) throw new RangeError(`Sequential: no layer ${i} (have ${this.layers.length})`);
