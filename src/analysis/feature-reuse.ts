@@ -131,6 +131,7 @@ export function nonPredecessorShare(blocks: readonly DenseBlockReuse[]): number 
   return shares.length === 0 ? NaN : shares.reduce((a, b) => a + b, 0) / shares.length;
 }
 
+/** DenseNet's use of earlier features before and after training (Huang et al. 2017, Fig. 5). */
 export interface FeatureReuseChange {
   /** `nonPredecessorShare` at initialisation and after training, and trained − initial. */
   initial: number;

@@ -83,6 +83,7 @@ export function gradientNormsByDepth(model: Module, batch: Batch, options: { los
 
 const rms = (squares: { sum: number; count: number } | undefined): number => (squares && squares.count > 0 ? Math.sqrt(squares.sum / squares.count) : 0);
 
+/** Gradient size at the first convolution over that at the last, as per-element RMS. */
 export interface ConvGradientRatio {
   /** The first and last convolution (weight rank 4) in forward order. */
   first: string;

@@ -71,6 +71,7 @@ export interface EigenEstimate {
   residual: number;
 }
 
+/** What Lanczos found: the extreme eigenvalue estimates with their residuals, and every Ritz value. */
 export interface LanczosResult {
   max: EigenEstimate;
   min: EigenEstimate;
@@ -183,6 +184,7 @@ export function hessianEigenRatio(model: Module, loss: () => Tensor, options: { 
   });
 }
 
+/** Hessian extreme eigenvalues at every point of a 2-D slice of weight space. */
 export interface HessianRatioGrid {
   xs: number[];
   ys: number[];

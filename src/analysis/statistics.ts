@@ -80,6 +80,7 @@ export function studentTQuantile(p: number, df: number): number {
   return (low + high) / 2;
 }
 
+/** How a seed summary's interval was made: Student t over seeds, the seeds' range, or one seed (no interval). */
 export type IntervalMethod = 't-interval' | 'min-max' | 'single';
 
 /** A measurement over seeds: its mean and an interval for it. */

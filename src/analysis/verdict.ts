@@ -37,6 +37,7 @@ export interface Measured {
   values: readonly number[];
 }
 
+/** How strict a comparison of two seed summaries is. */
 export interface ComparisonOptions {
   /**
    * The smallest difference that counts, in the values' units: "a above b" needs a − b > margin
@@ -50,6 +51,7 @@ export interface ComparisonOptions {
   format?: ValueFormat;
 }
 
+/** The outcome of comparing a with b over seeds, with the difference interval and the evidence in words. */
 export interface Comparison {
   outcome: VerdictOutcome;
   a: SeedSummary;

@@ -7,6 +7,7 @@
 
 import type { DataSource } from './data-source.js';
 
+/** A data set's official split: the training or the test set. */
 export type Split = 'train' | 'test';
 
 /** The arrays every dataset loader returns. */
