@@ -20,7 +20,6 @@
  *   src/train/trainer.ts does, so the step's activations go back to the pool when it ends.
  * (The "release" and "lean" emulations of an older tensor-linking tape are gone with that tape.)
  */
-import '../src/autograd/index.js';
 import { crossEntropy } from '../src/autograd/functions/cross-entropy.js';
 import { setBackend } from '../src/backend/select.js';
 import { configureNative, loadNativeBackend } from '../src/backend/native/index.js';

@@ -3,7 +3,6 @@
  * ResNet-20's three stages (batch 128), and whole training steps of the models of issue 5.
  * bench/torch_suite.py runs the same rows in PyTorch; each row's `id` ties the two together.
  */
-import '../src/autograd/index.js';
 import { crossEntropy } from '../src/autograd/functions/cross-entropy.js';
 import { permute } from '../src/autograd/functions/permute.js';
 import { reshape } from '../src/autograd/functions/reshape.js';

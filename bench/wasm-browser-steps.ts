@@ -1,4 +1,3 @@
-import '../src/autograd/index.js';
 import { crossEntropy } from '../src/autograd/functions/cross-entropy.js';
 import { resnetCifar } from '../src/models/resnet-cifar.js';
 import { SGD } from '../src/optim/sgd.js';

@@ -13,7 +13,6 @@
  * step is the least disturbed one). The loss of the second step (same seed,
  * same data) shows the two backends train the same network the same way.
  */
-import '../src/autograd/index.js';
 import { crossEntropy } from '../src/autograd/functions/cross-entropy.js';
 import type { BackendName } from '../src/backend/backend.js';
 import { setBackend } from '../src/backend/select.js';

@@ -12,6 +12,7 @@ export {
   loadSafetensors, saveSafetensors, loadSafetensorsSync, saveSafetensorsSync, loadSafetensorsWithMetadata, loadSafetensorsWithMetadataSync,
 } from './io/safetensors.js';
 export { exportOnnx } from './io/onnx/export-file.js';
+export { loadWeights, modelWithWeights, readStateDict, WeightsError, type WeightsSource } from './io/weights.js';
 export { EventFileWriter, readEventFile, type TensorBoardEvent } from './io/tensorboard.js';
 export { loadMnist, type MnistOptions } from './data/mnist.js';
 export { loadFashionMnist, type FashionMnistOptions } from './data/fashion-mnist.js';

@@ -51,7 +51,7 @@ interface Target {
  */
 export function featureReuse(model: AnalysedModel, probe: Tensor): DenseBlockReuse[] {
   const blocks = skipBlocks(model);
-  const byBlock = new Map<string, { targets: Target[]; sources: number }>();
+  const byBlock = new Map<string, { targets: Target[]; width: number }>();
   let listening: ((weight: Parameter) => void) | null = null;
   withMode(model, false, () => noGrad(() => withHooks(
     () => [
@@ -85,7 +85,7 @@ export function featureReuse(model: AnalysedModel, probe: Tensor): DenseBlockReu
         });
         // Only a block that ends with its last concatenation (a dense block) outputs its sources.
         if (junctions === 0 || y.shape[1] !== sources[sources.length - 1]!.end) return;
-        byBlock.set(path, { targets, sources: junctions + 1 });
+        byBlock.set(path, { targets, width: junctions + 1 }); // sources 0..L
         listening = (weight) => {
           // The consumer: the next weighted layer to run, if it reads every channel of the block.
           listening = null;
@@ -96,7 +96,7 @@ export function featureReuse(model: AnalysedModel, probe: Tensor): DenseBlockReu
     () => model.forward(probe),
   )));
   return blocks.filter(({ path }) => byBlock.has(path)).map(({ path }) => {
-    const { targets, sources: width } = byBlock.get(path)!;
+    const { targets, width } = byBlock.get(path)!;
     const weights = targets.map(({ weight, sources }) => {
       const row = new Array<number>(width).fill(NaN);
       for (const s of sources) row[s.source] = meanAbsoluteWeight(weight, s.start, s.end);

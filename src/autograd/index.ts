@@ -1,5 +1,3 @@
-import './tape.js';
-
 export { record, type BackwardFn } from './tape.js';
 export { traceOps, type OpName, type OpObserver, type TracedOp, type TracedOpAttributes } from './trace.js';
 export { enableGrad, isGradEnabled, noGrad } from './no-grad.js';

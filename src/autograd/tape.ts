@@ -1,7 +1,7 @@
 import { getBackend } from '../backend/select.js';
 import { formatShape, shapesEqual } from '../tensor/shape.js';
 import { releaseBuffer, startPoolGeneration, trackAllocations } from '../tensor/buffer-pool.js';
-import { installBackwardEngine, ones, Tensor, uninitialized, type GradNode } from '../tensor/tensor.js';
+import { ones, Tensor, uninitialized, type GradNode } from '../tensor/tensor.js';
 import { isGradEnabled, noGrad } from './no-grad.js';
 import { notifyOp, type AttributeArguments, type OpName } from './trace.js';
 
@@ -28,13 +28,8 @@ export function record<K extends OpName>(
   for (const t of inputs) if (t.requiresGrad) needed = true;
   if (!needed) return output;
   output.requiresGrad = true;
-  output.gradFn = { name, inputs: inputs.map((t) => t.gradFn ?? t), shape: output.shape, output: null, backward };
+  output.gradFn = { name, inputs: inputs.map((t) => t.gradFn ?? t), shape: output.shape, output: null, backward, engine: runBackward };
   return output;
-}
-
-/** Whether op input `t` should receive a gradient (saves computing ones nobody needs). */
-export function needsGrad(t: Tensor): boolean {
-  return t.requiresGrad;
 }
 
 /** A vertex of the graph: an op's node, or a leaf tensor. */
@@ -119,6 +114,11 @@ class GradientLedger {
   }
 }
 
+/**
+ * The backward pass from `root` (reverse topological order over the nodes below it), with the
+ * seed `grad` (1 for a scalar). Every node `record` creates carries this function as its engine,
+ * which is how `Tensor.backward()` reaches it without the tensor layer importing autograd.
+ */
 function runBackward(root: Tensor, grad: Tensor | undefined, retainGraph: boolean): void {
   if (!root.requiresGrad) throw new Error('backward: this tensor does not require a gradient (no input had requiresGrad)');
   if (grad === undefined) {
@@ -136,8 +136,9 @@ function runBackward(root: Tensor, grad: Tensor | undefined, retainGraph: boolea
   const released: Tensor[] = [];
   // Storage allocated by the backward function running now.
   const fresh = new Map<ArrayBufferLike, Float32Array>();
-  // Sum gradient g (already counted by the ledger) into vertex t's. Addition commutes exactly in floating
-  // point, so whichever operand is overwritten the values equal the former clone-then-axpy.
+  // Sum gradient g (already counted by the ledger) into vertex t's, in place in whichever operand
+  // no one else views. Addition commutes exactly in floating point, so the result does not depend
+  // on which operand is overwritten.
   const accumulate = (t: Vertex, g: Tensor): void => {
     const existing = grads.get(t);
     if (!existing) {
@@ -234,12 +235,3 @@ function runBackward(root: Tensor, grad: Tensor | undefined, retainGraph: boolea
     }
   });
 }
-
-installBackwardEngine(runBackward);
-
-/** Make sure importing autograd installs the engine (used by modules that only need types). */
-export const autogradReady = true;
-
-/** New tensor of `shape` from the active backend, for op implementations. */
-export { empty as allocate } from '../tensor/tensor.js';
-export { Tensor };

@@ -92,9 +92,9 @@ export class JunctionError extends Error {
 /**
  * The junction with its branch deleted (a lesion, Veit et al. 2016 §4: "output = shortcut(x)"):
  * y = join(0, S(x)), which is S(x) for `add`, relu(S(x)) for `add-relu` and [S(x), 0] for
- * `concat`. A gated junction is deleted as Srivastava et al. 2015 §5.1 lesion highway layers, by
- * closing its transform gate: y = S(x) = x. A plain twin's junction has no skip, so it is bypassed,
- * y = x, which is possible only when it keeps its input's shape.
+ * `concat`. A gated junction is deleted the way Srivastava et al. 2015 §5.2 lesion highway layers
+ * (Fig. 4), by closing its transform gate: y = S(x) = x. A plain twin's junction has no skip, so
+ * it is bypassed, y = x, which is possible only when it keeps its input's shape.
  */
 export const withoutBranch: JunctionRule = (j) => {
   const shortcut = j.shortcut();

@@ -11,7 +11,7 @@ import { runRepresentations } from './representations.js';
 import { runTransformerResidual } from './transformer-residual.js';
 import { runUnetSkips } from './unet-skips.js';
 
-/** The analysis experiments of issue 8, in the order the report shows them. */
+/** The analysis experiments, in the order the report shows them. */
 export const ANALYSIS_EXPERIMENTS = [
   'gradient-flow', 'paths', 'lesion', 'landscape', 'representations',
   'feature-reuse', 'highway-gates', 'unet-skips', 'transformer-residual', 'identity-construction',

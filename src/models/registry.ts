@@ -75,6 +75,7 @@ export interface ModelInfo {
 }
 
 interface ModelEntry extends ModelInfo {
+  /** Called by `createModel` with options it has checked: `skip`, when given, is among `skipOptions`. */
   build(options: ModelOptions): SkipModel;
 }
 

@@ -58,7 +58,6 @@ export class ResNetCifar extends SkipModel {
   avgpool: AdaptiveAvgPool2d;
   fc: Linear;
   readonly depth: number;
-  readonly skip: ResidualSkip;
   readonly blockKind: 'basic' | 'preact';
   readonly inChannels: number;
 
@@ -70,7 +69,7 @@ export class ResNetCifar extends SkipModel {
       throw new Error(`resnetCifar: depth ${options.depth} is not 6n + 2 with n >= 1 (8, 14, 20, 32, 44, 56, 110, ...)`);
     }
     const n = (this.depth - 2) / 6;
-    this.skip = checkSkipKind(options.skip ?? 'identity', name, RESNET_CIFAR_SKIPS) as ResidualSkip;
+    const netSkip = checkSkipKind(options.skip ?? 'identity', name, RESNET_CIFAR_SKIPS) as ResidualSkip;
     this.blockKind = options.block ?? 'basic';
     if (this.blockKind !== 'basic' && this.blockKind !== 'preact') throw new Error(`${name}: block '${String(this.blockKind)}' is not 'basic' or 'preact'`);
     this.inChannels = positiveInteger(options.inChannels ?? 3, 'inChannels', name);
@@ -92,7 +91,7 @@ export class ResNetCifar extends SkipModel {
         // Linear decay rule p_l = 1 − (l / L)(1 − p_L) (Huang et al. 2016, eq. 4).
         const survivalProbability = 1 - (blockIndex / totalBlocks) * (1 - lastSurvival);
         const blockStride = i === 0 ? stride : 1;
-        const skip = shortcutKindFor(this.skip, channels !== planes || blockStride !== 1);
+        const skip = shortcutKindFor(netSkip, channels !== planes || blockStride !== 1);
         const blockOptions = { stride: blockStride, skip, survivalProbability, rng };
         blocks.push(preact ? new PreActBlock(channels, planes, blockOptions) : new BasicBlock(channels, planes, blockOptions));
         channels = planes;

@@ -54,7 +54,6 @@ export class ResNet extends SkipModel {
   layer4: Sequential;
   avgpool: AdaptiveAvgPool2d;
   fc: Linear;
-  readonly skip: ResidualSkip;
   readonly inChannels: number;
 
   constructor(options: ResNetOptions) {
@@ -63,7 +62,7 @@ export class ResNet extends SkipModel {
     if (options.block !== 'basic' && options.block !== 'bottleneck') throw new Error(`${where}: block must be 'basic' or 'bottleneck'`);
     if (options.layers.length !== 4) throw new Error(`${where}: layers must list 4 stage lengths`);
     options.layers.forEach((n, i) => positiveInteger(n, `layers[${i}]`, where));
-    this.skip = checkSkipKind(options.skip ?? 'projection', where, RESNET_SKIPS) as ResidualSkip;
+    const netSkip = checkSkipKind(options.skip ?? 'projection', where, RESNET_SKIPS) as ResidualSkip;
     this.inChannels = positiveInteger(options.inChannels ?? 3, 'inChannels', where);
     const numClasses = positiveInteger(options.numClasses ?? 1000, 'numClasses', where);
     const rng = options.rng ?? globalRng();
@@ -82,7 +81,7 @@ export class ResNet extends SkipModel {
         blockIndex++;
         const survivalProbability = 1 - (blockIndex / totalBlocks) * (1 - lastSurvival); // Huang et al. 2016 eq. 4
         const blockStride = i === 0 ? stride : 1;
-        const skip = shortcutKindFor(this.skip, channels !== planes * expansion || blockStride !== 1);
+        const skip = shortcutKindFor(netSkip, channels !== planes * expansion || blockStride !== 1);
         const blockOptions = { stride: blockStride, skip, survivalProbability, rng };
         out.push(options.block === 'basic' ? new BasicBlock(channels, planes, blockOptions) : new Bottleneck(channels, planes, blockOptions));
         channels = planes * expansion;

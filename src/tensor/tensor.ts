@@ -1,6 +1,6 @@
 import { takeBuffer } from './buffer-pool.js';
 import { noteTensorCreated } from './recycling-scope.js';
-import { checkShape, formatShape, ShapeError, sizeOf, type Shape } from './shape.js';
+import { checkShape, formatShape, ShapeError, shapesEqual, sizeOf, type Shape } from './shape.js';
 import { globalRng, type Rng } from './rng.js';
 
 /** Element type of a tensor: float32 for values, int32 for class labels and indices. */
@@ -15,6 +15,11 @@ export type DType = 'float32' | 'int32';
  * produced by an op is represented by that op's node, so an activation that no backward saved
  * (a batch norm's output feeding a ReLU, a residual sum) is freed right after the forward pass
  * unless the caller keeps it. Leaf inputs (parameters, data) are held as themselves.
+ *
+ * The node also carries the engine that back-propagates through its graph: the engine lives in
+ * the autograd layer, above this one, so the tape hands it to every node it records instead of
+ * this module importing it (or waiting for it to be installed). A tensor with a node can always
+ * run `backward()`; one without is a leaf, whose gradient is the seed itself.
  */
 export interface GradNode {
   readonly name: string;
@@ -25,18 +30,15 @@ export interface GradNode {
   /** The output tensor, linked only once it has gradient hooks or retains its gradient. */
   output: Tensor | null;
   backward: ((gradOutput: Tensor) => readonly (Tensor | null)[]) | null;
+  /** Back-propagates from a tensor this node produced (autograd's `runBackward`). */
+  readonly engine: BackwardEngine;
 }
+
+/** Back-propagate from `root` with seed `grad` (1 for a scalar when undefined). */
+export type BackwardEngine = (root: Tensor, grad: Tensor | undefined, retainGraph: boolean) => void;
 
 /** A hook on a tensor's gradient; returning a tensor replaces the gradient. */
 export type GradHook = (grad: Tensor) => Tensor | void;
-
-type BackwardEngine = (root: Tensor, grad: Tensor | undefined, retainGraph: boolean) => void;
-let backwardEngine: BackwardEngine | null = null;
-
-/** Installed by the autograd layer, so `tensor.backward()` works without tensor importing it. */
-export function installBackwardEngine(engine: BackwardEngine): void {
-  backwardEngine = engine;
-}
 
 /** A dense, contiguous, row-major tensor of float32 (or int32 for labels and indices). */
 export class Tensor {
@@ -176,8 +178,27 @@ export class Tensor {
 
   /** Back-propagate from this tensor; `grad` defaults to 1 for a scalar. */
   backward(grad?: Tensor, options: { retainGraph?: boolean } = {}): void {
-    if (!backwardEngine) throw new Error('backward: the autograd engine is not loaded (import skiplab, not skiplab/tensor)');
-    backwardEngine(this, grad, options.retainGraph ?? false);
+    if (this.gradFn) {
+      this.gradFn.engine(this, grad, options.retainGraph ?? false);
+      return;
+    }
+    // A leaf: ∂x/∂x = 1, so its gradient is the seed, through its hooks, added to what it has.
+    if (!this.requiresGrad) throw new Error('backward: this tensor does not require a gradient (no input had requiresGrad)');
+    if (grad === undefined && this.size !== 1) throw new Error(`backward: a gradient must be given for a non-scalar output of shape ${formatShape(this.shape)}`);
+    if (grad && !shapesEqual(grad.shape, this.shape)) throw new Error(`backward: gradient shape ${formatShape(grad.shape)} does not match output shape ${formatShape(this.shape)}`);
+    let g = grad ?? ones(this.shape);
+    let own = grad === undefined; // a tensor nobody else holds can become .grad as it is
+    for (const hook of this.gradHooks ?? []) {
+      const replaced = hook(g);
+      if (replaced) [g, own] = [replaced, false];
+    }
+    if (!this.grad) {
+      this.grad = own ? g : g.clone();
+      return;
+    }
+    const total = this.grad.f32;
+    const add = g.f32;
+    for (let i = 0; i < total.length; i++) total[i]! += add[i]!;
   }
 
   /** Call `hook` with this tensor's gradient during backward; returns a remover. */

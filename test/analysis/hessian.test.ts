@@ -1,6 +1,5 @@
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { describe, expect, it } from 'vitest';
-import '../../src/autograd/index.js';
 import { crossEntropy } from '../../src/autograd/functions/cross-entropy.js';
 import { HESSIAN_LANCZOS_STEPS, hessianEigenRatio, hessianRatioGrid, hessianVectorProduct, lanczosExtremes } from '../../src/analysis/hessian.js';
 import { filterNormalizedDirection } from '../../src/analysis/landscape.js';

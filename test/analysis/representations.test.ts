@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import '../../src/autograd/index.js';
 import { blockOutputs, ckaMatrix, linearCka, residualRatios, snapshotWeights, weightDrift } from '../../src/analysis/representations.js';
 import { resnetCifar } from '../../src/models/resnet-cifar.js';
 import { Rng } from '../../src/tensor/rng.js';

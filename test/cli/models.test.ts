@@ -1,6 +1,5 @@
 import { Command } from 'commander';
 import { describe, expect, it, vi } from 'vitest';
-import '../../src/autograd/index.js';
 import { registerModelsCommand } from '../../src/cli/commands/models.js';
 import { modelCatalog } from '../../src/models/catalog.js';
 import { createModel } from '../../src/models/registry.js';

@@ -4,7 +4,6 @@
  * graph must keep what backward reads (a ReLU's output) and let go of what it does not (the
  * residual-style sum that only feeds that ReLU).
  */
-import '../../src/autograd/index.js';
 import { add, mul, relu, sum } from '../../src/autograd/functions/index.js';
 import { Rng } from '../../src/tensor/rng.js';
 import { randn, type Tensor } from '../../src/tensor/tensor.js';

@@ -1,4 +1,3 @@
-import '../../src/autograd/index.js';
 import { crossEntropy } from '../../src/autograd/functions/cross-entropy.js';
 import { getBackend } from '../../src/backend/select.js';
 import { resnetCifar } from '../../src/models/resnet-cifar.js';

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import '../../src/autograd/index.js';
 import { crossEntropy } from '../../src/autograd/functions/cross-entropy.js';
 import { noGrad } from '../../src/autograd/no-grad.js';
 import { createModel } from '../../src/models/registry.js';

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import '../../src/autograd/index.js';
 import { sum } from '../../src/autograd/functions/reduce.js';
 import { noGrad } from '../../src/autograd/no-grad.js';
 import { structureOnlyRng } from '../../src/models/catalog.js';

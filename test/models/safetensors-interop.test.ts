@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import '../../src/autograd/index.js';
 import { noGrad } from '../../src/autograd/no-grad.js';
 import { loadSafetensors, saveSafetensors } from '../../src/io/safetensors.js';
 import { createModel } from '../../src/models/registry.js';

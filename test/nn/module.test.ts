@@ -100,9 +100,12 @@ describe('Module', () => {
     sum(y).backward();
     expect(gradSeen).not.toBeNull();
     expect(Array.from(gradSeen!.f32)).toEqual(new Array(8).fill(1));
+    expect(lin.hooked).toBe(true);
     r1();
     r2();
+    expect(lin.hooked).toBe(true); // one hook left
     r3();
+    expect(lin.hooked).toBe(false);
     seen.length = 0;
     lin.forward(x);
     expect(seen).toEqual([]);

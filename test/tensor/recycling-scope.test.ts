@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import '../../src/autograd/index.js';
 import * as F from '../../src/autograd/functions/index.js';
 import { Conv2d } from '../../src/nn/layers/conv2d.js';
 import { Linear } from '../../src/nn/layers/linear.js';

@@ -48,13 +48,14 @@ abstract class BatchNormBase extends Module {
   /**
    * relu(this.forward(x)), or `reluModule.forward(this.forward(x))` when the ReLU is a module;
    * computed as one fused batch-norm + ReLU op (batchNormRelu: one pass instead of two each way,
-   * no intermediate tensor) when nothing can observe the difference — both forwards are their
-   * class's own, so no forward/backward hook is registered on either module (hooks wrap
-   * `forward` as an own property; ONNX export and the analysis experiments use them) and no
-   * surgery replaced one. Otherwise the two modules run one after the other, as written.
+   * no intermediate tensor) when nothing can observe the difference: neither module is `hooked`
+   * (a forward or backward hook must see the batch norm's own output and its gradient; ONNX
+   * export and the analysis experiments use them) and the module after it is a ReLU. Otherwise
+   * the two modules run one after the other, as written.
    */
   forwardRelu(x: Tensor, reluModule?: Module): Tensor {
-    if (this.forward !== BatchNormBase.prototype.forward || (reluModule && reluModule.forward !== ReLU.prototype.forward)) {
+    const fusable = !this.hooked && (!reluModule || (reluModule instanceof ReLU && !reluModule.hooked));
+    if (!fusable) {
       const y = this.forward(x);
       return reluModule ? reluModule.forward(y) : relu(y);
     }

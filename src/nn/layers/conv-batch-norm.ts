@@ -3,18 +3,17 @@ import { isGradEnabled } from '../../autograd/no-grad.js';
 import { isTracing } from '../../autograd/trace.js';
 import { getBackend } from '../../backend/select.js';
 import { Tensor } from '../../tensor/tensor.js';
-import { BatchNorm2d } from './batch-norm.js';
-import { Conv2d } from './conv2d.js';
+import type { BatchNorm2d } from './batch-norm.js';
+import type { Conv2d } from './conv2d.js';
 
 /**
  * Whether `bn(conv(x))` may run as one folded convolution: inference (evaluation mode with
- * running statistics, no gradient), no ONNX trace (the file must show both layers), and both
- * forwards their class's own — no hook (hooks wrap `forward` as an own property) and no surgery
- * replaced either — so nothing can observe the batch norm's input.
+ * running statistics, no gradient), no ONNX trace (the file must show both layers), and neither
+ * layer `hooked` — so nothing can observe the batch norm's input.
  */
 function foldable(conv: Conv2d, bn: BatchNorm2d): boolean {
   return !bn.training && bn.running_mean !== null && bn.running_var !== null && !isGradEnabled() && !isTracing() &&
-    conv.forward === Conv2d.prototype.forward && bn.forward === BatchNorm2d.prototype.forward && bn.numFeatures === conv.outChannels;
+    !conv.hooked && !bn.hooked && bn.numFeatures === conv.outChannels;
 }
 
 /**

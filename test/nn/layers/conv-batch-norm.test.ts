@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import '../../../src/autograd/index.js';
 import { noGrad } from '../../../src/autograd/no-grad.js';
 import { traceOps } from '../../../src/autograd/trace.js';
 import type { Backend } from '../../../src/backend/backend.js';

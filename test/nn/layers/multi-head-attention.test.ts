@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import '../../../src/autograd/index.js';
 import { gradcheck } from '../../../src/autograd/gradcheck.js';
 import { MultiHeadAttention } from '../../../src/nn/layers/multi-head-attention.js';
 import { Rng } from '../../../src/tensor/rng.js';
