@@ -1,4 +1,5 @@
 import { inflateSync } from 'node:zlib';
+import { DataError } from '../util/errors.js';
 
 /**
  * A PNG decoder for dataset images and segmentation masks (PNG specification, W3C 2003):
@@ -22,7 +23,7 @@ export interface DecodedPng {
   paletteIndices: boolean;
 }
 
-export class PngFormatError extends Error {
+export class PngFormatError extends DataError {
   override name = 'PngFormatError';
 }
 

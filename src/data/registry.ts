@@ -4,6 +4,7 @@ import type { IdxSearch } from './data-source.js';
 import { ImageDataset, type Split } from './dataset.js';
 import { FASHION_MNIST_CLASS_NAMES, loadFashionMnist } from './fashion-mnist.js';
 import { loadMnist, MNIST_CLASS_NAMES } from './mnist.js';
+import { DataError } from '../util/errors.js';
 
 /** The classification datasets skiplab can load by name (for the CLI and experiment specs). */
 export const DATASET_NAMES = ['mnist', 'fashion-mnist', 'cifar10'] as const;
@@ -47,7 +48,7 @@ export function loadImageDataset(name: DatasetName, split: Split, options: LoadD
     case 'cifar10': {
       const cifar10Dir = options.cifar10Dir ?? options.dataDir;
       if (!cifar10Dir) {
-        throw new Error("loadImageDataset: 'cifar10' needs cifar10Dir, the directory of the CIFAR-10 binary batches (data_batch_1.bin .. data_batch_5.bin, test_batch.bin)");
+        throw new DataError("loadImageDataset: 'cifar10' needs cifar10Dir, the directory of the CIFAR-10 binary batches (data_batch_1.bin .. data_batch_5.bin, test_batch.bin)");
       }
       return new ImageDataset({ ...loadCifar10(cifar10Dir, split), classNames: CIFAR10_CLASS_NAMES });
     }

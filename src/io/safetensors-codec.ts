@@ -1,4 +1,5 @@
 import { empty, Tensor } from '../tensor/tensor.js';
+import { CheckpointError } from '../util/errors.js';
 import {
   decodeElements,
   isDefinedDtype,
@@ -30,7 +31,8 @@ export const METADATA_KEY = '__metadata__';
 /** Header length cap, as in the reference implementation (guards against absurd allocations). */
 const MAX_HEADER_BYTES = 100_000_000;
 
-export class SafetensorsError extends Error {
+/** A safetensors file that cannot be read or is not what the format promises (a user's file, so a CheckpointError). */
+export class SafetensorsError extends CheckpointError {
   override name = 'SafetensorsError';
 }
 
