@@ -118,11 +118,20 @@ function assemblyContext(root: string, jobs: readonly MeasureJob[]): AssemblyCon
 }
 
 /** Check results against the plan's schema as they will be read back (JSON, NaN as null), then write them. */
-export function writeResults(dir: string, schema: z.ZodType, results: unknown): void {
+function writeResults(dir: string, schema: z.ZodType, results: unknown): void {
   const text = finiteJson(results, 2) + '\n';
   const parsed = schema.safeParse(JSON.parse(text));
   if (!parsed.success) throw new Error(`${join(dir, 'results.json')}: the assembled results do not match their schema: ${describeIssues(parsed.error.issues)}`);
   writeFileAtomicSync(join(dir, 'results.json'), new TextEncoder().encode(text));
+}
+
+/**
+ * Write a plan's results.json from its finished shards and runs (nothing when the plan has no
+ * results); used when its jobs are done, here or after a detached submission.
+ */
+export function assembleResults(plan: ExperimentPlan, root: string, jobs: readonly MeasureJob[] = []): void {
+  if (!plan.results) return;
+  writeResults(join(root, plan.spec.name), plan.results.schema, plan.results.assemble(assemblyContext(root, jobs)));
 }
 
 /**
@@ -174,10 +183,8 @@ export async function runExperiments(plans: readonly ExperimentPlan[], executor:
       outcome.error = `${failed.length} measurement shard(s) failed: ${failed.map((id) => `${id} (${failedShards.get(id)})`).join('; ')}`;
       continue;
     }
-    const results = outcome.plan.results;
-    if (!results) continue;
     try {
-      writeResults(outcome.dir, results.schema, results.assemble(assemblyContext(root, jobsOf.get(outcome)!)));
+      assembleResults(outcome.plan, root, jobsOf.get(outcome)!);
     } catch (error) {
       outcome.error = (error as Error).message;
     }

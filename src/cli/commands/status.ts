@@ -2,6 +2,8 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { isAnalysisExperiment } from '../../experiments/analysis/index.js';
+import { assembleResults } from '../../experiments/plan.js';
+import { trainingPlan } from '../../experiments/training-plan.js';
 import { ExperimentStore } from '../../experiments/store.js';
 import { UserInputError } from '../../util/errors.js';
 import { experimentPlan } from './experiment-plans.js';
@@ -42,5 +44,7 @@ export function registerStatusCommand(program: Command): void {
         for (const j of status.jobs.filter((s) => s.state === 'failed')) process.stdout.write(`  ${j.job}: FAILED ${j.error}\n`);
       }
       if (status.counts.failed > 0) process.exitCode = 1;
+      // Every run is in: the experiment's results.json (degradation's) can be assembled now.
+      if (status.counts.done === status.jobs.length) assembleResults(trainingPlan(store.spec), join(store.path, '..'));
     });
 }
