@@ -14,11 +14,13 @@ export {
 } from './autograd/index.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
-// Skip-connection blocks and the model zoo (issue 6).
+// Skip-connection blocks and the model zoo.
 export * as blocks from './blocks/index.js';
 export * as models from './models/index.js';
 export { createModel, listModels, modelCatalog, type CatalogEntry, type ModelInfo, type ModelOptions } from './models/index.js';
 export type { SkipEdge, SkipKind } from './blocks/index.js';
 export { loadSafetensors, saveSafetensors, loadSafetensorsSync, saveSafetensorsSync, SafetensorsError } from './io/index.js';
-// Interop (issue 11): ONNX export and TensorBoard event files.
+// Interop: ONNX export and TensorBoard event files.
 export { exportOnnx, buildOnnxModel, EventFileWriter, readEventFile, type OnnxExportOptions } from './io/index.js';
+// Errors a user can fix (a bad file, field or flag), as opposed to bugs.
+export { CheckpointError, DataError, UserInputError } from './util/errors.js';

@@ -1,5 +1,5 @@
 import type { ExperimentSpecInput } from './spec.js';
-import { parseExperimentSpec, type ExperimentSpec } from './spec.js';
+import { parseExperimentSpec, SpecError, type ExperimentSpec } from './spec.js';
 
 export interface DegradationOptions {
   mode: 'quick' | 'full';
@@ -34,7 +34,7 @@ export function degradationSpec(options: DegradationOptions): ExperimentSpec {
   const dataset = options.dataset ?? (options.dataDir ? 'cifar10' : 'fashion-mnist');
   const depths = options.depths ?? (quick ? [8, 20, 44] : [20, 32, 44, 56, 110]);
   for (const d of depths) {
-    if (!Number.isInteger(d) || d < 8 || (d - 2) % 6 !== 0) throw new Error(`degradation: depth ${d} is not of the form 6n + 2 with n >= 1 (8, 14, 20, 32, 44, 56, 110, ...)`);
+    if (!Number.isInteger(d) || d < 8 || (d - 2) % 6 !== 0) throw new SpecError(`degradation: depth ${d} is not of the form 6n + 2 with n >= 1 (8, 14, 20, 32, 44, 56, 110, ...)`);
   }
   const input: ExperimentSpecInput = {
     name: quick ? 'degradation-quick' : 'degradation-full',

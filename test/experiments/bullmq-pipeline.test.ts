@@ -7,11 +7,10 @@ import { ANALYSIS_EXPERIMENTS, analysisPlan, type AnalysisSettings } from '../..
 import { bullmqExecutor } from '../../src/experiments/bullmq-executor.js';
 import { localExecutor } from '../../src/experiments/local-executor.js';
 import { runExperiments } from '../../src/experiments/plan.js';
-import { QUEUE_NAME } from '../../src/experiments/queue-protocol.js';
 import { landscapeResultsSchema } from '../../src/experiments/results/landscape.js';
 import { readShard } from '../../src/experiments/shards.js';
 import { buildReport } from '../../src/report/build.js';
-import { alive, freePort, haveRedis, killWorker, RedisServer, startWorker, type WorkerProcess } from '../helpers/queue.js';
+import { alive, freePort, haveRedis, killWorker, openQueue, RedisServer, startWorker, type WorkerProcess } from '../helpers/queue.js';
 
 /**
  * Analysis experiments on BullMQ workers: the 2-D loss surface computed row by row on two
@@ -52,12 +51,7 @@ describe.runIf(haveRedis)('analysis experiments on BullMQ', () => {
       .finally(() => (saved === undefined ? delete process.env.SKIPLAB_BACKEND : (process.env.SKIPLAB_BACKEND = saved)));
     const workerTmp = scratch();
     for (let i = 0; i < 2; i++) workers.push(await startWorker(redis.url, { env: { ...env, TMPDIR: workerTmp } }));
-    const { Queue } = await import('bullmq');
-    const { Redis } = await import('ioredis');
-    const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
-    connection.on('error', () => {}); // refused once Redis stops at the end
-    queue = new Queue(QUEUE_NAME, { connection });
-    queue.on('error', () => {});
+    queue = await openQueue(redis.url);
   }, 120_000);
 
   afterAll(async () => {

@@ -8,10 +8,9 @@ import { bullmqExecutor, type BullmqExecutorOptions } from '../../src/experiment
 import type { JobEvent } from '../../src/experiments/jobs.js';
 import { localExecutor } from '../../src/experiments/local-executor.js';
 import { prepareTraining } from '../../src/experiments/plan.js';
-import { QUEUE_NAME } from '../../src/experiments/queue-protocol.js';
 import { parseExperimentSpec, type ExperimentSpec, type ExperimentSpecInput } from '../../src/experiments/spec.js';
 import { ExperimentStore } from '../../src/experiments/store.js';
-import { alive, freePort, haveRedis, killWorker, RedisServer, startWorker as startQueueWorker, type WorkerProcess } from '../helpers/queue.js';
+import { alive, freePort, haveRedis, killWorker, openQueue, RedisServer, startWorker as startQueueWorker, type WorkerProcess } from '../helpers/queue.js';
 
 /**
  * The BullMQ executor against a real redis-server started here on 127.0.0.1 (Debian's package;
@@ -96,12 +95,7 @@ describe.runIf(haveRedis)('BullMQ executor', () => {
     localDone = localExecutor({ workers: 2 }).run(localRoot, prepareTraining(localRoot, tinySpec('tiny')))
       .finally(() => (saved === undefined ? delete process.env.SKIPLAB_BACKEND : (process.env.SKIPLAB_BACKEND = saved)));
     await Promise.all([0, 1, 2].map(() => startWorker(redis.url, workerStore)));
-    const { Queue } = await import('bullmq');
-    const { Redis } = await import('ioredis');
-    const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
-    connection.on('error', () => {}); // refused while the restart test has Redis down
-    queue = new Queue(QUEUE_NAME, { connection });
-    queue.on('error', () => {});
+    queue = await openQueue(redis.url);
   }, 120_000);
 
   afterAll(async () => {

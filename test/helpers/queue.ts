@@ -2,6 +2,8 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import type { Queue } from 'bullmq';
+import { QUEUE_NAME } from '../../src/experiments/queue-protocol.js';
 
 /**
  * A real redis-server on a free port of 127.0.0.1 and real `skiplab worker` processes, for the
@@ -77,4 +79,15 @@ export const alive = (w: WorkerProcess): boolean => w.process.exitCode === null 
 /** SIGKILL a worker and its children, as when its machine dies. */
 export function killWorker(w: WorkerProcess): void {
   if (alive(w)) process.kill(-w.process.pid!, 'SIGKILL');
+}
+
+/** The queue as the tests inspect it, on its own connection (quiet while Redis is down or gone). */
+export async function openQueue(redis: string): Promise<Queue> {
+  const { Queue } = await import('bullmq');
+  const { Redis } = await import('ioredis');
+  const connection = new Redis(redis, { maxRetriesPerRequest: null });
+  connection.on('error', () => {});
+  const queue = new Queue(QUEUE_NAME, { connection });
+  queue.on('error', () => {});
+  return queue;
 }
