@@ -15,10 +15,10 @@ import { createServer } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runBullmqSweep } from '../src/experiments/bullmq-executor.js';
-import { runLocalSweep } from '../src/experiments/local-executor.js';
+import { bullmqExecutor } from '../src/experiments/bullmq-executor.js';
+import { localExecutor } from '../src/experiments/local-executor.js';
+import { prepareTraining } from '../src/experiments/plan.js';
 import { parseExperimentSpec } from '../src/experiments/spec.js';
-import { ExperimentStore } from '../src/experiments/store.js';
 
 const argument = (name: string, fallback: number): number => {
   const i = process.argv.indexOf(name);
@@ -64,7 +64,8 @@ await started(redis, /Ready to accept connections/);
 console.log(`${runs} runs × ${epochs} epochs, MLP width 64 on ${trainSubset} MNIST images; ${availableParallelism()} cores`);
 try {
   let t = performance.now();
-  await runLocalSweep(new ExperimentStore(join(scratch, 'local'), spec('bench-local')), { workers: Math.min(availableParallelism(), runs), threads: 1 });
+  const local = join(scratch, 'local');
+  await localExecutor({ workers: Math.min(availableParallelism(), runs), threads: 1 }).run(local, prepareTraining(local, spec('bench-local')));
   console.log(`local pool, ${Math.min(availableParallelism(), runs)} processes: ${((performance.now() - t) / 1000).toFixed(1)} s`);
   for (const count of [1, 2, 3]) {
     const workers = Array.from({ length: count }, () => spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'worker', '--redis', redisUrl, '--threads', '1'], {
@@ -72,9 +73,10 @@ try {
     }));
     await Promise.all(workers.map((w) => started(w, /on skiplab-runs/)));
     t = performance.now();
-    const result = await runBullmqSweep(new ExperimentStore(join(scratch, 'queue'), spec(`bench-w${count}`)), { redis: redisUrl, pollMs: 100 });
+    const queued = join(scratch, 'queue');
+    const result = await bullmqExecutor({ redis: redisUrl, pollMs: 100 }).run(queued, prepareTraining(queued, spec(`bench-w${count}`)));
     console.log(`bullmq, ${count} worker(s): ${((performance.now() - t) / 1000).toFixed(1)} s (${result.completed.length} done, ${result.failed.length} failed)`);
-    for (const f of result.failed) console.log(`  ${f.run}: ${f.error}`);
+    for (const f of result.failed) console.log(`  ${f.job}: ${f.error}`);
     await Promise.all(workers.map((w) => new Promise((done) => {
       w.once('exit', done);
       w.kill('SIGTERM');

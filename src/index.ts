@@ -22,3 +22,5 @@ export { loadImageDataset, DATASET_NAMES, type DatasetName, type LoadDatasetOpti
 export {
   Trainer, TrainingDivergedError, type EpochReport, type StepReport, type TrainerCallback, type TrainerOptions, type TrainResult,
 } from './train/trainer.js';
+/** Errors a user can fix (a bad file, field or flag), as opposed to bugs. */
+export { CheckpointError, DataError, UserInputError } from './util/errors.js';

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ImageSet, Split } from './dataset.js';
+import { DataError } from '../util/errors.js';
 
 /**
  * CIFAR-10 (Krizhevsky 2009) from its "binary version" (cifar-10-binary.tar.gz, unpacked to
@@ -29,8 +30,8 @@ const EXPECTED =
 
 /** The directory holding the batch files: `dir` itself, or its `cifar-10-batches-bin/` child. */
 function batchDirectory(dir: string): string {
-  if (!existsSync(dir)) throw new Error(`CIFAR-10: ${dir} does not exist; expected a directory with ${EXPECTED}`);
-  if (!statSync(dir).isDirectory()) throw new Error(`CIFAR-10: ${dir} is not a directory; expected a directory with ${EXPECTED}`);
+  if (!existsSync(dir)) throw new DataError(`CIFAR-10: ${dir} does not exist; expected a directory with ${EXPECTED}`);
+  if (!statSync(dir).isDirectory()) throw new DataError(`CIFAR-10: ${dir} is not a directory; expected a directory with ${EXPECTED}`);
   const nested = join(dir, 'cifar-10-batches-bin');
   if (!existsSync(join(dir, CIFAR10_FILES.test[0]!)) && existsSync(nested)) return nested;
   return dir;
@@ -39,7 +40,7 @@ function batchDirectory(dir: string): string {
 /** Check and split one batch file's records into labels and images. */
 export function parseCifar10Batch(bytes: Uint8Array, source: string): ImageSet {
   if (bytes.length === 0 || bytes.length % RECORD_BYTES !== 0) {
-    throw new Error(
+    throw new DataError(
       `CIFAR-10 ${source}: ${bytes.length} bytes is not a whole number of ${RECORD_BYTES}-byte records ` +
         `(1 label byte + ${IMAGE_BYTES} pixel bytes); the file is truncated or not a CIFAR-10 binary batch`,
     );
@@ -49,7 +50,7 @@ export function parseCifar10Batch(bytes: Uint8Array, source: string): ImageSet {
   const images = new Uint8Array(count * IMAGE_BYTES);
   for (let i = 0; i < count; i++) {
     const label = bytes[i * RECORD_BYTES]!;
-    if (label > 9) throw new Error(`CIFAR-10 ${source}: record ${i} has label ${label}, not a class 0..9 (is this the CIFAR-100 format?)`);
+    if (label > 9) throw new DataError(`CIFAR-10 ${source}: record ${i} has label ${label}, not a class 0..9 (is this the CIFAR-100 format?)`);
     labels[i] = label;
     images.set(bytes.subarray(i * RECORD_BYTES + 1, (i + 1) * RECORD_BYTES), i * IMAGE_BYTES);
   }
@@ -67,7 +68,7 @@ export function loadCifar10(dir: string, split: Split): ImageSet {
   const directory = batchDirectory(dir);
   const missing = CIFAR10_FILES[split].filter((file) => !existsSync(join(directory, file)));
   if (missing.length > 0) {
-    throw new Error(`CIFAR-10: ${directory} lacks ${missing.join(', ')} for the ${split} split; expected ${EXPECTED}`);
+    throw new DataError(`CIFAR-10: ${directory} lacks ${missing.join(', ')} for the ${split} split; expected ${EXPECTED}`);
   }
   const parts = CIFAR10_FILES[split].map((file) => {
     const path = join(directory, file);

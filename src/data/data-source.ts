@@ -3,6 +3,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { z } from 'zod';
+import { DataError } from '../util/errors.js';
 
 /**
  * Where a dataset's images came from, recorded in every run's config.json and shown in reports,
@@ -88,7 +89,7 @@ export function findIdxDirectory(dataset: string, search: IdxSearch = {}): strin
   if (search.dataDir) {
     for (const candidate of [search.dataDir, join(search.dataDir, dataset)]) if (holdsIdxFiles(candidate)) return candidate;
     const missing = IDX_FILE_STEMS.filter((stem) => idxFilePath(search.dataDir!, stem) === null);
-    throw new Error(`${dataset}: --data-dir ${search.dataDir} does not hold the idx files (missing ${missing.map((s) => `${s}[.gz]`).join(', ')}; also looked in ${join(search.dataDir, dataset)})`);
+    throw new DataError(`${dataset}: --data-dir ${search.dataDir} does not hold the idx files (missing ${missing.map((s) => `${s}[.gz]`).join(', ')}; also looked in ${join(search.dataDir, dataset)})`);
   }
   const fromEnvironment = (search.env ?? process.env)['SKIPLAB_DATA'];
   const candidates = [
@@ -120,7 +121,7 @@ export function describeFile(path: string): DataSource['files'][number] {
 export function idxDataSource(dataset: 'fashion-mnist' | 'mnist', directory: string): DataSource {
   const files = IDX_FILE_STEMS.map((stem) => {
     const path = idxFilePath(directory, stem);
-    if (!path) throw new Error(`${dataset}: expected ${stem} or ${stem}.gz in ${directory}`);
+    if (!path) throw new DataError(`${dataset}: expected ${stem} or ${stem}.gz in ${directory}`);
     return describeFile(path);
   });
   const official = IDX_FILE_STEMS.every((stem, i) => OFFICIAL_CONTENT_SHA256[dataset][stem] === files[i]!.contentSha256);

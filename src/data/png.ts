@@ -1,4 +1,5 @@
 import { decode, hasPngSignature, type IndexedColors } from 'fast-png';
+import { DataError } from '../util/errors.js';
 
 /**
  * PNG files for dataset images and segmentation masks, decoded by `fast-png` (every colour type,
@@ -24,7 +25,7 @@ export interface DecodedPng {
 }
 
 /** A file that is not a PNG, or a broken one; the message starts with `PNG <source>:`. */
-export class PngFormatError extends Error {
+export class PngFormatError extends DataError {
   override name = 'PngFormatError';
 }
 

@@ -6,6 +6,7 @@ import { FASHION_MNIST_CLASS_NAMES, loadFashionMnist } from './fashion-mnist.js'
 import { imageFolderClassNames, loadImageFolderSplit } from './image-folder.js';
 import { imageTransform, type ImageTransformOptions } from './image-files.js';
 import { loadMnist, MNIST_CLASS_NAMES } from './mnist.js';
+import { DataError } from '../util/errors.js';
 
 /**
  * The classification datasets skiplab can load by name (for the CLI and experiment specs);
@@ -36,7 +37,7 @@ export const DATASET_SHAPES: Readonly<Record<Exclude<DatasetName, 'folder'>, Dat
  */
 export function datasetShape(name: DatasetName, options: LoadDatasetOptions = {}): DatasetShape {
   if (name !== 'folder') return DATASET_SHAPES[name];
-  if (!options.dataDir) throw new Error("datasetShape: 'folder' needs dataDir, a folder of class folders (or of train/ and test/ holding them)");
+  if (!options.dataDir) throw new DataError("datasetShape: 'folder' needs dataDir, a folder of class folders (or of train/ and test/ holding them)");
   const { channels, height, width } = imageTransform(options.imageTransform);
   return { channels, height, width, numClasses: imageFolderClassNames(options.dataDir).length };
 }
@@ -68,13 +69,13 @@ export function loadImageDataset(name: DatasetName, split: Split, options: LoadD
       return new ImageDataset({ ...loadFashionMnist(split, options), classNames: FASHION_MNIST_CLASS_NAMES });
     case 'cifar10':
       if (!options.dataDir) {
-        throw new Error("loadImageDataset: 'cifar10' needs dataDir, the directory of the CIFAR-10 binary batches (data_batch_1.bin .. data_batch_5.bin, test_batch.bin)");
+        throw new DataError("loadImageDataset: 'cifar10' needs dataDir, the directory of the CIFAR-10 binary batches (data_batch_1.bin .. data_batch_5.bin, test_batch.bin)");
       }
       return new ImageDataset({ ...loadCifar10(options.dataDir, split), classNames: CIFAR10_CLASS_NAMES });
     case 'folder':
-      if (!options.dataDir) throw new Error("loadImageDataset: 'folder' needs dataDir, a folder of class folders (or of train/ and test/ holding them)");
+      if (!options.dataDir) throw new DataError("loadImageDataset: 'folder' needs dataDir, a folder of class folders (or of train/ and test/ holding them)");
       return loadImageFolderSplit(options.dataDir, split, options.imageTransform);
     default:
-      throw new Error(`loadImageDataset: unknown dataset '${String(name)}' (choose ${DATASET_NAMES.join(', ')})`);
+      throw new DataError(`loadImageDataset: unknown dataset '${String(name)}' (choose ${DATASET_NAMES.join(', ')})`);
   }
 }

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { ImageDataset } from './dataset.js';
 import { decodePng, type DecodedPng } from './png.js';
+import { DataError } from '../util/errors.js';
 
 /**
  * A segmentation dataset from two folders of PNG files: `imagesDir/NAME.png` is an image and
@@ -51,10 +52,10 @@ export function loadSegmentationFolder(options: SegmentationFolderOptions): Imag
   const { imagesDir, masksDir, maskSuffix = '', numClasses, ignoreIndex } = options;
   const where = 'segmentation folder';
   for (const [name, dir] of [['imagesDir', imagesDir], ['masksDir', masksDir]] as const) {
-    if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`${where}: ${name} ${dir} is not a directory; expected a folder of .png files`);
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new DataError(`${where}: ${name} ${dir} is not a directory; expected a folder of .png files`);
   }
   const names = readdirSync(imagesDir).filter((f) => extname(f).toLowerCase() === '.png').sort();
-  if (names.length === 0) throw new Error(`${where}: no .png images in ${imagesDir}`);
+  if (names.length === 0) throw new DataError(`${where}: no .png images in ${imagesDir}`);
 
   let channels: 1 | 3 | undefined = options.channels;
   let height = 0;
@@ -65,7 +66,7 @@ export function loadSegmentationFolder(options: SegmentationFolderOptions): Imag
   names.forEach((name, i) => {
     const imagePath = join(imagesDir, name);
     const maskPath = join(masksDir, `${basename(name, extname(name))}${maskSuffix}.png`);
-    if (!existsSync(maskPath)) throw new Error(`${where}: image ${imagePath} has no mask; expected ${maskPath}`);
+    if (!existsSync(maskPath)) throw new DataError(`${where}: image ${imagePath} has no mask; expected ${maskPath}`);
     const image = readPng(imagePath, false);
     if (i === 0) {
       ({ height, width } = image);
@@ -74,14 +75,14 @@ export function loadSegmentationFolder(options: SegmentationFolderOptions): Imag
       masks = new Uint8Array(names.length * height * width);
     }
     if (image.height !== height || image.width !== width) {
-      throw new Error(`${where}: ${imagePath} is ${image.width}x${image.height}, but ${join(imagesDir, names[0]!)} is ${width}x${height}; all images must have one size`);
+      throw new DataError(`${where}: ${imagePath} is ${image.width}x${image.height}, but ${join(imagesDir, names[0]!)} is ${width}x${height}; all images must have one size`);
     }
     toPlanes(image, channels!, images, i * channels! * height * width);
 
     const mask = readPng(maskPath, true);
-    if (mask.channels > 2) throw new Error(`${where}: mask ${maskPath} is a colour image; masks must hold class indices as greyscale or palette PNGs`);
+    if (mask.channels > 2) throw new DataError(`${where}: mask ${maskPath} is a colour image; masks must hold class indices as greyscale or palette PNGs`);
     if (mask.height !== height || mask.width !== width) {
-      throw new Error(`${where}: mask ${maskPath} is ${mask.width}x${mask.height}, but its image is ${width}x${height}`);
+      throw new DataError(`${where}: mask ${maskPath} is ${mask.width}x${mask.height}, but its image is ${width}x${height}`);
     }
     const base = i * height * width;
     for (let p = 0; p < height * width; p++) {
@@ -91,7 +92,7 @@ export function loadSegmentationFolder(options: SegmentationFolderOptions): Imag
         continue;
       }
       if (numClasses !== undefined && value >= numClasses) {
-        throw new Error(`${where}: mask ${maskPath} has class ${value} at pixel (${Math.floor(p / width)}, ${p % width}), but numClasses is ${numClasses}`);
+        throw new DataError(`${where}: mask ${maskPath} has class ${value} at pixel (${Math.floor(p / width)}, ${p % width}), but numClasses is ${numClasses}`);
       }
       if (value > maxClass) maxClass = value;
       masks[base + p] = value;

@@ -1,37 +1,38 @@
-import type { Job, Queue } from 'bullmq';
-import { writeFileAtomicSync } from '../io/atomic-write.js';
-import type { Executor, SweepEvent, SweepResult } from './executor.js';
-import {
-  connectRedis, jobIdOf, QUEUE_NAME, QueueError, runJobResultSchema, runProgressSchema, unknownModelError, type RunJob,
-} from './queue-protocol.js';
-import { SpecError, type PlannedRun } from './spec.js';
-import type { ExperimentStore } from './store.js';
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { collectMeasure, collectTrain, uploadWeights } from './bullmq-collect.js';
+import { jobIsDone, pendingJobs, type Executor } from './executor.js';
+import { jobIdOf, type Job as PlannedJob, type JobEvent, type JobsResult } from './jobs.js';
+import { canonicalJson } from './json.js';
+import { connectRedis, jobProgressSchema, QUEUE_NAME, QueueError, trainJobResultSchema, unknownModelError } from './queue-protocol.js';
+import { SpecError } from './spec.js';
 
 /**
- * The distributed executor (DESIGN.md decision 6): one BullMQ job per planned run, the run's
- * `<experiment>/<run id>` as job id so submitting a spec again never duplicates work, then a
- * coordinator that polls the jobs and writes each finished run's metrics and summary (carried
- * in the job's result) into its own run store — the machines need not share a filesystem.
- * `bullmq` and `ioredis` load only here, by dynamic import, so the local path never needs them.
+ * The distributed executor (DESIGN.md decision 6): one BullMQ job per training run or measurement
+ * shard, its place in the store as job id so submitting it again never duplicates work, then a
+ * coordinator that polls the jobs and writes each finished one's result into its own store —
+ * the machines need not share a filesystem (weights travel through Redis as blobs). A worker that
+ * dies mid-job loses only that job, which another worker retries; finished shards stay finished.
+ * `bullmq` and `ioredis` load only here and in the worker, by dynamic import, so the local path
+ * never needs them.
  */
 export interface BullmqExecutorOptions {
   redis: string;
   /** Enqueue and return without waiting (follow later with `skiplab status`). */
   detach?: boolean;
-  /** Attempts per run before it is marked failed (default 3). */
+  /** Attempts per job before it is marked failed (default 3). */
   attempts?: number;
   /** How often the coordinator looks at the queue (ms, default 500). */
   pollMs?: number;
-  onEvent?: (event: SweepEvent) => void;
   onStatus?: (status: QueueStatus) => void;
   /** Connection trouble and recovery. */
   log?: (line: string) => void;
 }
 
-export type RunState = 'waiting' | 'active' | 'done' | 'failed' | 'missing';
-export interface RunStatus {
-  run: string;
-  state: RunState;
+export type JobState = 'waiting' | 'active' | 'done' | 'failed' | 'missing';
+export interface JobStatus {
+  job: string;
+  state: JobState;
   worker?: string;
   epoch?: number;
   epochs?: number;
@@ -44,64 +45,74 @@ export interface WorkerThroughput {
   imagesPerSecond: number;
 }
 export interface QueueStatus {
+  /** The experiment folders the jobs belong to. */
   experiment: string;
-  runs: RunStatus[];
-  counts: Record<RunState, number>;
+  jobs: JobStatus[];
+  counts: Record<JobState, number>;
   workers: WorkerThroughput[];
-}
-export interface BullmqSweepResult extends SweepResult {
-  /** Runs submitted (or found already queued) by this call. */
-  queued: string[];
 }
 
 interface Session {
   queue: Queue;
-  store: ExperimentStore;
+  client: Redis;
+  root: string;
   throughput: Map<string, { runs: number; imagesPerSecond: number }>;
   close(): Promise<void>;
 }
 
-async function openSession(store: ExperimentStore, redis: string, log: (line: string) => void): Promise<Session> {
-  const connection = await connectRedis(redis, log);
+async function openSession(root: string, redis: string, log: (line: string) => void): Promise<Session> {
+  const client = await connectRedis(redis, log);
   const { Queue } = await import('bullmq');
-  const queue = new Queue(QUEUE_NAME, { connection });
+  const queue = new Queue(QUEUE_NAME, { connection: client });
   queue.on('error', (error) => log(`queue: ${error.message}`));
   return {
-    queue, store, throughput: new Map(),
+    queue, client, root, throughput: new Map(),
     async close() {
       await queue.close();
-      await connection.quit().catch(() => connection.disconnect());
+      await client.quit().catch(() => client.disconnect());
     },
   };
 }
 
-function checkModels(store: ExperimentStore, runs: PlannedRun[]): void {
-  for (const run of runs) {
-    const error = unknownModelError(run.config.model);
-    if (error) throw new SpecError(`spec '${store.spec.name}', run ${run.id}: ${error}`);
+function checkModels(jobs: readonly PlannedJob[]): void {
+  for (const job of jobs) {
+    if (job.kind !== 'train') continue;
+    const error = unknownModelError(job.data.config.model);
+    if (error) throw new SpecError(`spec '${job.data.experiment}', run ${job.data.run}: ${error}`);
   }
 }
 
-/** Add every run that is not queued yet; a run whose job failed earlier gets another try. */
-async function submit(session: Session, runs: PlannedRun[], attempts: number): Promise<void> {
-  const { queue, store } = session;
-  const missing: PlannedRun[] = [];
-  for (const run of runs) {
-    const job = await queue.getJob(jobIdOf(store.spec.name, run.id));
-    if (!job) {
-      missing.push(run);
+/**
+ * Add every job that is not queued yet; a job that failed earlier gets another try. A queued job
+ * with other data: a finished or failed shard planned from other weights is replaced; anything
+ * else is an error (rename the experiment or clear the old job).
+ */
+async function submit(session: Session, jobs: readonly PlannedJob[], attempts: number): Promise<void> {
+  const { queue } = session;
+  const missing: PlannedJob[] = [];
+  for (const job of jobs) {
+    const id = jobIdOf(job);
+    const queued = await queue.getJob(id);
+    if (!queued) {
+      missing.push(job);
       continue;
     }
-    if (JSON.stringify((job.data as Partial<RunJob>).config) !== JSON.stringify(run.config)) {
-      throw new QueueError(`job ${job.id} in Redis holds a different config than the spec's run ${run.id}; rename the experiment or remove the old job (e.g. obliterate the '${QUEUE_NAME}' queue)`);
+    const state = await queued.getState();
+    if (canonicalJson(queued.data) !== canonicalJson(job.data)) {
+      if (job.kind === 'measure' && (state === 'completed' || state === 'failed')) {
+        await queued.remove();
+        missing.push(job);
+        continue;
+      }
+      throw new QueueError(`job ${id} in Redis holds a different ${job.kind === 'train' ? 'config than the spec\'s run' : 'measurement than the one planned'}; rename the experiment or remove the old job (e.g. obliterate the '${QUEUE_NAME}' queue)`);
     }
-    if ((await job.getState()) === 'failed') await job.retry('failed');
+    if (state === 'failed') await queued.retry('failed');
   }
-  await queue.addBulk(missing.map((run) => ({
-    name: 'train',
-    data: { experiment: store.spec.name, run: run.id, config: run.config } satisfies RunJob,
+  await queue.addBulk(missing.map((job) => ({
+    name: job.kind,
+    data: job.data,
     opts: {
-      jobId: jobIdOf(store.spec.name, run.id),
+      jobId: jobIdOf(job),
       attempts,
       backoff: { type: 'exponential', delay: 1000 },
       // Finished jobs stay: they make re-submission idempotent and hold results for `status`.
@@ -111,160 +122,123 @@ async function submit(session: Session, runs: PlannedRun[], attempts: number): P
   })));
 }
 
-/** Write a finished job's metrics, then its summary (the completion mark), into the store. */
-function collect(session: Session, run: PlannedRun, job: Job): string | null {
-  const parsed = runJobResultSchema.safeParse(job.returnvalue);
-  if (!parsed.success) return `job ${job.id} finished with a result that is not a run result`;
-  const result = parsed.data;
-  const directory = session.store.runDirectory(run);
-  writeFileAtomicSync(directory.metricsPath, new TextEncoder().encode(result.metrics.map((r) => JSON.stringify(r) + '\n').join('')));
-  directory.writeSummary({
-    ...result.summary,
-    executor: { kind: 'bullmq', worker: result.worker, attempts: job.attemptsStarted, resumed: result.resumed, checkpoint: result.checkpoint },
-  });
-  return null;
-}
-
-function countThroughput(session: Session, job: Job): void {
-  const parsed = runJobResultSchema.safeParse(job.returnvalue);
+function countThroughput(session: Session, returnvalue: unknown): void {
+  const parsed = trainJobResultSchema.safeParse(returnvalue);
   if (!parsed.success) return;
   const { worker, imagesPerSecond } = parsed.data;
   const seen = session.throughput.get(worker) ?? { runs: 0, imagesPerSecond: 0 };
   session.throughput.set(worker, { runs: seen.runs + 1, imagesPerSecond: (seen.imagesPerSecond * seen.runs + imagesPerSecond) / (seen.runs + 1) });
 }
 
-function writeFailure(session: Session, run: PlannedRun, error: string): void {
-  const directory = session.store.runDirectory(run);
-  let previous = null;
-  try {
-    previous = directory.readSummary();
-  } catch {
-    // an unreadable summary is replaced by the failure record
-  }
-  directory.writeSummary({ epochs: 0, steps: 0, seconds: 0, ...(previous ?? {}), status: 'failed', error });
-}
-
 /**
- * Look at each run's job once. Finished runs not yet in the store are collected into it unless
- * `collected` says so already; a run whose job vanished (Redis lost its data) is `missing`.
+ * Look at each job once. Finished jobs not yet in the store are collected into it unless
+ * `collected` says so already; a job that vanished (Redis lost its data) is `missing`.
  */
-async function poll(session: Session, runs: PlannedRun[], collected: Set<string>): Promise<RunStatus[]> {
-  const statuses: RunStatus[] = [];
-  for (const run of runs) {
+export async function pollJobs(session: Session, jobs: readonly PlannedJob[], collected: Set<string>): Promise<JobStatus[]> {
+  const statuses: JobStatus[] = [];
+  for (const planned of jobs) {
     // State first, then the job: read the other way round, a job could complete in between and
     // look 'completed' without its result.
-    const id = jobIdOf(session.store.spec.name, run.id);
+    const id = jobIdOf(planned);
     const state = await session.queue.getJobState(id);
     const job = await session.queue.getJob(id);
     if (!job) {
-      statuses.push({ run: run.id, state: session.store.runDirectory(run).isComplete() ? 'done' : 'missing' });
+      statuses.push({ job: id, state: jobIsDone(session.root, planned) ? 'done' : 'missing' });
       continue;
     }
+    const worker = (job.returnvalue as { worker?: string } | null)?.worker;
     if (state === 'completed') {
-      const error = collected.has(run.id) ? null : collect(session, run, job);
-      collected.add(run.id);
-      countThroughput(session, job);
-      statuses.push(error ? { run: run.id, state: 'failed', error } : { run: run.id, state: 'done', worker: (job.returnvalue as { worker?: string } | null)?.worker });
+      let error: string | null = null;
+      if (!collected.has(id)) {
+        error = planned.kind === 'train' ? await collectTrain(session.root, planned.data, job, session.client) : collectMeasure(session.root, planned.data, job);
+        if (!error) countThroughput(session, job.returnvalue);
+      }
+      if (!error) collected.add(id);
+      statuses.push(error ? { job: id, state: 'failed', error } : { job: id, state: 'done', worker });
     } else if (state === 'failed') {
-      statuses.push({ run: run.id, state: 'failed', error: job.failedReason || 'failed without a reason' });
+      statuses.push({ job: id, state: 'failed', error: job.failedReason || 'failed without a reason' });
     } else if (state === 'active') {
-      const progress = runProgressSchema.safeParse(job.progress);
-      statuses.push({ run: run.id, state: 'active', ...(progress.success ? { worker: progress.data.worker, epoch: progress.data.epoch, epochs: progress.data.epochs } : {}) });
+      const progress = jobProgressSchema.safeParse(job.progress);
+      statuses.push({ job: id, state: 'active', ...(progress.success ? { worker: progress.data.worker, epoch: progress.data.epoch, epochs: progress.data.epochs } : {}) });
     } else {
-      statuses.push({ run: run.id, state: 'waiting' });
+      statuses.push({ job: id, state: 'waiting' });
     }
   }
   return statuses;
 }
 
-function summarise(session: Session, runs: RunStatus[]): QueueStatus {
-  const counts: Record<RunState, number> = { waiting: 0, active: 0, done: 0, failed: 0, missing: 0 };
-  for (const r of runs) counts[r.state]++;
+export function summarise(session: Pick<Session, 'throughput'>, experiment: string, jobs: JobStatus[]): QueueStatus {
+  const counts: Record<JobState, number> = { waiting: 0, active: 0, done: 0, failed: 0, missing: 0 };
+  for (const j of jobs) counts[j.state]++;
   const workers = [...session.throughput].map(([worker, t]) => ({ worker, ...t })).sort((a, b) => a.worker.localeCompare(b.worker));
-  return { experiment: session.store.spec.name, runs, counts, workers };
+  return { experiment, jobs, counts, workers };
+}
+
+export { openSession };
+
+/** Follow the submitted jobs until each is done or failed, reporting events and status. */
+async function follow(session: Session, jobs: PlannedJob[], result: JobsResult, options: BullmqExecutorOptions, attempts: number, onEvent: (event: JobEvent) => void, experiment: string): Promise<void> {
+  const log = options.log ?? (() => {});
+  const collected = new Set<string>();
+  const seen = new Map<string, { worker?: string; epoch: number }>();
+  const finishedStatus: JobStatus[] = [];
+  let open = jobs;
+  while (open.length > 0) {
+    const statuses = await pollJobs(session, open, collected);
+    const lost = open.filter((_, i) => statuses[i]!.state === 'missing');
+    if (lost.length > 0) {
+      log(`${lost.length} job(s) missing from Redis (restarted without persistence?); submitting them again`);
+      await uploadWeights(session.root, lost, session.client);
+      await submit(session, lost, attempts);
+    }
+    for (const status of statuses) {
+      const before = seen.get(status.job);
+      if (status.state === 'active' && (!before || before.worker !== status.worker)) onEvent({ kind: 'start', job: status.job, worker: status.worker, message: status.worker });
+      if (status.state === 'active' && status.epoch && status.epoch > (before?.epoch ?? 0)) {
+        onEvent({ kind: 'epoch', job: status.job, epoch: status.epoch, epochs: status.epochs, worker: status.worker, message: status.worker });
+      }
+      if (status.state === 'active') seen.set(status.job, { worker: status.worker, epoch: status.epoch ?? 0 });
+      if (status.state === 'done') {
+        result.completed.push(status.job);
+        onEvent({ kind: 'done', job: status.job, worker: status.worker, message: status.worker });
+      }
+      if (status.state === 'failed') {
+        result.failed.push({ job: status.job, error: status.error! });
+        onEvent({ kind: 'failed', job: status.job, message: status.error });
+      }
+    }
+    const finished = new Set(statuses.filter((s) => s.state === 'done' || s.state === 'failed').map((s) => s.job));
+    finishedStatus.push(...statuses.filter((s) => finished.has(s.job)));
+    open = open.filter((j) => !finished.has(jobIdOf(j)));
+    options.onStatus?.(summarise(session, experiment, [...finishedStatus, ...statuses.filter((s) => !finished.has(s.job))]));
+    if (open.length > 0) await new Promise((wake) => setTimeout(wake, options.pollMs ?? 500));
+  }
 }
 
 /**
- * Run a sweep on the queue: submit every unfinished run, then (unless detached) wait until each
- * is done or failed, writing results into the store as they arrive.
+ * The queue behind the common executor interface: submit every unfinished job, then (unless
+ * detached) wait until each is done or failed, writing results into the store as they arrive.
  */
-export async function runBullmqSweep(store: ExperimentStore, options: BullmqExecutorOptions): Promise<BullmqSweepResult> {
-  const onEvent = options.onEvent ?? (() => {});
-  const log = options.log ?? (() => {});
-  const attempts = options.attempts ?? 3;
-  const runs = store.prepare();
-  checkModels(store, runs);
-  const result: BullmqSweepResult = { completed: [], skipped: [], failed: [], queued: [] };
-  const pending = runs.filter((run) => {
-    if (!store.runDirectory(run).isComplete()) return true;
-    result.skipped.push(run.id);
-    onEvent({ kind: 'skipped', run: run.id });
-    return false;
-  });
-  const session = await openSession(store, options.redis, log);
-  try {
-    await submit(session, pending, attempts);
-    result.queued = pending.map((r) => r.id);
-    if (options.detach) return result;
-    const collected = new Set<string>();
-    const seen = new Map<string, { worker?: string; epoch: number }>();
-    let open = pending;
-    while (open.length > 0) {
-      const statuses = await poll(session, open, collected);
-      const lost = open.filter((_, i) => statuses[i]!.state === 'missing');
-      if (lost.length > 0) {
-        log(`${lost.length} job(s) missing from Redis (restarted without persistence?); submitting them again`);
-        await submit(session, lost, attempts);
+export function bullmqExecutor(options: BullmqExecutorOptions): Executor {
+  return {
+    name: 'bullmq',
+    async run(root, jobs, onEvent = () => {}) {
+      const attempts = options.attempts ?? 3;
+      const result: JobsResult = { completed: [], skipped: [], failed: [] };
+      const pending = pendingJobs(root, jobs, result, onEvent);
+      checkModels(pending);
+      if (pending.length === 0) return result;
+      const experiment = [...new Set(pending.map((j) => j.data.experiment))].join(', ');
+      const session = await openSession(root, options.redis, options.log ?? (() => {}));
+      try {
+        await uploadWeights(root, pending, session.client);
+        await submit(session, pending, attempts);
+        if (options.detach) return { ...result, queued: pending.map(jobIdOf) };
+        await follow(session, pending, result, options, attempts, onEvent, experiment);
+        return result;
+      } finally {
+        await session.close();
       }
-      statuses.forEach((status) => {
-        const before = seen.get(status.run);
-        if (status.state === 'active' && (!before || before.worker !== status.worker)) onEvent({ kind: 'start', run: status.run, message: status.worker });
-        if (status.state === 'active' && status.epoch && status.epoch > (before?.epoch ?? 0)) {
-          onEvent({ kind: 'epoch', run: status.run, epoch: status.epoch, epochs: status.epochs, message: status.worker });
-        }
-        if (status.state === 'active') seen.set(status.run, { worker: status.worker, epoch: status.epoch ?? 0 });
-        if (status.state === 'done') {
-          result.completed.push(status.run);
-          onEvent({ kind: 'done', run: status.run, message: status.worker });
-        }
-        if (status.state === 'failed') {
-          writeFailure(session, open.find((r) => r.id === status.run)!, status.error!);
-          result.failed.push({ run: status.run, error: status.error! });
-          onEvent({ kind: 'failed', run: status.run, message: status.error });
-        }
-      });
-      const finished = new Set(statuses.filter((s) => s.state === 'done' || s.state === 'failed').map((s) => s.run));
-      options.onStatus?.(summarise(session, [
-        ...runs.filter((r) => !open.includes(r)).map((r) => ({ run: r.id, state: (result.failed.some((f) => f.run === r.id) ? 'failed' : 'done') as RunState })),
-        ...statuses,
-      ]));
-      open = open.filter((r) => !finished.has(r.id));
-      if (open.length > 0) await new Promise((wake) => setTimeout(wake, options.pollMs ?? 500));
-    }
-    return result;
-  } finally {
-    await session.close();
-  }
-}
-
-/** One look at an experiment's jobs (for `skiplab status`); finished results land in the store. */
-export async function queueStatus(store: ExperimentStore, options: { redis: string; log?: (line: string) => void }): Promise<QueueStatus> {
-  const runs = store.prepare();
-  const session = await openSession(store, options.redis, options.log ?? (() => {}));
-  try {
-    // Results already in the store are not rewritten.
-    const collected = new Set(runs.filter((r) => store.runDirectory(r).isComplete()).map((r) => r.id));
-    const statuses = await poll(session, runs, collected);
-    statuses.forEach((s, i) => {
-      if (s.state === 'failed') writeFailure(session, runs[i]!, s.error!);
-    });
-    return summarise(session, statuses);
-  } finally {
-    await session.close();
-  }
-}
-
-/** The queue behind the common executor interface. */
-export function bullmqExecutor(options: Omit<BullmqExecutorOptions, 'onEvent'>): Executor {
-  return { name: 'bullmq', sweep: (store, onEvent) => runBullmqSweep(store, { ...options, onEvent }) };
+    },
+  };
 }

@@ -1,29 +1,38 @@
-import { fork, type ChildProcess } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join, resolve } from 'node:path';
 import type { Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { writeFileAtomicSync } from '../io/atomic-write.js';
 import { RunDirectory } from '../train/run-store.js';
+import { describeIssues } from '../util/zod-issues.js';
+import { JobProcess, type JobExit } from './child-jobs.js';
+import { localWeightsPath } from './executor.js';
+import { EXIT_DETERMINISTIC } from './job-process.js';
+import type { Job as PlannedJob, MeasureJob } from './jobs.js';
+import { findMeasurementStep } from './measurement-steps.js';
 import {
-  connectRedis, describeIssues, EXIT_DETERMINISTIC, QUEUE_NAME, runJobSchema, unknownModelError,
-  type RunJobResult, type RunProgress,
+  connectRedis, downloadBlob, measureJobSchema, QUEUE_NAME, trainJobSchema, unknownModelError, uploadBlob,
+  type JobProgress, type MeasureJobResult, type TrainJobResult,
 } from './queue-protocol.js';
+import { readShard } from './shards.js';
+import { sha256Hex } from './weights-file.js';
 
 /**
- * A queue worker (`skiplab worker`): takes runs from the BullMQ queue, trains each in a child
- * process with the normal trainer, reports epochs as job progress, and returns the run's metrics
- * and summary as the job's result. A bad job fails that job, never the worker.
+ * A queue worker (`skiplab worker`): takes jobs from the BullMQ queue — training runs and
+ * measurement shards — and runs each in a child process (the same `job-process` as the local
+ * pool), reporting epochs as job progress and returning the run's metrics, summary and weights
+ * (as blobs) or the shard's result. A bad job fails that job, never the worker.
  */
 export interface QueueWorkerOptions {
   redis: string;
-  /** Runs trained at once, each in its own process (default 1). */
+  /** Jobs run at once, each in its own process (default 1). */
   concurrency?: number;
-  /** Kernel threads per run (SKIPLAB_THREADS in each child; default 1). */
+  /** Kernel threads per job (SKIPLAB_THREADS in each child; default 1). */
   threads?: number;
   /**
    * Store root shared with the coordinator: runs train in `<store>/<experiment>/<run>`, so a retry
-   * on any machine resumes from the last checkpoint. Without it, runs train in a folder private
+   * on any machine resumes from the last checkpoint. Without it, jobs run in a folder private
    * to this machine (under the OS temp dir), where only a retry on this machine can resume.
    */
   store?: string;
@@ -37,28 +46,80 @@ export interface QueueWorkerOptions {
 export interface QueueWorkerHandle {
   /** BullMQ worker name, `host:pid`. */
   readonly name: string;
-  /** Stop taking jobs; wait for the current runs to finish (or, with force, abandon them to a retry). */
+  /** Stop taking jobs; wait for the current ones to finish (or, with force, abandon them to a retry). */
   close(force?: boolean): Promise<void>;
 }
 
-function childEntry(): { path: string; execArgv: string[] } {
-  const self = fileURLToPath(import.meta.url);
-  if (self.endsWith('.ts')) return { path: self.replace(/bullmq-worker\.ts$/, 'queue-run-child.ts'), execArgv: ['--import', 'tsx'] };
-  return { path: self.replace(/bullmq-worker\.js$/, 'queue-run-child.js'), execArgv: [] };
+/** Make sure every weights file a shard reads is on this machine, fetching missing ones from Redis. */
+async function fetchWeights(root: string, job: MeasureJob, client: Redis): Promise<Record<string, string>> {
+  const paths: Record<string, string> = {};
+  for (const [name, source] of Object.entries(job.sources)) {
+    const { sha256 } = source.weights;
+    let path = localWeightsPath(root, source.weights);
+    const present = existsSync(path) && sha256Hex(readFileSync(path)) === sha256;
+    if (!present) {
+      // A user's file is kept by hash; a run's file at its place in this worker's store.
+      if ('file' in source.weights) path = join(root, '.blobs', `${sha256}.safetensors`);
+      if (!existsSync(path) || sha256Hex(readFileSync(path)) !== sha256) {
+        const bytes = await downloadBlob(client, sha256);
+        if (!bytes || sha256Hex(bytes) !== sha256) throw new Error(`weights ${sha256} of source '${name}' are neither on this machine nor in Redis`);
+        mkdirSync(dirname(path), { recursive: true });
+        writeFileAtomicSync(path, bytes);
+      }
+    }
+    paths[name] = path;
+  }
+  return paths;
 }
 
 export async function startQueueWorker(options: QueueWorkerOptions): Promise<QueueWorkerHandle> {
   const log = options.log ?? (() => {});
   const connection = await connectRedis(options.redis, log);
+  const blobs = connection.duplicate();
+  blobs.on('error', () => {}); // reported through the main connection
   const { Worker, UnrecoverableError } = await import('bullmq');
   const name = `${hostname()}:${process.pid}`;
   const shared = options.store !== undefined;
   const root = shared ? resolve(options.store!) : join(tmpdir(), 'skiplab-worker-runs');
   const lockDuration = options.lockDuration ?? 30_000;
-  const children = new Set<ChildProcess>();
+  const children = new Set<JobProcess>();
 
-  async function train(job: Job, token: string | undefined): Promise<RunJobResult> {
-    const parsed = runJobSchema.safeParse(job.data);
+  /** Run one planned job in a child; kill it if this worker loses the job's lock (another worker has it now). */
+  async function runInChild(job: Job, token: string | undefined, planned: PlannedJob, weights?: Record<string, string>): Promise<void> {
+    const child = new JobProcess(options.threads ?? 1);
+    children.add(child);
+    let lostLock = false;
+    const lockKey = `${worker.toKey(job.id!)}:lock`;
+    const lockWatch = setInterval(() => {
+      void worker.client.then((client) => client.get(lockKey)).then((owner) => {
+        if (token !== undefined && owner !== token && child.alive) {
+          lostLock = true;
+          child.child.kill('SIGKILL');
+        }
+      }).catch(() => {});
+    }, Math.max(500, lockDuration / 2));
+    let exit: JobExit;
+    try {
+      exit = await child.run({ job: planned, root, worker: name, attempts: Math.max(1, job.attemptsStarted), weights }, {
+        onEpoch: (epoch, epochs, message) => {
+          const progress: JobProgress = { worker: name, epoch, epochs, message };
+          job.updateProgress(progress).catch(() => {}); // progress is advisory; the result is what counts
+        },
+      });
+    } finally {
+      clearInterval(lockWatch);
+      child.close();
+      children.delete(child);
+    }
+    if (exit.code === 0) return;
+    if (lostLock) throw new Error(`job ${job.id}: this worker lost the job's lock (stalled), stopped its work`);
+    const message = `job ${job.id}: ${planned.kind === 'train' ? 'training' : 'measurement'} ${exit.signal ? `killed by ${exit.signal}` : `exited ${exit.code}`}: ${exit.reason}`;
+    if (exit.code === EXIT_DETERMINISTIC) throw new UnrecoverableError(message);
+    throw new Error(message);
+  }
+
+  async function train(job: Job, token: string | undefined): Promise<TrainJobResult> {
+    const parsed = trainJobSchema.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`job ${job.id}: malformed job payload: ${describeIssues(parsed.error.issues)}`);
     const { experiment, run, config } = parsed.data;
     const modelError = unknownModelError(config.model);
@@ -74,49 +135,19 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     }
     const resumed = directory.hasCheckpoint();
     log(`${job.id}: ${resumed ? 'resuming from its checkpoint' : 'started'} (attempt ${job.attemptsStarted})`);
-
-    const entry = childEntry();
-    const child = fork(entry.path, [directory.path], {
-      execArgv: entry.execArgv,
-      env: { ...process.env, SKIPLAB_THREADS: String(options.threads ?? 1) },
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-    });
-    children.add(child);
-    let stderr = '';
-    child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
-    child.on('message', (m: { kind?: string; epoch?: number; epochs?: number; message?: string }) => {
-      if (m.kind !== 'epoch' || m.epoch === undefined || m.epochs === undefined) return;
-      const progress: RunProgress = { worker: name, epoch: m.epoch, epochs: m.epochs, message: m.message };
-      job.updateProgress(progress).catch(() => {}); // progress is advisory; the result is what counts
-    });
-    // If this worker lost the job's lock (it was declared stalled and handed to another worker),
-    // stop training here so the run is not trained twice into the same folder.
-    let lostLock = false;
-    const lockKey = `${worker.toKey(job.id!)}:lock`;
-    const lockWatch = setInterval(() => {
-      void worker.client.then((client) => client.get(lockKey)).then((owner) => {
-        if (token !== undefined && owner !== token && child.exitCode === null) {
-          lostLock = true;
-          child.kill('SIGKILL');
-        }
-      }).catch(() => {});
-    }, Math.max(500, lockDuration / 2));
-    const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => child.on('exit', (code, signal) => done({ code, signal })));
-    clearInterval(lockWatch);
-    children.delete(child);
-
-    if (exit.code !== 0) {
-      const lines = stderr.trim().split('\n');
-      const reason = lines.filter((l) => l.startsWith('skiplab:')).pop()?.slice('skiplab: '.length) ?? lines.pop() ?? '';
-      if (lostLock) throw new Error(`job ${job.id}: this worker lost the job's lock (stalled), stopped its training`);
-      const message = `job ${job.id}: training ${exit.signal ? `killed by ${exit.signal}` : `exited ${exit.code}`}: ${reason}`;
-      if (exit.code === EXIT_DETERMINISTIC) throw new UnrecoverableError(message);
-      throw new Error(message);
-    }
+    await runInChild(job, token, { kind: 'train', data: parsed.data });
     const summary = directory.readSummary();
     if (summary?.status !== 'complete') throw new Error(`job ${job.id}: training exited without a complete summary.json in ${directory.path}`);
     const metrics = directory.readMetrics();
     const speeds = metrics.filter((r) => r.kind === 'epoch' && typeof r.imagesPerSecond === 'number').map((r) => r.imagesPerSecond as number);
+    const weightsDir = join(directory.path, 'weights');
+    const weights = [];
+    for (const file of existsSync(weightsDir) ? readdirSync(weightsDir).filter((f) => /^epoch-\d+\.safetensors$/.test(f)).sort() : []) {
+      const bytes = readFileSync(join(weightsDir, file));
+      const sha256 = sha256Hex(bytes);
+      await uploadBlob(blobs, sha256, bytes);
+      weights.push({ file: `weights/${file}`, sha256 });
+    }
     log(`${job.id}: done`);
     return {
       worker: name,
@@ -125,10 +156,30 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
       imagesPerSecond: speeds.length ? speeds.reduce((a, b) => a + b, 0) / speeds.length : 0,
       metrics,
       summary,
+      weights,
     };
   }
 
-  const worker = new Worker(QUEUE_NAME, train, {
+  async function measure(job: Job, token: string | undefined): Promise<MeasureJobResult> {
+    const parsed = measureJobSchema.safeParse(job.data);
+    if (!parsed.success) throw new UnrecoverableError(`job ${job.id}: malformed job payload: ${describeIssues(parsed.error.issues)}`);
+    try {
+      findMeasurementStep(parsed.data.step);
+    } catch (error) {
+      throw new UnrecoverableError(`job ${job.id}: ${(error as Error).message}`);
+    }
+    // Claim it in the progress record at once, so the coordinator can tell who computes each shard.
+    await job.updateProgress({ worker: name } satisfies JobProgress).catch(() => {});
+    log(`${job.id}: started (attempt ${job.attemptsStarted})`);
+    const weights = await fetchWeights(root, parsed.data, blobs);
+    await runInChild(job, token, { kind: 'measure', data: parsed.data }, weights);
+    const record = readShard(root, parsed.data);
+    if (!record) throw new Error(`job ${job.id}: the measurement exited without writing its shard in ${root}`);
+    log(`${job.id}: done`);
+    return { worker: name, seconds: record.seconds, result: record.result };
+  }
+
+  const worker = new Worker(QUEUE_NAME, (job, token) => (job.name === 'measure' ? measure(job, token) : train(job, token)), {
     connection,
     name,
     concurrency: Math.max(1, options.concurrency ?? 1),
@@ -141,13 +192,14 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
   worker.on('error', (error) => log(`queue: ${error.message}`));
   worker.on('failed', (job, error) => log(`${job?.id ?? '(job)'}: FAILED ${error.message}`));
   await worker.waitUntilReady();
-  log(`worker ${name} on ${QUEUE_NAME}: concurrency ${options.concurrency ?? 1}, threads ${options.threads ?? 1}, runs in ${root}${shared ? ' (shared store)' : ' (private)'}`);
+  log(`worker ${name} on ${QUEUE_NAME}: concurrency ${options.concurrency ?? 1}, threads ${options.threads ?? 1}, jobs in ${root}${shared ? ' (shared store)' : ' (private)'}`);
 
   return {
     name,
     async close(force = false) {
-      if (force) for (const child of children) child.kill('SIGKILL');
+      if (force) for (const child of children) child.child.kill('SIGKILL');
       await worker.close(force);
+      blobs.disconnect();
       await connection.quit().catch(() => connection.disconnect());
     },
   };

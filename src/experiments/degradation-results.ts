@@ -1,41 +1,9 @@
 import { z } from 'zod';
 import { trainConfigSchema } from '../train/config.js';
+import { degradationResultsSchema, type DegradationResults, type DegradationRun } from './results/degradation.js';
 import type { ExperimentStore } from './store.js';
 
-/** One curve point: training step, training error over the recent steps, test error when measured. */
-export interface CurvePoint {
-  step: number;
-  epoch: number;
-  trainError: number;
-  testError?: number;
-}
-
-export interface DegradationRun {
-  id: string;
-  depth: number;
-  residual: boolean;
-  seed: number;
-  parameters: number | null;
-  complete: boolean;
-  curve: CurvePoint[];
-  /** Epoch-level points (running training error over each epoch, test error at its end). */
-  epochs: { epoch: number; step: number; trainError: number; testError?: number }[];
-  finalTrainError: number | null;
-  finalTestError: number | null;
-  seconds: number | null;
-}
-
-export interface DegradationResults {
-  experiment: string;
-  dataset: string;
-  runs: DegradationRun[];
-  /** One sentence per family and an overall verdict, computed from the numbers. */
-  conclusions: string[];
-  /** Whether the deepest plain net ends with a higher training error than the shallowest plain net. */
-  plainDegrades: boolean | null;
-  /** Whether the deepest residual net ends below the deepest plain net. */
-  residualFixes: boolean | null;
-}
+export { degradationResultsSchema, type DegradationResults, type DegradationRun };
 
 const optionsSchema = z.object({ depth: z.number().int(), skip: z.string().optional() }).loose();
 
@@ -53,10 +21,10 @@ export function degradationResults(store: ExperimentStore): DegradationResults {
     const metrics = dir.readMetrics();
     const summary = dir.readSummary();
     const epochs = metrics.filter((r) => r.kind === 'epoch').map((r) => ({
-      epoch: r.epoch + 1, step: r.step, trainError: Number(r.trainError), testError: r.testError === undefined ? undefined : Number(r.testError),
+      epoch: r.epoch + 1, step: r.step, trainError: Number(r.trainError), ...(r.testError === undefined ? {} : { testError: Number(r.testError) }),
     }));
     const curve = metrics.filter((r) => r.kind === 'step' && r.trainError !== undefined).map((r) => ({
-      step: r.step, epoch: r.epoch, trainError: Number(r.trainError), testError: r.testError === undefined ? undefined : Number(r.testError),
+      step: r.step, epoch: r.epoch, trainError: Number(r.trainError), ...(r.testError === undefined ? {} : { testError: Number(r.testError) }),
     }));
     const last = epochs[epochs.length - 1];
     runs.push({
@@ -68,7 +36,7 @@ export function degradationResults(store: ExperimentStore): DegradationResults {
     });
   }
   runs.sort((a, b) => Number(a.residual) - Number(b.residual) || a.depth - b.depth || a.seed - b.seed);
-  return { experiment: store.spec.name, dataset, runs, ...conclude(runs) };
+  return { version: 1, experiment: store.spec.name, dataset, writtenAt: new Date().toISOString(), runs, ...conclude(runs) };
 }
 
 /** Mean final training error per (family, depth) over seeds. */

@@ -1,12 +1,13 @@
+import type { DatasetName } from '../data/registry.js';
 import type { ExperimentSpecInput } from './spec.js';
-import { parseExperimentSpec, type ExperimentSpec } from './spec.js';
+import { parseExperimentSpec, SpecError, type ExperimentSpec } from './spec.js';
 
 export interface DegradationOptions {
   mode: 'quick' | 'full';
   /** Depths 6n + 2 to compare (quick: 8, 20, 44; full: 20, 32, 44, 56, 110). */
   depths?: number[];
-  dataset?: 'fashion-mnist' | 'mnist' | 'cifar10';
-  /** CIFAR-10 binary batches folder (full mode uses CIFAR-10 when given). */
+  dataset?: DatasetName;
+  /** The dataset's folder (without --dataset, a folder means the CIFAR-10 binary batches). */
   dataDir?: string;
   seeds?: number[];
   /** Override the number of epochs. */
@@ -34,7 +35,7 @@ export function degradationSpec(options: DegradationOptions): ExperimentSpec {
   const dataset = options.dataset ?? (options.dataDir ? 'cifar10' : 'fashion-mnist');
   const depths = options.depths ?? (quick ? [8, 20, 44] : [20, 32, 44, 56, 110]);
   for (const d of depths) {
-    if (!Number.isInteger(d) || d < 8 || (d - 2) % 6 !== 0) throw new Error(`degradation: depth ${d} is not of the form 6n + 2 with n >= 1 (8, 14, 20, 32, 44, 56, 110, ...)`);
+    if (!Number.isInteger(d) || d < 8 || (d - 2) % 6 !== 0) throw new SpecError(`degradation: depth ${d} is not of the form 6n + 2 with n >= 1 (8, 14, 20, 32, 44, 56, 110, ...)`);
   }
   const input: ExperimentSpecInput = {
     name: quick ? 'degradation-quick' : 'degradation-full',

@@ -1,38 +1,32 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { modelNames } from '../models/registry.js';
-import { trainConfigSchema } from '../train/config.js';
 import { metricsRecordSchema, runSummarySchema } from '../train/run-store.js';
+import { UserInputError } from '../util/errors.js';
 
 /**
- * What the coordinator and the queue workers agree on: the queue's name, the job payload (one
- * planned run), the job result (its metrics and summary, so a coordinator on another machine
- * fills its own run store), the progress record, and how both sides connect to Redis.
- * `ioredis` is only loaded, by dynamic import, when a queue is used.
+ * What the coordinator and the queue workers agree on: the queue's name, the job payloads (a
+ * training run or a measurement shard, as in jobs.ts; the BullMQ job name says which), their
+ * results (a run's metrics, summary and weight files; a shard's result — so a coordinator on
+ * another machine fills its own store), the progress record, weights passed through Redis as
+ * content-addressed blobs, and how both sides connect to Redis. `ioredis` is only loaded, by
+ * dynamic import, when a queue is used.
  */
 
 /** One queue for every experiment: a worker serves whatever is submitted. */
 export const QUEUE_NAME = 'skiplab-runs';
 
-// Experiment and run ids become folder names on the worker, so nothing that walks the tree.
-const folderName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._=+,-]*$/, 'must be a plain folder name (letters, digits and . _ = + , -)');
+export { measureJobSchema, trainJobSchema, type MeasureJob, type TrainJob } from './jobs.js';
 
-export const runJobSchema = z.strictObject({
-  experiment: folderName,
-  run: folderName,
-  config: trainConfigSchema,
-});
-export type RunJob = z.infer<typeof runJobSchema>;
-
-export const runProgressSchema = z.object({
+export const jobProgressSchema = z.object({
   worker: z.string(),
-  epoch: z.number().int().nonnegative(),
-  epochs: z.number().int().positive(),
+  epoch: z.number().int().nonnegative().optional(),
+  epochs: z.number().int().positive().optional(),
   message: z.string().optional(),
 });
-export type RunProgress = z.infer<typeof runProgressSchema>;
+export type JobProgress = z.infer<typeof jobProgressSchema>;
 
-export const runJobResultSchema = z.object({
+export const trainJobResultSchema = z.object({
   /** BullMQ worker name, `host:pid`. */
   worker: z.string(),
   /** Where the worker keeps the run's checkpoint, and whether that folder is the shared store. */
@@ -42,26 +36,32 @@ export const runJobResultSchema = z.object({
   imagesPerSecond: z.number().nonnegative(),
   metrics: z.array(metricsRecordSchema),
   summary: runSummarySchema,
+  /** Weight snapshots the run kept (paths inside the run folder), each uploaded as a blob. */
+  weights: z.array(z.object({ file: z.string().regex(/^weights\/epoch-\d+\.safetensors$/), sha256: z.string().regex(/^[0-9a-f]{64}$/) })).default([]),
 });
-export type RunJobResult = z.infer<typeof runJobResultSchema>;
+export type TrainJobResult = z.infer<typeof trainJobResultSchema>;
 
-/** The job id is the run's place in a store, so submitting a spec twice never duplicates work. */
-export function jobIdOf(experiment: string, run: string): string {
-  return `${experiment}/${run}`; // BullMQ forbids ':' in custom ids
-}
+export const measureJobResultSchema = z.object({
+  worker: z.string(),
+  seconds: z.number().nonnegative(),
+  result: z.unknown(),
+});
+export type MeasureJobResult = z.infer<typeof measureJobResultSchema>;
 
-/** Exit code of queue-run-child.ts when a retry would fail the same way (bad config, NaN loss). */
-export const EXIT_DETERMINISTIC = 3;
-/** Exit code of queue-run-child.ts when the worker that forked it has died. */
-export const EXIT_ORPHANED = 4;
-
-export class QueueError extends Error {
+export class QueueError extends UserInputError {
   override name = 'QueueError';
 }
 
-/** Zod issues as `path: message; …`. */
-export function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
-  return issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`).join('; ');
+/** Weights travel between machines as blobs keyed by their SHA-256 (written once, read by any worker). */
+export const blobKey = (sha256: string): string => `skiplab:blob:${sha256}`;
+
+/** Store `bytes` under their hash unless already there. */
+export async function uploadBlob(client: Redis, sha256: string, bytes: Uint8Array): Promise<void> {
+  await client.set(blobKey(sha256), Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), 'NX');
+}
+
+export async function downloadBlob(client: Redis, sha256: string): Promise<Buffer | null> {
+  return client.getBuffer(blobKey(sha256));
 }
 
 /** Null when the model exists, else the error text naming it and the known ones. */

@@ -1,21 +1,31 @@
 import { z } from 'zod';
 import { trainConfigSchema, type TrainConfig } from '../train/config.js';
+import { UserInputError } from '../util/errors.js';
+import { describeIssues } from '../util/zod-issues.js';
 
 /**
- * An experiment spec: a base training config and a grid of values to vary. It expands into one
- * run per grid point, each with a stable id made from the varied values, so re-running a spec
- * finds its finished runs and resumes the rest.
+ * An experiment spec: a base training config, named variants of it, and a grid of values to
+ * vary. It expands into one run per variant × grid point × seed, each with a stable id made from
+ * what varies, so re-running a spec finds its finished runs and resumes the rest.
  */
 const gridValue = z.union([z.number(), z.string(), z.boolean()]);
+
+/** Experiment and run ids become folder names, so nothing that walks the tree. */
+export const FOLDER_NAME = /^[A-Za-z0-9][A-Za-z0-9._=+,-]*$/;
 
 export const experimentSpecSchema = z.strictObject({
   /** Folder name under the store root, e.g. "degradation". */
   name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'use lower-case letters, digits, ".", "_" or "-"'),
   /** What the experiment is for (shown in reports). */
   description: z.string().default(''),
-  /** Analysis to render for this experiment ("degradation", …). */
+  /** What the report renders for this experiment ("degradation", "lesion", …; "training" for plain sweeps). */
   kind: z.string().default('training'),
   base: trainConfigSchema.partial(),
+  /**
+   * Named changes to the base config (e.g. a model and its learning rate), for runs that differ in
+   * more than one field at once; each variant is crossed with the grid and the seeds.
+   */
+  variants: z.record(z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, 'use lower-case letters, digits, "." or "-"'), trainConfigSchema.partial()).optional(),
   /**
    * Values to vary. Keys are config fields or `modelOptions.<option>`; every combination is a run.
    */
@@ -35,15 +45,13 @@ export interface PlannedRun {
   config: TrainConfig;
 }
 
-export class SpecError extends Error {
+export class SpecError extends UserInputError {
   override name = 'SpecError';
 }
 
 export function parseExperimentSpec(input: unknown, source = 'spec'): ExperimentSpec {
   const result = experimentSpecSchema.safeParse(input);
-  if (!result.success) {
-    throw new SpecError(`${source} is invalid: ${result.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`).join('; ')}`);
-  }
+  if (!result.success) throw new SpecError(`${source} is invalid: ${describeIssues(result.error.issues)}`);
   return result.data;
 }
 
@@ -51,25 +59,27 @@ function shortKey(key: string): string {
   return key.startsWith('modelOptions.') ? key.slice('modelOptions.'.length) : key;
 }
 
-/** Every grid point × seed, with its full validated training config. */
+/** Every variant × grid point × seed, with its full validated training config. */
 export function expandSpec(spec: ExperimentSpec): PlannedRun[] {
   const keys = Object.keys(spec.grid).sort();
   let points: Record<string, string | number | boolean>[] = [{}];
   for (const key of keys) points = points.flatMap((p) => spec.grid[key]!.map((v) => ({ ...p, [key]: v })));
+  const variants: [string | null, Partial<TrainConfig>][] = spec.variants ? Object.entries(spec.variants) : [[null, {}]];
   const runs: PlannedRun[] = [];
-  for (const point of points) {
-    for (const seed of spec.seeds) {
-      const config: Record<string, unknown> = { ...spec.base, modelOptions: { ...(spec.base.modelOptions ?? {}) }, seed };
-      for (const [key, value] of Object.entries(point)) {
-        if (key.startsWith('modelOptions.')) (config.modelOptions as Record<string, unknown>)[shortKey(key)] = value;
-        else config[key] = value;
+  for (const [variant, change] of variants) {
+    for (const point of points) {
+      for (const seed of spec.seeds) {
+        const config: Record<string, unknown> = { ...spec.base, ...change, modelOptions: { ...(spec.base.modelOptions ?? {}), ...(change.modelOptions ?? {}) }, seed };
+        for (const [key, value] of Object.entries(point)) {
+          if (key.startsWith('modelOptions.')) (config.modelOptions as Record<string, unknown>)[shortKey(key)] = value;
+          else config[key] = value;
+        }
+        const id = [...(variant === null ? [] : [variant]), ...Object.entries(point).map(([k, v]) => `${shortKey(k)}-${v}`), `seed-${seed}`].join('_');
+        if (!FOLDER_NAME.test(id)) throw new SpecError(`spec '${spec.name}': run id '${id}' is not a plain folder name (grid values may use letters, digits and . _ = + , -)`);
+        const result = trainConfigSchema.safeParse(config);
+        if (!result.success) throw new SpecError(`spec '${spec.name}', run ${id}: ${describeIssues(result.error.issues)}`);
+        runs.push({ id, point: variant === null ? point : { variant, ...point }, config: result.data });
       }
-      const id = [...Object.entries(point).map(([k, v]) => `${shortKey(k)}-${v}`), `seed-${seed}`].join('_');
-      const result = trainConfigSchema.safeParse(config);
-      if (!result.success) {
-        throw new SpecError(`spec '${spec.name}', run ${id}: ${result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
-      }
-      runs.push({ id, point, config: result.data });
     }
   }
   const ids = new Set(runs.map((r) => r.id));

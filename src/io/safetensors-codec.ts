@@ -1,4 +1,5 @@
 import { empty, Tensor } from '../tensor/tensor.js';
+import { CheckpointError } from '../util/errors.js';
 import {
   decodeElements,
   isDefinedDtype,
@@ -31,7 +32,7 @@ export const METADATA_KEY = '__metadata__';
 const MAX_HEADER_BYTES = 100_000_000;
 
 /** A safetensors file that cannot be read or written; the message names the file and what is wrong. */
-export class SafetensorsError extends Error {
+export class SafetensorsError extends CheckpointError {
   override name = 'SafetensorsError';
 }
 

@@ -4,10 +4,11 @@ import { createModel, type ModelOptions } from '../models/registry.js';
 import type { SkipModel } from '../models/skip-model.js';
 import type { Module, StateDict } from '../nn/module.js';
 import { Tensor } from '../tensor/tensor.js';
+import { CheckpointError } from '../util/errors.js';
 import { loadSafetensorsWithMetadata, type SafetensorsMetadata } from './safetensors.js';
 
 /** A weights file or folder that cannot be used: the message names the path and what is wrong. */
-export class WeightsError extends Error {
+export class WeightsError extends CheckpointError {
   override name = 'WeightsError';
 }
 

@@ -7,7 +7,7 @@ import type { UNetSkip } from '../blocks/unet-level.js';
 import type { Rng } from '../tensor/rng.js';
 import { Mlp } from './mlp.js';
 import { buildWithinMemory, checkModelOptionLimits } from './option-limits.js';
-import { DENSE_SKIPS, densenet121, densenet169, densenetBcCifar } from './densenet.js';
+import { DENSE_SKIPS, DenseNet, densenet121, densenet169, densenetBcCifar } from './densenet.js';
 import { ConvHighwayNet, HIGHWAY_SKIPS, HighwayNetFC } from './highway-net.js';
 import { RESNET_SKIPS, resnet101, resnet152, resnet18, resnet34, resnet50 } from './resnet.js';
 import { RESNET_CIFAR_SKIPS, resnetCifar } from './resnet-cifar.js';
@@ -35,6 +35,8 @@ export interface ModelOptions {
   survivalProbability?: number;
   zeroInitResidual?: boolean;
   growthRate?: number;
+  /** DenseNet-B: a 1x1 bottleneck convolution before each 3x3 one. */
+  bottleneck?: boolean;
   compression?: number;
   width?: number;
   inFeatures?: number;
@@ -199,6 +201,28 @@ for (const depth of [40, 100]) {
   });
 }
 
+register({
+  name: 'densenet_cifar',
+  paper: 'Huang et al. 2017, §3 (DenseNet and DenseNet-BC for 32x32 inputs)',
+  description: 'DenseNet for small images of any depth L: 3 dense blocks sharing L − 4 weighted layers, 3x3 stem of 2k channels, θ = 0.5 (options depth, growthRate, bottleneck)',
+  inputShape: [3, 32, 32],
+  skipKinds: ['concat'],
+  skipOptions: DENSE_SKIPS,
+  options: [...denseOptions, 'depth', 'bottleneck'],
+  build: (o) => {
+    const depth = o.depth ?? 40;
+    const bottleneck = o.bottleneck ?? true;
+    // A bottleneck layer has two weighted convolutions; the stem, two transitions and the classifier make the other 4.
+    const layers = (depth - 4) / (bottleneck ? 2 : 1);
+    if (!Number.isInteger(layers) || layers < 3) throw new Error(`densenet_cifar: depth ${depth} leaves no whole number of ${bottleneck ? 'bottleneck ' : ''}layers for 3 dense blocks`);
+    const third = Math.floor(layers / 3);
+    const k = o.growthRate ?? 12;
+    return new DenseNet({
+      ...denseCommon(o), growthRate: k, blockConfig: [third, third, layers - 2 * third], initFeatures: 2 * k, stem: 'cifar',
+      bnSize: bottleneck ? 4 : 0, numClasses: o.numClasses ?? 10,
+    });
+  },
+});
 register({
   name: 'highway_fc',
   paper: 'Srivastava et al. 2015, §4.1 and Fig. 1',

@@ -1,30 +1,31 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { getBackend } from '../backend/select.js';
-import { degradationResults } from '../experiments/degradation-results.js';
+import { degradationResultsSchema } from '../experiments/results/degradation.js';
 import { ExperimentStore } from '../experiments/store.js';
 import { writeFileAtomicSync } from '../io/atomic-write.js';
 import { RunDirectory } from '../train/run-store.js';
 import { degradationSection } from './degradation-section.js';
 import { runSection } from './run-section.js';
 import { renderReport, type ReportSection } from './html.js';
+import { readResults, ResultsError } from './sections/common.js';
 import { analysisSection, hasAnalysisSection } from './sections/index.js';
 
 /** Sections for one experiment folder, by the kind its spec declares. */
 export async function experimentSections(store: ExperimentStore): Promise<ReportSection[]> {
   switch (store.spec.kind) {
     case 'degradation':
-      return [await degradationSection(degradationResults(store), store.spec)];
+      return [await degradationSection(readResults(store.path, store.spec.name, degradationResultsSchema), store.spec)];
     default:
       if (hasAnalysisSection(store.spec.kind)) return [await analysisSection(store.spec.kind, store.path)];
-      throw new Error(`${store.path}: no report is defined for experiments of kind '${store.spec.kind}'`);
+      throw new ResultsError(`${store.path}: no report is defined for experiments of kind '${store.spec.kind}'`);
   }
 }
 
-function writeReport(path: string, title: string, subtitle: string, sections: ReportSection[], runs: number): string {
+function writeReport(path: string, title: string, subtitle: string, sections: ReportSection[], experiments: number): string {
   const html = renderReport({
     title, subtitle, sections, generatedAt: new Date(),
-    meta: [{ label: 'backend', value: getBackend().describe() }, { label: 'runs', value: String(runs) }],
+    meta: [{ label: 'backend', value: getBackend().describe() }, { label: 'experiments', value: String(experiments) }],
   });
   writeFileAtomicSync(path, new TextEncoder().encode(html));
   return path;
@@ -41,17 +42,12 @@ export async function buildReport(experimentDir: string): Promise<string> {
     return writeReport(join(experimentDir, 'report.html'), `skiplab — run ${experimentDir}`, 'One training run, from its run folder.', [await runSection(run)], 1);
   }
   const store = ExperimentStore.open(experimentDir);
-  return writeReport(join(store.path, 'report.html'), `skiplab — ${store.spec.name}`, store.spec.description, await experimentSections(store), store.runs().length);
+  return writeReport(join(store.path, 'report.html'), `skiplab — ${store.spec.name}`, store.spec.description, await experimentSections(store), 1);
 }
 
 /** One report with a table of contents over several experiment folders (`experiment all`). */
 export async function buildCombinedReport(experimentDirs: readonly string[], path: string, title = 'skiplab — why skip connections work'): Promise<string> {
   const sections: ReportSection[] = [];
-  let runs = 0;
-  for (const dir of experimentDirs) {
-    const store = ExperimentStore.open(dir);
-    sections.push(...(await experimentSections(store)));
-    runs += store.runs().length;
-  }
-  return writeReport(path, title, 'Every explanation of skip connections in the seeds, measured: each section states its conclusion from the stored numbers.', sections, runs);
+  for (const dir of experimentDirs) sections.push(...(await experimentSections(ExperimentStore.open(dir))));
+  return writeReport(path, title, 'Every explanation of skip connections in the seeds, measured: each section states its conclusion from the stored numbers.', sections, experimentDirs.length);
 }

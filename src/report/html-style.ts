@@ -1,7 +1,8 @@
 /**
  * The report's inline stylesheet: readable type (about 70 characters a line for prose), figures
- * that shrink on narrow screens, tables with tabular figures, and print rules that keep a figure
- * or table on one page. No web fonts, nothing fetched.
+ * that shrink on narrow screens, tables with tabular figures that scroll sideways when wider than
+ * the page (and wrap their cells on paper, where nothing can scroll), and print rules that keep a
+ * figure or table on one page. No web fonts, nothing fetched.
  */
 import { fontStack } from './theme.js';
 
@@ -40,7 +41,7 @@ figure img.pixelated { image-rendering: pixelated; }
 .image-row figcaption { margin-top: .25rem; text-align: center; }
 figcaption { font-size: .9rem; color: var(--muted); margin-top: .5rem; max-width: 46rem; }
 .label { font-weight: bold; color: var(--ink); }
-.table-wrap { overflow-x: auto; margin: 1.2rem 0 1.6rem; }
+.table-wrap { overflow-x: auto; max-width: 100%; margin: 1.2rem 0 1.6rem; }
 table { border-collapse: collapse; font-size: .92rem; font-variant-numeric: tabular-nums; }
 caption { caption-side: top; text-align: left; font-size: .9rem; color: var(--muted); padding-bottom: .4rem; }
 th, td { padding: .35rem .8rem; text-align: left; vertical-align: top; }
@@ -62,6 +63,9 @@ footer.report-footer { border-top: 1px solid var(--rule); margin-top: 3rem; padd
   nav.toc { break-after: page; background: none; }
   section.report-section > h2 { break-after: avoid; }
   figure, .table-wrap, pre, p.conclusion { break-inside: avoid; }
+  .table-wrap { overflow: visible; }
+  .table-wrap table { font-size: 7.5pt; }
+  .table-wrap th, .table-wrap td, thead th { white-space: normal; overflow-wrap: anywhere; }
   details > *:not(summary) { display: block; }
   a { color: inherit; text-decoration: none; }
 }

@@ -4,6 +4,7 @@ import { encodeSafetensors, loadSafetensorsWithMetadataSync, type SafetensorsCon
 import type { Module } from '../nn/module.js';
 import type { Optimizer, OptimizerState } from '../optim/optimizer.js';
 import { Tensor } from '../tensor/tensor.js';
+import { describeIssues } from '../util/zod-issues.js';
 import { RunStoreError, type CheckpointPosition, type RunDirectory } from './run-store.js';
 
 /**
@@ -106,7 +107,7 @@ export function verifyCheckpoint(path: string, contents: SafetensorsContents): {
   }
   const parsed = trainingStateSchema.safeParse(parseJson(stateText, path, 'the training state'));
   if (!parsed.success) {
-    throw new RunStoreError(`${path}: training state ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    throw new RunStoreError(`${path}: training state ${describeIssues(parsed.error.issues)}`);
   }
   return { tensors, state: parsed.data };
 }

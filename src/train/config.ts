@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { dataSourceSchema } from '../data/data-source.js';
 import { DATASET_NAMES } from '../data/registry.js';
+import { UserInputError } from '../util/errors.js';
+import { describeIssues } from '../util/zod-issues.js';
 
 /**
  * Everything that defines a training run, validated with zod so a wrong field is an error with
@@ -11,7 +13,11 @@ export const trainConfigSchema = z.strictObject({
   model: z.string().min(1),
   /** Options for `createModel` (depth, skip, …); validated by the registry. */
   modelOptions: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])).default({}),
-  dataset: z.enum(DATASET_NAMES),
+  /**
+   * A named image dataset, or 'digit-segmentation': the U-Net set composed from MNIST digits
+   * (per-pixel labels; its canvases are described by `segmentation`, and the subsets give the canvas counts).
+   */
+  dataset: z.enum([...DATASET_NAMES, 'digit-segmentation']),
   /** The dataset's folder: the idx files of (Fashion-)MNIST (searched for when absent), the CIFAR-10 binary batches or the class folders of 'folder' (required for both). */
   dataDir: z.string().optional(),
   /** Side the images of a 'folder' dataset are resized and centre-cropped to (default 32). */
@@ -22,6 +28,13 @@ export const trainConfigSchema = z.strictObject({
   trainSubset: z.number().int().positive().optional(),
   /** Evaluate on the first this-many test images (class order is mixed in all three sets). */
   testSubset: z.number().int().positive().optional(),
+  /** Canvases of the digit-segmentation set (side in pixels, digits per canvas, binary or per-digit labels). */
+  segmentation: z.strictObject({
+    size: z.number().int().min(28).default(64),
+    minDigits: z.number().int().positive().default(1),
+    maxDigits: z.number().int().positive().default(3),
+    labels: z.enum(['digit', 'binary']).default('digit'),
+  }).optional(),
   epochs: z.number().int().positive(),
   batchSize: z.number().int().positive().default(128),
   optimizer: z.enum(['sgd', 'adam', 'adamw']).default('sgd'),
@@ -40,6 +53,18 @@ export const trainConfigSchema = z.strictObject({
   logEverySteps: z.number().int().nonnegative().default(0),
   /** Evaluate on the test set every this many steps as well (0: at epoch ends only). */
   evalEverySteps: z.number().int().nonnegative().default(0),
+  /**
+   * Keep the model's weights as `weights/epoch-<e>.safetensors` in the run folder: 'ends' at
+   * initialisation and after the last epoch, 'every-epoch' also in between. Measurements read
+   * these (weight drift needs the initial weights, gradient flow every epoch's).
+   */
+  weightSnapshots: z.enum(['ends', 'every-epoch']).optional(),
+  /**
+   * false: every batch norm passes its input through unchanged (the plain net without
+   * normalisation of Ioffe & Szegedy 2015's comparison); the layers stay, so the state dict keeps
+   * its names.
+   */
+  batchNorm: z.boolean().optional(),
 });
 
 export type TrainConfig = z.infer<typeof trainConfigSchema>;
@@ -59,17 +84,14 @@ export const RECIPES = {
 export type RecipeName = keyof typeof RECIPES;
 export type TrainConfigInput = z.input<typeof trainConfigSchema>;
 
-export class ConfigError extends Error {
+export class ConfigError extends UserInputError {
   override name = 'ConfigError';
 }
 
 /** Validate a config; the error lists every wrong field by its path. */
 export function parseTrainConfig(input: unknown, source = 'config'): TrainConfig {
   const result = trainConfigSchema.safeParse(input);
-  if (!result.success) {
-    const problems = result.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`);
-    throw new ConfigError(`${source} is invalid: ${problems.join('; ')}`);
-  }
+  if (!result.success) throw new ConfigError(`${source} is invalid: ${describeIssues(result.error.issues)}`);
   if (result.data.dataset === 'cifar10' && !result.data.dataDir) {
     throw new ConfigError(`${source} is invalid: dataDir: CIFAR-10 needs the folder holding data_batch_1.bin … data_batch_5.bin and test_batch.bin`);
   }

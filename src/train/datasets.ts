@@ -1,5 +1,7 @@
 import type { ImageDataset } from '../data/dataset.js';
+import { datasetShape, type DatasetShape } from '../data/registry.js';
 import { Rng } from '../tensor/rng.js';
+import type { TrainConfig } from './config.js';
 
 /** A seeded subset with (nearly) the same number of images of every class. */
 export function balancedSubset(dataset: ImageDataset, count: number, seed: number): ImageDataset {
@@ -22,4 +24,11 @@ export function balancedSubset(dataset: ImageDataset, count: number, seed: numbe
   }
   chosen.sort((a, b) => a - b);
   return dataset.subset(chosen);
+}
+
+/** The shape of a config's images and its number of classes, without loading the data. */
+export function runDataShape(config: Pick<TrainConfig, 'dataset' | 'segmentation' | 'dataDir' | 'imageSize'>): DatasetShape {
+  if (config.dataset !== 'digit-segmentation') return datasetShape(config.dataset, { dataDir: config.dataDir, imageTransform: { size: config.imageSize } });
+  const size = config.segmentation?.size ?? 64;
+  return { channels: 1, height: size, width: size, numClasses: config.segmentation?.labels === 'binary' ? 2 : 11 };
 }

@@ -3,8 +3,12 @@ import { add, mul, sub } from '../autograd/functions/binary.js';
 import { addScalar, affine } from '../autograd/functions/scalar.js';
 import { mean, sum } from '../autograd/functions/reduce.js';
 import { softmax } from '../autograd/functions/softmax.js';
+import { crossEntropy } from '../autograd/functions/cross-entropy.js';
+import { permute } from '../autograd/functions/permute.js';
+import { reshape } from '../autograd/functions/reshape.js';
 import { formatShape, ShapeError, shapesEqual } from '../tensor/shape.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
+import type { Batch } from './batches.js';
 
 export { crossEntropy, type CrossEntropyOptions } from '../autograd/functions/cross-entropy.js';
 
@@ -33,4 +37,11 @@ export function diceLoss(logits: Tensor, oneHotTargets: Tensor, eps = 1): Tensor
   const denominator = addScalar(add(sum(p, [0, 2, 3]), sum(oneHotTargets, [0, 2, 3])), eps);
   const dicePerClass = mul(affine(intersection, 2, 0), reciprocal(denominator));
   return affine(mean(dicePerClass), -1, 1);
+}
+
+/** Per-pixel cross-entropy for segmentation: logits (N, C, H, W) against labels (N, H, W). */
+export function pixelCrossEntropy(output: Tensor, batch: Batch): Tensor {
+  const [n, c, h, w] = output.shape as [number, number, number, number];
+  const logits = reshape(permute(output, [0, 2, 3, 1]), [n * h * w, c]); // (N·H·W, C)
+  return crossEntropy(logits, new Tensor(batch.y.data, [n * h * w]));
 }

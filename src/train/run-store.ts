@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { parseTemporaryName, writeFileAtomicSync } from '../io/atomic-write.js';
 import { FolderLockedError, lockFolder, OWNER_FILE, processIsAlive, type FolderLock, type LockMechanism } from '../io/folder-lock.js';
+import { UserInputError } from '../util/errors.js';
+import { describeIssues } from '../util/zod-issues.js';
 
 /**
  * A run is a folder (DESIGN.md decision 5): config.json, metrics.jsonl, checkpoint.safetensors
@@ -32,7 +34,7 @@ export const runSummarySchema = z.object({
 
 export type RunSummary = z.infer<typeof runSummarySchema>;
 
-export class RunStoreError extends Error {
+export class RunStoreError extends UserInputError {
   override name = 'RunStoreError';
 }
 
@@ -75,10 +77,6 @@ function readJson(path: string): unknown {
   }
 }
 
-function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
-  return issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`).join('; ');
-}
-
 export class RunDirectory {
   private heldLock: FolderLock | null = null;
   /** Hash and count of the metrics lines on disk, once rewound (appends keep them current). */
@@ -101,6 +99,10 @@ export class RunDirectory {
   }
   get summaryPath(): string {
     return join(this.path, 'summary.json');
+  }
+  /** The model's weights after `epoch` epochs (0: at initialisation), kept when the config asks for snapshots. */
+  weightsPath(epoch: number): string {
+    return join(this.path, 'weights', `epoch-${epoch}.safetensors`);
   }
 
   /**
@@ -277,6 +279,10 @@ export class RunDirectory {
     const parsed = runSummarySchema.safeParse(readJson(this.summaryPath));
     if (!parsed.success) throw new RunStoreError(`${this.summaryPath}: ${describeIssues(parsed.error.issues)}`);
     return parsed.data;
+  }
+
+  hasWeights(epoch: number): boolean {
+    return existsSync(this.weightsPath(epoch));
   }
 
   hasCheckpoint(): boolean {

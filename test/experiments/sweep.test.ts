@@ -4,8 +4,10 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { degradationSpec } from '../../src/experiments/degradation.js';
 import { degradationResults } from '../../src/experiments/degradation-results.js';
-import { runLocalSweep, type SweepEvent } from '../../src/experiments/local-executor.js';
-import { expandSpec, parseExperimentSpec } from '../../src/experiments/spec.js';
+import type { JobEvent } from '../../src/experiments/jobs.js';
+import { localExecutor } from '../../src/experiments/local-executor.js';
+import { prepareTraining } from '../../src/experiments/plan.js';
+import { expandSpec, parseExperimentSpec, type ExperimentSpec } from '../../src/experiments/spec.js';
 import { ExperimentStore } from '../../src/experiments/store.js';
 
 const dirs: string[] = [];
@@ -15,6 +17,13 @@ const scratch = (): string => {
   dirs.push(d);
   return d;
 };
+
+/** Train every run of a spec with the local pool into a fresh (or given) store. */
+async function sweep(spec: ExperimentSpec, workers: number, root = scratch(), onEvent?: (e: JobEvent) => void) {
+  const result = await localExecutor({ workers }).run(root, prepareTraining(root, spec), onEvent);
+  return { result, store: new ExperimentStore(root, spec), root };
+}
+const ids = (spec: ExperimentSpec) => expandSpec(spec).map((r) => `${spec.name}/${r.id}`).sort();
 
 describe('experiment specs', () => {
   it('expand a grid × seeds into runs with stable ids and full configs', () => {
@@ -28,48 +37,59 @@ describe('experiment specs', () => {
     expect(runs.find((r) => r.id === 'lr-0.01_width-16_seed-1')!.config).toMatchObject({ lr: 0.01, seed: 1, modelOptions: { width: 16 }, batchSize: 128 });
   });
 
-  it('name the wrong field of a spec by its path', () => {
+  it('cross named variants with the grid: each variant changes several fields at once', () => {
+    const spec = parseExperimentSpec({
+      name: 'variants', base: { model: 'mlp', dataset: 'mnist', epochs: 1, modelOptions: { width: 8 } },
+      variants: { small: { lr: 0.1 }, wide: { lr: 0.01, modelOptions: { width: 64 } } }, grid: { batchSize: [32, 64] }, seeds: [3],
+    });
+    const runs = expandSpec(spec);
+    expect(runs.map((r) => r.id)).toEqual(['small_batchSize-32_seed-3', 'small_batchSize-64_seed-3', 'wide_batchSize-32_seed-3', 'wide_batchSize-64_seed-3']);
+    expect(runs[0]!.config).toMatchObject({ lr: 0.1, modelOptions: { width: 8 }, batchSize: 32, seed: 3 });
+    expect(runs[3]!.config).toMatchObject({ lr: 0.01, modelOptions: { width: 64 }, batchSize: 64 });
+    expect(runs[3]!.point).toEqual({ variant: 'wide', batchSize: 64 });
+  });
+
+  it('name the wrong field of a spec by its path, and keep run ids inside the store', () => {
     expect(() => parseExperimentSpec({ name: 'Bad Name', base: {} })).toThrow(/name: use lower-case/);
     expect(() => parseExperimentSpec({ name: 'x', base: { epochs: -2 } })).toThrow(/base\.epochs: /);
     expect(() => expandSpec(parseExperimentSpec({ name: 'x', base: { model: 'mlp', epochs: 1 } }))).toThrow(/run seed-0: dataset: /);
+    expect(() => expandSpec(parseExperimentSpec({ name: 'x', base: { model: 'mlp', dataset: 'mnist', epochs: 1 }, grid: { dataDir: ['../../etc'] } }))).toThrow(/run id 'dataDir-\.\.\/\.\.\/etc_seed-0' is not a plain folder name/);
     expect(() => degradationSpec({ mode: 'quick', depths: [10] })).toThrow(/depth 10 is not of the form 6n \+ 2/);
   });
 });
 
-describe('local sweep', () => {
+describe('local executor', () => {
+  const tiny = parseExperimentSpec({
+    name: 'tiny', base: { model: 'mlp', modelOptions: { width: 16 }, dataset: 'mnist', trainSubset: 300, testSubset: 100, epochs: 1, batchSize: 50 },
+    grid: { lr: [0.1, 0.05] }, seeds: [0, 1],
+  });
+
   it('trains every run in worker processes, then skips them when run again', async () => {
-    const spec = parseExperimentSpec({
-      name: 'tiny', base: { model: 'mlp', modelOptions: { width: 16 }, dataset: 'mnist', trainSubset: 300, testSubset: 100, epochs: 1, batchSize: 50 },
-      grid: { lr: [0.1, 0.05] }, seeds: [0, 1],
-    });
-    const store = new ExperimentStore(scratch(), spec);
-    const events: SweepEvent[] = [];
-    const first = await runLocalSweep(store, { workers: 2, onEvent: (e) => events.push(e) });
+    const events: JobEvent[] = [];
+    const { result: first, store, root } = await sweep(tiny, 2, scratch(), (e) => events.push(e));
     expect(first.failed).toEqual([]);
-    expect(first.completed.sort()).toEqual(store.runs().map((r) => r.id).sort());
+    expect(first.completed.sort()).toEqual(ids(tiny));
     expect(events.filter((e) => e.kind === 'epoch')).toHaveLength(4);
     for (const run of store.runs()) expect(store.runDirectory(run).isComplete()).toBe(true);
-    const again = await runLocalSweep(store, { workers: 2 });
+    const { result: again } = await sweep(tiny, 2, root);
     expect(again.completed).toEqual([]);
     expect(again.skipped).toHaveLength(4);
-    // The same seed and config give the same numbers in a fresh store.
-    const other = new ExperimentStore(scratch(), spec);
-    await runLocalSweep(other, { workers: 1 });
+    // The same seed and config give the same numbers in a fresh store, one process or two.
+    const { store: other } = await sweep(tiny, 1);
     const finals = (s: ExperimentStore): unknown[] => s.runs().map((r) => s.runDirectory(r).readSummary()!.final);
     expect(finals(other)).toEqual(finals(store));
   });
 
   it('reports a failing run with its error instead of crashing the sweep', async () => {
     const spec = parseExperimentSpec({ name: 'broken', base: { model: 'no_such_model', dataset: 'mnist', epochs: 1 } });
-    const result = await runLocalSweep(new ExperimentStore(scratch(), spec), { workers: 1 });
+    const { result } = await sweep(spec, 1);
     expect(result.failed).toHaveLength(1);
     expect(result.failed[0]!.error).toMatch(/unknown model 'no_such_model'/);
   });
 
   it('collects degradation results and computes the conclusion from the numbers', async () => {
     const spec = degradationSpec({ mode: 'quick', depths: [8, 14], trainSubset: 256, epochs: 1 });
-    const store = new ExperimentStore(scratch(), { ...spec, base: { ...spec.base, batchSize: 128, testSubset: 200, logEverySteps: 1, evalEverySteps: 1 } });
-    const result = await runLocalSweep(store, { workers: 2 });
+    const { result, store } = await sweep({ ...spec, base: { ...spec.base, batchSize: 128, testSubset: 200, logEverySteps: 1, evalEverySteps: 1 } }, 2);
     expect(result.failed).toEqual([]);
     const results = degradationResults(store);
     expect(results.runs.map((r) => [r.depth, r.residual])).toEqual([[8, false], [14, false], [8, true], [14, true]]);

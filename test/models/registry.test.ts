@@ -34,6 +34,7 @@ const plans: Record<string, Plan> = {
   densenet169: { input: [2, 3, 32, 32], outputs: 1000, backward: false, twin: false, twinNames: 'same' },
   densenet_bc_40: { input: [2, 3, 16, 16], outputs: 10, backward: true, twin: true, twinNames: 'same' },
   densenet_bc_100: { input: [2, 3, 16, 16], outputs: 10, backward: false, twin: true, twinNames: 'same' },
+  densenet_cifar: { input: [2, 3, 16, 16], outputs: 10, backward: true, twin: true, twinNames: 'same' },
   highway_fc: { input: [2, 1, 28, 28], outputs: 10, backward: true, twin: true, twinNames: 'minus-gates' },
   highway_conv: { input: [2, 1, 12, 12], outputs: 10, backward: true, twin: true, twinNames: 'minus-gates' },
   unet: { input: [2, 1, 17, 20], outputs: 2 * 17 * 20, backward: true, twin: true, twinNames: 'same' },

@@ -1,162 +1,114 @@
-import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { parse as parseYaml } from 'yaml';
 import { getBackend } from '../../backend/select.js';
-import { degradationSpec } from '../../experiments/degradation.js';
-import { runLocalSweep, type SweepEvent, type SweepResult } from '../../experiments/local-executor.js';
-import { parseExperimentSpec, type ExperimentSpec } from '../../experiments/spec.js';
-import { ExperimentStore } from '../../experiments/store.js';
-import { ANALYSIS_EXPERIMENTS, isAnalysisExperiment, runAnalysisExperiment } from '../../experiments/analysis.js';
+import { ANALYSIS_EXPERIMENTS, FIXED_DATASET_EXPERIMENTS, GIVEN_WEIGHTS_EXPERIMENTS } from '../../experiments/analysis/index.js';
+import type { Executor } from '../../experiments/executor.js';
+import type { JobEvent } from '../../experiments/jobs.js';
+import { localExecutor } from '../../experiments/local-executor.js';
+import { runExperiments, type ExperimentPlan } from '../../experiments/plan.js';
 import { buildCombinedReport, buildReport } from '../../report/build.js';
+import { UserInputError } from '../../util/errors.js';
+import { experimentPlan, positiveInteger, type ExperimentFlags } from './experiment-plans.js';
 
-interface ExperimentFlags {
-  quick?: boolean;
-  full?: boolean;
-  depths?: string;
-  dataset?: 'fashion-mnist' | 'mnist' | 'cifar10';
-  dataDir?: string;
-  epochs?: string;
-  trainSubset?: string;
-  seeds?: string;
-  store: string;
-  workers?: string;
-  threads?: string;
-  report: boolean;
-  executor?: string;
-  redis?: string;
-  detach?: boolean;
+/** Some of an experiment's jobs failed: an outcome to report, not a bug (printed without a stack). */
+export class ExperimentFailedError extends Error {
+  override name = 'ExperimentFailedError';
 }
 
-const list = (v: string | undefined): number[] | undefined => v?.split(',').map((s) => Number(s.trim()));
+function describeEvent(e: JobEvent): string | null {
+  switch (e.kind) {
+    case 'start': return `  ${e.job}: started${e.worker ? ` on ${e.worker}` : ''}`;
+    case 'epoch': return `  ${e.job}: epoch ${e.epoch}/${e.epochs} ${e.message ?? ''}`;
+    case 'done': return `  ${e.job}: done`;
+    case 'skipped': return `  ${e.job}: already complete, skipped`;
+    case 'failed': return `  ${e.job}: FAILED ${e.message ?? ''}`;
+  }
+}
 
-/** A built-in experiment by name, or a spec file (JSON or YAML). */
-export function resolveSpec(nameOrFile: string, flags: ExperimentFlags): ExperimentSpec {
-  const mode = flags.full ? 'full' : 'quick';
-  if (nameOrFile === 'degradation') {
-    return degradationSpec({
-      mode, depths: list(flags.depths), dataset: flags.dataset, dataDir: flags.dataDir, seeds: list(flags.seeds),
-      epochs: flags.epochs ? Number(flags.epochs) : undefined, trainSubset: flags.trainSubset ? Number(flags.trainSubset) : undefined,
+/** The executor the flags ask for; flags that belong to the other one are refused. */
+async function executorOf(flags: ExperimentFlags): Promise<Executor> {
+  if (flags.executor === 'local') {
+    if (flags.redis !== undefined) throw new UserInputError('--redis is for --executor bullmq');
+    if (flags.detach) throw new UserInputError('--detach is for --executor bullmq (a local run always waits for its jobs)');
+    return localExecutor({
+      workers: flags.workers ? positiveInteger('--workers', flags.workers) : undefined,
+      threads: flags.threads ? positiveInteger('--threads', flags.threads) : undefined,
     });
   }
-  if (/\.(json|ya?ml)$/.test(nameOrFile)) {
-    const path = resolve(nameOrFile);
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch (error) {
-      throw new Error(`${path}: cannot read the spec (${(error as Error).message})`);
-    }
-    let raw: unknown;
-    try {
-      raw = nameOrFile.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
-    } catch (error) {
-      throw new Error(`${path}: not valid ${nameOrFile.endsWith('.json') ? 'JSON' : 'YAML'} (${(error as Error).message})`);
-    }
-    return parseExperimentSpec(raw, path);
-  }
-  throw new Error(`unknown experiment '${nameOrFile}' (built in: degradation, ${ANALYSIS_EXPERIMENTS.join(', ')}, all; or give a .json/.yaml spec file)`);
-}
-
-function describeEvent(e: SweepEvent): string | null {
-  switch (e.kind) {
-    case 'start': return `  ${e.run}: started`;
-    case 'epoch': return `  ${e.run}: epoch ${e.epoch}/${e.epochs} ${e.message ?? ''}`;
-    case 'done': return `  ${e.run}: done`;
-    case 'skipped': return `  ${e.run}: already complete, skipped`;
-    case 'failed': return `  ${e.run}: FAILED ${e.message ?? ''}`;
-  }
-}
-
-/** The sweep on BullMQ workers (loaded only here); null when detached. */
-async function runOnQueue(store: ExperimentStore, flags: ExperimentFlags): Promise<SweepResult | null> {
-  if (!flags.redis) throw new Error('--executor bullmq needs --redis URL (e.g. redis://127.0.0.1:6379)');
-  const { runBullmqSweep } = await import('../../experiments/bullmq-executor.js');
+  if (flags.executor !== 'bullmq') throw new UserInputError(`--executor: unknown executor '${flags.executor}' (local or bullmq)`);
+  if (!flags.redis) throw new UserInputError('--executor bullmq needs --redis URL (e.g. redis://127.0.0.1:6379)');
+  if (flags.workers !== undefined) throw new UserInputError('--workers is for --executor local; with bullmq, start as many `skiplab worker --redis URL` as you want jobs at once');
+  if (flags.threads !== undefined) throw new UserInputError('--threads is for --executor local; with bullmq, each worker sets it (`skiplab worker --threads N`)');
+  const { bullmqExecutor } = await import('../../experiments/bullmq-executor.js');
   const { QueueProgressPrinter } = await import('./queue-progress.js');
   const printer = new QueueProgressPrinter();
-  const result = await runBullmqSweep(store, {
-    redis: flags.redis, detach: flags.detach, onStatus: (s) => printer.update(s),
-    onEvent: (e) => void (e.kind === 'failed' && process.stderr.write(describeEvent(e) + '\n')),
-    log: (line) => void process.stderr.write(`skiplab: ${line}\n`),
-  });
-  if (!flags.detach) return result;
-  process.stderr.write(`skiplab: ${result.queued.length} run(s) queued, ${result.skipped.length} already complete; follow with \`skiplab status ${store.spec.name} --redis ${flags.redis}\`\n`);
-  return null;
+  return bullmqExecutor({ redis: flags.redis, detach: flags.detach, onStatus: (s) => printer.update(s), log: (line) => void process.stderr.write(`skiplab: ${line}\n`) });
+}
+
+/** The experiments `name` stands for, with the flags each receives. */
+async function plansOf(name: string, flags: ExperimentFlags): Promise<ExperimentPlan[]> {
+  if (name !== 'all') return [await experimentPlan(name, flags)];
+  // Every experiment, each with the flags it can honour: --depths is degradation's, and an
+  // experiment with fixed data keeps it.
+  if (flags.weights !== undefined) throw new UserInputError(`--weights does not apply to all: it works with ${GIVEN_WEIGHTS_EXPERIMENTS.join(', ')} one at a time`);
+  if (flags.detach) throw new UserInputError('--detach does not apply to all: the analysis experiments measure when their training ends, so they run in the foreground');
+  return Promise.all(['degradation', ...ANALYSIS_EXPERIMENTS].map((each) => {
+    const fixed = FIXED_DATASET_EXPERIMENTS[each as keyof typeof FIXED_DATASET_EXPERIMENTS];
+    if (fixed && (flags.dataset || flags.dataDir)) process.stderr.write(`skiplab: ${each} keeps its own data (${fixed})\n`);
+    return experimentPlan(each, { ...flags, depths: each === 'degradation' ? flags.depths : undefined, ...(fixed ? { dataset: undefined, dataDir: undefined } : {}) });
+  }));
 }
 
 export function registerExperimentCommand(program: Command): void {
   program
     .command('experiment')
-    .description('run an experiment (built-in name or spec file) into the run store and build its report')
+    .description('run an experiment (built-in name or spec file): its training runs and measurements as jobs on an executor, into the run store, then its report')
     .argument('<name>', `degradation, ${ANALYSIS_EXPERIMENTS.join(', ')}, all, or a spec file (.json/.yaml)`)
     .option('--quick', 'the few-minutes version (default)')
     .option('--full', 'the paper-scale version (CIFAR-10 when --data-dir is given)')
-    .option('--depths <list>', 'comma-separated depths 6n+2, e.g. 8,20,56')
+    .option('--depths <list>', 'degradation: comma-separated depths 6n+2, e.g. 8,20,56')
     .option('--dataset <name>', 'fashion-mnist | mnist | cifar10')
     .option('--data-dir <dir>', 'folder of the CIFAR-10 binary batches')
-    .option('--epochs <n>', 'override the number of epochs')
+    .option('--epochs <n>', 'override the number of epochs of every training run')
     .option('--train-subset <n>', 'override the training-subset size')
-    .option('--seeds <list>', 'comma-separated seeds (default 0)')
+    .option('--seeds <list>', 'comma-separated seeds (default 0); every seed trains and measures on its own')
     .option('--store <dir>', 'run store root', 'runs')
-    .option('--workers <n>', 'runs trained at once (default: one per core)')
-    .option('--threads <n>', 'kernel threads per run')
+    .option('--workers <n>', 'local: jobs run at once (default: one per core)')
+    .option('--threads <n>', 'local: kernel threads per job')
     .option('--no-report', 'do not build the HTML report')
     .option('--executor <name>', 'local (a process pool, default) | bullmq (workers on a Redis queue)', 'local')
     .option('--redis <url>', 'Redis URL for --executor bullmq, e.g. redis://127.0.0.1:6379')
-    .option('--detach', 'with bullmq: enqueue and return; follow with `skiplab status`')
+    .option('--detach', 'with bullmq, for training sweeps: enqueue and return; follow with `skiplab status`')
+    .option('--weights <file>', `${GIVEN_WEIGHTS_EXPERIMENTS.join(', ')}: analyse these weights (run folder, checkpoint, or safetensors state dict) without training`)
+    .option('--model <name>', 'with --weights: the registry model the state dict is for (see `skiplab models`)')
+    .option('--model-options <json>', 'with --weights --model: its options, as JSON')
     .action(async (name: string, flags: ExperimentFlags) => {
-      const mode = flags.full ? 'full' : 'quick';
-      if (name === 'all') {
-        // Every experiment, then one report with a table of contents.
-        const dirs: string[] = [];
-        const failures: string[] = [];
-        for (const each of ['degradation', ...ANALYSIS_EXPERIMENTS]) {
-          try {
-            dirs.push(await runNamed(each, flags));
-          } catch (error) {
-            failures.push(`${each}: ${(error as Error).message}`);
-            process.stderr.write(`skiplab: ${each} failed: ${(error as Error).message}\n`);
-          }
-        }
-        if (flags.report && dirs.length > 0) process.stdout.write(`${await buildCombinedReport(dirs, join(resolve(flags.store), `report-${mode}.html`))}\n`);
-        if (failures.length > 0) throw new Error(`${failures.length} experiment(s) failed: ${failures.join('; ')}`);
+      const plans = await plansOf(name, flags);
+      const executor = await executorOf(flags);
+      const root = resolve(flags.store);
+      const runs = plans.reduce((n, p) => n + p.training.length, 0);
+      process.stderr.write(`skiplab: ${plans.map((p) => p.spec.name).join(', ')} on the ${getBackend().describe()} backend, ${executor.name} executor -> ${root}${runs === 0 ? ' (no training)' : ''}\n`);
+      const started = performance.now();
+      const outcomes = await runExperiments(plans, executor, root, {
+        onEvent: (e) => {
+          // The queue printer shows bullmq's progress; its failures are printed here too.
+          if (executor.name === 'bullmq' && e.kind !== 'failed') return;
+          const line = describeEvent(e);
+          if (line) process.stderr.write(line + '\n');
+        },
+      });
+      if (outcomes.some((o) => o.queued)) {
+        process.stderr.write(`skiplab: jobs queued; follow with \`skiplab status ${plans[0]!.spec.name} --redis ${flags.redis}\`\n`);
         return;
       }
-      const dir = await runNamed(name, flags);
-      if (flags.report && dir) process.stdout.write(`${await buildReport(dir)}\n`);
+      process.stderr.write(`skiplab: done in ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
+      const failed = outcomes.filter((o) => o.error);
+      const finished = outcomes.filter((o) => !o.error).map((o) => o.dir);
+      for (const o of failed) process.stderr.write(`skiplab: ${o.plan.spec.name} failed: ${o.error}\n`);
+      if (flags.report && finished.length > 0) {
+        const report = name === 'all' ? await buildCombinedReport(finished, join(root, `report-${flags.full ? 'full' : 'quick'}.html`)) : await buildReport(finished[0]!);
+        process.stdout.write(`${report}\n`);
+      }
+      if (failed.length > 0) throw new ExperimentFailedError(`${failed.length} experiment(s) failed: ${failed.map((o) => `${o.plan.spec.name}: ${o.error}`).join('; ')}`);
     });
 }
-
-/** Run one experiment (built-in, analysis or spec file) into the store; returns its folder ('' when detached). */
-async function runNamed(name: string, flags: ExperimentFlags): Promise<string> {
-  const started = performance.now();
-  if (isAnalysisExperiment(name)) {
-    process.stderr.write(`skiplab: ${name} (${flags.full ? 'full' : 'quick'}) on the ${getBackend().describe()} backend\n`);
-    const dir = await runAnalysisExperiment(name, {
-      mode: flags.full ? 'full' : 'quick', store: flags.store, dataset: flags.dataset, dataDir: flags.dataDir,
-      seed: list(flags.seeds)?.[0], onProgress: (m) => void process.stderr.write(`  ${m}\n`),
-    });
-    process.stderr.write(`skiplab: ${name} done in ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
-    return dir;
-  }
-  const spec = resolveSpec(name, flags);
-  const store = new ExperimentStore(resolve(flags.store), spec);
-  process.stderr.write(`skiplab: ${spec.name}: ${store.runs().length} runs on the ${getBackend().describe()} backend -> ${store.path}\n`);
-  if (flags.executor !== 'local' && flags.executor !== 'bullmq') throw new Error(`--executor: unknown executor '${flags.executor}' (local or bullmq)`);
-  const result = flags.executor === 'bullmq' ? await runOnQueue(store, flags) : await runLocalSweep(store, {
-    workers: flags.workers ? Number(flags.workers) : undefined,
-    threads: flags.threads ? Number(flags.threads) : undefined,
-    onEvent: (e) => {
-      const line = describeEvent(e);
-      if (line) process.stderr.write(line + '\n');
-    },
-  });
-  if (!result) return ''; // detached
-  const seconds = (performance.now() - started) / 1000;
-  process.stderr.write(`skiplab: ${result.completed.length} trained, ${result.skipped.length} already complete, ${result.failed.length} failed in ${seconds.toFixed(0)} s\n`);
-  if (result.failed.length > 0) {
-    throw new Error(`${result.failed.length} run(s) failed: ${result.failed.map((f) => `${f.run} (${f.error})`).join('; ')}`);
-  }
-  return store.path;
-}
-

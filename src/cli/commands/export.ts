@@ -1,7 +1,6 @@
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { datasetShape } from '../../data/registry.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
 import { buildOnnxModel } from '../../io/onnx/export.js';
 import { encodeSafetensors, loadSafetensorsWithMetadata } from '../../io/safetensors.js';
@@ -11,8 +10,10 @@ import type { Module, StateDict } from '../../nn/module.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { isCheckpointMetadata, verifyCheckpoint } from '../../train/checkpoint.js';
 import { trainConfigSchema } from '../../train/config.js';
+import { runDataShape } from '../../train/datasets.js';
 import { modelOptionsForData } from '../../train/model-input.js';
 import { RunDirectory } from '../../train/run-store.js';
+import { UserInputError } from '../../util/errors.js';
 
 export interface ExportRequest {
   /** A run folder, a checkpoint file inside one, or a state-dict safetensors file (with `model`). */
@@ -45,17 +46,17 @@ interface Source {
 /** The model a source describes, with its weights loaded (strict: every key must match). */
 async function loadSource(request: ExportRequest): Promise<Source> {
   const { source } = request;
-  if (!existsSync(source)) throw new Error(`export: ${source} does not exist`);
+  if (!existsSync(source)) throw new UserInputError(`export: ${source} does not exist`);
   let run: RunDirectory | null = null;
   let weights = source;
   if (statSync(source).isDirectory()) {
     run = new RunDirectory(source);
     weights = run.checkpointPath;
-    if (!existsSync(weights)) throw new Error(`export: run folder ${source} has no checkpoint yet (${weights})`);
+    if (!existsSync(weights)) throw new UserInputError(`export: run folder ${source} has no checkpoint yet (${weights})`);
   } else if (!request.model && existsSync(join(dirname(source), 'config.json'))) {
     run = new RunDirectory(dirname(source));
   }
-  if (!run && !request.model) throw new Error(`export: ${source} is not in a run folder (no config.json beside it); name its model with --model`);
+  if (!run && !request.model) throw new UserInputError(`export: ${source} is not in a run folder (no config.json beside it); name its model with --model`);
   const contents = await loadSafetensorsWithMetadata(weights);
   // A skiplab checkpoint is verified against its checksums, and keeps the model under `model.`.
   const tensors = isCheckpointMetadata(contents.metadata) ? verifyCheckpoint(weights, contents).tensors : contents.tensors;
@@ -70,7 +71,7 @@ async function loadSource(request: ExportRequest): Promise<Source> {
   let inputShape: number[];
   if (run && !request.model) {
     const config = run.readConfig(trainConfigSchema);
-    const data = datasetShape(config.dataset, { dataDir: config.dataDir, imageTransform: { size: config.imageSize } });
+    const data = runDataShape(config);
     name = config.model;
     model = createModel(name, modelOptionsForData(name, config.modelOptions, data, run.configPath));
     inputShape = [data.channels, data.height, data.width];
@@ -101,13 +102,13 @@ function checkOutputs(outputs: { flag: string; path: string }[], protectedFiles:
   for (const { flag, path } of outputs) {
     const target = canonical(path);
     const file = guarded.get(target) ?? (existsSync(path) && guardedInodes.includes(`${statSync(path).dev}:${statSync(path).ino}`) ? path : undefined);
-    if (file) throw new Error(`export: ${flag} ${path} would overwrite ${file}, which the export reads from (the run could no longer resume); write the export elsewhere`);
+    if (file) throw new UserInputError(`export: ${flag} ${path} would overwrite ${file}, which the export reads from (the run could no longer resume); write the export elsewhere`);
     const other = seen.get(target);
-    if (other) throw new Error(`export: ${flag} ${path} is the same file as ${other}; give two different paths`);
+    if (other) throw new UserInputError(`export: ${flag} ${path} is the same file as ${other}; give two different paths`);
     seen.set(target, `${flag} ${path}`);
     const folder = dirname(resolve(path));
-    if (!existsSync(folder) || !statSync(folder).isDirectory()) throw new Error(`export: ${flag} ${path}: folder ${folder} does not exist`);
-    if (existsSync(path) && statSync(path).isDirectory()) throw new Error(`export: ${flag} ${path} is a folder; give a file path`);
+    if (!existsSync(folder) || !statSync(folder).isDirectory()) throw new UserInputError(`export: ${flag} ${path}: folder ${folder} does not exist`);
+    if (existsSync(path) && statSync(path).isDirectory()) throw new UserInputError(`export: ${flag} ${path} is a folder; give a file path`);
   }
 }
 
@@ -120,7 +121,7 @@ function checkOutputs(outputs: { flag: string; path: string }[], protectedFiles:
  * the run it reads.
  */
 export async function exportModel(request: ExportRequest): Promise<ExportResult> {
-  if (!request.onnx && !request.safetensors) throw new Error('export: give --onnx PATH and/or --safetensors PATH');
+  if (!request.onnx && !request.safetensors) throw new UserInputError('export: give --onnx PATH and/or --safetensors PATH');
   const outputs = [
     ...(request.safetensors ? [{ flag: '--safetensors', path: request.safetensors }] : []),
     ...(request.onnx ? [{ flag: '--onnx', path: request.onnx }] : []),
@@ -135,7 +136,7 @@ export async function exportModel(request: ExportRequest): Promise<ExportResult>
     try {
       summary = buildOnnxModel(model, sample);
     } catch (error) {
-      throw new Error(`export: tracing ${name} on an input of shape (1, ${inputShape.join(', ')}) failed: ${(error as Error).message}`);
+      throw new UserInputError(`export: tracing ${name} on an input of shape (1, ${inputShape.join(', ')}) failed: ${(error as Error).message}`);
     }
     const nodes = Object.values(summary.nodeCounts).reduce((a, b) => a + b, 0);
     result.onnx = { path: request.onnx, nodes, initializers: summary.initializers, outputShape: summary.outputShape };
@@ -162,7 +163,7 @@ interface ExportFlags {
 
 function parseShape(text: string): number[] {
   const shape = text.split(',').map((s) => Number(s.trim()));
-  if (shape.length === 0 || shape.some((d) => !Number.isInteger(d) || d < 1)) throw new Error(`export: --input-shape '${text}' is not a list of positive integers like 3,32,32`);
+  if (shape.length === 0 || shape.some((d) => !Number.isInteger(d) || d < 1)) throw new UserInputError(`export: --input-shape '${text}' is not a list of positive integers like 3,32,32`);
   return shape;
 }
 
@@ -170,7 +171,7 @@ function parseModelOptions(text: string): ModelOptions {
   try {
     return JSON.parse(text) as ModelOptions;
   } catch {
-    throw new Error(`export: --model-options '${text}' is not JSON (e.g. '{"depth": 20}')`);
+    throw new UserInputError(`export: --model-options '${text}' is not JSON (e.g. '{"depth": 20}')`);
   }
 }
 

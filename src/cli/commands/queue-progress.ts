@@ -1,11 +1,11 @@
-import type { QueueStatus, RunState } from '../../experiments/bullmq-executor.js';
+import type { JobState, QueueStatus } from '../../experiments/bullmq-executor.js';
 
 /**
- * Progress of a queued sweep: one bar per state (waiting / active / done / failed) and each
+ * Progress of queued jobs: one bar per state (waiting / active / done / failed) and each
  * worker's throughput. On a terminal the block is redrawn in place; otherwise a line is printed
  * whenever the counts change, so logs stay readable.
  */
-const STATES: RunState[] = ['waiting', 'active', 'done', 'failed'];
+const STATES: JobState[] = ['waiting', 'active', 'done', 'failed'];
 
 function bar(count: number, total: number, width = 30): string {
   const filled = total > 0 ? Math.round((count / total) * width) : 0;
@@ -13,12 +13,12 @@ function bar(count: number, total: number, width = 30): string {
 }
 
 export function formatQueueStatus(status: QueueStatus): string[] {
-  const total = status.runs.length;
+  const total = status.jobs.length;
   const lines = STATES.map((state) => `  ${state.padEnd(8)} ${bar(status.counts[state], total)} ${status.counts[state]}/${total}`);
-  if (status.counts.missing > 0) lines.push(`  missing  ${status.counts.missing} run(s) not in the queue (not submitted, or Redis lost them)`);
-  for (const w of status.workers) lines.push(`  worker ${w.worker}: ${w.runs} run(s) done, ${w.imagesPerSecond.toFixed(0)} images/s`);
-  for (const r of status.runs.filter((s) => s.state === 'active')) {
-    lines.push(`  ${r.run}: ${r.epoch ? `epoch ${r.epoch}/${r.epochs}` : 'starting'}${r.worker ? ` on ${r.worker}` : ''}`);
+  if (status.counts.missing > 0) lines.push(`  missing  ${status.counts.missing} job(s) not in the queue (not submitted, or Redis lost them)`);
+  for (const w of status.workers) lines.push(`  worker ${w.worker}: ${w.runs} run(s) trained, ${w.imagesPerSecond.toFixed(0)} images/s`);
+  for (const j of status.jobs.filter((s) => s.state === 'active')) {
+    lines.push(`  ${j.job}: ${j.epoch ? `epoch ${j.epoch}/${j.epochs}` : 'running'}${j.worker ? ` on ${j.worker}` : ''}`);
   }
   return lines;
 }
@@ -40,6 +40,6 @@ export class QueueProgressPrinter {
     const counts = STATES.map((s) => `${s} ${status.counts[s]}`).join(', ');
     if (counts === this.lastCounts) return;
     this.lastCounts = counts;
-    this.stream.write(`  ${status.experiment}: ${counts} of ${status.runs.length}\n`);
+    this.stream.write(`  ${status.experiment}: ${counts} of ${status.jobs.length}\n`);
   }
 }

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { UserInputError } from '../../util/errors.js';
 import { parseTrainConfig, type TrainConfigInput } from '../../train/config.js';
 import { runTraining } from '../../train/run-training.js';
 import { RunDirectory, RunStoreError } from '../../train/run-store.js';
@@ -89,7 +90,7 @@ export function registerTrainCommand(program: Command): void {
         const modelOptions = flags.modelOptions ? parseModelOptionsFlag(flags.modelOptions) : {};
         if (flags.skip) modelOptions.skip = flags.skip;
         if (flags.depth) modelOptions.depth = Number(flags.depth);
-        if (flags.recipe && !(flags.recipe in RECIPES)) throw new Error(`--recipe: unknown recipe '${flags.recipe}' (known: ${Object.keys(RECIPES).join(', ')})`);
+        if (flags.recipe && !(flags.recipe in RECIPES)) throw new UserInputError(`--recipe: unknown recipe '${flags.recipe}' (known: ${Object.keys(RECIPES).join(', ')})`);
         const recipe = flags.recipe ? RECIPES[flags.recipe as RecipeName] : { epochs: 3 };
         const input: TrainConfigInput = {
           model: flags.model, dataset: flags.dataset as TrainConfigInput['dataset'], epochs: number(flags.epochs) ?? recipe.epochs, modelOptions,

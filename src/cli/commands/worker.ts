@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { UserInputError } from '../../util/errors.js';
 
 interface WorkerFlags {
   redis: string;
@@ -11,7 +12,7 @@ interface WorkerFlags {
 
 const positive = (flag: string, value: string): number => {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${flag}: expected a positive integer, got '${value}'`);
+  if (!Number.isInteger(n) || n < 1) throw new UserInputError(`${flag}: expected a positive integer, got '${value}'`);
   return n;
 };
 

@@ -1,22 +1,22 @@
-import type { GradientFlowModelResult } from '../../experiments/gradient-flow.js';
+import type { GradientFlowModel, GradientFlowResults } from '../../experiments/results/gradient-flow.js';
+import type { AnalysisResultsHeader } from '../../experiments/results/header.js';
 import { figureBlock, paragraphBlock, tableBlock, type ReportSection } from '../html.js';
 import { smallMultiples, type LineSeries } from '../plots.js';
-import { num, pct, readResults, runNote } from './common.js';
+import { num, pct, runNote } from './common.js';
 
-type Results = { depth: number; models: GradientFlowModelResult[] };
+type Seed = GradientFlowResults['seeds'][number];
 
 /** First-layer over last-layer activation-gradient norm of one snapshot (≪ 1: vanishing). */
-function activationRatio(m: GradientFlowModelResult, index: number): number {
+function activationRatio(m: GradientFlowModel, index: number): number {
   const layers = m.snapshots[index]!.layers;
   return layers[0]!.activationGradientNorm / layers[layers.length - 1]!.activationGradientNorm;
 }
 
-export async function gradientFlowSection(dir: string): Promise<ReportSection> {
-  const r = readResults<Results>(dir, 'gradient-flow');
+export async function gradientFlowSection(r: Seed, header: AnalysisResultsHeader): Promise<ReportSection> {
   // One panel per snapshot: initialisation, then after each epoch.
   const epochs = r.models[0]!.snapshots.map((snap) => snap.epoch);
   const figure = await smallMultiples({
-    title: `Gradient reaching each layer (depth ${r.depth})`, subtitle: '‖∂L/∂y‖ per example at each weighted layer, log scale',
+    title: `Gradient reaching each layer${r.depth === null ? '' : ` (depth ${r.depth})`}`, subtitle: '‖∂L/∂y‖ per example at each weighted layer, log scale',
     xLabel: 'layer (1 = input side)', yLabel: '‖∂L/∂y‖', yScale: 'log',
     panels: epochs.map((epoch, index) => ({
       title: epoch === 0 ? 'at initialisation' : `after epoch ${epoch}`,
@@ -31,7 +31,10 @@ export async function gradientFlowSection(dir: string): Promise<ReportSection> {
   const plain = r.models.find((m) => m.family === 'plain');
   const noBn = r.models.find((m) => m.family === 'plain-no-bn');
   const residual = r.models.find((m) => m.family === 'residual');
-  let conclusion = 'Not enough models to compare.';
+  const only = r.models.length === 1 ? r.models[0]! : null;
+  let conclusion = only
+    ? `At the given weights, the first layer of ${only.name} receives ${num(activationRatio(only, 0), 3)}× the last layer's gradient ${activationRatio(only, 0) < 0.1 ? '(vanishing)' : '(no vanishing)'}.`
+    : 'Not enough models to compare.';
   if (plain && noBn && residual) {
     const [p, n] = [activationRatio(plain, 0), activationRatio(noBn, 0)];
     const vanishes = (v: number) => v < 0.1;
@@ -47,7 +50,7 @@ export async function gradientFlowSection(dir: string): Promise<ReportSection> {
     title: 'Gradient flow: vanishing gradients or not',
     conclusion,
     blocks: [
-      paragraphBlock(`Per-layer gradient norms on one fixed batch, at initialisation and after each epoch, for plain (with and without batch norm), residual, highway and dense nets of ${r.depth} layers. He et al. (2015, §4.1) argue their batch-normalised plain nets degrade without vanishing gradients; the plain net without BN shows what vanishing looks like. ${runNote(r)}`),
+      paragraphBlock(`Per-layer gradient norms on one fixed batch, at initialisation and after each epoch, for ${r.depth === null ? 'the given model' : `plain (with and without batch norm), residual, highway and dense nets of ${r.depth} layers`}. He et al. (2015, §4.1) argue their batch-normalised plain nets degrade without vanishing gradients; the plain net without BN shows what vanishing looks like. ${runNote(header, r.seed)}`),
       figureBlock(figure, 'Gradient norm at each weighted layer\'s output (log scale): flat lines mean the gradient reaches the input side undiminished.'),
       figureBlock(weights, 'Gradient norm of each layer\'s weights at initialisation (highway nets count transform and gate as two layers).'),
       tableBlock(['model', 'weighted layers', 'parameters', 'learning rate', '‖∂L/∂y‖ first/last (init)', 'first/last (end)', '‖∂L/∂W‖ first/last (init)', 'final training error'], rows, { caption: 'Ratios ≪ 1 mean the gradient vanishes towards the input.' }),

@@ -1,13 +1,12 @@
+import type { AnalysisResultsHeader } from '../../experiments/results/header.js';
+import type { HighwayGatesResults } from '../../experiments/results/highway-gates.js';
 import { figureBlock, paragraphBlock, tableBlock, type ReportSection } from '../html.js';
 import { lineChart, smallMultiples } from '../plots.js';
-import { num, pct, readResults, runNote } from './common.js';
+import { num, pct, runNote } from './common.js';
 
-type Snapshot = { epoch: number; layers: { layer: string; meanGate: number; closedFraction: number; perExample: number[] }[] };
-type Model = { family: 'highway' | 'plain'; trainError: number[]; testError: (number | null)[]; gates: Snapshot[] };
-type Results = { depth: number; width: number; models: Model[] };
+type Seed = HighwayGatesResults['seeds'][number];
 
-export async function highwayGatesSection(dir: string): Promise<ReportSection> {
-  const r = readResults<Results>(dir, 'highway-gates');
+export async function highwayGatesSection(r: Seed, header: AnalysisResultsHeader): Promise<ReportSection> {
   const highway = r.models.find((m) => m.family === 'highway')!;
   const plain = r.models.find((m) => m.family === 'plain');
   const gates = await smallMultiples({
@@ -35,7 +34,7 @@ export async function highwayGatesSection(dir: string): Promise<ReportSection> {
     title: 'Highway transform gates (Srivastava et al. 2015)',
     conclusion: `After training, the mean transform gate of the ${r.depth}-layer highway net is ${num(meanGate, 2)} and on average ${pct(closed, 0)} of examples find a layer nearly closed (carrying its input); the highway net ends at ${pct(hErr)} training error${pct(pErr) !== '–' ? ` while its plain twin ends at ${pct(pErr)}` : ''}.`,
     blocks: [
-      paragraphBlock(`A fully connected highway net (width ${r.width}, gate bias −2 at initialisation) and its plain twin, trained with the same recipe; gate activity measured on test images. Srivastava et al. (Fig. 2) found most transform gates closed on average but active selectively per example. ${runNote(r)}`),
+      paragraphBlock(`A fully connected highway net (width ${r.width}, gate bias −2 at initialisation) and its plain twin, trained with the same recipe; gate activity measured on test images. Srivastava et al. (Fig. 2) found most transform gates closed on average but active selectively per example. ${runNote(header, r.seed)}`),
       figureBlock(gates, 'Mean transform-gate value and fraction of nearly closed examples by layer, over training.'),
       figureBlock(perExample, 'Per-example gate profiles: different examples use different layers.'),
       figureBlock(curves, 'Training error of the highway net and its plain twin.'),

@@ -1,5 +1,19 @@
 import { join } from 'node:path';
-import type { ReportSection } from '../html.js';
+import type { z } from 'zod';
+import type { AnalysisExperimentName } from '../../experiments/analysis/index.js';
+import { featureReuseResultsSchema } from '../../experiments/results/feature-reuse.js';
+import { gradientFlowResultsSchema } from '../../experiments/results/gradient-flow.js';
+import type { AnalysisResultsHeader, WeightsSource } from '../../experiments/results/header.js';
+import { highwayGatesResultsSchema } from '../../experiments/results/highway-gates.js';
+import { identityConstructionResultsSchema } from '../../experiments/results/identity-construction.js';
+import { landscapeResultsSchema } from '../../experiments/results/landscape.js';
+import { lesionResultsSchema } from '../../experiments/results/lesion.js';
+import { pathsResultsSchema } from '../../experiments/results/paths.js';
+import { representationsResultsSchema } from '../../experiments/results/representations.js';
+import { transformerResidualResultsSchema } from '../../experiments/results/transformer-residual.js';
+import { unetSkipsResultsSchema } from '../../experiments/results/unet-skips.js';
+import { paragraphBlock, tableBlock, type ReportBlock, type ReportSection } from '../html.js';
+import { readResults, ResultsError } from './common.js';
 import { featureReuseSection } from './feature-reuse.js';
 import { gradientFlowSection } from './gradient-flow.js';
 import { highwayGatesSection } from './highway-gates.js';
@@ -11,33 +25,64 @@ import { representationsSection } from './representations.js';
 import { transformerResidualSection } from './transformer-residual.js';
 import { unetSkipsSection } from './unet-skips.js';
 
-/** Report section builders of the analysis experiments, by experiment kind (= name). */
-const builders: Record<string, (dir: string) => Promise<ReportSection>> = {
-  'gradient-flow': gradientFlowSection,
-  paths: pathsSection,
-  lesion: lesionSection,
-  landscape: landscapeSection,
-  representations: representationsSection,
-  'feature-reuse': featureReuseSection,
-  'highway-gates': highwayGatesSection,
-  'unet-skips': unetSkipsSection,
-  'transformer-residual': transformerResidualSection,
-  'identity-construction': identityConstructionSection,
+type AnyResults = AnalysisResultsHeader & { seeds: { seed: number }[] };
+
+/**
+ * The section of one analysis experiment, from its results.json alone (checked against the
+ * experiment's schema, the writer's): one seed as it is; several seeds as one section whose
+ * conclusion gives each seed's verdict and whose body shows each seed's figures and tables.
+ */
+function sectionOf<S extends z.ZodType<AnyResults>>(kind: AnalysisExperimentName, schema: S, build: (seed: z.output<S>['seeds'][number], header: AnalysisResultsHeader) => Promise<ReportSection>) {
+  return async (dir: string): Promise<ReportSection> => {
+    const results = readResults(dir, kind, schema);
+    const built: ReportSection[] = [];
+    for (const seed of results.seeds) built.push(await build(seed, results));
+    const first = built[0]!;
+    const several = built.length > 1;
+    return {
+      id: first.id,
+      title: first.title,
+      conclusion: several ? built.map((s, i) => `Seed ${results.seeds[i]!.seed}: ${s.conclusion ?? '–'}`).join(' ') : first.conclusion,
+      blocks: [
+        ...built.flatMap((s, i) => (several ? [paragraphBlock(`Seed ${results.seeds[i]!.seed}.`), ...s.blocks] : s.blocks)),
+        sourcesTable(results.sources),
+      ],
+    };
+  };
+}
+
+/** Report sections of the analysis experiments, by experiment kind (= name). */
+const sections: Record<AnalysisExperimentName, (dir: string) => Promise<ReportSection>> = {
+  'gradient-flow': sectionOf('gradient-flow', gradientFlowResultsSchema, gradientFlowSection),
+  paths: sectionOf('paths', pathsResultsSchema, pathsSection),
+  lesion: sectionOf('lesion', lesionResultsSchema, lesionSection),
+  landscape: sectionOf('landscape', landscapeResultsSchema, landscapeSection),
+  representations: sectionOf('representations', representationsResultsSchema, representationsSection),
+  'feature-reuse': sectionOf('feature-reuse', featureReuseResultsSchema, featureReuseSection),
+  'highway-gates': sectionOf('highway-gates', highwayGatesResultsSchema, highwayGatesSection),
+  'unet-skips': sectionOf('unet-skips', unetSkipsResultsSchema, unetSkipsSection),
+  'transformer-residual': sectionOf('transformer-residual', transformerResidualResultsSchema, transformerResidualSection),
+  'identity-construction': sectionOf('identity-construction', identityConstructionResultsSchema, identityConstructionSection),
 };
 
 /** Whether `kind` (an experiment spec's kind) is one of the analysis experiments. */
-export function hasAnalysisSection(kind: string): boolean {
-  return kind in builders;
+export function hasAnalysisSection(kind: string): kind is AnalysisExperimentName {
+  return kind in sections;
+}
+
+/** Where the measured weights came from: the run that trained them or the user's file, and its SHA-256. */
+function sourcesTable(sources: readonly WeightsSource[]): ReportBlock {
+  return tableBlock(['weights', 'seed', 'model', 'trained in', 'file', 'SHA-256'],
+    sources.map((s) => [s.label, s.seed, `${s.model}${Object.keys(s.modelOptions).length ? ` ${JSON.stringify(s.modelOptions)}` : ''}`, s.run ?? 'elsewhere (given with --weights)', s.path, s.sha256]),
+    { caption: 'The weights measured: where each came from, with the SHA-256 of the file read (paths inside the run store are relative to it).', numericColumns: [1] });
 }
 
 /**
- * The report section of an analysis experiment folder (`<store>/<name>-<mode>/`), built from its
- * results.json alone.
+ * The report section of an analysis experiment folder (`<store>/<name>-<mode>/`).
  *
  * @example const section = await analysisSection('lesion', 'runs/lesion-quick');
  */
-export async function analysisSection(kind: string, experimentDir: string): Promise<ReportSection> {
-  const build = builders[kind];
-  if (!build) throw new Error(`${join(experimentDir, 'experiment.json')}: no analysis report section for kind '${kind}' (known: ${Object.keys(builders).join(', ')})`);
-  return build(experimentDir);
+export function analysisSection(kind: string, experimentDir: string): Promise<ReportSection> {
+  if (!hasAnalysisSection(kind)) throw new ResultsError(`${join(experimentDir, 'experiment.json')}: no analysis report section for kind '${kind}' (known: ${Object.keys(sections).join(', ')})`);
+  return sections[kind](experimentDir);
 }

@@ -1,18 +1,19 @@
+import type { AnalysisResultsHeader } from '../../experiments/results/header.js';
+import type { TransformerResidualResults } from '../../experiments/results/transformer-residual.js';
 import { figureBlock, paragraphBlock, tableBlock, type ReportSection } from '../html.js';
 import { lineChart } from '../plots.js';
-import { pct, readResults, runNote } from './common.js';
+import { pct, runNote } from './common.js';
 
-type Run = { name: string; layers: number; residual: boolean; losses: { step: number; loss: number }[]; trainLoss: number[]; finalTrainError: number; finalTestError: number | null; probes: { block: string; trainAccuracy: number; testAccuracy: number }[] };
-type Results = { dim: number; runs: Run[] };
+type Seed = TransformerResidualResults['seeds'][number];
+type Run = Seed['runs'][number];
 
-export async function transformerResidualSection(dir: string): Promise<ReportSection> {
-  const r = readResults<Results>(dir, 'transformer-residual');
+export async function transformerResidualSection(r: Seed, header: AnalysisResultsHeader): Promise<ReportSection> {
   const loss = await lineChart({
     title: 'Training loss, pre-LN transformer with and without residual adds', xLabel: 'step', yLabel: 'training loss', yScale: 'log',
     series: r.runs.map((run) => ({ name: run.name, group: `${run.layers} blocks`, dashed: !run.residual, points: run.losses.map((p) => ({ x: p.step, y: p.loss })) })),
     styleLegend: { solid: 'residual', dashed: 'no residual' },
   });
-  const sequence = 28;
+  const sequence = r.sequence;
   const probe = await lineChart({
     title: 'Linear probe for token position', subtitle: 'held-out accuracy of a ridge probe on each block\'s output', xLabel: 'block', yLabel: 'position accuracy', yFormat: '.0%',
     series: r.runs.map((run) => ({ name: run.name, group: `${run.layers} blocks`, dashed: !run.residual, points: run.probes.map((p, i) => ({ x: i + 1, y: p.testAccuracy })) })),
@@ -27,7 +28,7 @@ export async function transformerResidualSection(dir: string): Promise<ReportSec
     title: 'Residual adds in a pre-LN transformer',
     conclusion: `With ${deepest} blocks, a linear probe recovers token position from the last block with ${pct(lastProbe(at(true)))} accuracy with residual adds vs ${pct(lastProbe(at(false)))} without (chance ${pct(1 / sequence)}); training error ends at ${pct(at(true).finalTrainError)} vs ${pct(at(false).finalTrainError)}.`,
     blocks: [
-      paragraphBlock(`Images are read as sequences of rows (one token per row, learned position embeddings, width ${r.dim}); the plain twin computes x = Attn(LN(x)), x = MLP(LN(x)) without the additions. ${runNote(r)}`),
+      paragraphBlock(`Images are read as sequences of rows (one token per row, learned position embeddings, width ${r.dim}); the plain twin computes x = Attn(LN(x)), x = MLP(LN(x)) without the additions. ${runNote(header, r.seed)}`),
       figureBlock(loss, 'Training loss per step (log scale); colour is depth, dashed lines have no residual adds.'),
       figureBlock(probe, 'How well each block\'s output still encodes where each token is.'),
       tableBlock(['model', 'final training loss', 'training error', 'test error', 'position probe (last block)'], r.runs.map((run) => [run.name, run.trainLoss[run.trainLoss.length - 1]!.toFixed(3), pct(run.finalTrainError), pct(run.finalTestError), pct(lastProbe(run))])),

@@ -1,19 +1,19 @@
+import type { AnalysisResultsHeader } from '../../experiments/results/header.js';
+import type { UnetSkipsResults } from '../../experiments/results/unet-skips.js';
 import { figureBlock, paragraphBlock, tableBlock, type ReportSection } from '../html.js';
 import { smallMultiples } from '../plots.js';
 import { pngDataUrl } from '../png.js';
-import { pct, readResults, runNote } from './common.js';
+import { pct, runNote } from './common.js';
 
-type Epoch = { epoch: number; trainLoss: number; iou: number; dice: number; foregroundIou: number; boundaryAccuracy: number };
-type Model = { name: string; skip: 'concat' | 'none'; parameters: number; epochs: Epoch[]; masks: number[][] };
-type Results = { size: number; levels: number; models: Model[]; examples: { image: number[]; target: number[] }[] };
+type Seed = UnetSkipsResults['seeds'][number];
+type Model = Seed['models'][number];
 
 /** A grey PNG of a mask (0 = black, 1 = white) or an image (bytes as they are). */
 function png(values: readonly number[], size: number, scale: number): string {
   return pngDataUrl({ width: size, height: size, channels: 1, data: Uint8Array.from(values, (v) => v * scale) });
 }
 
-export async function unetSkipsSection(dir: string): Promise<ReportSection> {
-  const r = readResults<Results>(dir, 'unet-skips');
+export async function unetSkipsSection(r: Seed, header: AnalysisResultsHeader): Promise<ReportSection> {
   const figure = await smallMultiples({
     title: 'U-Net with vs without long skips', xLabel: 'epoch', yLabel: 'score', yFormat: '.0%',
     panels: [
@@ -35,7 +35,7 @@ export async function unetSkipsSection(dir: string): Promise<ReportSection> {
     conclusion: `With its long skips the U-Net reaches ${pct(final(withSkips).foregroundIou)} foreground IoU and ${pct(final(withSkips).boundaryAccuracy)} accuracy on boundary pixels; without them ${pct(final(without).foregroundIou)} and ${pct(final(without).boundaryAccuracy)}` +
       (final(withSkips).boundaryAccuracy > final(without).boundaryAccuracy ? ' — the long skips carry the fine spatial detail that the decoder cannot recover from the bottleneck.' : ' — at this budget the long skips do not help.'),
     blocks: [
-      paragraphBlock(`${r.levels}-level U-Nets on ${r.size}×${r.size} canvases of real MNIST digits (binary masks), trained with the same recipe; the plain twin keeps every convolution but drops the concatenation. Boundary pixels are those with a differently labelled 4-neighbour. ${runNote(r)}`),
+      paragraphBlock(`${r.levels}-level U-Nets on ${r.size}×${r.size} canvases of real MNIST digits (binary masks), trained with the same recipe; the plain twin keeps every convolution but drops the concatenation. Boundary pixels are those with a differently labelled 4-neighbour. ${runNote(header, r.seed)}`),
       figureBlock(figure, 'Test IoU of the digit class and accuracy on boundary pixels per epoch.'),
       { kind: 'images', images, caption: 'Test canvases, target masks, and the predictions with and without long skips.', width: 96, pixelated: true },
       tableBlock(['model', 'parameters', 'mean IoU', 'mean Dice', 'foreground IoU', 'boundary accuracy'], r.models.map((m) => [m.name, m.parameters, pct(final(m).iou), pct(final(m).dice), pct(final(m).foregroundIou), pct(final(m).boundaryAccuracy)]), { caption: 'After the last epoch.' }),

@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import { featureReuse } from '../../analysis/feature-reuse.js';
+import { defineStep, measureJob } from '../measurement.js';
+import type { AssemblyContext, ExperimentPlan } from '../plan.js';
+import { denseBlockReuseSchema, featureReuseResultsSchema } from '../results/feature-reuse.js';
+import type { ExperimentSpec } from '../spec.js';
+import { analysisSpec, epochHistory, fixedBatches, last, plannedRun, resultsHeader, twinTraining } from './common.js';
+import { analysisRecipe, pick, trainingSpec, twinRun, twinSizes, twinsSpec, type AnalysisSettings } from './settings.js';
+
+/**
+ * DenseNet feature reuse (Huang et al. 2017 §5, Fig. 5) on a trained DenseNet-BC, and a parameter
+ * efficiency table: DenseNet-BC vs the residual twin, trained with the same recipe on the same
+ * data. One shard per seed.
+ */
+export const featureReuseStep = defineStep({
+  name: 'feature-reuse',
+  params: z.strictObject({}),
+  result: z.strictObject({ blocks: z.array(denseBlockReuseSchema) }),
+  async run(context) {
+    const data = context.data('model');
+    // A few test images: featureReuse runs the model once to see which channels each layer reads.
+    return { blocks: featureReuse(await context.model('model'), fixedBatches(data.test.take(8), data.stats, 8)[0]!.x) };
+  },
+});
+
+function denseSpec(settings: AnalysisSettings): { spec: ExperimentSpec; name: string } {
+  const s = twinSizes(settings);
+  const { depth, growth } = pick(settings.mode, { depth: 28, growth: 8 }, { depth: 100, growth: 12 });
+  const spec = trainingSpec(settings, `densenet-bc${depth}-k${growth}`, {
+    description: 'DenseNet-BC trained with the analysis recipe, for feature reuse.',
+    base: { model: 'densenet_cifar', modelOptions: { depth, growthRate: growth, bottleneck: true }, weightSnapshots: 'ends', ...analysisRecipe(settings, { epochs: s.epochs, trainSubset: s.trainSubset, testSubset: s.testSubset }) },
+  });
+  return { spec, name: `DenseNet-BC (L=${depth}, k=${growth})` };
+}
+
+/** A table row from a stored run: its size and its final training and test error. */
+function tableRow(context: AssemblyContext, spec: ExperimentSpec, id: string, name: string) {
+  const run = context.run(spec, id);
+  const final = last(epochHistory(run));
+  const parameters = run.readSummary()?.parameterCount;
+  if (!final || typeof parameters !== 'number') throw new Error(`${run.path}: no finished epoch or parameter count to report`);
+  return { name, parameters, trainError: final.trainError, testError: final.testError ?? null };
+}
+
+export function featureReusePlan(settings: AnalysisSettings): ExperimentPlan {
+  const spec = analysisSpec(settings, 'feature-reuse', 'Huang et al. 2017 Fig. 5: how strongly each DenseNet layer uses the feature maps of each earlier layer; parameter efficiency vs ResNet.');
+  const dense = denseSpec(settings);
+  const twins = twinsSpec(settings);
+  return {
+    spec,
+    training: [{ spec: dense.spec }, ...twinTraining(settings, ['identity'])],
+    measurements: (context) => settings.seeds.map((seed) => measureJob(spec.name, featureReuseStep, `seed-${seed}_dense`,
+      { model: context.runSource(dense.spec, plannedRun(dense.spec, `seed-${seed}`), 'dense') }, {})),
+    results: {
+      schema: featureReuseResultsSchema,
+      assemble: (context) => ({
+        ...resultsHeader('feature-reuse', settings, context),
+        seeds: settings.seeds.map((seed) => ({
+          seed,
+          blocks: context.shard(featureReuseStep, `seed-${seed}_dense`).result.blocks,
+          table: [tableRow(context, dense.spec, `seed-${seed}`, dense.name), tableRow(context, twins, twinRun('identity', seed), `ResNet-${twinSizes(settings).depth}`)],
+        })),
+      }),
+    },
+  };
+}

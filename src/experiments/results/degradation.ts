@@ -1,0 +1,44 @@
+import { z } from 'zod';
+
+/**
+ * results.json of the degradation experiment (schema version 1): every run's curves and final
+ * errors, read from the store, and the verdicts computed from them.
+ */
+const curvePointSchema = z.strictObject({
+  step: z.number().int().nonnegative(),
+  epoch: z.number().int().nonnegative(),
+  trainError: z.number(),
+  testError: z.number().optional(),
+});
+
+export const degradationRunSchema = z.strictObject({
+  id: z.string(),
+  depth: z.number().int().positive(),
+  residual: z.boolean(),
+  seed: z.number().int().nonnegative(),
+  parameters: z.number().int().nullable(),
+  complete: z.boolean(),
+  /** Step records: training error over the recent steps, test error when measured. */
+  curve: z.array(curvePointSchema),
+  /** Epoch records: running training error over each epoch, test error at its end. */
+  epochs: z.array(curvePointSchema),
+  finalTrainError: z.number().nullable(),
+  finalTestError: z.number().nullable(),
+  seconds: z.number().nullable(),
+});
+export type DegradationRun = z.infer<typeof degradationRunSchema>;
+
+export const degradationResultsSchema = z.strictObject({
+  version: z.literal(1),
+  experiment: z.string(),
+  dataset: z.string(),
+  writtenAt: z.string(),
+  runs: z.array(degradationRunSchema),
+  /** One sentence per family and an overall verdict, computed from the numbers. */
+  conclusions: z.array(z.string()),
+  /** Whether the deepest plain net ends with a higher training error than the shallowest plain net. */
+  plainDegrades: z.boolean().nullable(),
+  /** Whether the deepest residual net ends below the deepest plain net. */
+  residualFixes: z.boolean().nullable(),
+});
+export type DegradationResults = z.infer<typeof degradationResultsSchema>;

@@ -1,0 +1,16 @@
+import { z } from 'zod';
+import { analysisResultsSchema, measured } from './header.js';
+
+/** Huang et al. 2017 Fig. 5: per dense block, the mean |weight| each layer gives each earlier layer's maps. */
+export const denseBlockReuseSchema = z.strictObject({
+  block: z.string(),
+  weights: z.array(z.array(measured)),
+  normalized: z.array(z.array(measured)),
+});
+
+/** DenseNet feature reuse and a parameter-efficiency table against the residual twin. */
+export const featureReuseResultsSchema = analysisResultsSchema('feature-reuse', {
+  blocks: z.array(denseBlockReuseSchema),
+  table: z.array(z.strictObject({ name: z.string(), parameters: z.number().int(), trainError: z.number(), testError: z.number().nullable() })),
+});
+export type FeatureReuseResults = z.infer<typeof featureReuseResultsSchema>;

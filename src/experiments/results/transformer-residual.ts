@@ -1,0 +1,22 @@
+import { z } from 'zod';
+import { analysisResultsSchema } from './header.js';
+
+export const probeSchema = z.strictObject({ block: z.string(), trainAccuracy: z.number(), testAccuracy: z.number() });
+
+/** A pre-LN transformer with and without residual adds at growing depth: training loss and a linear probe for token position. */
+export const transformerResidualResultsSchema = analysisResultsSchema('transformer-residual', {
+  dim: z.number().int().positive(),
+  /** Tokens per sequence (image rows), so chance for the position probe is 1 / sequence. */
+  sequence: z.number().int().positive(),
+  runs: z.array(z.strictObject({
+    name: z.string(),
+    layers: z.number().int().positive(),
+    residual: z.boolean(),
+    losses: z.array(z.strictObject({ step: z.number().int(), loss: z.number() })),
+    trainLoss: z.array(z.number()),
+    finalTrainError: z.number(),
+    finalTestError: z.number().nullable(),
+    probes: z.array(probeSchema),
+  })).min(1),
+});
+export type TransformerResidualResults = z.infer<typeof transformerResidualResultsSchema>;
