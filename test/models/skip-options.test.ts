@@ -29,6 +29,7 @@ const small: Record<string, { options: ModelOptions; input: number[] } | null> =
   densenet169: { options: { growthRate: 2, inChannels: 1 }, input: [1, 1, 32, 32] },
   densenet_bc_40: { options: { growthRate: 2, inChannels: 1 }, input: [1, 1, 8, 8] },
   densenet_bc_100: { options: { growthRate: 2, inChannels: 1 }, input: [1, 1, 8, 8] },
+  densenet_cifar: { options: { depth: 10, growthRate: 2, inChannels: 1 }, input: [1, 1, 8, 8] },
   highway_fc: { options: { depth: 3, width: 4, inFeatures: 6 }, input: [1, 6] },
   highway_conv: { options: { depth: 2, width: 2 }, input: [1, 1, 6, 6] },
   unet: { options: { levels: 2, baseWidth: 2 }, input: [1, 1, 8, 8] },
