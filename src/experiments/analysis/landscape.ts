@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { crossEntropy } from '../../autograd/functions/cross-entropy.js';
-import { hessianEigenRatio } from '../../analysis/hessian.js';
+import { HESSIAN_LANCZOS_STEPS, hessianEigenRatio } from '../../analysis/hessian.js';
 import { filterNormalizedDirection, linspace, lossLandscape1d, lossLandscape2d } from '../../analysis/landscape.js';
 import { Rng } from '../../tensor/rng.js';
 import { defineStep, measureJob, type MeasureContext } from '../measurement.js';
@@ -70,7 +70,7 @@ export function landscapePlan(settings: AnalysisSettings): ExperimentPlan {
   const images = size(settings, 'images', 128, 2500);
   const line = size(settings, 'line', 11, 41);
   const grid = size(settings, 'grid', 7, 31);
-  const iterations = size(settings, 'hessianIterations', 6, 30);
+  const iterations = size(settings, 'hessianIterations', HESSIAN_LANCZOS_STEPS.quick, HESSIAN_LANCZOS_STEPS.full);
   const shard = (seed: number, family: TwinFamily, part: string) => `seed-${seed}_${family}_${part}`;
   return {
     spec,

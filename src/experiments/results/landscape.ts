@@ -1,7 +1,11 @@
 import { z } from 'zod';
 import { analysisResultsSchema, measured } from './header.js';
 
-export const hessianSchema = z.strictObject({ maxEigenvalue: z.number(), minEigenvalue: z.number(), ratio: measured });
+/** The Hessian's extreme eigenvalues with their residuals ‖Hv − λv‖ / ‖v‖ (large: not trustworthy) and the Lanczos steps taken. */
+export const hessianSchema = z.strictObject({
+  maxEigenvalue: z.number(), minEigenvalue: z.number(), ratio: measured,
+  maxResidual: measured, minResidual: measured, iterations: z.number().int().nonnegative(),
+});
 
 /** Li et al. 2018: 1-D and 2-D loss surfaces along filter-normalised directions and the Hessian's eigenvalue ratio, per model. */
 export const landscapeResultsSchema = analysisResultsSchema('landscape', {
