@@ -1,6 +1,7 @@
 import { getBackend } from '../../backend/select.js';
 import { shapesEqual } from '../../tensor/shape.js';
 import { Tensor, uninitialized } from '../../tensor/tensor.js';
+import { activationPatternActive } from '../activation-pattern.js';
 import { record } from '../tape.js';
 import { add } from './binary.js';
 import { relu } from './unary.js';
@@ -12,7 +13,7 @@ import { relu } from './unary.js';
  * `out += identity; relu(out, inplace=True)`). Inputs of different shapes fall back to the two ops.
  */
 export function addRelu(a: Tensor, b: Tensor): Tensor {
-  if (!shapesEqual(a.shape, b.shape)) return relu(add(a, b));
+  if (!shapesEqual(a.shape, b.shape) || activationPatternActive()) return relu(add(a, b));
   const backend = getBackend();
   const out = uninitialized(a.shape);
   backend.binary('add', a.f32, a.shape, b.f32, b.shape, out.f32, out.shape);

@@ -1,7 +1,9 @@
 import { getBackend } from '../../backend/select.js';
 import { formatShape, ShapeError } from '../../tensor/shape.js';
 import { empty, Tensor, uninitialized } from '../../tensor/tensor.js';
+import { activationPatternActive } from '../activation-pattern.js';
 import { record } from '../tape.js';
+import { relu } from './unary.js';
 
 export interface BatchNormOptions {
   training?: boolean;
@@ -31,6 +33,8 @@ export function batchNormRelu(
   x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, weight: Tensor | null, bias: Tensor | null,
   options: BatchNormOptions = {}, layer = 'batchNormRelu',
 ): Tensor {
+  // A frozen activation pattern must see the ReLU as its own op.
+  if (activationPatternActive()) return relu(batchNormMaybeRelu(x, runningMean, runningVar, weight, bias, options, layer, false));
   return batchNormMaybeRelu(x, runningMean, runningVar, weight, bias, options, layer, true);
 }
 

@@ -1,6 +1,7 @@
 import { getBackend } from '../../backend/select.js';
 import { formatShape, ShapeError } from '../../tensor/shape.js';
 import { Tensor, uninitialized } from '../../tensor/tensor.js';
+import { patternMaxPoolArgmax } from '../activation-pattern.js';
 import { record } from '../tape.js';
 import { convOutputSize, pair, type IntOrPair } from './conv-params.js';
 
@@ -28,10 +29,12 @@ export function maxPool2d(x: Tensor, kernelSize: IntOrPair, options: MaxPool2dOp
   const out = uninitialized(outShape);
   const argmax = new Int32Array(out.size);
   getBackend().maxPool2dForward(x.f32, x.shape, params, out.f32, outShape, argmax);
+  const chosen = patternMaxPoolArgmax(x.size, argmax);
+  if (chosen !== argmax) for (let i = 0; i < out.size; i++) out.f32[i] = x.f32[chosen[i]!]!;
   const xShape = x.shape; // backward needs argmax and the shape, not x
   return record('maxPool2d', [x], out, (dy) => {
     const dx = uninitialized(xShape);
-    getBackend().maxPool2dBackward(dy.f32, argmax, dx.f32);
+    getBackend().maxPool2dBackward(dy.f32, chosen, dx.f32);
     return [dx];
   }, params);
 }

@@ -1,6 +1,7 @@
 import type { UnaryOp } from '../../backend/backend.js';
 import { getBackend } from '../../backend/select.js';
 import { Tensor, uninitialized } from '../../tensor/tensor.js';
+import { patternRelu } from '../activation-pattern.js';
 import { record } from '../tape.js';
 
 /**
@@ -42,7 +43,7 @@ export const abs = (x: Tensor): Tensor => unaryOp('abs', x);
 export const square = (x: Tensor): Tensor => unaryOp('square', x);
 export const reciprocal = (x: Tensor): Tensor => unaryOp('reciprocal', x);
 /** max(x, 0). */
-export const relu = (x: Tensor): Tensor => unaryOp('relu', x);
+export const relu = (x: Tensor): Tensor => patternRelu(x, (pre) => unaryOp('relu', pre)) ?? unaryOp('relu', x);
 /** Exact GELU, x·Φ(x) (Hendrycks & Gimpel 2016), PyTorch's default. */
 export const gelu = (x: Tensor): Tensor => unaryOp('gelu', x);
 export const sigmoid = (x: Tensor): Tensor => unaryOp('sigmoid', x);

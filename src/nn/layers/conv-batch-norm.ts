@@ -1,3 +1,4 @@
+import { activationPatternActive } from '../../autograd/activation-pattern.js';
 import { conv2d } from '../../autograd/functions/conv2d.js';
 import { isGradEnabled } from '../../autograd/no-grad.js';
 import { isTracing } from '../../autograd/trace.js';
@@ -12,7 +13,7 @@ import type { Conv2d } from './conv2d.js';
  * layer `hooked` — so nothing can observe the batch norm's input.
  */
 function foldable(conv: Conv2d, bn: BatchNorm2d): boolean {
-  return !bn.training && bn.running_mean !== null && bn.running_var !== null && !isGradEnabled() && !isTracing() &&
+  return !bn.training && bn.running_mean !== null && bn.running_var !== null && !isGradEnabled() && !isTracing() && !activationPatternActive() &&
     !conv.hooked && !bn.hooked && bn.numFeatures === conv.outChannels;
 }
 
