@@ -9,7 +9,10 @@
  * becomes its shortcut's, y = shortcut(x) — and the test error is measured again. Veit et al.
  * found that a residual network survives the loss of most single blocks (its paths act like an
  * ensemble), except where the block changes resolution. The model is never changed: a lesion is
- * a scoped override.
+ * a scoped override. The command line runs the full experiment (several seeds, random multi-block
+ * deletions, an HTML report) on saved weights:
+ *
+ *   npx skiplab experiment lesion --weights resnet.safetensors --model resnet_cifar --model-options '{"depth": 20}' --dataset folder --data-dir photos/
  */
 import { parseArgs } from 'node:util';
 import {

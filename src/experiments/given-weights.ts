@@ -61,8 +61,8 @@ export function resolveWeights(request: WeightsRequest): ResolvedWeights {
  * Build the model the weights are for, shaped for `config`'s data, and load them (strict), so a
  * wrong model, option or file is an error now rather than in every measurement job.
  */
-export async function checkWeightsFit(weights: GivenWeights, config: Pick<TrainConfig, 'dataset' | 'segmentation'>): Promise<void> {
-  const full = trainConfigSchema.parse({ model: weights.model, modelOptions: weights.modelOptions, dataset: config.dataset, segmentation: config.segmentation, epochs: 1 });
+export async function checkWeightsFit(weights: GivenWeights, config: Pick<TrainConfig, 'dataset' | 'segmentation' | 'dataDir'>): Promise<void> {
+  const full = trainConfigSchema.parse({ model: weights.model, modelOptions: weights.modelOptions, dataset: config.dataset, segmentation: config.segmentation, dataDir: config.dataDir, epochs: 1 });
   let model;
   try {
     model = buildRunModel(full, runDataShape(full), new Rng(0));

@@ -7,8 +7,10 @@ const pct = (v: number | null | undefined): string => (v === null || v === undef
 /** Training error (dashed) and test error (bold) of one run against iterations. */
 function seriesOf(run: DegradationRun): LineSeries[] {
   const group = `${run.depth} layers`;
-  const train = run.curve.map((p) => ({ x: p.step, y: p.trainError }));
-  const test = run.curve.filter((p) => p.testError !== undefined).map((p) => ({ x: p.step, y: p.testError! }));
+  // A run shorter than its logging interval has no step records: plot its epoch ends instead.
+  const points = run.curve.length > 0 ? run.curve : run.epochs;
+  const train = points.map((p) => ({ x: p.step, y: p.trainError }));
+  const test = points.filter((p) => p.testError !== undefined).map((p) => ({ x: p.step, y: p.testError! }));
   const series: LineSeries[] = [];
   if (train.length > 0) series.push({ name: `${group} train${run.seed ? ` (seed ${run.seed})` : ''}`, group, points: train, dashed: true });
   if (test.length > 0) series.push({ name: `${group} test${run.seed ? ` (seed ${run.seed})` : ''}`, group, points: test });

@@ -8,21 +8,27 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { saveSafetensorsSync } from '../../src/io/safetensors.js';
 import { loadModelFixture, ruleInput, ruleStateDict } from '../helpers/fixture-weights.js';
 import { makeImageFolder, picture } from '../helpers/image-folder.js';
+import { freePort, haveRedis, RedisServer } from '../helpers/queue.js';
 import { encodePng } from '../data/png-writer.js';
 
 /**
  * Every example in examples/ runs here at tiny settings and its printed numbers are checked, and
  * the examples and the README's TypeScript blocks are type-checked against the public API
  * (`skiplab` resolves to src/index.ts, or src/browser.ts for the browser example): removing or
- * renaming an export they use fails this file. Example 6 runs in Chromium in test/package/.
+ * renaming an export they use fails this file. Example 5 needs redis-server (skipped without it,
+ * except in CI, where `.ci/run` installs it); example 6 runs in Chromium in test/package/.
  */
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), 'skiplab-examples-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 function runExample(file: string, args: string[]): string {
+  return runExampleIn(root, file, args);
+}
+
+function runExampleIn(cwd: string, file: string, args: string[]): string {
   const result = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'examples', file), ...args], {
-    cwd: root, encoding: 'utf8', timeout: 300_000, env: { ...process.env, SKIPLAB_BACKEND: process.env.SKIPLAB_BACKEND ?? '' },
+    cwd, encoding: 'utf8', timeout: 300_000, env: { ...process.env, SKIPLAB_BACKEND: process.env.SKIPLAB_BACKEND ?? '' },
   });
   if (result.status !== 0) throw new Error(`${file} exited with ${result.status}:\n${result.stderr}`);
   return result.stdout;
@@ -135,5 +141,37 @@ describe('examples and README code', () => {
     const reloaded = runExample('04-lesion-study.ts', [...common, '--weights', weights]);
     expect(reloaded).not.toMatch(/trained/);
     expect(reloaded.slice(reloaded.indexOf('test error, nothing deleted'))).toBe(trained.slice(trained.indexOf('test error, nothing deleted')));
+    // The command line's lesion experiment on the same weights and folder (the fit check must see the folder).
+    const store = join(scratch, 'lesion-runs');
+    const cli = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), 'experiment', 'lesion', '--weights', weights, '--model', 'resnet_cifar',
+      '--model-options', '{"depth": 8}', '--dataset', 'folder', '--data-dir', data, '--store', store, '--no-report'], { cwd: root, encoding: 'utf8', timeout: 300_000 });
+    expect(cli.status, cli.stderr).toBe(0);
+    const [experiment] = readdirSync(store).filter((name) => name.startsWith('lesion-quick-weights-'));
+    const results = JSON.parse(readFileSync(join(store, experiment!, 'results.json'), 'utf8')) as { dataset: string; seeds: { models: { family: string; single: { block: string }[] }[] }[] };
+    expect(results.dataset).toBe('folder');
+    expect(results.seeds[0]!.models[0]!.family).toBe('given');
+    expect(results.seeds[0]!.models[0]!.single.map((l) => l.block)).toEqual(['layer1.0', 'layer2.0', 'layer3.0']);
+  }, 600_000);
+
+  it.runIf(haveRedis || process.env.CI)('5: a sweep spec on BullMQ: two workers share the 8 runs, and the report is written from their results', async () => {
+    if (!haveRedis) throw new Error("redis-server is not installed: example 5 must run in CI (.ci/run installs Debian's redis-server)");
+    const redis = new RedisServer(await freePort(), mkdtempSync(join(scratch, 'redis-')));
+    await redis.start();
+    try {
+      const store = join(scratch, 'queue-runs');
+      const out = runExample('05-bullmq-sweep.ts', ['--redis', redis.url, '--store', store]);
+      const runs = [...out.matchAll(/^(depth-\d+_skip-\w+_seed-\d) +final training error ([\d.]+) %$/gm)].map((m) => [m[1], Number(m[2])] as const);
+      expect(runs.map(([id]) => id).sort()).toEqual(['depth-14_skip-identity_seed-0', 'depth-14_skip-identity_seed-1', 'depth-14_skip-none_seed-0', 'depth-14_skip-none_seed-1',
+        'depth-8_skip-identity_seed-0', 'depth-8_skip-identity_seed-1', 'depth-8_skip-none_seed-0', 'depth-8_skip-none_seed-1']);
+      for (const [, error] of runs) expect(error).toBeLessThan(80); // every run learned (chance is 90 %)
+      const counts = [...out.matchAll(/^worker \d trained (\d+) run\(s\)$/gm)].map((m) => Number(m[1]));
+      expect(counts).toHaveLength(2);
+      expect(counts[0]! + counts[1]!).toBe(8);
+      expect(Math.min(...counts)).toBeGreaterThan(0); // both workers took jobs
+      expect(out.trim().split('\n').at(-1)).toBe(join(store, 'example-sweep', 'report.html'));
+      expect(readFileSync(join(store, 'example-sweep', 'report.html'), 'utf8')).toMatch(/plain vs residual/);
+    } finally {
+      await redis.stop();
+    }
   }, 600_000);
 });

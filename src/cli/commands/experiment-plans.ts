@@ -121,7 +121,7 @@ export async function analysisSettings(flags: ExperimentFlags): Promise<Analysis
       settings.dataset = dataset;
       settings.dataDir = flags.dataDir ?? run.dataDir;
     }
-    await checkWeightsFit(weights, { dataset });
+    await checkWeightsFit(weights, { dataset, dataDir: settings.dataDir });
     settings.weights = weights;
   }
   if (dataset === 'cifar10' && !settings.dataDir) throw new UserInputError('--dataset cifar10 needs --data-dir, the folder holding data_batch_1.bin … data_batch_5.bin and test_batch.bin');
