@@ -10,6 +10,7 @@ import { localWeightsPath } from './executor.js';
 import type { Job as PlannedJob, MeasureJob, TrainJob } from './jobs.js';
 import { downloadBlob, measureJobResultSchema, trainJobResultSchema, uploadBlob } from './queue-protocol.js';
 import { writeShard } from './shards.js';
+import { storePath } from './store-path.js';
 import { sha256Hex } from './weights-file.js';
 
 /**
@@ -31,7 +32,8 @@ export async function collectTrain(root: string, planned: TrainJob, job: Job, cl
   const parsed = trainJobResultSchema.safeParse(job.returnvalue);
   if (!parsed.success) return `job ${job.id} finished with a result that is not a run result: ${describeIssues(parsed.error.issues)}`;
   const result = parsed.data;
-  const directory = new RunDirectory(join(root, planned.experiment, planned.run));
+  const directory = new RunDirectory(storePath(root, planned.experiment, planned.run));
+  directory.initialize(planned.config);
   writeFileAtomicSync(directory.metricsPath, new TextEncoder().encode(result.metrics.map((r) => JSON.stringify(r) + '\n').join('')));
   for (const { file, sha256 } of result.weights) {
     const bytes = await downloadBlob(client, sha256);

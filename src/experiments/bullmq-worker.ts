@@ -16,6 +16,7 @@ import {
   type JobProgress, type MeasureJobResult, type TrainJobResult,
 } from './queue-protocol.js';
 import { readShard } from './shards.js';
+import { storePath } from './store-path.js';
 import { sha256Hex } from './weights-file.js';
 
 /**
@@ -124,7 +125,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     const { experiment, run, config } = parsed.data;
     const modelError = unknownModelError(config.model);
     if (modelError) throw new UnrecoverableError(`job ${job.id}: ${modelError}`);
-    const directory = new RunDirectory(join(root, experiment, run));
+    const directory = new RunDirectory(storePath(root, experiment, run));
     try {
       directory.initialize(config);
     } catch (error) {

@@ -1,7 +1,7 @@
-import { join } from 'node:path';
 import { RunDirectory } from '../train/run-store.js';
 import { jobIdOf, type Job, type JobEvent, type JobsResult, type WeightsRef } from './jobs.js';
 import { readShard } from './shards.js';
+import { storePath } from './store-path.js';
 
 /**
  * What every executor does (DESIGN.md decision 6): run a set of jobs — training runs and
@@ -18,7 +18,7 @@ export interface Executor {
 
 /** A training run is done when its summary says complete; a shard when its file answers the same job. */
 export function jobIsDone(root: string, job: Job): boolean {
-  if (job.kind === 'train') return new RunDirectory(join(root, job.data.experiment, job.data.run)).isComplete();
+  if (job.kind === 'train') return new RunDirectory(storePath(root, job.data.experiment, job.data.run)).isComplete();
   return readShard(root, job.data) !== null;
 }
 
@@ -34,5 +34,5 @@ export function pendingJobs(root: string, jobs: readonly Job[], result: JobsResu
 
 /** Where weights are on the machine that holds the store at `root`. */
 export function localWeightsPath(root: string, ref: WeightsRef): string {
-  return 'store' in ref ? join(root, ...ref.store.split('/')) : ref.file;
+  return 'store' in ref ? storePath(root, ...ref.store.split('/')) : ref.file;
 }

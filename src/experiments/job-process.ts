@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { trainConfigSchema } from '../train/config.js';
 import { RunDirectory } from '../train/run-store.js';
 import { runTraining } from '../train/run-training.js';
@@ -11,6 +10,7 @@ import { measureContext } from './measurement.js';
 import { findMeasurementStep } from './measurement-steps.js';
 import { writeShard } from './shards.js';
 import { SpecError } from './spec.js';
+import { storePath } from './store-path.js';
 
 /**
  * Jobs in their own process, forked by an executor (child-jobs.ts): a training run, resumed from
@@ -60,7 +60,7 @@ function stopWhenOrphaned(what: string): void {
 
 async function train(message: JobMessage & { job: { kind: 'train' } }): Promise<void> {
   const { experiment, run: id } = message.job.data;
-  const run = new RunDirectory(join(message.root, experiment, id));
+  const run = new RunDirectory(storePath(message.root, experiment, id));
   run.initialize(message.job.data.config);
   const config = run.readConfig(trainConfigSchema);
   await runTraining(config, {

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { z } from 'zod';
 import { writeFileAtomicSync } from '../io/atomic-write.js';
@@ -9,6 +9,7 @@ import { jobIdOf, type Job, type JobEvent, type MeasureJob, type ModelSource } f
 import { finiteJson } from './json.js';
 import type { MeasurementStep } from './measurement.js';
 import { readShard, type ShardRecord } from './shards.js';
+import { storePath } from './store-path.js';
 import { expandSpec, SpecError, type ExperimentSpec, type PlannedRun } from './spec.js';
 import { fileSha256 } from './weights-file.js';
 
@@ -62,7 +63,11 @@ export interface RunExperimentsOptions {
   log?: (line: string) => void;
 }
 
-/** Write the spec and the selected runs' configs into the store at `root`; returns their training jobs. */
+/**
+ * Write the spec into the store at `root` and return the selected runs' training jobs. A run's
+ * folder is made when the run starts (by the executor); one that exists already must hold the
+ * same config, which is checked here, before any run trains.
+ */
 export function prepareTraining(root: string, spec: ExperimentSpec, only?: readonly string[]): Job[] {
   const runs = expandSpec(spec).filter((r) => !only || only.includes(r.id));
   if (only) {
@@ -71,14 +76,16 @@ export function prepareTraining(root: string, spec: ExperimentSpec, only?: reado
   }
   writeExperimentJson(root, spec);
   return runs.map((r) => {
-    new RunDirectory(join(root, spec.name, r.id)).initialize(r.config);
+    const path = storePath(root, spec.name, r.id);
+    if (existsSync(path)) new RunDirectory(path).initialize(r.config);
     return { kind: 'train', data: { experiment: spec.name, run: r.id, config: r.config } };
   });
 }
 
 function writeExperimentJson(root: string, spec: ExperimentSpec): void {
-  mkdirSync(join(root, spec.name), { recursive: true });
-  writeFileAtomicSync(join(root, spec.name, 'experiment.json'), new TextEncoder().encode(JSON.stringify(spec, null, 2) + '\n'));
+  const dir = storePath(root, spec.name);
+  mkdirSync(dir, { recursive: true });
+  writeFileAtomicSync(join(dir, 'experiment.json'), new TextEncoder().encode(JSON.stringify(spec, null, 2) + '\n'));
 }
 
 function planContext(root: string): PlanContext {
@@ -87,7 +94,7 @@ function planContext(root: string): PlanContext {
     root,
     runSource(spec, run, label, epoch) {
       const at = epoch ?? run.config.epochs;
-      const directory = new RunDirectory(join(root, spec.name, run.id));
+      const directory = new RunDirectory(storePath(root, spec.name, run.id));
       if (!directory.hasWeights(at)) {
         throw new SpecError(`${directory.weightsPath(at)}: run ${spec.name}/${run.id} kept no weights after epoch ${at} (its config's weightSnapshots is ${run.config.weightSnapshots ?? 'unset'})`);
       }
@@ -113,7 +120,7 @@ function assemblyContext(root: string, jobs: readonly MeasureJob[]): AssemblyCon
       if (!parsed.success) throw new Error(`shard ${step.name}/${shard}: ${describeIssues(parsed.error.issues)}`);
       return { ...record, result: parsed.data };
     },
-    run: (spec, run) => new RunDirectory(join(root, spec.name, typeof run === 'string' ? run : run.id)),
+    run: (spec, run) => new RunDirectory(storePath(root, spec.name, typeof run === 'string' ? run : run.id)),
   };
 }
 
@@ -131,7 +138,7 @@ function writeResults(dir: string, schema: z.ZodType, results: unknown): void {
  */
 export function assembleResults(plan: ExperimentPlan, root: string, jobs: readonly MeasureJob[] = []): void {
   if (!plan.results) return;
-  writeResults(join(root, plan.spec.name), plan.results.schema, plan.results.assemble(assemblyContext(root, jobs)));
+  writeResults(storePath(root, plan.spec.name), plan.results.schema, plan.results.assemble(assemblyContext(root, jobs)));
 }
 
 /**
@@ -141,7 +148,7 @@ export function assembleResults(plan: ExperimentPlan, root: string, jobs: readon
  */
 export async function runExperiments(plans: readonly ExperimentPlan[], executor: Executor, root: string, options: RunExperimentsOptions = {}): Promise<PlanOutcome[]> {
   const onEvent = options.onEvent ?? (() => {});
-  const outcomes: PlanOutcome[] = plans.map((plan) => ({ plan, dir: join(root, plan.spec.name) }));
+  const outcomes: PlanOutcome[] = plans.map((plan) => ({ plan, dir: storePath(root, plan.spec.name) }));
   const training = new Map<string, Job>();
   const trainingOf = new Map<PlanOutcome, string[]>();
   for (const outcome of outcomes) {

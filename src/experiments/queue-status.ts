@@ -19,6 +19,7 @@ export async function queueStatus(store: ExperimentStore, options: { redis: stri
     statuses.forEach((s, i) => {
       if (s.state !== 'failed') return;
       const run = store.runDirectory(runs[i]!);
+      run.initialize(runs[i]!.config);
       let previous = null;
       try {
         previous = run.readSummary();

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { writeFileAtomicSync } from '../io/atomic-write.js';
 import { canonicalJson } from './json.js';
 import { measureJobSchema, type MeasureJob } from './jobs.js';
+import { storePath } from './store-path.js';
 
 /**
  * One finished shard of a measurement, as a file: `<store>/<experiment>/shards/<step>/<shard>.json`
@@ -24,7 +25,7 @@ export const shardRecordSchema = z.object({
 export type ShardRecord = z.infer<typeof shardRecordSchema>;
 
 export function shardPath(root: string, job: Pick<MeasureJob, 'experiment' | 'step' | 'shard'>): string {
-  return join(root, job.experiment, 'shards', job.step, `${job.shard}.json`);
+  return storePath(root, job.experiment, 'shards', job.step, `${job.shard}.json`);
 }
 
 /** The shard's record, or null when it is missing, unreadable, or answers another job. */

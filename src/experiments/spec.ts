@@ -8,10 +8,13 @@ import { describeIssues } from '../util/zod-issues.js';
  * vary. It expands into one run per variant × grid point × seed, each with a stable id made from
  * what varies, so re-running a spec finds its finished runs and resumes the rest.
  */
+/** Runs a spec may expand into unless its `maxRuns` says more. */
+export const DEFAULT_MAX_RUNS = 1000;
+
 const gridValue = z.union([z.number(), z.string(), z.boolean()]);
 
-/** Experiment and run ids become folder names, so nothing that walks the tree. */
-export const FOLDER_NAME = /^[A-Za-z0-9][A-Za-z0-9._=+,-]*$/;
+export { FOLDER_NAME } from './store-path.js';
+import { FOLDER_NAME } from './store-path.js';
 
 export const experimentSpecSchema = z.strictObject({
   /** Folder name under the store root, e.g. "degradation". */
@@ -32,6 +35,12 @@ export const experimentSpecSchema = z.strictObject({
   grid: z.record(z.string(), z.array(gridValue).min(1)).default({}),
   /** Seeds; each grid point runs once per seed. */
   seeds: z.array(z.number().int().nonnegative()).min(1).default([0]),
+  /**
+   * The most runs the spec may expand into (variants × grid points × seeds); a larger sweep is
+   * refused before anything is written, so a typo in a grid cannot start a million runs. Raise
+   * it to run a larger sweep on purpose.
+   */
+  maxRuns: z.number().int().positive().default(DEFAULT_MAX_RUNS),
 });
 
 export type ExperimentSpec = z.infer<typeof experimentSpecSchema>;
@@ -62,6 +71,11 @@ function shortKey(key: string): string {
 /** Every variant × grid point × seed, with its full validated training config. */
 export function expandSpec(spec: ExperimentSpec): PlannedRun[] {
   const keys = Object.keys(spec.grid).sort();
+  // Counted before expanding: a 10^6-point grid is refused without building 10^6 configs.
+  const count = keys.reduce((n, key) => n * spec.grid[key]!.length, Object.keys(spec.variants ?? { base: 0 }).length * spec.seeds.length);
+  if (count > spec.maxRuns) {
+    throw new SpecError(`spec '${spec.name}': ${count} runs (variants × grid points × seeds) is more than maxRuns ${spec.maxRuns}; shrink the grid, or set "maxRuns": ${count} in the spec to run them all`);
+  }
   let points: Record<string, string | number | boolean>[] = [{}];
   for (const key of keys) points = points.flatMap((p) => spec.grid[key]!.map((v) => ({ ...p, [key]: v })));
   const variants: [string | null, Partial<TrainConfig>][] = spec.variants ? Object.entries(spec.variants) : [[null, {}]];

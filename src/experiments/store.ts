@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomicSync } from '../io/atomic-write.js';
 import { RunDirectory, RunStoreError } from '../train/run-store.js';
+import { storePath } from './store-path.js';
 import { expandSpec, parseExperimentSpec, type ExperimentSpec, type PlannedRun } from './spec.js';
 
 /**
@@ -12,7 +13,7 @@ export class ExperimentStore {
   readonly path: string;
 
   constructor(root: string, readonly spec: ExperimentSpec) {
-    this.path = join(root, spec.name);
+    this.path = storePath(root, spec.name);
   }
 
   /** Open an existing experiment folder by reading its spec. */
@@ -30,12 +31,18 @@ export class ExperimentStore {
     return Object.assign(store, { path });
   }
 
-  /** Write the spec (atomically) and every run's config; returns the planned runs. */
+  /**
+   * Write the spec (atomically) and check the config of every run folder already there; returns
+   * the planned runs. Run folders are made when their runs start, not here.
+   */
   prepare(): PlannedRun[] {
+    const runs = this.runs();
     mkdirSync(this.path, { recursive: true });
     writeFileAtomicSync(join(this.path, 'experiment.json'), new TextEncoder().encode(JSON.stringify(this.spec, null, 2) + '\n'));
-    const runs = this.runs();
-    for (const r of runs) this.runDirectory(r).initialize(r.config);
+    for (const r of runs) {
+      const run = this.runDirectory(r);
+      if (existsSync(run.path)) run.initialize(r.config);
+    }
     return runs;
   }
 
@@ -44,7 +51,7 @@ export class ExperimentStore {
   }
 
   runDirectory(run: PlannedRun | string): RunDirectory {
-    return new RunDirectory(join(this.path, typeof run === 'string' ? run : run.id));
+    return new RunDirectory(storePath(this.path, typeof run === 'string' ? run : run.id));
   }
 
   /** Run folders present on disk (including any not in the spec any more). */

@@ -1,6 +1,9 @@
 import { degradationResults, degradationResultsSchema } from './degradation-results.js';
 import type { ExperimentPlan } from './plan.js';
-import type { ExperimentSpec } from './spec.js';
+import { SpecError, type ExperimentSpec } from './spec.js';
+
+/** What a spec of its own can be: a sweep reported run by run, or the degradation experiment. */
+export const TRAINING_KINDS: readonly string[] = ['training', 'degradation'];
 import { ExperimentStore } from './store.js';
 
 /**
@@ -9,6 +12,10 @@ import { ExperimentStore } from './store.js';
  * stored runs.
  */
 export function trainingPlan(spec: ExperimentSpec): ExperimentPlan {
+  // Checked before any run trains: a kind this plan cannot report on would fail only at the end.
+  if (!TRAINING_KINDS.includes(spec.kind)) {
+    throw new SpecError(`spec '${spec.name}': kind '${spec.kind}' is not a training experiment (a spec file is of kind ${TRAINING_KINDS.map((k) => `'${k}'`).join(' or ')}; the analysis experiments run by name, e.g. \`skiplab experiment lesion\`)`);
+  }
   return {
     spec,
     training: [{ spec }],

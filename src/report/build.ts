@@ -16,6 +16,9 @@ export async function experimentSections(store: ExperimentStore): Promise<Report
   switch (store.spec.kind) {
     case 'degradation':
       return [await degradationSection(readResults(store.path, store.spec.name, degradationResultsSchema), store.spec)];
+    case 'training':
+      // A plain sweep: each run's curves and final numbers, in the spec's order (runs not started yet are left out).
+      return Promise.all(store.runs().map((r) => store.runDirectory(r)).filter((run) => existsSync(run.configPath)).map(runSection));
     default:
       if (hasAnalysisSection(store.spec.kind)) return [await analysisSection(store.spec.kind, store.path)];
       throw new ResultsError(`${store.path}: no report is defined for experiments of kind '${store.spec.kind}'`);

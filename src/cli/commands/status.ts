@@ -5,6 +5,7 @@ import { isAnalysisExperiment } from '../../experiments/analysis/index.js';
 import { assembleResults } from '../../experiments/plan.js';
 import { trainingPlan } from '../../experiments/training-plan.js';
 import { ExperimentStore } from '../../experiments/store.js';
+import { storePath } from '../../experiments/store-path.js';
 import { UserInputError } from '../../util/errors.js';
 import { experimentPlan } from './experiment-plans.js';
 import { formatQueueStatus } from './queue-progress.js';
@@ -32,8 +33,9 @@ export function registerStatusCommand(program: Command): void {
     .action(async (name: string, flags: StatusFlags) => {
       if (isAnalysisExperiment(name)) throw new UserInputError(`status follows training sweeps submitted with --detach; ${name} runs in the foreground`);
       // The submitted spec is in the store (experiment.json); a spec file works too.
-      const folder = join(resolve(flags.store), name);
-      const store = !/\.(json|ya?ml)$/.test(name) && existsSync(join(folder, 'experiment.json'))
+      const specFile = /\.(json|ya?ml)$/.test(name);
+      const folder = specFile ? null : storePath(resolve(flags.store), name);
+      const store = folder && existsSync(join(folder, 'experiment.json'))
         ? ExperimentStore.open(folder)
         : new ExperimentStore(resolve(flags.store), (await experimentPlan(name, { store: flags.store, report: false, executor: 'bullmq' })).spec);
       const { queueStatus } = await import('../../experiments/queue-status.js');
