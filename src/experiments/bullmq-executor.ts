@@ -18,6 +18,8 @@ import { SpecError } from './spec.js';
  */
 export interface BullmqExecutorOptions {
   redis: string;
+  /** Allow a Redis on another machine without a password (the user's `--insecure`). */
+  insecure?: boolean;
   /** Enqueue and return without waiting (follow later with `skiplab status`). */
   detach?: boolean;
   /** Attempts per job before it is marked failed (default 3). */
@@ -60,8 +62,8 @@ interface Session {
   close(): Promise<void>;
 }
 
-async function openSession(root: string, redis: string, log: (line: string) => void): Promise<Session> {
-  const client = await connectRedis(redis, log);
+async function openSession(root: string, redis: string, log: (line: string) => void, insecure = false): Promise<Session> {
+  const client = await connectRedis(redis, log, { insecure });
   const { Queue } = await import('bullmq');
   const queue = new Queue(QUEUE_NAME, { connection: client });
   queue.on('error', (error) => log(`queue: ${error.message}`));
@@ -229,7 +231,7 @@ export function bullmqExecutor(options: BullmqExecutorOptions): Executor {
       checkModels(pending);
       if (pending.length === 0) return result;
       const experiment = [...new Set(pending.map((j) => j.data.experiment))].join(', ');
-      const session = await openSession(root, options.redis, options.log ?? (() => {}));
+      const session = await openSession(root, options.redis, options.log ?? (() => {}), options.insecure);
       try {
         await uploadWeights(root, pending, session.client);
         await submit(session, pending, attempts);

@@ -27,6 +27,8 @@ import { sha256Hex } from './weights-file.js';
  */
 export interface QueueWorkerOptions {
   redis: string;
+  /** Allow a Redis on another machine without a password (the user's `--insecure`). */
+  insecure?: boolean;
   /** Jobs run at once, each in its own process (default 1). */
   concurrency?: number;
   /** Kernel threads per job (SKIPLAB_THREADS in each child; default 1). */
@@ -75,7 +77,7 @@ async function fetchWeights(root: string, job: MeasureJob, client: Redis): Promi
 
 export async function startQueueWorker(options: QueueWorkerOptions): Promise<QueueWorkerHandle> {
   const log = options.log ?? (() => {});
-  const connection = await connectRedis(options.redis, log);
+  const connection = await connectRedis(options.redis, log, { insecure: options.insecure });
   const blobs = connection.duplicate();
   blobs.on('error', () => {}); // reported through the main connection
   const { Worker, UnrecoverableError } = await import('bullmq');

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { modelNames } from '../models/registry.js';
 import { metricsRecordSchema, runSummarySchema } from '../train/run-store.js';
 import { UserInputError } from '../util/errors.js';
+import { checkRedisUrlSafety, redactRedisUrl } from './redis-url.js';
 
 /**
  * What the coordinator and the queue workers agree on: the queue's name, the job payloads (a
@@ -70,31 +71,16 @@ export function unknownModelError(model: string): string | null {
   return known.includes(model) ? null : `unknown model '${model}'; known models: ${known.join(', ')}`;
 }
 
-/** The URL without its password, for messages. */
-export function displayRedisUrl(url: string): string {
-  return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
-}
-
-export function checkRedisUrl(url: string): void {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new QueueError(`--redis: '${displayRedisUrl(url)}' is not a URL; expected redis://host:port (e.g. redis://127.0.0.1:6379)`);
-  }
-  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
-    throw new QueueError(`--redis: '${displayRedisUrl(url)}' is not a redis:// or rediss:// URL (e.g. redis://127.0.0.1:6379)`);
-  }
-}
-
 /**
  * Connect to Redis for BullMQ. A first probe fails fast (one try, 3 s) so a wrong URL is a clear
  * error now instead of a silent reconnect loop; the connection returned then retries forever
  * (`maxRetriesPerRequest: null`, as BullMQ requires), which is what carries a sweep across a
- * Redis restart: commands wait for the server to come back.
+ * Redis restart: commands wait for the server to come back. The URL is checked first
+ * (redis-url.ts): Redis on another machine needs a password unless `insecure`; `rediss://` is TLS
+ * and `redis://user:password@host` an ACL user, both handled by ioredis.
  */
-export async function connectRedis(url: string, onError: (message: string) => void = () => {}): Promise<Redis> {
-  checkRedisUrl(url);
+export async function connectRedis(url: string, onError: (message: string) => void = () => {}, options: { insecure?: boolean } = {}): Promise<Redis> {
+  for (const warning of checkRedisUrlSafety(url, options).warnings) onError(warning);
   const { Redis } = await import('ioredis');
   const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 3000, enableOfflineQueue: false });
   // The 'error' event carries the cause (ECONNREFUSED, ENOTFOUND…); connect() only says "closed".
@@ -104,7 +90,7 @@ export async function connectRedis(url: string, onError: (message: string) => vo
     await probe.connect();
     await probe.ping();
   } catch (error) {
-    throw new QueueError(`cannot reach Redis at ${displayRedisUrl(url)}: ${(cause ?? (error as Error)).message || String(error)}`);
+    throw new QueueError(`cannot reach Redis at ${redactRedisUrl(url)}: ${(cause ?? (error as Error)).message || String(error)}`);
   } finally {
     probe.disconnect();
   }
@@ -112,11 +98,11 @@ export async function connectRedis(url: string, onError: (message: string) => vo
   // ioredis emits 'error' on every failed reconnect; report the first of each outage only.
   let down = false;
   client.on('error', (error: Error) => {
-    if (!down) onError(`Redis at ${displayRedisUrl(url)}: ${error.message}; reconnecting`);
+    if (!down) onError(`Redis at ${redactRedisUrl(url)}: ${error.message}; reconnecting`);
     down = true;
   });
   client.on('ready', () => {
-    if (down) onError(`Redis at ${displayRedisUrl(url)}: reconnected`);
+    if (down) onError(`Redis at ${redactRedisUrl(url)}: reconnected`);
     down = false;
   });
   return client;

@@ -7,11 +7,11 @@ import type { ExperimentStore } from './store.js';
  * One look at a training experiment's jobs on the queue (for `skiplab status`): finished results
  * land in the store, failures are recorded in their run's summary.
  */
-export async function queueStatus(store: ExperimentStore, options: { redis: string; log?: (line: string) => void }): Promise<QueueStatus> {
+export async function queueStatus(store: ExperimentStore, options: { redis: string; insecure?: boolean; log?: (line: string) => void }): Promise<QueueStatus> {
   const root = join(store.path, '..');
   const runs = store.prepare();
   const jobs: Job[] = runs.map((r) => ({ kind: 'train', data: { experiment: store.spec.name, run: r.id, config: r.config } }));
-  const session = await openSession(root, options.redis, options.log ?? (() => {}));
+  const session = await openSession(root, options.redis, options.log ?? (() => {}), options.insecure);
   try {
     // Results already in the store are not rewritten.
     const collected = new Set(jobs.filter((_, i) => store.runDirectory(runs[i]!).isComplete()).map(jobIdOf));

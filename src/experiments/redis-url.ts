@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { UserInputError } from '../util/errors.js';
 
 /**
  * Whether a Redis URL is safe to send skiplab's jobs through. Anyone who can reach a queue can
@@ -17,7 +18,7 @@ export interface RedisUrlSafety {
   warnings: string[];
 }
 
-export class RedisUrlError extends Error {
+export class RedisUrlError extends UserInputError {
   override name = 'RedisUrlError';
 }
 

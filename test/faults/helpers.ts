@@ -2,8 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll } from 'vitest';
+import { afterAll, describe, it } from 'vitest';
 import { startCli } from '../helpers/cli.js';
+import { haveRedis } from '../helpers/queue.js';
 
 /** A fresh scratch folder, removed after the file's tests. */
 export function scratchFolders(prefix: string): () => string {
@@ -46,4 +47,33 @@ export async function deadPid(): Promise<number> {
   const child = spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' });
   await new Promise((resolve) => child.once('exit', resolve));
   return child.pid!;
+}
+
+/**
+ * Whether the Redis fault tests of `file` can run: they need Debian's redis-server, which CI
+ * installs, so without it they fail under CI=true and are skipped (with a warning) elsewhere.
+ */
+export function redisAvailable(file: string): boolean {
+  if (haveRedis) return true;
+  if (process.env.CI) {
+    describe(`${file} in CI`, () => {
+      it('needs redis-server', () => {
+        throw new Error('redis-server is not installed: the Redis fault tests must run in CI (.ci/run installs Debian\'s redis-server)');
+      });
+    });
+  } else console.warn(`${file}: skipped — redis-server is not installed (apt-get install -y redis-server)`);
+  return false;
+}
+
+/** Collect a child's stderr as it arrives. */
+export function stderrOf(child: ChildProcess): { text: string } {
+  const out = { text: '' };
+  child.stderr?.on('data', (d: Buffer) => (out.text += d.toString()));
+  return out;
+}
+
+/** Resolve with a child's exit code (or signal name) once it has exited. */
+export function exitOf(child: ChildProcess): Promise<number | string> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode ?? child.signalCode!);
+  return new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal!)));
 }

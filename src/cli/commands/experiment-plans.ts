@@ -28,6 +28,7 @@ export interface ExperimentFlags {
   report: boolean;
   executor: string;
   redis?: string;
+  insecure?: boolean;
   detach?: boolean;
   weights?: string;
   model?: string;

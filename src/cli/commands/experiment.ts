@@ -5,6 +5,7 @@ import { ANALYSIS_EXPERIMENTS, FIXED_DATASET_EXPERIMENTS, GIVEN_WEIGHTS_EXPERIME
 import type { Executor } from '../../experiments/executor.js';
 import type { JobEvent } from '../../experiments/jobs.js';
 import { localExecutor } from '../../experiments/local-executor.js';
+import { checkRedisUrlSafety } from '../../experiments/redis-url.js';
 import { runExperiments, type ExperimentPlan } from '../../experiments/plan.js';
 import { buildCombinedReport, buildReport } from '../../report/build.js';
 import { UserInputError } from '../../util/errors.js';
@@ -29,6 +30,7 @@ function describeEvent(e: JobEvent): string | null {
 async function executorOf(flags: ExperimentFlags): Promise<Executor> {
   if (flags.executor === 'local') {
     if (flags.redis !== undefined) throw new UserInputError('--redis is for --executor bullmq');
+    if (flags.insecure) throw new UserInputError('--insecure is for --executor bullmq');
     if (flags.detach) throw new UserInputError('--detach is for --executor bullmq (a local run always waits for its jobs)');
     return localExecutor({
       workers: flags.workers ? positiveInteger('--workers', flags.workers) : undefined,
@@ -37,12 +39,14 @@ async function executorOf(flags: ExperimentFlags): Promise<Executor> {
   }
   if (flags.executor !== 'bullmq') throw new UserInputError(`--executor: unknown executor '${flags.executor}' (local or bullmq)`);
   if (!flags.redis) throw new UserInputError('--executor bullmq needs --redis URL (e.g. redis://127.0.0.1:6379)');
+  // Checked before anything is written or trained; the executor checks it again where it connects.
+  checkRedisUrlSafety(flags.redis, { insecure: flags.insecure });
   if (flags.workers !== undefined) throw new UserInputError('--workers is for --executor local; with bullmq, start as many `skiplab worker --redis URL` as you want jobs at once');
   if (flags.threads !== undefined) throw new UserInputError('--threads is for --executor local; with bullmq, each worker sets it (`skiplab worker --threads N`)');
   const { bullmqExecutor } = await import('../../experiments/bullmq-executor.js');
   const { QueueProgressPrinter } = await import('./queue-progress.js');
   const printer = new QueueProgressPrinter();
-  return bullmqExecutor({ redis: flags.redis, detach: flags.detach, onStatus: (s) => printer.update(s), log: (line) => void process.stderr.write(`skiplab: ${line}\n`) });
+  return bullmqExecutor({ redis: flags.redis, insecure: flags.insecure, detach: flags.detach, onStatus: (s) => printer.update(s), log: (line) => void process.stderr.write(`skiplab: ${line}\n`) });
 }
 
 /** The experiments `name` stands for, with the flags each receives. */
@@ -77,7 +81,8 @@ export function registerExperimentCommand(program: Command): void {
     .option('--threads <n>', 'local: kernel threads per job')
     .option('--no-report', 'do not build the HTML report')
     .option('--executor <name>', 'local (a process pool, default) | bullmq (workers on a Redis queue)', 'local')
-    .option('--redis <url>', 'Redis URL for --executor bullmq, e.g. redis://127.0.0.1:6379')
+    .option('--redis <url>', 'Redis URL for --executor bullmq, e.g. redis://127.0.0.1:6379, redis://user:password@host:6379, rediss://… for TLS')
+    .option('--insecure', 'with bullmq: allow a Redis on another machine without a password (anyone who reaches it can queue jobs)')
     .option('--detach', 'with bullmq, for training sweeps: enqueue and return; follow with `skiplab status`')
     .option('--weights <file>', `${GIVEN_WEIGHTS_EXPERIMENTS.join(', ')}: analyse these weights (run folder, checkpoint, or safetensors state dict) without training`)
     .option('--model <name>', 'with --weights: the registry model the state dict is for (see `skiplab models`)')

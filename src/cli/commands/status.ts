@@ -6,12 +6,14 @@ import { assembleResults } from '../../experiments/plan.js';
 import { trainingPlan } from '../../experiments/training-plan.js';
 import { ExperimentStore } from '../../experiments/store.js';
 import { storePath } from '../../experiments/store-path.js';
+import { checkRedisUrlSafety } from '../../experiments/redis-url.js';
 import { UserInputError } from '../../util/errors.js';
 import { experimentPlan } from './experiment-plans.js';
 import { formatQueueStatus } from './queue-progress.js';
 
 interface StatusFlags {
   redis: string;
+  insecure?: boolean;
   store: string;
   json?: boolean;
 }
@@ -27,10 +29,12 @@ export function registerStatusCommand(program: Command): void {
     .command('status')
     .description('progress of a training sweep submitted with `experiment --executor bullmq --detach` (collects finished results into the store)')
     .argument('<name>', 'experiment name (its folder in the store) or spec file (.json/.yaml)')
-    .requiredOption('--redis <url>', 'Redis URL, e.g. redis://127.0.0.1:6379')
+    .requiredOption('--redis <url>', 'Redis URL, e.g. redis://127.0.0.1:6379, redis://user:password@host:6379, rediss://… for TLS')
+    .option('--insecure', 'allow a Redis on another machine without a password')
     .option('--store <dir>', 'run store root', 'runs')
     .option('--json', 'print the status as JSON')
     .action(async (name: string, flags: StatusFlags) => {
+      checkRedisUrlSafety(flags.redis, { insecure: flags.insecure });
       if (isAnalysisExperiment(name)) throw new UserInputError(`status follows training sweeps submitted with --detach; ${name} runs in the foreground`);
       // The submitted spec is in the store (experiment.json); a spec file works too.
       const specFile = /\.(json|ya?ml)$/.test(name);
@@ -39,7 +43,7 @@ export function registerStatusCommand(program: Command): void {
         ? ExperimentStore.open(folder)
         : new ExperimentStore(resolve(flags.store), (await experimentPlan(name, { store: flags.store, report: false, executor: 'bullmq' })).spec);
       const { queueStatus } = await import('../../experiments/queue-status.js');
-      const status = await queueStatus(store, { redis: flags.redis, log: (line) => void process.stderr.write(`skiplab: ${line}\n`) });
+      const status = await queueStatus(store, { redis: flags.redis, insecure: flags.insecure, log: (line) => void process.stderr.write(`skiplab: ${line}\n`) });
       if (flags.json) process.stdout.write(JSON.stringify(status, null, 2) + '\n');
       else {
         process.stdout.write(`${status.experiment}: ${status.jobs.length} runs -> ${store.path}\n${formatQueueStatus(status).join('\n')}\n`);

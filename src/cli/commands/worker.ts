@@ -3,6 +3,7 @@ import { UserInputError } from '../../util/errors.js';
 
 interface WorkerFlags {
   redis: string;
+  insecure?: boolean;
   concurrency: string;
   threads: string;
   store?: string;
@@ -25,7 +26,8 @@ export function registerWorkerCommand(program: Command): void {
   program
     .command('worker')
     .description('train experiment runs taken from a BullMQ queue on Redis (see `experiment --executor bullmq`)')
-    .requiredOption('--redis <url>', 'Redis URL, e.g. redis://127.0.0.1:6379')
+    .requiredOption('--redis <url>', 'Redis URL, e.g. redis://127.0.0.1:6379, redis://user:password@host:6379, rediss://… for TLS')
+    .option('--insecure', 'allow a Redis on another machine without a password (anyone who reaches it can queue jobs for this worker)')
     .option('--concurrency <n>', 'runs trained at once, each in its own process', '1')
     .option('--threads <n>', 'kernel threads per run', '1')
     .option('--store <dir>', 'run store shared with the coordinator (retries resume from its checkpoints); default: a private folder')
@@ -37,7 +39,7 @@ export function registerWorkerCommand(program: Command): void {
       process.on('unhandledRejection', (reason) => log(`unhandled: ${(reason as Error)?.message ?? String(reason)}`));
       const { startQueueWorker } = await import('../../experiments/bullmq-worker.js');
       const worker = await startQueueWorker({
-        redis: flags.redis, store: flags.store, log,
+        redis: flags.redis, insecure: flags.insecure, store: flags.store, log,
         concurrency: positive('--concurrency', flags.concurrency), threads: positive('--threads', flags.threads),
         lockDuration: positive('--lock-duration', flags.lockDuration), stalledInterval: positive('--stalled-interval', flags.stalledInterval),
       });
