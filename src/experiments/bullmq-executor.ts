@@ -5,6 +5,7 @@ import { jobIsDone, pendingJobs, type Executor } from './executor.js';
 import { jobIdOf, type Job as PlannedJob, type JobEvent, type JobsResult } from './jobs.js';
 import { canonicalJson } from './json.js';
 import { connectRedis, jobProgressSchema, QUEUE_NAME, QueueError, trainJobResultSchema, unknownModelError } from './queue-protocol.js';
+import { queueClasses, unreadableJobData } from './queue-classes.js';
 import { SpecError } from './spec.js';
 
 /**
@@ -64,7 +65,7 @@ interface Session {
 
 async function openSession(root: string, redis: string, log: (line: string) => void, insecure = false): Promise<Session> {
   const client = await connectRedis(redis, log, { insecure });
-  const { Queue } = await import('bullmq');
+  const { Queue } = await queueClasses();
   const queue = new Queue(QUEUE_NAME, { connection: client });
   queue.on('error', (error) => log(`queue: ${error.message}`));
   return {
@@ -101,7 +102,8 @@ async function submit(session: Session, jobs: readonly PlannedJob[], attempts: n
     }
     const state = await queued.getState();
     if (canonicalJson(queued.data) !== canonicalJson(job.data)) {
-      if (job.kind === 'measure' && (state === 'completed' || state === 'failed')) {
+      // A finished shard planned from other weights, or a job whose stored data was unreadable, is replaced.
+      if ((job.kind === 'measure' || unreadableJobData(queued.data) !== null) && (state === 'completed' || state === 'failed')) {
         await queued.remove();
         missing.push(job);
         continue;

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { Job } from 'bullmq';
@@ -15,6 +15,8 @@ import {
   connectRedis, downloadBlob, measureJobSchema, QUEUE_NAME, trainJobSchema, unknownModelError, uploadBlob,
   type JobProgress, type MeasureJobResult, type TrainJobResult,
 } from './queue-protocol.js';
+import { queueClasses, unreadableJobData } from './queue-classes.js';
+import { redactRedisUrl } from './redis-url.js';
 import { readShard } from './shards.js';
 import { storePath } from './store-path.js';
 import { sha256Hex } from './weights-file.js';
@@ -36,7 +38,8 @@ export interface QueueWorkerOptions {
   /**
    * Store root shared with the coordinator: runs train in `<store>/<experiment>/<run>`, so a retry
    * on any machine resumes from the last checkpoint. Without it, jobs run in a folder private
-   * to this machine (under the OS temp dir), where only a retry on this machine can resume.
+   * to this worker (a fresh mode-0700 folder under the OS temp dir, removed when the worker
+   * stops), where only a retry by this worker can resume.
    */
   store?: string;
   /** How long a job's lock lasts without renewal before the job counts as stalled (ms, default 30 000). */
@@ -49,8 +52,30 @@ export interface QueueWorkerOptions {
 export interface QueueWorkerHandle {
   /** BullMQ worker name, `host:pid`. */
   readonly name: string;
-  /** Stop taking jobs; wait for the current ones to finish (or, with force, abandon them to a retry). */
+  /**
+   * Stop taking jobs; wait for the current ones to finish (or, with force, abandon them to a
+   * retry). Never waits for a Redis that has gone away: after REDIS_GONE_MS without it, the jobs
+   * are abandoned (their results could not be handed back anyway).
+   */
   close(force?: boolean): Promise<void>;
+  /** Kill the running jobs' processes at once (before exiting on a second signal). */
+  abandon(): void;
+}
+
+/** How long a stopping worker waits for an unreachable Redis before it abandons its jobs. */
+export const REDIS_GONE_MS = 5000;
+
+/** Resolves 'gone' once `connection` has not been ready for `ms` in a row. */
+function redisGone(connection: Redis, ms: number): { promise: Promise<'gone'>; cancel(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  const promise = new Promise<'gone'>((resolve) => {
+    let downSince: number | null = null;
+    timer = setInterval(() => {
+      if (connection.status === 'ready') downSince = null;
+      else if ((downSince ??= Date.now()) + ms <= Date.now()) resolve('gone');
+    }, 100);
+  });
+  return { promise, cancel: () => clearInterval(timer) };
 }
 
 /** Make sure every weights file a shard reads is on this machine, fetching missing ones from Redis. */
@@ -80,10 +105,13 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
   const connection = await connectRedis(options.redis, log, { insecure: options.insecure });
   const blobs = connection.duplicate();
   blobs.on('error', () => {}); // reported through the main connection
-  const { Worker, UnrecoverableError } = await import('bullmq');
+  const { Worker, UnrecoverableError } = await queueClasses();
   const name = `${hostname()}:${process.pid}`;
   const shared = options.store !== undefined;
-  const root = shared ? resolve(options.store!) : join(tmpdir(), 'skiplab-worker-runs');
+  // Without a shared store, a folder only this worker can enter: a fixed name in the shared
+  // temp dir could be a link planted by another user, which this worker would train into and,
+  // on a config mismatch, delete through.
+  const root = shared ? resolve(options.store!) : mkdtempSync(join(tmpdir(), 'skiplab-worker-'));
   const lockDuration = options.lockDuration ?? 30_000;
   const children = new Set<JobProcess>();
 
@@ -132,8 +160,10 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
       directory.initialize(config);
     } catch (error) {
       if (shared) throw new UnrecoverableError(`job ${job.id}: ${(error as Error).message}`);
-      // A private folder left by an older spec of the same name: nobody else reads it.
-      rmSync(directory.path, { recursive: true, force: true });
+      // A run of an older spec of the same name, in this worker's own folder: nobody else reads
+      // it. storePath checked that no link leads out of the folder, and rmSync removes links
+      // inside it without following them.
+      rmSync(storePath(root, experiment, run), { recursive: true, force: true });
       directory.initialize(config);
     }
     const resumed = directory.hasCheckpoint();
@@ -182,7 +212,12 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     return { worker: name, seconds: record.seconds, result: record.result };
   }
 
-  const worker = new Worker(QUEUE_NAME, (job, token) => (job.name === 'measure' ? measure(job, token) : train(job, token)), {
+  const processJob = (job: Job, token: string | undefined): Promise<TrainJobResult | MeasureJobResult> => {
+    const unreadable = unreadableJobData(job.data);
+    if (unreadable !== null) throw new UnrecoverableError(`job ${job.id}: ${unreadable}`);
+    return job.name === 'measure' ? measure(job, token) : train(job, token);
+  };
+  const worker = new Worker(QUEUE_NAME, processJob, {
     connection,
     name,
     concurrency: Math.max(1, options.concurrency ?? 1),
@@ -197,13 +232,27 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
   await worker.waitUntilReady();
   log(`worker ${name} on ${QUEUE_NAME}: concurrency ${options.concurrency ?? 1}, threads ${options.threads ?? 1}, jobs in ${root}${shared ? ' (shared store)' : ' (private)'}`);
 
+  const abandon = (): void => {
+    for (const child of children) child.child.kill('SIGKILL');
+  };
   return {
     name,
+    abandon,
     async close(force = false) {
-      if (force) for (const child of children) child.child.kill('SIGKILL');
-      await worker.close(force);
+      if (force) abandon();
+      const closing = worker.close(force).then(() => 'closed' as const);
+      const gone = redisGone(connection, REDIS_GONE_MS);
+      const how = await Promise.race([closing, gone.promise]);
+      gone.cancel();
+      if (how === 'gone') {
+        log(`Redis at ${redactRedisUrl(options.redis)} has not answered for ${REDIS_GONE_MS / 1000} s: stopping now; unfinished jobs will be retried`);
+        abandon();
+        closing.catch(() => {}); // never settles while Redis is away
+      }
       blobs.disconnect();
-      await connection.quit().catch(() => connection.disconnect());
+      if (how === 'gone') connection.disconnect();
+      else await connection.quit().catch(() => connection.disconnect());
+      if (!shared) rmSync(root, { recursive: true, force: true });
     },
   };
 }

@@ -46,9 +46,10 @@ export function registerWorkerCommand(program: Command): void {
       let stopping = false;
       const stop = (signal: string): void => {
         if (stopping) {
+          // At once: closing the queue connection could wait on a Redis that is gone.
           log(`${signal} again: stopping now; unfinished runs will be retried`);
-          void worker.close(true).finally(() => process.exit(1));
-          return;
+          worker.abandon();
+          process.exit(1);
         }
         stopping = true;
         log(`${signal}: finishing the current run(s), then exiting (send it again to stop now)`);
