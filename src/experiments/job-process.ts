@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { trainConfigSchema } from '../train/config.js';
 import { RunDirectory } from '../train/run-store.js';
 import { runTraining } from '../train/run-training.js';
@@ -41,7 +42,19 @@ export interface JobMessage {
 // this process stops instead of doing the same work twice into the same folder.
 const parent = process.ppid;
 let lastCheck = 0;
+/** This process's parent now, from /proc on Linux (Node's process.ppid is read once at start). */
+function currentParent(): number | null {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return null;
+  }
+}
 function orphaned(): boolean {
+  // Re-parented as soon as the parent exits, even while it is an unreaped zombie.
+  const now = currentParent();
+  if (now !== null) return now !== parent;
   try {
     process.kill(parent, 0);
     return false;
@@ -82,7 +95,10 @@ async function measure(message: JobMessage & { job: { kind: 'measure' } }): Prom
     const path = weights[name];
     if (!path) throw new SpecError(`measurement ${job.step}/${job.shard}: the executor gave no weights file for source '${name}'`);
     return path;
-  }, (text) => void process.send?.({ kind: 'progress', message: text }));
+  }, (text) => {
+    stopWhenOrphaned(`measurement ${job.step}/${job.shard}`);
+    process.send?.({ kind: 'progress', message: text });
+  });
   const started = performance.now();
   const raw = await step.run(context, params.data);
   // What is stored is what JSON holds (NaN as null); the step's schema must accept exactly that.
@@ -106,3 +122,5 @@ process.on('message', (message: JobMessage) => {
   });
 });
 process.on('disconnect', () => process.exit(0));
+// Between jobs and between awaits; within a computation the step and progress checks above see it.
+setInterval(() => stopWhenOrphaned('its jobs'), 1000).unref();
