@@ -1,8 +1,10 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkRedisUrlSafety } from '../../src/experiments/redis-url.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { freePort, waitForOutput } from '../helpers/queue.js';
 import { redisAvailable, scratchFolders, stderrOf } from './helpers.js';
@@ -37,6 +39,22 @@ describe('fault: a Redis beyond this machine without a password', { timeout: 300
       expect(r.stderr).toMatch(/without a password, so anyone who reaches it can queue jobs.*redis:\/\/user:password@host:6379.*rediss:\/\/.*--insecure/);
     }
     expect(readdirSync(top)).toEqual(['spec.json']);
+  });
+});
+
+describe('the README on running Redis', () => {
+  it('shows no Redis open to the network without a password, and only --redis URLs that skiplab accepts', () => {
+    const readme = readFileSync(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8');
+    // The lines inside fenced code blocks.
+    let inside = false;
+    const code = readme.split('\n').filter((line) => (/^\s*```/.test(line) ? ((inside = !inside), false) : inside)).join('\n');
+    expect(code).not.toMatch(/--protected-mode no/);
+    const servers = code.split('\n').map((line, i, lines) => (/^\s*redis-server/.test(line) ? lines.slice(i, i + 3).join(' ') : null)).filter((s): s is string => s !== null);
+    for (const server of servers.filter((s) => /--bind 0\.0\.0\.0/.test(s))) expect(server).toMatch(/--aclfile|--requirepass/);
+    const exported = /export REDIS=(\S+)/.exec(code)?.[1];
+    const urls = [...code.matchAll(/--redis (\S+)/g)].map((m) => (m[1] === '$REDIS' ? exported! : m[1]!));
+    expect(urls.length).toBeGreaterThan(3);
+    for (const url of urls) expect(() => checkRedisUrlSafety(url), url).not.toThrow();
   });
 });
 
