@@ -1,3 +1,4 @@
+import type * as BullMQ from 'bullmq';
 import type { Job as BullJob, JobJsonRaw, MinimalQueue } from 'bullmq';
 
 /**
@@ -17,34 +18,42 @@ export function unreadableJobData(data: unknown): string | null {
   return String((data as Record<string, unknown>)[UNREADABLE]);
 }
 
-type BullModule = typeof import('bullmq');
-let classes: Promise<{ Queue: BullModule['Queue']; Worker: BullModule['Worker']; UnrecoverableError: BullModule['UnrecoverableError'] }> | null = null;
+type BullModule = typeof BullMQ;
+interface QueueClasses {
+  Queue: BullModule['Queue'];
+  Worker: BullModule['Worker'];
+  UnrecoverableError: BullModule['UnrecoverableError'];
+}
+let classes: Promise<QueueClasses> | null = null;
 
-export function queueClasses(): NonNullable<typeof classes> {
-  classes ??= import('bullmq').then((bullmq) => {
-    class ReadableJob extends bullmq.Job {
-      static override fromJSON<T = unknown, R = unknown, N extends string = string>(queue: MinimalQueue, json: JobJsonRaw, jobId?: string): BullJob<T, R, N> {
-        try {
-          return super.fromJSON(queue, json, jobId) as BullJob<T, R, N>;
-        } catch (error) {
-          const job = super.fromJSON(queue, { ...json, data: '{}', progress: '0' }, jobId) as BullJob<T, R, N>;
-          job.data = { [UNREADABLE]: `its data in Redis is not JSON (${(error as Error).message}): ${String(json.data).slice(0, 80)}` } as T;
-          return job;
-        }
-      }
-    }
-    class Queue extends bullmq.Queue {
-      protected override get Job(): typeof bullmq.Job {
-        return ReadableJob as typeof bullmq.Job;
-      }
-    }
-    class Worker extends bullmq.Worker {
-      protected override get Job(): typeof bullmq.Job {
-        return ReadableJob as typeof bullmq.Job;
-      }
-    }
-    // Generic in their job types as BullMQ's own classes are; the subclasses change only how jobs are read.
-    return { Queue: Queue as unknown as BullModule['Queue'], Worker: Worker as unknown as BullModule['Worker'], UnrecoverableError: bullmq.UnrecoverableError };
-  });
+export function queueClasses(): Promise<QueueClasses> {
+  classes ??= makeClasses();
   return classes;
+}
+
+async function makeClasses(): Promise<QueueClasses> {
+  const bullmq = await import('bullmq');
+  class ReadableJob extends bullmq.Job {
+    static override fromJSON<T = unknown, R = unknown, N extends string = string>(queue: MinimalQueue, json: JobJsonRaw, jobId?: string): BullJob<T, R, N> {
+      try {
+        return super.fromJSON(queue, json, jobId) as BullJob<T, R, N>;
+      } catch (error) {
+        const job = super.fromJSON(queue, { ...json, data: '{}', progress: '0' }, jobId) as BullJob<T, R, N>;
+        job.data = { [UNREADABLE]: `its data in Redis is not JSON (${(error as Error).message}): ${String(json.data).slice(0, 80)}` } as T;
+        return job;
+      }
+    }
+  }
+  class Queue extends bullmq.Queue {
+    protected override get Job(): typeof bullmq.Job {
+      return ReadableJob as typeof bullmq.Job;
+    }
+  }
+  class Worker extends bullmq.Worker {
+    protected override get Job(): typeof bullmq.Job {
+      return ReadableJob as typeof bullmq.Job;
+    }
+  }
+  // Generic in their job types as BullMQ's own classes are; the subclasses change only how jobs are read.
+  return { Queue: Queue as unknown as BullModule['Queue'], Worker: Worker as unknown as BullModule['Worker'], UnrecoverableError: bullmq.UnrecoverableError };
 }
