@@ -212,7 +212,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     return { worker: name, seconds: record.seconds, result: record.result };
   }
 
-  const processJob = (job: Job, token: string | undefined): Promise<TrainJobResult | MeasureJobResult> => {
+  const processJob = async (job: Job, token: string | undefined): Promise<TrainJobResult | MeasureJobResult> => {
     const unreadable = unreadableJobData(job.data);
     if (unreadable !== null) throw new UnrecoverableError(`job ${job.id}: ${unreadable}`);
     return job.name === 'measure' ? measure(job, token) : train(job, token);
@@ -242,8 +242,12 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
       if (force) abandon();
       const closing = worker.close(force).then(() => 'closed' as const);
       const gone = redisGone(connection, REDIS_GONE_MS);
-      const how = await Promise.race([closing, gone.promise]);
-      gone.cancel();
+      let how: 'closed' | 'gone';
+      try {
+        how = await Promise.race([closing, gone.promise]);
+      } finally {
+        gone.cancel();
+      }
       if (how === 'gone') {
         log(`Redis at ${redactRedisUrl(options.redis)} has not answered for ${REDIS_GONE_MS / 1000} s: stopping now; unfinished jobs will be retried`);
         abandon();
@@ -252,7 +256,13 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
       blobs.disconnect();
       if (how === 'gone') connection.disconnect();
       else await connection.quit().catch(() => connection.disconnect());
-      if (!shared) rmSync(root, { recursive: true, force: true });
+      if (!shared) {
+        try {
+          rmSync(root, { recursive: true, force: true });
+        } catch (error) {
+          log(`could not remove the private folder ${root}: ${(error as Error).message}`);
+        }
+      }
     },
   };
 }
