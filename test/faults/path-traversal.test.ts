@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { measureJobSchema, trainJobSchema } from '../../src/experiments/jobs.js';
 import { localExecutor } from '../../src/experiments/local-executor.js';
 import { storePath } from '../../src/experiments/store-path.js';
 import { trainConfigSchema } from '../../src/train/config.js';
@@ -77,6 +78,18 @@ describe('fault: paths outside the store', { timeout: 300_000 }, () => {
     }
     expect(readdirSync(outside)).toEqual([]);
     expect(readdirSync(store)).toEqual([]);
+  });
+
+  it('refuses a queue job payload that names a folder outside the store, before a worker touches it', () => {
+    const config = trainConfigSchema.parse(base);
+    for (const [experiment, run] of [['..', 'x'], ['probe', '../../outside'], ['/tmp', 'x'], ['probe', 'a\u0000b'], ['probe', '.hidden']]) {
+      expect(trainJobSchema.safeParse({ experiment, run, config }).success, `${experiment}/${run}`).toBe(false);
+    }
+    const source = (store: string) => ({ label: 'x', config, weights: { store, sha256: '0'.repeat(64) } });
+    for (const store of ['../outside/w.safetensors', '/etc/passwd', 'probe/../../w', 'probe/./w', 'probe/a\u0000b']) {
+      expect(measureJobSchema.safeParse({ experiment: 'probe', step: 'lesion-single', shard: 's', sources: { a: source(store) }, params: {} }).success, store).toBe(false);
+    }
+    expect(measureJobSchema.safeParse({ experiment: 'probe', step: 'lesion-single', shard: '../s', sources: {}, params: {} }).success).toBe(false);
   });
 
   it('builds store paths only from plain names, refusing absolute paths, .., NUL and links', () => {
