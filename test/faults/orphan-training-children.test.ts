@@ -31,14 +31,26 @@ function childrenOf(pid: number): number[] {
   return found;
 }
 
-/** Whether `pid` is a live process (not gone, not a zombie). */
+/**
+ * Whether `pid` is a live process: any of its threads is not a zombie. (The main thread of an
+ * exiting process turns zombie first; the others, and the files they share — such as a run
+ * folder's lock — last a moment longer.)
+ */
 function running(pid: number): boolean {
+  let tasks: string[];
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+    tasks = readdirSync(`/proc/${pid}/task`);
   } catch {
     return false;
   }
+  return tasks.some((task) => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8');
+      return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+    } catch {
+      return false;
+    }
+  });
 }
 
 describe.runIf(existsSync('/proc/self/stat'))('fault: a killed sweep leaves orphan training processes', { timeout: 300_000 }, () => {
