@@ -8,6 +8,15 @@
 export type Isolation = { isolated: true } | { isolated: false; reason: string };
 
 const RELOADED = 'skiplab-isolation-reload';
+/** A browser may refuse service workers by never settling the registration (policies, automation). */
+const REGISTRATION_TIMEOUT_MS = 8000;
+
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms / 1000} s`)), ms);
+    promise.then((value) => { clearTimeout(timer); resolve(value); }, (error: unknown) => { clearTimeout(timer); reject(error); });
+  });
+}
 
 /** The page's isolation, registering the service worker (and reloading once) when it helps. Resolves to null while reloading. */
 export async function ensureCrossOriginIsolation(): Promise<Isolation | null> {
@@ -17,17 +26,16 @@ export async function ensureCrossOriginIsolation(): Promise<Isolation | null> {
   }
   if (!globalThis.isSecureContext) return { isolated: false, reason: 'the page is not served over HTTPS or from localhost' };
   if (!('serviceWorker' in navigator)) return { isolated: false, reason: 'this browser offers no service workers here' };
-  let registration: ServiceWorkerRegistration;
-  try {
-    registration = await navigator.serviceWorker.register(new URL('coi-sw.js', location.href));
-  } catch (error) {
-    return { isolated: false, reason: `the isolation service worker could not be registered (${(error as Error).message})` };
-  }
   if (sessionStorage.getItem(RELOADED)) {
     sessionStorage.removeItem(RELOADED);
     return { isolated: false, reason: 'the page stayed without cross-origin isolation after reloading through the service worker' };
   }
-  await activated(registration);
+  try {
+    const registration = await within(navigator.serviceWorker.register(new URL('coi-sw.js', location.href)), REGISTRATION_TIMEOUT_MS, 'registering the service worker');
+    await within(activated(registration), REGISTRATION_TIMEOUT_MS, 'starting the service worker');
+  } catch (error) {
+    return { isolated: false, reason: `the isolation service worker is unavailable (${(error as Error).message})` };
+  }
   sessionStorage.setItem(RELOADED, '1');
   location.reload();
   return null;

@@ -65,15 +65,15 @@ export interface LandscapeSlices {
 }
 
 /**
- * Loss along `directions` filter-normalised random directions (Li et al. 2018 §4), on the
- * held-out images; direction d is drawn from seed + 1 + d, so a run and its twin are cut along
- * directions drawn the same way.
+ * Loss along `directions` filter-normalised random directions (Li et al. 2018 §4), on the first
+ * `batches` batches of held-out images; direction d is drawn from seed + 1 + d, so a run and its
+ * twin are cut along directions drawn the same way.
  */
-export function landscapeSlices(run: LabRun, directions: number, points: number, range: number): LandscapeSlices {
+export function landscapeSlices(run: LabRun, directions: number, points: number, range: number, batches = run.evalBatches.length): LandscapeSlices {
   const alphas = linspace(-range, range, points);
   const losses = Array.from({ length: directions }, (_, d) => {
     const direction = filterNormalizedDirection(run.model, new Rng(run.settings.seed + 1 + d));
-    return lossLandscape1d(run.model, direction, run.evalBatches, alphas, (output, batch) => batchLoss(output, batch.y)).map((p) => p.loss);
+    return lossLandscape1d(run.model, direction, run.evalBatches.slice(0, batches), alphas, (output, batch) => batchLoss(output, batch.y)).map((p) => p.loss);
   });
   return { alphas, losses };
 }
@@ -85,7 +85,7 @@ export interface FeatureReuseMap {
 }
 
 export function featureReuseMaps(run: LabRun): FeatureReuseMap[] {
-  return featureReuse(run.model).map((b) => ({ block: b.block, normalized: b.normalized }));
+  return featureReuse(run.model, labBatch(run.data, run.data.test, [0, 1]).x).map((b) => ({ block: b.block, normalized: b.normalized }));
 }
 
 export interface GateMeans {

@@ -92,7 +92,7 @@ export function featureReuse(dense: RunResults): Check {
   if (!f) throw new Error('featureReuse: the run has no feature-reuse results');
   const effect = pairedDifference(f.correct, f.correctCut);
   return check('Huang et al.: the deep layers of a trained dense block use the early layers\' features directly.', effect, 0.05,
-    `Test accuracy ${pct(mean(f.correct))} with every connection, ${pct(mean(f.correctCut))} with the long ones cut: a loss of ${formatInterval(effect, 3, 100)} points ` +
+    `Test accuracy ${pct(mean(f.correct))} with every connection, ${pct(mean(f.correctCut))} with the long ones cut: a loss of ${formatInterval(effect, 1, 100)} points ` +
     `(95 % interval over ${f.correct.length} test images; counts from 5). The same cut at initialisation: ${(100 * f.initialCutChange).toFixed(1)} points.`);
 }
 
@@ -119,6 +119,6 @@ export function segmentation(skips: RunResults, plain: RunResults): Check[] {
     check('Ronneberger et al.: with its long skips the U-Net segments the digits more precisely.', iou, 0.05,
       `Foreground IoU per test canvas, mean: with long skips ${mean(s.iou).toFixed(3)}, without ${mean(p.iou).toFixed(3)}; difference ${formatInterval(iou, 3)} (95 % interval over ${s.iou.length} canvases; counts from 0.05).`),
     check('The gain is in the spatial detail: boundary pixels are classified better.', boundary, 0.03,
-      `Accuracy on boundary pixels, mean per canvas: with long skips ${pct(mean(s.boundaryAccuracy))}, without ${pct(mean(p.boundaryAccuracy))}; difference ${formatInterval(boundary, 3, 100)} points (counts from 3).`),
+      `Accuracy on boundary pixels, mean per canvas: with long skips ${pct(mean(s.boundaryAccuracy))}, without ${pct(mean(p.boundaryAccuracy))}; difference ${formatInterval(boundary, 1, 100)} points (counts from 3).`),
   ];
 }

@@ -108,7 +108,7 @@ export function showPresetFigures(container: HTMLElement, preset: Preset, runs: 
       break;
     }
     case 'landscape': {
-      const svg = figure(container, 'Held-out loss along three filter-normalised random directions through each trained net (log scale).');
+      const svg = figure(container, 'Held-out loss along eight filter-normalised random directions through each trained net (log scale).');
       drawLineChart(svg, done.flatMap((r) => r.results.landscape!.losses.map((losses) => seriesOf(r, losses.map((l, i) => [r.results.landscape!.alphas[i]!, l])))),
         { title: 'Loss along θ + α·d', xLabel: 'α', logY: true, legend: done.map((r) => seriesOf(r, [])) });
       break;

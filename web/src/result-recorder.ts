@@ -9,9 +9,14 @@ import type { LabRun } from './lab-run.js';
 import { featureReuseMaps, gateMeans, hiddenGradientRms, landscapeSlices, lesionSweep, segmentationOverlap, type GateMeans } from './measurements.js';
 import type { MeasureKind, RunResults } from './run-results.js';
 
-/** Slices: three filter-normalised directions, 11 points on α ∈ [−1, 1] (Li et al. plot the same range). */
-export const SLICE_DIRECTIONS = 3;
+/**
+ * Slices: eight filter-normalised directions, 11 points on α ∈ [−1, 1] (Li et al. plot the same
+ * range), each on 250 held-out images — more directions rather than more images per point, as
+ * the verdict's interval is over directions.
+ */
+export const SLICE_DIRECTIONS = 8;
 export const SLICE_POINTS = 11;
+const SLICE_BATCHES = 1;
 
 export class ResultRecorder {
   private readonly losses: number[] = [];
@@ -50,7 +55,7 @@ export class ResultRecorder {
         results.lesion = lesionSweep(this.run);
         break;
       case 'landscape':
-        results.landscape = landscapeSlices(this.run, SLICE_DIRECTIONS, SLICE_POINTS, 1);
+        results.landscape = landscapeSlices(this.run, SLICE_DIRECTIONS, SLICE_POINTS, 1, SLICE_BATCHES);
         break;
       case 'feature-reuse':
         results.featureReuse = { maps: featureReuseMaps(this.run), ...denseCutTest(this.run), initialCutChange: this.initialCutChange };
