@@ -72,7 +72,7 @@ describe('guided experiments in the browser lab', () => {
       // The page shows the verdict and the numbers it came from.
       expect(await page.getAttribute('.verdict-head', 'data-outcome')).toBe('supported');
       expect(await page.$$eval('.checks li', (items) => items.map((i) => i.textContent))).toEqual(checks.map((c) => expect.stringContaining(c.measured)));
-      if (preset.measure && preset.measure !== 'gradients') expect(await page.$$eval('#preset-figures svg path, #preset-figures svg rect.heat', (n) => n.length)).toBeGreaterThan(0);
+      if (preset.measure) expect(await page.$$eval('#preset-figures svg path, #preset-figures svg rect.heat', (n) => n.length)).toBeGreaterThan(0);
       await page.evaluate(() => window.scrollTo(0, 0));
       await page.screenshot({ path: join(artifacts, `web-preset-${preset.id}-1280.png`), fullPage: true });
       if (preset.id === 'lesion') {

@@ -1,27 +1,23 @@
 /** The free lab's form: every setting of a run, read into checked LabSettings and written back from a link. */
 import { ARCHITECTURE_NAMES, ARCHITECTURES, SKIP_LABELS, type Architecture } from './architectures.js';
+import { byId } from './dom.js';
 import { checkSettings, defaultSettings, type LabSettings } from './settings.js';
 
-const field = <T extends HTMLElement>(id: string): T => {
-  const node = document.getElementById(id);
-  if (!node) throw new Error(`lab page: element #${id} is missing`);
-  return node as T;
-};
 
 const controls = {
-  dataset: field<HTMLSelectElement>('dataset'),
-  architecture: field<HTMLSelectElement>('architecture'),
-  depth: field<HTMLSelectElement>('depth'),
-  depthLabel: field<HTMLLabelElement>('depth-label'),
-  width: field<HTMLInputElement>('width'),
-  widthLabel: field<HTMLLabelElement>('width-label'),
-  skip: field<HTMLSelectElement>('skip'),
-  batchNorm: field<HTMLInputElement>('batch-norm'),
-  compare: field<HTMLInputElement>('compare'),
-  optimizer: field<HTMLSelectElement>('optimizer'),
-  learningRate: field<HTMLInputElement>('learning-rate'),
-  batchSize: field<HTMLInputElement>('batch-size'),
-  maxSteps: field<HTMLInputElement>('max-steps'),
+  dataset: byId<HTMLSelectElement>('dataset'),
+  architecture: byId<HTMLSelectElement>('architecture'),
+  depth: byId<HTMLSelectElement>('depth'),
+  depthLabel: byId<HTMLLabelElement>('depth-label'),
+  width: byId<HTMLInputElement>('width'),
+  widthLabel: byId<HTMLLabelElement>('width-label'),
+  skip: byId<HTMLSelectElement>('skip'),
+  batchNorm: byId<HTMLInputElement>('batch-norm'),
+  compare: byId<HTMLInputElement>('compare'),
+  optimizer: byId<HTMLSelectElement>('optimizer'),
+  learningRate: byId<HTMLInputElement>('learning-rate'),
+  batchSize: byId<HTMLInputElement>('batch-size'),
+  maxSteps: byId<HTMLInputElement>('max-steps'),
 };
 
 /** Set the architecture-dependent choices (depths, skip kinds, batch norm, data set) to its defaults. */
@@ -54,7 +50,7 @@ export function wireFreeControls(changed: () => void): void {
   controls.optimizer.addEventListener('change', () => {
     controls.learningRate.value = controls.optimizer.value === 'sgd' ? '0.05' : '0.003';
   });
-  field('free-lab').addEventListener('change', changed);
+  byId('free-lab').addEventListener('change', changed);
 }
 
 function numberFrom(input: HTMLInputElement, name: string, integer: boolean): number {

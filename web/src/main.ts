@@ -5,6 +5,7 @@
  */
 import { decadeRange, drawGradientBars, drawLineChart, type Series } from './charts.js';
 import { drawDiagram } from './diagram.js';
+import { byId } from './dom.js';
 import { ensureCrossOriginIsolation, threadsPerRun, type Isolation } from './isolation.js';
 import { readFreeSettings, writeFreeSettings, wireFreeControls } from './free-controls.js';
 import { fillPresetList, markActivePreset, showPresetFigures, showPresetText, showVerdict } from './preset-view.js';
@@ -14,11 +15,6 @@ import { assetUrls, send, startRun, type RunSpec, type RunState } from './run-st
 import { sessionFromQuery, sessionToQuery, type LabSession, type LabSettings } from './settings.js';
 import type { Check } from './verdict.js';
 
-const byId = <T extends HTMLElement>(id: string): T => {
-  const node = document.getElementById(id);
-  if (!node) throw new Error(`lab page: element #${id} is missing`);
-  return node as T;
-};
 
 const page = {
   start: byId<HTMLButtonElement>('start'),
@@ -169,9 +165,8 @@ function fillLesionChoices(run: RunState): void {
   const select = run.card.querySelector('.lesion-block') as HTMLSelectElement;
   const blocks = run.model?.lesionable ?? [];
   select.replaceChildren(...blocks.map((b) => new Option(b, b)));
-  select.disabled = blocks.length === 0;
-  (run.card.querySelector('.lesion-button') as HTMLButtonElement).disabled = blocks.length === 0;
-  if (blocks.length === 0) select.append(new Option('no deletable blocks', ''));
+  // A net without skip blocks (the MLP) has nothing to delete: no lesion controls.
+  (run.card.querySelector('.lesion') as HTMLElement).hidden = blocks.length === 0;
   // A middle block of the first stage (not a downsampling one: Veit et al. 2016 §4 leave those out).
   if (blocks.length > 0) select.value = blocks[Math.min(1, blocks.length - 1)]!;
 }
@@ -288,7 +283,8 @@ function measureSpeed(): void {
     if (message.type === 'speed') {
       lab.speed = message.result;
       const [one, all] = message.result.median;
-      page.speedResult.textContent = `${message.result.title}: ${one!.toFixed(1)} steps/s on 1 thread, ${all!.toFixed(1)} on ${message.result.threads[1]} (×${(all! / one!).toFixed(2)}).`;
+      const [bestOne, bestAll] = message.result.best;
+      page.speedResult.textContent = `${message.result.title}: ${one!.toFixed(1)} steps/s on 1 thread, ${all!.toFixed(1)} on ${message.result.threads[1]} (×${(all! / one!).toFixed(2)}; fastest steps ×${(bestAll! / bestOne!).toFixed(2)}).`;
     } else if (message.type === 'error') {
       reportError(message.message);
     }

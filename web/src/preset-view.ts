@@ -4,6 +4,7 @@
  * accuracies, loss slices, feature-reuse heat maps, gate means, segmentation overlap).
  */
 import { drawHeatmap, drawLineChart, type Series } from './charts.js';
+import { byId } from './dom.js';
 import type { Preset } from './presets.js';
 import type { RunState } from './run-state.js';
 import type { RunResults } from './run-results.js';
@@ -35,10 +36,10 @@ export function markActivePreset(list: HTMLElement, id: string | null): void {
 }
 
 export function showPresetText(preset: Preset): void {
-  (document.getElementById('preset-title') as HTMLElement).textContent = preset.title;
-  (document.getElementById('preset-claim') as HTMLElement).textContent = preset.claim;
-  (document.getElementById('preset-finding') as HTMLElement).textContent = preset.finding;
-  (document.getElementById('preset-expect') as HTMLElement).textContent = preset.expect;
+  byId('preset-title').textContent = preset.title;
+  byId('preset-claim').textContent = preset.claim;
+  byId('preset-finding').textContent = preset.finding;
+  byId('preset-expect').textContent = preset.expect;
 }
 
 const OUTCOME_WORDS: Record<Outcome, string> = { supported: 'Supported', contradicted: 'Contradicted', inconclusive: 'Inconclusive' };
@@ -98,6 +99,13 @@ export function showPresetFigures(container: HTMLElement, preset: Preset, runs: 
   const done = runs.filter((r): r is RunState & { results: RunResults } => r.results !== null);
   if (done.length !== runs.length) return;
   switch (preset.measure) {
+    case 'gradients': {
+      const svg = figure(container, 'Per training step, log10 of the first hidden layer\'s RMS gradient over the last one\'s: 0 means the gradient arrives at the first layer undiminished, −6 a millionfold smaller.');
+      const ratios = done.flatMap((r) => r.results.gradientLogRatios!);
+      drawLineChart(svg, done.map((r) => seriesOf(r, r.results.gradientLogRatios!.map((v, i) => [i + 1, v]))),
+        { title: 'Gradient at the first layer ÷ at the last (log10)', xLabel: 'step', yMin: Math.floor(Math.min(0, ...ratios)) - 0.5, yMax: Math.ceil(Math.max(0, ...ratios)) + 0.5 });
+      break;
+    }
     case 'lesion': {
       const blocks = done[0]!.results.lesion!.blocks;
       const svg = figure(container, 'Test accuracy with each single block deleted (dots); the dashed level is the intact net.');

@@ -54,7 +54,7 @@ export interface ProgressMessage {
   gradientNorms: number[];
 }
 
-/** Steps per second of one model at each thread count: the median and the best of the rounds. */
+/** Steps per second of one model at each thread count: from the median step and from the fastest. */
 export interface SpeedResult {
   title: string;
   threads: number[];

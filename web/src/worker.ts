@@ -192,7 +192,8 @@ async function init(message: Extract<ToWorker, { type: 'init' }>): Promise<void>
 /**
  * Steps per second of the settings' model at each thread count, alternating the counts over
  * `rounds` rounds (a slow spell of a shared machine then weighs on every count alike), each
- * timing whole training steps for about `seconds` after two warm-up steps.
+ * timing whole training steps for about `seconds` after two warm-up steps. Reports the median
+ * step's rate and the fastest step's (the least disturbed by other work on the machine).
  */
 async function speed(message: Extract<ToWorker, { type: 'speed' }>): Promise<SpeedResult> {
   const settings = checkSettings(message.settings, 'speed test');
@@ -201,7 +202,7 @@ async function speed(message: Extract<ToWorker, { type: 'speed' }>): Promise<Spe
   for (const threads of message.threads) {
     backends.push(threads === 1 ? await initWasmBackend(here(message.urls.kernels)) : await createBrowserThreadedBackend(here(message.urls.threadedKernels), threads));
   }
-  const samples = message.threads.map(() => [] as number[]);
+  const stepSeconds = message.threads.map(() => [] as number[]);
   for (let round = 0; round < message.rounds; round++) {
     backends.forEach((backend, i) => {
       setBackend(backend);
@@ -209,16 +210,18 @@ async function speed(message: Extract<ToWorker, { type: 'speed' }>): Promise<Spe
       timed.trainStep();
       timed.trainStep();
       const started = performance.now();
-      let steps = 0;
-      while (performance.now() - started < message.seconds * 1000 || steps < 3) {
+      for (let steps = 0; performance.now() - started < message.seconds * 1000 || steps < 3; steps++) {
+        const t0 = performance.now();
         timed.trainStep();
-        steps++;
+        stepSeconds[i]!.push((performance.now() - t0) / 1000);
       }
-      samples[i]!.push(steps / ((performance.now() - started) / 1000));
     });
   }
   const median = (v: number[]): number => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
-  return { title: describeModel(new LabRun(settings, data, 1).model, settings, []).title, threads: message.threads, median: samples.map(median), best: samples.map((v) => Math.max(...v)) };
+  return {
+    title: describeModel(new LabRun(settings, data, 1).model, settings, []).title, threads: message.threads,
+    median: stepSeconds.map((v) => 1 / median(v)), best: stepSeconds.map((v) => 1 / Math.min(...v)),
+  };
 }
 
 function handle(message: ToWorker): void | Promise<void> {
