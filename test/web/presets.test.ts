@@ -6,13 +6,10 @@
  * time each took is written to test-artifacts/web-presets.json, the page to screenshots.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import type { Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildWeb } from '../../scripts/build-web.js';
-import { serveDirectory } from '../../scripts/serve-web.js';
 import { presets } from '../../web/src/presets.js';
-import { labState, openLabBrowser, waitForRuns, type LabBrowser } from '../helpers/lab-browser.js';
+import { labState, openLabBrowser, serveLabSite, waitForRuns, type LabBrowser, type LabSite } from '../helpers/lab-browser.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const artifacts = resolve(root, 'test-artifacts');
@@ -28,15 +25,14 @@ interface LabView {
   runs: { label: string; threads: number; step: number; settings: { maxSteps: number } }[];
 }
 
-let server: Server;
+let site: LabSite;
 let url: string;
 let lab: LabBrowser;
 const timings: Record<string, { seconds: number; outcomes: string[]; measured: string[] }> = {};
 
 beforeAll(async () => {
-  const outDir = resolve(root, 'dist/web');
-  await buildWeb({ outDir, reuseData: true });
-  ({ server, url } = await serveDirectory(outDir));
+  site = await serveLabSite();
+  url = site.url;
   lab = await openLabBrowser();
   mkdirSync(artifacts, { recursive: true });
 }, 180_000);
@@ -44,7 +40,7 @@ beforeAll(async () => {
 afterAll(async () => {
   writeFileSync(join(artifacts, 'web-presets.json'), `${JSON.stringify(timings, null, 2)}\n`);
   await lab?.close();
-  server?.close();
+  site?.close();
 });
 
 describe('guided experiments in the browser lab', () => {

@@ -4,16 +4,8 @@
  * makes itself cross-origin isolated through its own (web/src/coi-sw.ts) and trains on every core;
  * without them it says why it stays on one thread per run, and still works.
  */
-import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import type { Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildWeb } from '../../scripts/build-web.js';
-import { serveDirectory } from '../../scripts/serve-web.js';
-import { labState, openLabBrowser, waitForRuns, type LabBrowser } from '../helpers/lab-browser.js';
-
-const root = resolve(import.meta.dirname, '../..');
+import { labState, openLabBrowser, serveLabSite, waitForRuns, type LabBrowser, type LabSite } from '../helpers/lab-browser.js';
 
 interface LabView {
   isolation: { isolated: boolean; reason?: string } | null;
@@ -23,24 +15,15 @@ interface LabView {
   runs: { threads: number; step: number; backend: string }[];
 }
 
-let site: string;
-let server: Server;
+let site: LabSite;
 let url: string;
 
 beforeAll(async () => {
-  // The data assets are the slow part of a build: reuse dist/web's.
-  const dist = await buildWeb({ outDir: resolve(root, 'dist/web'), reuseData: true });
-  site = mkdtempSync(join(tmpdir(), 'skiplab-site-'));
-  mkdirSync(join(site, 'lab'));
-  cpSync(join(dist, 'data'), join(site, 'lab', 'data'), { recursive: true });
-  await buildWeb({ outDir: join(site, 'lab'), reuseData: true });
-  ({ server, url } = await serveDirectory(site, { isolationHeaders: false }));
+  site = await serveLabSite({ prefix: 'lab', isolationHeaders: false });
+  url = site.serverUrl;
 }, 180_000);
 
-afterAll(() => {
-  server?.close();
-  if (site) rmSync(site, { recursive: true, force: true });
-});
+afterAll(() => site?.close());
 
 async function runVanishingPreset(lab: LabBrowser): Promise<LabView> {
   await waitForRuns(lab.page, 'r.ready', 120_000, 3);

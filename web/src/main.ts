@@ -29,6 +29,7 @@ const page = {
   speedResult: byId<HTMLOutputElement>('speed-result'),
   presetList: byId<HTMLElement>('preset-list'),
   presetPanel: byId<HTMLElement>('preset-panel'),
+  landscapePanel: byId<HTMLElement>('landscape-panel'),
   verdict: byId<HTMLElement>('verdict'),
   figures: byId<HTMLElement>('preset-figures'),
   freeLab: byId<HTMLDetailsElement>('free-lab'),
@@ -87,6 +88,8 @@ function openSession(session: LabSession): void {
   page.seed.value = String(sessionSeed(session));
   markActivePreset(page.presetList, lab.preset?.id ?? null);
   page.presetPanel.hidden = lab.preset === null;
+  // A preset draws its own measurements; the free lab's single slice would only be an empty chart.
+  page.landscapePanel.hidden = lab.preset !== null;
   if (lab.preset) showPresetText(lab.preset);
   else writeFreeSettings(session.kind === 'free' ? session.settings : null, session.kind === 'free' && session.twin);
   page.figures.replaceChildren();
@@ -167,7 +170,7 @@ function fillLesionChoices(run: RunState): void {
   select.replaceChildren(...blocks.map((b) => new Option(b, b)));
   // A net without skip blocks (the MLP) has nothing to delete: no lesion controls.
   (run.card.querySelector('.lesion') as HTMLElement).hidden = blocks.length === 0;
-  // A middle block of the first stage (not a downsampling one: Veit et al. 2016 §4 leave those out).
+  // The list holds shape-keeping blocks only (Veit et al. 2016 §4 leave downsampling ones out); take the second.
   if (blocks.length > 0) select.value = blocks[Math.min(1, blocks.length - 1)]!;
 }
 

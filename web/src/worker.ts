@@ -6,7 +6,7 @@
  * evaluations, and for a preset measures what the preset asks once training is done. A worker
  * whose first message is 'speed' times training steps at several thread counts instead.
  */
-import { lesionableBlocks, withLesions } from '../../src/analysis/lesion.js';
+import { withLesions } from '../../src/analysis/lesion.js';
 import { filterNormalizedDirection, linspace, lossLandscape1d } from '../../src/analysis/landscape.js';
 import type { Backend } from '../../src/backend/backend.js';
 import { setBackend } from '../../src/backend/select.js';
@@ -16,7 +16,8 @@ import { Rng } from '../../src/tensor/rng.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { decodeLabAsset, type LabDataset } from './asset.js';
 import { canUseThreads, createBrowserThreadedBackend } from './browser-threads.js';
-import { batchLoss, LabRun, labBatch } from './lab-run.js';
+import { batchLoss, LabRun } from './lab-run.js';
+import { shapeKeepingBlocks } from './measurements.js';
 import { describeModel } from './lab-model.js';
 import type { AssetUrls, FromWorker, SpeedResult, ToWorker } from './protocol.js';
 import { ResultRecorder } from './result-recorder.js';
@@ -76,8 +77,8 @@ function buildRun(next: LabSettings): void {
   run = new LabRun(checkSettings(next, 'lab worker'), data);
   recorder = new ResultRecorder(run, measure);
   recorder.begin();
-  const probe = labBatch(data, data.test, [0, 1]).x;
-  post({ type: 'ready', backend: backendName, threads: threadsUsed, model: describeModel(run.model, run.settings, lesionableBlocks(run.model, probe)), settings: run.settings });
+  // Only shape-keeping blocks may be deleted, as in the lesion preset (Veit et al. 2016 §4).
+  post({ type: 'ready', backend: backendName, threads: threadsUsed, model: describeModel(run.model, run.settings, shapeKeepingBlocks(run)), settings: run.settings });
 }
 
 function postEvaluation(): void {
