@@ -12,6 +12,7 @@ import { encodeSafetensors } from '../../src/io/safetensors-codec.js';
 import { createModel } from '../../src/models/registry.js';
 import { Rng } from '../../src/tensor/rng.js';
 import { Tensor } from '../../src/tensor/tensor.js';
+import { presets } from '../../web/src/presets.js';
 import { labState, openLabBrowser, serveLabSite, waitForRuns, type LabBrowser, type LabSite } from '../helpers/lab-browser.js';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -187,6 +188,8 @@ describe('browser lab, free mode', () => {
     // A bad link names the parameter and still opens a working page.
     await page.goto(`${url}?arch=resnet&depth=7`);
     await page.waitForFunction(() => document.getElementById('notice')!.textContent!.includes("link parameter 'depth'"), null, { timeout: 30_000 });
+    await waitForRuns(page, 'r.ready', 60_000, presets(7)[0]!.runs.length);
+    expect(await page.textContent('#preset-title')).toBe(presets(7)[0]!.title);
     lab.consoleErrors.length = 0;
   });
 });

@@ -353,12 +353,15 @@ async function boot(): Promise<void> {
     for (const run of lab.runs) send(run, { type: 'landscape', points: 21, range: 1 });
   });
   let session: LabSession | null = null;
+  let linkError: string | null = null;
   try {
     session = sessionFromQuery(location.search, PRESET_IDS);
   } catch (error) {
-    reportError((error as Error).message);
+    linkError = (error as Error).message;
   }
   openSession(session ?? { kind: 'preset', preset: PRESET_IDS[0]!, seed: 1 });
+  // After opening: a new session clears the notice.
+  if (linkError) reportError(`${linkError}; opened the first guided experiment instead.`);
   if (session?.kind === 'free') page.freeLab.open = true;
 }
 
