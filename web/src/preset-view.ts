@@ -108,7 +108,7 @@ export function showPresetFigures(container: HTMLElement, preset: Preset, runs: 
     }
     case 'lesion': {
       const blocks = done[0]!.results.lesion!.blocks;
-      const svg = figure(container, 'Test accuracy with each single block deleted (dots); the dashed level is the intact net.');
+      const svg = figure(container, 'Test accuracy with each single block deleted, one point per block; the flat lines are the intact nets.');
       drawLineChart(svg, done.flatMap((r) => [
         seriesOf(r, r.results.lesion!.accuracies.map((a, i) => [i, a])),
         { ...seriesOf(r, blocks.map((_, i) => [i, r.results.lesion!.baselineAccuracy]), `${r.label} intact`), dashed: true },
