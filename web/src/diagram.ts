@@ -48,8 +48,8 @@ export function drawDiagram(svg: SVGSVGElement, model: ModelDescription, lesione
     });
     box.append(element('title', {}, node.path));
     svg.append(box);
-    const label = element('text', { x: x + slot / 2, y: boxY + boxH + 12, class: 'diagram-label', 'text-anchor': slot < 34 ? 'end' : 'middle' }, node.label);
-    if (slot < 34) label.setAttribute('transform', `rotate(-40 ${x + slot / 2} ${boxY + boxH + 12})`);
+    const label = element('text', { x: x + slot / 2, y: boxY + boxH + 12, class: 'diagram-label', 'text-anchor': slot < 46 ? 'end' : 'middle' }, node.label);
+    if (slot < 46) label.setAttribute('transform', `rotate(-40 ${x + slot / 2} ${boxY + boxH + 12})`);
     svg.append(label);
   });
 
