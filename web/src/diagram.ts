@@ -48,6 +48,7 @@ export function drawDiagram(svg: SVGSVGElement, model: ModelDescription, lesione
     });
     box.append(element('title', {}, node.path));
     svg.append(box);
+    // A label such as 'layer1.0' is about 44 units wide: narrower slots turn their labels.
     const label = element('text', { x: x + slot / 2, y: boxY + boxH + 12, class: 'diagram-label', 'text-anchor': slot < 46 ? 'end' : 'middle' }, node.label);
     if (slot < 46) label.setAttribute('transform', `rotate(-40 ${x + slot / 2} ${boxY + boxH + 12})`);
     svg.append(label);
