@@ -43,9 +43,14 @@ function formatTick(v: number): string {
   return a < 0.01 ? v.toExponential(0) : String(Number(v.toPrecision(3)));
 }
 
+/** How far a chart may be enlarged beyond its drawing box when its container is wide. */
+export const MAX_SCALE = 1.5;
+
 function frame(svg: SVGSVGElement, box: Box, title: string): void {
   svg.replaceChildren();
   svg.setAttribute('viewBox', `0 0 ${box.width} ${box.height}`);
+  // Drawn for about its box's size: much wider, its type would be set huge.
+  svg.style.maxWidth = `${Math.round(box.width * MAX_SCALE)}px`;
   svg.append(element('title', {}, title));
 }
 

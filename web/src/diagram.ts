@@ -3,6 +3,7 @@
  * `model.skips()` drawn as an arc over the block it bypasses, coloured by kind. The plain twin's
  * removed skips (kind 'none') are dashed grey, so the two runs line up edge by edge.
  */
+import { MAX_SCALE } from './charts.js';
 import type { ModelDescription } from './protocol.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -33,6 +34,7 @@ export function drawDiagram(svg: SVGSVGElement, model: ModelDescription, lesione
   const boxH = 24;
   svg.replaceChildren();
   svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
+  svg.style.maxWidth = `${Math.round(width * MAX_SCALE)}px`;
   const real = model.edges.filter((e) => e.kind !== 'none').length;
   svg.append(element('title', {}, `${model.title}: ${n} stages, ${real} skip connection${real === 1 ? '' : 's'}`));
 
