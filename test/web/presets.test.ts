@@ -56,7 +56,11 @@ describe('guided experiments in the browser lab', () => {
       await page.waitForFunction(() => {
         const lab = (window as unknown as { skiplabLab: { checks: unknown; errors: string[] } }).skiplabLab;
         return lab.checks !== null || lab.errors.length > 0;
-      }, null, { timeout: 840_000, polling: 500 });
+      }, null, { timeout: 840_000, polling: 500 }).catch(async (error: Error) => {
+        // Say how far each run got: a slow machine and a stuck run look alike otherwise.
+        const runs = (await labState<LabView>(page)).runs.map((r) => `${r.label} at step ${r.step} of ${r.settings.maxSteps}`);
+        throw new Error(`${error.message}\n${preset.id}: ${runs.join(', ')}`);
+      });
       const seconds = (Date.now() - started) / 1000;
       const view = await labState<LabView>(page);
       expect(view.errors).toEqual([]);
