@@ -127,11 +127,11 @@ function slice(): void {
   if (evaluated) postEvaluation();
   if (maxSteps > 0 && run.step >= maxSteps) {
     setRunning(false);
-    if (measure) {
-      post({ type: 'measuring' });
-      // Let the page draw the last progress before the (seconds-long) measurement.
-      setTimeout(() => post({ type: 'results', results: recorder.finish() }), 0);
-    }
+    // Every finished run reports its results, measured or not: a preset judges them all (the
+    // degradation preset measures nothing beyond the losses and waits for them all the same).
+    if (measure) post({ type: 'measuring' });
+    // Let the page draw the last progress before the (seconds-long) measurement.
+    setTimeout(() => post({ type: 'results', results: recorder.finish() }), 0);
   } else {
     setTimeout(slice, 0);
   }
