@@ -9,7 +9,10 @@
  * (bench/tfjs-suite.ts), and `memory` measures the peak resident memory of a ResNet-56 batch-128
  * training run in fresh processes, ours against PyTorch (bench/memory-suite.ts).
  *
- *   npm run bench [-- --quick] [-- --json [file]] [-- --only gemm,conv,models,tfjs,memory] [-- --clock wall|cpu] [-- --rounds n]
+ * The `web` section times browser-lab models in headless Chromium on 1 thread and on every core
+ * (bench/web-threads-suite.ts).
+ *
+ *   npm run bench [-- --quick] [-- --json [file]] [-- --only gemm,conv,models,tfjs,memory,web] [-- --clock wall|cpu] [-- --rounds n]
  *
  * Every time is the median of several runs after a warm-up run, wall clock by default. On a
  * shared machine (the load average is printed with the table) `--clock cpu` measures process
@@ -28,13 +31,14 @@ import { typescriptBackend } from '../src/backend/ts/index.js';
 import { median, runMemorySection, type MemoryComparison } from './memory-suite.js';
 import { convRows, gemmRows, kernelRunner, medianSeconds, modelRows, modelRunner, rowFlops, type BenchRow, type Clock } from './native-suites.js';
 import { runTfjsSection, type TfjsComparison } from './tfjs-suite.js';
+import { printWebThreadsTable, runWebThreadsSection, type WebThreadsRow } from './web-threads-suite.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const jsonIndex = args.indexOf('--json');
 const jsonPath = jsonIndex >= 0 ? (args[jsonIndex + 1] && !args[jsonIndex + 1]!.startsWith('--') ? args[jsonIndex + 1]! : 'bench-results.json') : null;
 const onlyIndex = args.indexOf('--only');
-const only = new Set(onlyIndex >= 0 ? args[onlyIndex + 1]!.split(',') : ['gemm', 'conv', 'models', 'tfjs', 'memory']);
+const only = new Set(onlyIndex >= 0 ? args[onlyIndex + 1]!.split(',') : ['gemm', 'conv', 'models', 'tfjs', 'memory', 'web']);
 const threadCounts = [1, 2];
 const clockIndex = args.indexOf('--clock');
 const clock: Clock = clockIndex >= 0 && args[clockIndex + 1] === 'cpu' ? 'cpu' : 'wall';
@@ -173,6 +177,11 @@ async function main(): Promise<void> {
     log('peak resident memory, ResNet-56 batch 128, fresh processes…');
     memory = runMemorySection({ model: 'resnet56', batch: 128, steps: 3, threads: 2, runs: quick ? 1 : 3, withTs: !quick, python }, log);
   }
+  let web: WebThreadsRow[] | null = null;
+  if (only.has('web')) {
+    log('browser lab in headless Chromium, wasm backend on 1 thread and on every core…');
+    web = await runWebThreadsSection({ rounds: quick ? 3 : 5, seconds: quick ? 2 : 3 }, log);
+  }
   let torchNote = 'PyTorch ratios: apt-get install -y python3-torch (Debian), then /usr/bin/python3 -c "import torch" must work';
   if (python && native && rows.length > 0) {
     torchNote = `PyTorch from ${python}, same thread counts, timed right after each of our rows; ours/PyTorch > 1 means we are faster`;
@@ -180,8 +189,9 @@ async function main(): Promise<void> {
   if (results.length > 0) printTable(torchNote);
   if (tfjs) printTfjsTable(tfjs);
   if (memory) printMemoryTable(memory, python);
+  if (web) printWebThreadsTable(web, printColumns, quick ? 3 : 5);
   if (jsonPath) {
-    writeFileSync(jsonPath, JSON.stringify({ node: process.version, clock, native: info, peaks: Object.fromEntries(peaks), loadAverage: loadavg(), results, tfjs, memory }, null, 2));
+    writeFileSync(jsonPath, JSON.stringify({ node: process.version, clock, native: info, peaks: Object.fromEntries(peaks), loadAverage: loadavg(), results, tfjs, memory, web }, null, 2));
     log(`wrote ${jsonPath}`);
   }
 }

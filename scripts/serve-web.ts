@@ -1,6 +1,10 @@
 // A tiny static file server for the built lab (dist/web), bound to localhost only. The browser
-// lab needs HTTP rather than file:// because module workers and fetch() refuse file URLs.
-// Usage: tsx scripts/serve-web.ts [--port 8080] [--dir dist/web]
+// lab needs HTTP rather than file:// because module workers and fetch() refuse file URLs. It
+// sends the cross-origin isolation headers (COOP same-origin, COEP require-corp) so the page may
+// share WebAssembly memory between workers and train on every core; `--plain` leaves them out,
+// as a static host that cannot set headers would (the page then isolates itself through its
+// service worker, web/src/coi-sw.ts).
+// Usage: tsx scripts/serve-web.ts [--port 8080] [--dir dist/web] [--plain]
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { extname, resolve, sep } from 'node:path';
@@ -14,28 +18,61 @@ const CONTENT_TYPES: Record<string, string> = {
   '.wasm': 'application/wasm',
   '.bin': 'application/octet-stream',
   '.png': 'image/png',
+  '.svg': 'image/svg+xml',
 };
 
-/** Serve `directory` on 127.0.0.1:`port` (0 = any free port); resolves once listening. */
-export function serveDirectory(directory: string, port = 0): Promise<{ server: Server; url: string }> {
+/** The headers that make a page cross-origin isolated (https://web.dev/articles/coop-coep). */
+export const ISOLATION_HEADERS = {
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-embedder-policy': 'require-corp',
+} as const;
+
+export interface ServeOptions {
+  port?: number;
+  /** Send the cross-origin isolation headers (default true); false serves like a plain static host. */
+  isolationHeaders?: boolean;
+}
+
+/**
+ * Serve `directory` on 127.0.0.1 (port 0 = any free port); resolves once listening. A request for
+ * a directory serves its index.html, and a directory without the trailing slash redirects to it,
+ * as static hosts do, so the lab can live under a sub-path (`/lab/`).
+ */
+export function serveDirectory(directory: string, options: ServeOptions = {}): Promise<{ server: Server; url: string }> {
   const root = resolve(directory);
-  if (!existsSync(resolve(root, 'index.html'))) throw new Error(`serve-web: ${root}/index.html is missing; run \`npm run build:web\` first`);
+  const extra = options.isolationHeaders === false ? {} : ISOLATION_HEADERS;
   const server = createServer((request, response) => {
-    const path = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);
-    const file = resolve(root, `.${path.endsWith('/') ? `${path}index.html` : path}`);
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    let path: string;
+    try {
+      path = decodeURIComponent(url.pathname);
+    } catch {
+      response.writeHead(400, { 'content-type': 'text/plain' }).end(`bad path: ${url.pathname}`);
+      return;
+    }
+    const target = resolve(root, `.${path}`);
     // Never serve anything outside the directory (a request for /../package.json).
-    if ((file !== root && !file.startsWith(root + sep)) || !existsSync(file) || !statSync(file).isFile()) {
+    if (target !== root && !target.startsWith(root + sep)) {
       response.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: ${path}`);
       return;
     }
-    response.writeHead(200, { 'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-cache' });
+    if (existsSync(target) && statSync(target).isDirectory() && !path.endsWith('/')) {
+      response.writeHead(301, { location: `${url.pathname}/${url.search}` }).end();
+      return;
+    }
+    const file = path.endsWith('/') ? resolve(target, 'index.html') : target;
+    if (!existsSync(file) || !statSync(file).isFile()) {
+      response.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: ${path}`);
+      return;
+    }
+    response.writeHead(200, { 'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-cache', ...extra });
     createReadStream(file).pipe(response);
   });
   return new Promise((done, fail) => {
     server.once('error', fail);
-    server.listen(port, '127.0.0.1', () => {
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
       const address = server.address();
-      const actual = typeof address === 'object' && address ? address.port : port;
+      const actual = typeof address === 'object' && address ? address.port : options.port;
       done({ server, url: `http://127.0.0.1:${actual}/` });
     });
   });
@@ -47,6 +84,12 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     return i >= 0 ? process.argv[i + 1] : undefined;
   };
   const root = resolve(fileURLToPath(import.meta.url), '../..');
-  const { url } = await serveDirectory(resolve(root, flag('dir') ?? 'dist/web'), Number(flag('port') ?? 8080));
-  console.log(`skiplab lab: ${url} (Ctrl-C to stop)`);
+  const dir = resolve(root, flag('dir') ?? 'dist/web');
+  if (!existsSync(resolve(dir, 'index.html'))) {
+    console.error(`serve-web: ${dir}/index.html is missing; run \`npm run build:web\` first`);
+    process.exit(1);
+  }
+  const plain = process.argv.includes('--plain');
+  const { url } = await serveDirectory(dir, { port: Number(flag('port') ?? 8080), isolationHeaders: !plain });
+  console.log(`skiplab lab: ${url} (${plain ? 'no isolation headers: the page isolates itself through its service worker' : 'cross-origin isolated'}; Ctrl-C to stop)`);
 }

@@ -13,6 +13,7 @@ import { Adam } from '../../src/optim/adam.js';
 import { Rng } from '../../src/tensor/rng.js';
 import { intTensor, randn } from '../../src/tensor/tensor.js';
 import { buildLabModel } from '../../web/src/lab-model.js';
+import { defaultSettings } from '../../web/src/settings.js';
 
 export interface StepTimes {
   /** Steps per second over all timed steps (after one warm-up step). */
@@ -28,7 +29,7 @@ const summarize = (seconds: number[]): StepTimes => ({
 
 async function skiplabSteps(batch: number, steps: number): Promise<StepTimes> {
   setBackend(await initWasmBackend(new URL('/kernels.wasm', location.href)));
-  const model = buildLabModel({ dataset: 'mnist', architecture: 'resnet', depth: 8, width: 8, skip: true, optimizer: 'adam', learningRate: 0.003, batchSize: batch, seed: 7, maxSteps: 0 }, 1, 28, 10);
+  const model = buildLabModel({ ...defaultSettings('resnet'), depth: 8, width: 8, batchSize: batch, seed: 7 }, { channels: 1, imageSize: 28, numClasses: 10 });
   const optimizer = new Adam(model.parameters(), { lr: 0.003 });
   const rng = new Rng(3);
   const x = randn([batch, 1, 28, 28], { rng }); // (N, C, H, W)

@@ -43,48 +43,83 @@ function formatTick(v: number): string {
   return a < 0.01 ? v.toExponential(0) : String(Number(v.toPrecision(3)));
 }
 
+/** How far a chart may be enlarged beyond its drawing box when its container is wide. */
+export const MAX_SCALE = 1.5;
+
 function frame(svg: SVGSVGElement, box: Box, title: string): void {
   svg.replaceChildren();
   svg.setAttribute('viewBox', `0 0 ${box.width} ${box.height}`);
+  // Drawn for about its box's size: much wider, its type would be set huge.
+  svg.style.maxWidth = `${Math.round(box.width * MAX_SCALE)}px`;
   svg.append(element('title', {}, title));
 }
 
+export interface LineChartOptions {
+  title: string;
+  xLabel: string;
+  yMax?: number;
+  yMin?: number;
+  /** Logarithmic y axis (decades), for values spanning several orders of magnitude. */
+  logY?: boolean;
+  legend?: Omit<Series, 'points'>[];
+  /** Tick labels for integer x positions (block names, layer names). */
+  xTicks?: string[];
+}
+
 /** A line chart with axes, ticks and a legend; y from 0 unless `yMin` is given. */
-export function drawLineChart(
-  svg: SVGSVGElement, series: Series[], options: { title: string; xLabel: string; yMax?: number; yMin?: number; legend?: Omit<Series, 'points'>[] },
-): void {
-  const box: Box = { width: 420, height: 240, left: 46, right: 12, top: 40, bottom: 36 };
+export function drawLineChart(svg: SVGSVGElement, series: Series[], options: LineChartOptions): void {
+  // The legend has rows of its own under the title (wrapping when long), so run names never cover the plot.
+  const legend: { s: Omit<Series, 'points'>; x: number; y: number }[] = [];
+  let legendX = 46;
+  let legendY = 26;
+  for (const s of options.legend ?? series) {
+    const width = s.label.length * 5.6 + 38;
+    if (legendX > 46 && legendX + width - 16 > 420) {
+      legendX = 46;
+      legendY += 13;
+    }
+    legend.push({ s, x: legendX, y: legendY });
+    legendX += width;
+  }
+  const box: Box = { width: 420, height: 226 + legendY, left: 46, right: 12, top: legendY + 14, bottom: options.xTicks ? 52 : 36 };
   frame(svg, box, options.title);
   const all = series.flatMap((s) => s.points);
   const xs = all.map((p) => p[0]);
-  const ys = all.map((p) => p[1]).filter(Number.isFinite);
+  const toY = (v: number): number => (options.logY ? Math.log10(v) : v);
+  const ys = all.map((p) => toY(p[1])).filter(Number.isFinite);
   const xMin = xs.length ? Math.min(...xs) : 0;
   const xMax = xs.length ? Math.max(...xs, xMin + 1) : 1;
-  const yMin = options.yMin ?? Math.min(0, ...ys);
-  const yMax = options.yMax ?? (ys.length ? Math.max(...ys) * 1.05 || 1 : 1);
+  const yMin = options.logY ? Math.floor(ys.length ? Math.min(...ys) : 0) : options.yMin ?? Math.min(0, ...ys);
+  const yMax = options.logY ? Math.max(Math.ceil(ys.length ? Math.max(...ys) : 1), yMin + 1) : options.yMax ?? (ys.length ? Math.max(...ys) * 1.05 || 1 : 1);
   const plotW = box.width - box.left - box.right;
   const plotH = box.height - box.top - box.bottom;
   const sx = (x: number): number => box.left + ((x - xMin) / (xMax - xMin || 1)) * plotW;
-  const sy = (y: number): number => box.top + plotH - ((Math.min(Math.max(y, yMin), yMax) - yMin) / (yMax - yMin || 1)) * plotH;
+  const sy = (v: number): number => {
+    const y = toY(v);
+    return box.top + plotH - ((Math.min(Math.max(Number.isFinite(y) ? y : yMin, yMin), yMax) - yMin) / (yMax - yMin || 1)) * plotH;
+  };
 
   const axes = element('g', { class: 'axis' });
-  for (const t of niceTicks(yMin, yMax, 4)) {
+  const yTicks = options.logY ? Array.from({ length: yMax - yMin + 1 }, (_, i) => 10 ** (yMin + i)) : niceTicks(yMin, yMax, 4);
+  for (const t of yTicks) {
     axes.append(element('line', { x1: box.left, x2: box.width - box.right, y1: sy(t), y2: sy(t), class: 'grid' }));
     axes.append(element('text', { x: box.left - 6, y: sy(t) + 4, 'text-anchor': 'end' }, formatTick(t)));
   }
-  for (const t of niceTicks(xMin, xMax, 5)) {
+  if (options.xTicks) {
+    options.xTicks.forEach((label, i) => {
+      const x = sx(i);
+      axes.append(element('text', { x, y: box.height - box.bottom + 12, 'text-anchor': 'end', transform: `rotate(-40 ${x} ${box.height - box.bottom + 12})` }, label));
+    });
+  } else for (const t of niceTicks(xMin, xMax, 5)) {
     axes.append(element('text', { x: sx(t), y: box.height - box.bottom + 16, 'text-anchor': 'middle' }, formatTick(t)));
   }
   axes.append(element('text', { x: box.left + plotW / 2, y: box.height - 4, 'text-anchor': 'middle', class: 'axis-label' }, options.xLabel));
   axes.append(element('text', { x: box.left, y: 16, class: 'chart-title' }, options.title));
   svg.append(axes);
 
-  // The legend is its own row under the title, so long run names never cover it.
-  let legendX = box.left;
-  for (const s of options.legend ?? series) {
-    svg.append(element('line', { x1: legendX, x2: legendX + 18, y1: 26, y2: 26, stroke: s.color, 'stroke-width': 2.5, ...(s.dashed ? { 'stroke-dasharray': '5 3' } : {}) }));
-    svg.append(element('text', { x: legendX + 22, y: 30, class: 'legend' }, s.label));
-    legendX += s.label.length * 5.6 + 38;
+  for (const { s, x, y } of legend) {
+    svg.append(element('line', { x1: x, x2: x + 18, y1: y, y2: y, stroke: s.color, 'stroke-width': 2.5, ...(s.dashed ? { 'stroke-dasharray': '5 3' } : {}) }));
+    svg.append(element('text', { x: x + 22, y: y + 4, class: 'legend' }, s.label));
   }
   for (const s of series) {
     if (s.points.length === 0) continue;
@@ -124,6 +159,31 @@ export function drawGradientBars(svg: SVGSVGElement, layers: string[], norms: nu
     bar.append(element('title', {}, `${layer}: ‖∂L/∂W‖ = ${value.toExponential(2)}`));
     svg.append(bar);
   });
+}
+
+/**
+ * A heat map of matrix[row][column] in [0, 1] (NaN cells left empty), as Huang et al. 2017 Fig. 5
+ * draws feature reuse: rows are target layers, columns source layers.
+ */
+export function drawHeatmap(svg: SVGSVGElement, matrix: number[][], options: { title: string; rowLabel: string; columnLabel: string; rowNames?: string[] }): void {
+  const rows = matrix.length;
+  const columns = Math.max(1, ...matrix.map((r) => r.length));
+  const cell = Math.min(26, 150 / Math.max(rows, columns));
+  const box: Box = { width: 70 + columns * cell + 12, height: 40 + rows * cell + 30, left: 70, right: 12, top: 28, bottom: 30 };
+  frame(svg, box, options.title);
+  const axes = element('g', { class: 'axis' });
+  axes.append(element('text', { x: 4, y: 14, class: 'chart-title' }, options.title));
+  axes.append(element('text', { x: box.left + (columns * cell) / 2, y: box.top + rows * cell + 24, 'text-anchor': 'middle', class: 'axis-label' }, options.columnLabel));
+  axes.append(element('text', { x: 4, y: box.top + (rows * cell) / 2 + 4, class: 'axis-label' }, options.rowLabel));
+  svg.append(axes);
+  matrix.forEach((row, r) => row.forEach((value, c) => {
+    if (Number.isNaN(value)) return;
+    // White (0) to the accent green (1), the same scale for every block.
+    const level = Math.round(255 - value * 200);
+    const rect = element('rect', { x: box.left + c * cell, y: box.top + r * cell, width: cell - 1, height: cell - 1, fill: `rgb(${level}, ${Math.round(255 - value * 128)}, ${Math.round(255 - value * 160)})`, class: 'heat', 'data-value': value });
+    rect.append(element('title', {}, `${options.rowNames?.[r] ?? `target ${r + 1}`} ← source ${c}: ${value.toFixed(2)}`));
+    svg.append(rect);
+  }));
 }
 
 /** The decade range covering every finite positive value (at least two decades). */

@@ -3,6 +3,7 @@
  * `model.skips()` drawn as an arc over the block it bypasses, coloured by kind. The plain twin's
  * removed skips (kind 'none') are dashed grey, so the two runs line up edge by edge.
  */
+import { MAX_SCALE } from './charts.js';
 import type { ModelDescription } from './protocol.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -33,6 +34,7 @@ export function drawDiagram(svg: SVGSVGElement, model: ModelDescription, lesione
   const boxH = 24;
   svg.replaceChildren();
   svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
+  svg.style.maxWidth = `${Math.round(width * MAX_SCALE)}px`;
   const real = model.edges.filter((e) => e.kind !== 'none').length;
   svg.append(element('title', {}, `${model.title}: ${n} stages, ${real} skip connection${real === 1 ? '' : 's'}`));
 
@@ -48,8 +50,9 @@ export function drawDiagram(svg: SVGSVGElement, model: ModelDescription, lesione
     });
     box.append(element('title', {}, node.path));
     svg.append(box);
-    const label = element('text', { x: x + slot / 2, y: boxY + boxH + 12, class: 'diagram-label', 'text-anchor': slot < 34 ? 'end' : 'middle' }, node.label);
-    if (slot < 34) label.setAttribute('transform', `rotate(-40 ${x + slot / 2} ${boxY + boxH + 12})`);
+    // A label such as 'layer1.0' is about 44 units wide: narrower slots turn their labels.
+    const label = element('text', { x: x + slot / 2, y: boxY + boxH + 12, class: 'diagram-label', 'text-anchor': slot < 46 ? 'end' : 'middle' }, node.label);
+    if (slot < 46) label.setAttribute('transform', `rotate(-40 ${x + slot / 2} ${boxY + boxH + 12})`);
     svg.append(label);
   });
 

@@ -1,25 +1,6 @@
-/** Messages between the page (main.ts) and a training worker (worker.ts). One worker = one run. */
-import type { LabDatasetName } from './asset.js';
-
-export type Architecture = 'mlp' | 'convnet' | 'resnet' | 'highway' | 'densenet';
-
-export interface LabSettings {
-  dataset: LabDatasetName;
-  architecture: Architecture;
-  /** Weighted layers (ResNet 6n + 2, DenseNet-BC 6n + 4, highway layers + 1); MLP and conv net ignore it. */
-  depth: number;
-  /** ResNet base width, highway/MLP hidden width, conv-net width, DenseNet growth rate k. */
-  width: number;
-  /** false builds the plain twin: the same main path without its skips (DESIGN.md decision 1). */
-  skip: boolean;
-  /** Adam (Kingma & Ba 2015) is forgiving at these small batch sizes; SGD with momentum 0.9 is He et al.'s. */
-  optimizer: 'adam' | 'sgd';
-  learningRate: number;
-  batchSize: number;
-  seed: number;
-  /** Pause after this many steps (0 = train until paused). */
-  maxSteps: number;
-}
+/** Messages between the page (main.ts) and a worker (worker.ts): one worker per run, or one for a speed test. */
+import type { MeasureKind, RunResults } from './run-results.js';
+import type { LabSettings } from './settings.js';
 
 /** A box in the network diagram: a stem/head layer or a block that owns a skip. */
 export interface DiagramNode {
@@ -44,8 +25,16 @@ export interface ModelDescription {
   layers: string[];
 }
 
+/** Where the worker finds its files, relative to its own URL (so any sub-path works). */
+export interface AssetUrls {
+  data: string;
+  kernels: string;
+  threadedKernels: string;
+}
+
 export type ToWorker =
-  | { type: 'init'; settings: LabSettings; dataUrl: string; kernelsUrl: string }
+  | { type: 'init'; settings: LabSettings; threads: number; measure: MeasureKind | null; urls: AssetUrls }
+  | { type: 'speed'; settings: LabSettings; threads: number[]; rounds: number; seconds: number; urls: AssetUrls }
   | { type: 'start' }
   | { type: 'pause' }
   | { type: 'lesion'; block: string }
@@ -65,13 +54,24 @@ export interface ProgressMessage {
   gradientNorms: number[];
 }
 
+/** Steps per second of one model at each thread count: from the median step and from the fastest. */
+export interface SpeedResult {
+  title: string;
+  threads: number[];
+  median: number[];
+  best: number[];
+}
+
 export type FromWorker =
-  | { type: 'ready'; backend: string; model: ModelDescription; settings: LabSettings }
+  | { type: 'ready'; backend: string; threads: number; model: ModelDescription; settings: LabSettings }
   | ProgressMessage
   | { type: 'evaluation'; step: number; testLoss: number; testAccuracy: number }
   | { type: 'running'; running: boolean; step: number }
+  | { type: 'measuring' }
+  | { type: 'results'; results: RunResults }
   | { type: 'lesion'; block: string; baselineAccuracy: number; lesionedAccuracy: number }
   | { type: 'landscape'; alphas: number[]; losses: number[] }
   | { type: 'exported'; bytes: ArrayBuffer; fileName: string }
   | { type: 'imported'; fileName: string; tensors: number; testAccuracy: number }
+  | { type: 'speed'; result: SpeedResult }
   | { type: 'error'; message: string };

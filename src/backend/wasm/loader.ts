@@ -104,23 +104,49 @@ export function loadKernelsSync(url: URL = defaultKernelsUrl()): { kernels: Kern
 /** The build whose memory is imported and shared, for worker threads (Node). */
 export const threadedKernelsUrl = (): URL => new URL('./kernels-threads.wasm', import.meta.url);
 
+export interface ThreadedKernels {
+  kernels: KernelExports;
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+}
+
+/** A new shared memory (maximum 4 GiB, so growing it never moves or detaches it) for kernels-threads.wasm. */
+function sharedMemory(): WebAssembly.Memory {
+  return new WebAssembly.Memory({ initial: 16, maximum: 65536, shared: true });
+}
+
+function threadedKernels(module: WebAssembly.Module, instance: WebAssembly.Instance, memory: WebAssembly.Memory): ThreadedKernels {
+  return { kernels: { ...(instance.exports as unknown as KernelExports), memory }, module, memory };
+}
+
 /**
- * Compile kernels-threads.wasm and instantiate it over a new shared memory (maximum 4 GiB, so
- * growing it never moves or detaches it). Node only; the module is returned for the workers.
+ * Compile kernels-threads.wasm and instantiate it over a new shared memory. Node only; the
+ * module is returned for the workers.
  */
-export function loadThreadedKernelsSync(url: URL = threadedKernelsUrl()):
-  { kernels: KernelExports; module: WebAssembly.Module; memory: WebAssembly.Memory } | { reason: string } {
+export function loadThreadedKernelsSync(url: URL = threadedKernelsUrl()): ThreadedKernels | { reason: string } {
   const fs = nodeFs();
   if (!fs) return { reason: 'worker threads need Node' };
   if (!fs.existsSync(url)) return { reason: `${url.pathname} is missing: run \`npm run build:wasm\`` };
   try {
     const module = new WebAssembly.Module(fs.readFileSync(url) as BufferSource);
-    const memory = new WebAssembly.Memory({ initial: 16, maximum: 65536, shared: true });
-    const instance = new WebAssembly.Instance(module, { env: { ...imports.env, memory } });
-    return { kernels: { ...(instance.exports as unknown as KernelExports), memory }, module, memory };
+    const memory = sharedMemory();
+    return threadedKernels(module, new WebAssembly.Instance(module, { env: { ...imports.env, memory } }), memory);
   } catch (error) {
     return { reason: `could not instantiate ${url.href} over a shared memory: ${(error as Error).message}` };
   }
+}
+
+/**
+ * Fetch kernels-threads.wasm and instantiate it over a new shared memory (the browser's way; a
+ * shared memory needs a cross-origin isolated page). The module is returned for the workers.
+ */
+export async function loadThreadedKernelsAsync(source: URL | string): Promise<ThreadedKernels> {
+  const url = new URL(String(source), typeof location !== 'undefined' ? location.href : undefined);
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`wasm backend: fetching ${url.href} failed with HTTP ${response.status}`);
+  const module = await WebAssembly.compile(await response.arrayBuffer());
+  const memory = sharedMemory();
+  return threadedKernels(module, await WebAssembly.instantiate(module, { env: { ...imports.env, memory } }), memory);
 }
 
 /** Fetch, compile and instantiate (browser, or Node given bytes). */

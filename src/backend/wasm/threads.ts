@@ -9,8 +9,9 @@ import type { KernelExports } from './loader.js';
  * the main thread runs lane 0's directly, and the main thread blocks (Atomics.wait) until all are
  * done. Each lane writes disjoint outputs and uses its own scratch, so no locks are needed.
  *
- * The browser would need cross-origin isolation for a shared memory and cannot Atomics.wait on its
- * main thread; there the backend stays single-threaded.
+ * In the browser the same pool runs inside a Web Worker (the main thread cannot Atomics.wait) of
+ * a cross-origin isolated page (a shared memory needs isolation), its lanes Web Workers started
+ * through `startLane` (web/src/browser-threads.ts).
  */
 
 /** Exports a worker may be asked to run: the index is what a command record stores. */
@@ -27,15 +28,29 @@ const LANE_BYTES = 8 * (1 + LANE_CAPACITY * RECORD);
 /** Bytes of shared memory the pool keeps for itself, at the start of the arena. */
 export const poolReservedBytes = (threads: number): number => CONTROL_BYTES + (threads - 1) * LANE_BYTES;
 
-// The worker: a CommonJS string for `new Worker(code, { eval: true })`, so it needs no file that
-// a bundler or tsx would have to find next to this module.
-const WORKER_SOURCE = `
-const { workerData } = require('node:worker_threads');
+/** What a lane's worker is started with: the module, the shared memory, and where its commands are. */
+export interface LaneWorkerData {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  names: readonly string[];
+  control: number;
+  commands: number;
+  record: number;
+}
+
+/**
+ * The loop every lane worker runs, as plain JavaScript with `workerData` (a LaneWorkerData) and
+ * `ready()` in scope: instantiate the module over the shared memory, say it is ready, then run
+ * its command list each time the generation counter moves. Node wraps it for
+ * `new Worker(code, { eval: true })` below; the browser lab wraps it for a Web Worker.
+ */
+export const LANE_LOOP_SOURCE = `
 const { module, memory, names, control, commands, record } = workerData;
 const instance = new WebAssembly.Instance(module, { env: { memory, abort(_m, _f, line, column) {
   throw new Error('kernel aborted at kernels-threads.wasm line ' + line + ':' + column);
 } } });
 const calls = names.map((name) => instance.exports[name]);
+ready();
 let seen = 0;
 for (;;) {
   const ctrl = new Int32Array(memory.buffer, control, 4);
@@ -56,7 +71,17 @@ for (;;) {
 }
 `;
 
+// Node's worker: a CommonJS string, so it needs no file that a bundler or tsx would have to find
+// next to this module.
+const NODE_WORKER_SOURCE = `const { workerData } = require('node:worker_threads');\nconst ready = () => {};\n${LANE_LOOP_SOURCE}`;
+
 type WorkerModule = { Worker: new (code: string, options: { eval: true; workerData: unknown }) => { unref(): void } };
+
+function startNodeLane(data: LaneWorkerData): void {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const { Worker } = proc!.getBuiltinModule!('node:worker_threads') as WorkerModule;
+  new Worker(NODE_WORKER_SOURCE, { eval: true, workerData: data }).unref(); // idle workers never keep the process alive
+}
 
 export class ThreadPool implements Parallel {
   readonly lanes: number;
@@ -64,20 +89,18 @@ export class ThreadPool implements Parallel {
   private readonly kernels: KernelExports;
   private readonly control: number;
 
-  /** `reserved` is the byte offset of poolReservedBytes(threads) bytes the pool may use. */
-  constructor(module: WebAssembly.Module, kernels: KernelExports, memory: WebAssembly.Memory, threads: number, reserved: number) {
+  /**
+   * `reserved` is the byte offset of poolReservedBytes(threads) bytes the pool may use;
+   * `startLane` starts one worker running LANE_LOOP_SOURCE (Node worker threads by default).
+   */
+  constructor(module: WebAssembly.Module, kernels: KernelExports, memory: WebAssembly.Memory, threads: number, reserved: number,
+    startLane: (data: LaneWorkerData) => void = startNodeLane) {
     this.lanes = threads;
     this.memory = memory;
     this.kernels = kernels;
     this.control = reserved;
-    const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-    const { Worker } = proc!.getBuiltinModule!('node:worker_threads') as WorkerModule;
     for (let lane = 1; lane < threads; lane++) {
-      const worker = new Worker(WORKER_SOURCE, {
-        eval: true,
-        workerData: { module, memory, names: PARALLEL_CALLS, control: this.control, commands: this.commandsOf(lane), record: RECORD },
-      });
-      worker.unref(); // idle workers never keep the process alive
+      startLane({ module, memory, names: PARALLEL_CALLS, control: this.control, commands: this.commandsOf(lane), record: RECORD });
     }
   }
 
