@@ -41,10 +41,13 @@ export function convRows(batch: number): ConvRow[] {
   })));
 }
 
-/** Whole training steps (batch 128 at 32×32 unless noted), and ResNet-20 inference. */
+/** Whole training steps (batch 128 at 32×32 unless noted; ResNet-20 also at 64 and 32), and ResNet-20 inference. */
 export function modelRows(): ModelRow[] {
   return [
     { kind: 'model', id: 'train-resnet20', label: 'ResNet-20 train step, batch 128', model: 'resnet20', options: {}, input: [128, 3, 32, 32] },
+    // Quick experiments train at batch 64 and the lab at 32: small batches must not waste the machine.
+    { kind: 'model', id: 'train-resnet20-b64', label: 'ResNet-20 train step, batch 64', model: 'resnet20', options: {}, input: [64, 3, 32, 32], repeats: 7 },
+    { kind: 'model', id: 'train-resnet20-b32', label: 'ResNet-20 train step, batch 32', model: 'resnet20', options: {}, input: [32, 3, 32, 32], repeats: 9 },
     { kind: 'model', id: 'eval-resnet20', label: 'ResNet-20 inference, batch 128', model: 'resnet20', options: {}, input: [128, 3, 32, 32], eval: true },
     { kind: 'model', id: 'train-resnet56', label: 'ResNet-56 train step, batch 128', model: 'resnet56', options: {}, input: [128, 3, 32, 32], repeats: 3 },
     { kind: 'model', id: 'train-plain20', label: 'plain-20 train step, batch 128', model: 'plain20', options: {}, input: [128, 3, 32, 32] },

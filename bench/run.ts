@@ -9,7 +9,7 @@
  * (bench/tfjs-suite.ts), and `memory` measures the peak resident memory of a ResNet-56 batch-128
  * training run in fresh processes, ours against PyTorch (bench/memory-suite.ts).
  *
- *   npm run bench [-- --quick] [-- --json [file]] [-- --only gemm,conv,models,tfjs,memory] [-- --clock wall|cpu] [-- --rounds n]
+ *   npm run bench [-- --quick] [-- --json [file]] [-- --only gemm,conv,models,wasm,tfjs,memory] [-- --clock wall|cpu] [-- --rounds n]
  *
  * Every time is the median of several runs after a warm-up run, wall clock by default. On a
  * shared machine (the load average is printed with the table) `--clock cpu` measures process
@@ -26,15 +26,17 @@ import { configureNative, loadNativeBackend, measureFmaPeak, nativeInfo } from '
 import { setBackend } from '../src/backend/select.js';
 import { typescriptBackend } from '../src/backend/ts/index.js';
 import { median, runMemorySection, type MemoryComparison } from './memory-suite.js';
+import { rowFlopsPerImage } from './model-flops.js';
 import { convRows, gemmRows, kernelRunner, medianSeconds, modelRows, modelRunner, rowFlops, type BenchRow, type Clock } from './native-suites.js';
 import { runTfjsSection, type TfjsComparison } from './tfjs-suite.js';
+import { runWasmSection, type WasmRow } from './wasm-suite.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const jsonIndex = args.indexOf('--json');
 const jsonPath = jsonIndex >= 0 ? (args[jsonIndex + 1] && !args[jsonIndex + 1]!.startsWith('--') ? args[jsonIndex + 1]! : 'bench-results.json') : null;
 const onlyIndex = args.indexOf('--only');
-const only = new Set(onlyIndex >= 0 ? args[onlyIndex + 1]!.split(',') : ['gemm', 'conv', 'models', 'tfjs', 'memory']);
+const only = new Set(onlyIndex >= 0 ? args[onlyIndex + 1]!.split(',') : ['gemm', 'conv', 'models', 'wasm', 'tfjs', 'memory']);
 const threadCounts = [1, 2];
 const clockIndex = args.indexOf('--clock');
 const clock: Clock = clockIndex >= 0 && args[clockIndex + 1] === 'cpu' ? 'cpu' : 'wall';
@@ -97,14 +99,29 @@ function measure(row: BenchRow, backend: Backend, threads: number): number {
   return medianSeconds(kernelRunner(row, backend), repeats, clock, threads, minSeconds);
 }
 
-function record(row: BenchRow, group: string, backend: 'native' | 'ts', threads: number, seconds: number): void {
+/** Model rows' FLOPs per image, counted once per row from its kernel calls (bench/model-flops.ts). */
+const modelFlops = new Map<string, number>();
+
+/**
+ * The FMA peak right now: the best of a few short runs of the addon's register-only FMA loop.
+ * Taken beside every row, because this VM's speed drifts over minutes and a peak measured at the
+ * start would make "% of peak" a measure of the drift.
+ */
+function peakNow(threads: number, runs = 3): number {
+  return Math.max(...Array.from({ length: runs }, () => measureFmaPeak(threads, 10_000_000, clock === 'cpu')!));
+}
+
+function record(row: BenchRow, group: string, backend: 'native' | 'ts', threads: number, seconds: number, rowPeak?: number): void {
   const label = row.kind === 'gemm' ? `SGEMM ${row.size}³` : row.label;
+  const peak = backend === 'native' ? rowPeak ?? peaks.get(threads) : undefined;
+  const ofPeak = (flopsPerSecond: number) => (peak ? { percentOfPeak: (100 * flopsPerSecond) / peak } : {});
   if (row.kind === 'model') {
-    results.push({ group, row: label, id: row.id, backend, threads, unit: 'images/s', value: row.input[0]! / seconds });
+    if (!modelFlops.has(row.id)) modelFlops.set(row.id, rowFlopsPerImage(row));
+    const imagesPerSecond = row.input[0]! / seconds;
+    results.push({ group, row: label, id: row.id, backend, threads, unit: 'images/s', value: imagesPerSecond, ...ofPeak(imagesPerSecond * modelFlops.get(row.id)!) });
   } else {
     const gflops = rowFlops(row) / seconds / 1e9;
-    const peak = backend === 'native' ? peaks.get(threads) : undefined;
-    results.push({ group, row: label, id: row.id, backend, threads, unit: 'GFLOP/s', value: gflops, ...(peak ? { percentOfPeak: (100 * gflops * 1e9) / peak } : {}) });
+    results.push({ group, row: label, id: row.id, backend, threads, unit: 'GFLOP/s', value: gflops, ...ofPeak(gflops * 1e9) });
   }
 }
 
@@ -126,7 +143,7 @@ async function main(): Promise<void> {
     for (const threads of threadCounts) {
       configureNative({ threads });
       // The peak is a capability: the best of several short runs.
-      peaks.set(threads, Math.max(...Array.from({ length: 5 }, () => measureFmaPeak(threads, 10_000_000, clock === 'cpu')!)));
+      peaks.set(threads, peakNow(threads, 5));
       log(`FP32 FMA peak, ${threads} thread(s): ${(peaks.get(threads)! / 1e9).toFixed(1)} GFLOP/s`);
     }
   }
@@ -139,13 +156,15 @@ async function main(): Promise<void> {
           // minutes, and timing all our rows before all of PyTorch's put a drift on one side only.
           const oursSeconds: number[] = [];
           const torchSeconds: number[] = [];
+          const rowPeaks: number[] = [];
           for (let round = 0; round < rounds; round++) {
             configureNative({ threads });
+            rowPeaks.push(peakNow(threads));
             oursSeconds.push(measure(row, native, threads));
             const seconds = python ? runTorch(python, [row], threads).get(row.id) : undefined;
             if (seconds !== undefined) torchSeconds.push(seconds);
           }
-          record(row, group, 'native', threads, median(oursSeconds));
+          record(row, group, 'native', threads, median(oursSeconds), median(rowPeaks));
           const ours = results[results.length - 1]!;
           if (torchSeconds.length > 0) {
             const seconds = median(torchSeconds);
@@ -153,7 +172,8 @@ async function main(): Promise<void> {
             ours.oursOverTorch = ours.value / ours.torch;
           }
           const against = ours.torch === undefined ? '' : `, PyTorch ${ours.torch.toFixed(1)} (×${ours.oursOverTorch!.toFixed(2)})`;
-          log(`  ${row.id} native ×${threads}: ${ours.value.toFixed(1)} ${ours.unit}${against}`);
+          const ofPeak = ours.percentOfPeak === undefined ? '' : ` (${ours.percentOfPeak.toFixed(0)} % of peak)`;
+          log(`  ${row.id} native ×${threads}: ${ours.value.toFixed(1)} ${ours.unit}${ofPeak}${against}`);
         }
       }
       if (tsRuns(row)) {
@@ -161,6 +181,11 @@ async function main(): Promise<void> {
         log(`  ${row.id} ts: ${results[results.length - 1]!.value.toFixed(2)} ${results[results.length - 1]!.unit}`);
       }
     }
+  }
+  let wasm: WasmRow[] | null = null;
+  if (only.has('wasm')) {
+    log('WebAssembly backend, ResNet-20 training, 1 thread and Node worker threads…');
+    wasm = runWasmSection(threadCounts, quick, clock, log);
   }
   setBackend(typescriptBackend);
   let tfjs: TfjsComparison[] | null = null;
@@ -178,10 +203,11 @@ async function main(): Promise<void> {
     torchNote = `PyTorch from ${python}, same thread counts, timed right after each of our rows; ours/PyTorch > 1 means we are faster`;
   }
   if (results.length > 0) printTable(torchNote);
+  if (wasm && wasm.length > 0) printWasmTable(wasm);
   if (tfjs) printTfjsTable(tfjs);
   if (memory) printMemoryTable(memory, python);
   if (jsonPath) {
-    writeFileSync(jsonPath, JSON.stringify({ node: process.version, clock, native: info, peaks: Object.fromEntries(peaks), loadAverage: loadavg(), results, tfjs, memory }, null, 2));
+    writeFileSync(jsonPath, JSON.stringify({ node: process.version, clock, native: info, peaks: Object.fromEntries(peaks), loadAverage: loadavg(), results, wasm, tfjs, memory }, null, 2));
     log(`wrote ${jsonPath}`);
   }
 }
@@ -193,6 +219,16 @@ function printColumns(header: string[], lines: string[][], rightFrom: number): v
   console.log(format(header));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const l of lines) console.log(format(l));
+}
+
+function printWasmTable(rows: WasmRow[]): void {
+  console.log('');
+  const native = (threads: number) => results.find((r) => r.id === 'train-resnet20' && r.backend === 'native' && r.threads === threads);
+  printColumns(['wasm', 'row', 'threads', 'wasm img/s', 'native img/s', 'PyTorch img/s', 'wasm/PyTorch'], rows.map((r) => {
+    const torch = native(r.threads)?.torch;
+    return ['wasm', r.label, String(r.threads), r.imagesPerSecond.toFixed(1), native(r.threads)?.value.toFixed(1) ?? '', torch?.toFixed(1) ?? '', torch ? (r.imagesPerSecond / torch).toFixed(2) : ''];
+  }), 2);
+  console.log('threads > 1: Node worker threads over one shared WebAssembly memory (the browser stays on one thread); native and PyTorch from the model section when it ran');
 }
 
 function printTfjsTable(rows: TfjsComparison[]): void {
@@ -223,7 +259,10 @@ function printTable(torchNote: string): void {
     r.oursOverTorch !== undefined ? r.oursOverTorch.toFixed(2) : '',
   ]);
   printColumns(header, lines, 3);
-  for (const [threads, peak] of peaks) console.log(`FP32 FMA peak (${threads} thread${threads > 1 ? 's' : ''}): ${(peak / 1e9).toFixed(1)} GFLOP/s`);
+  for (const [threads, peak] of peaks) console.log(`FP32 FMA peak (${threads} thread${threads > 1 ? 's' : ''}) at the start: ${(peak / 1e9).toFixed(1)} GFLOP/s; each row's % peak uses the peak measured right before it (median over rounds)`);
+  if (modelFlops.size > 0) {
+    console.log(`% peak of a model row: its convolution and matrix-product FLOPs (forward, and for training both gradients) per second, over that peak; per image: ${[...modelFlops].map(([id, f]) => `${id} ${(f / 1e9).toFixed(3)} GFLOP`).join(', ')}`);
+  }
   console.log(torchNote);
   console.log(`times: median after a warm-up, ${clock === 'cpu' ? 'process CPU time ÷ threads (--clock cpu)' : 'wall clock'}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   if (!native) console.log('native backend not built: run `npm ci` (or node scripts/build-native.mjs) with a C++17 compiler');
