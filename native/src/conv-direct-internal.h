@@ -104,9 +104,11 @@ struct DirectLayout {
   std::vector<int> phaseIndex;  // per phase py·sw + px: its slot in the buffer, or −1 if no tap reads it
   std::vector<int> phaseOf;     // per slot: the phase
   std::vector<int64_t> rowOffset;  // per input row r = c·KH·KW + t: where its values start
+  std::vector<int64_t> tapSlot, tapOffset;  // per tap: its phase's slot, and its offset within a channel plane
 
-  DirectLayout(const ConvShape& shape, const DirectKernels& kernels) : s(shape), k(kernels) {
-    const int lanes = k.lanes;
+  /** `vectorLanes`: the pixels one vector holds (the ISA's float lanes unless given; bf16 pairs of pixels hold 32). */
+  DirectLayout(const ConvShape& shape, const DirectKernels& kernels, int vectorLanes = 0) : s(shape), k(kernels) {
+    const int lanes = vectorLanes > 0 ? vectorLanes : k.lanes;
     wq = s.ow + ((s.kw - 1) * s.dw) / s.sw;
     if (s.sh == 1 && s.sw == 1) {
       // One run of pw zeros serves as the right padding of a row and the left padding of the
@@ -122,7 +124,8 @@ struct DirectLayout {
     channelStride = roundUp(std::max(qPad + maxOffset, hq * wq), lanes);
     phaseIndex.assign(static_cast<size_t>(s.sh * s.sw), -1);
     const int64_t taps = s.kh * s.kw;
-    std::vector<int64_t> tapSlot(static_cast<size_t>(taps)), tapOffset(static_cast<size_t>(taps));
+    tapSlot.resize(static_cast<size_t>(taps));
+    tapOffset.resize(static_cast<size_t>(taps));
     for (int64_t t = 0; t < taps; t++) {
       const int64_t dy = (t / s.kw) * s.dh, dx = (t % s.kw) * s.dw;
       const int64_t phase = (dy % s.sh) * s.sw + dx % s.sw;
@@ -234,6 +237,72 @@ inline std::vector<std::pair<int64_t, int>> channelGroups(int64_t channels, int 
 /** Weight gradients of planes up to 16 × 16 use output-channel vectors when the channels fill at least two. */
 inline bool channelVectorsApply(const DirectKernels& k, const ConvShape& s) {
   return s.o % k.lanes == 0 && s.o >= 2 * k.lanes && s.oh * s.ow <= 256;
+}
+
+/**
+ * The direct kernels with bf16 operands (conv-bf16-kernels.cc, AVX512-BF16). VDPBF16PS adds to each
+ * FP32 lane the products of a pair of bf16 values, so the reduction runs over pairs:
+ * - forward: pairs of input channels. Word j of pair plane p holds pixel j of channels 2p and 2p + 1
+ *   (low and high half), so a vector is 16 pixels × 2 channels and pair row R = p·taps + t reads
+ *   it at pairOffset[R]; the packed weights hold the matching pairs (w[o][2p][t], w[o][2p + 1][t]).
+ * - weight gradient: pairs of neighbouring pixels, which plain bf16 planes already are: a vector is
+ *   32 pixels, of dy on the grid and of the padded input at a tap's offset.
+ */
+using PairImage = void (*)(const uint32_t* in, const int64_t* pairOffset, int64_t pairs, const uint32_t* wPacked, int64_t tileBegin,
+                           int64_t tileEnd, float* outImage, int64_t channels, int64_t plane, const float* bias, const GridShape& grid);
+using Bf16WeightChunk = void (*)(const uint16_t* const* dyImages, const uint16_t* const* xImages, int64_t images, int64_t qPad,
+                                 int64_t outTiles, const int64_t* rowOffset, int64_t rows, float* dwPartial);
+struct Bf16Kernels {
+  int outTile;  // forward: output channels per register tile
+  PairImage image;  // forward of one image, tiles [tileBegin, tileEnd), into NCHW plus bias
+  int dwOut;  // weight gradient: output channels per register tile
+  Bf16WeightChunk weightChunk;  // dwPartial[o][r] += Σ over images and pixels, every channel tile and row
+  void (*toPairs)(const float* a, const float* b, int64_t n, uint32_t* dst);  // interleave; b null: zeros; n % 16 == 0
+  void (*toBf16)(const float* src, int64_t n, uint16_t* dst);  // n % 32 == 0
+  void (*round)(const float* src, int64_t n, float* dst);  // bf16Bits as floats, any n
+};
+
+/** The bf16 kernels when the active instruction set has AVX512-BF16, else null. */
+const Bf16Kernels* bf16Kernels();
+
+/**
+ * The weight gradient is a sum over images. They are split into kWeightGroups fixed groups, each
+ * summed into its own partial by one thread (a thread takes every threads-th group), and the
+ * partials are added in group order: a thread works only on images it prepared itself, with no
+ * barrier until the end, and the sums are the same at any thread count.
+ */
+constexpr int64_t kWeightGroups = 4;
+
+/**
+ * Runs the groups. `prepare(n, buffer)` lays image n out in `perImage` floats of buffer;
+ * `accumulate(buffers, count, partial)` adds `count` prepared images into a partial.
+ * Returns the total, `partialFloats` floats in the calling thread's scratch.
+ */
+template <class Prepare, class Accumulate>
+const float* sumOverImageGroups(const ConvShape& s, int64_t perImage, int64_t partialFloats, Prepare&& prepare,
+                                Accumulate&& accumulate) {
+  const int64_t groups = std::min(kWeightGroups, s.n);
+  float* partials = scratch(ScratchSlot::Partial, static_cast<size_t>(groups * partialFloats));
+  std::memset(partials, 0, sizeof(float) * groups * partialFloats);
+  // Images per chunk: about 1.5 MB of prepared data, so a chunk stays in L2 while it is swept.
+  const int64_t chunk = std::clamp<int64_t>((int64_t{1} << 20) * 3 / 8 / perImage, 1, s.n);
+  const int parts = static_cast<int>(std::min<int64_t>(inParallelRegion() ? 1 : threadCount(), groups));
+  parallelParts(parts, [&](int part) {
+    float* buffers = scratch(ScratchSlot::ConvInput, static_cast<size_t>(std::min(chunk, s.n) * perImage));
+    for (int64_t g = part; g < groups; g += parts) {
+      const int64_t end = s.n * (g + 1) / groups;
+      for (int64_t n0 = s.n * g / groups; n0 < end; n0 += chunk) {
+        const int64_t count = std::min(chunk, end - n0);
+        for (int64_t i = 0; i < count; i++) prepare(n0 + i, buffers + i * perImage);
+        accumulate(buffers, count, partials + g * partialFloats);
+      }
+    }
+  });
+  for (int64_t g = 1; g < groups; g++) {
+    const float* p = partials + g * partialFloats;
+    for (int64_t i = 0; i < partialFloats; i++) partials[i] += p[i];
+  }
+  return partials;
 }
 
 }  // namespace skiplab::direct

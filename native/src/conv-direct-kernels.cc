@@ -126,7 +126,7 @@ const DirectKernels* directKernels() {
                                   {avx2::imageByChannels<6, 2>, avx2::imageByChannels<4, 3>, avx2::imageByChannels<3, 4>},
                                   4, 3,
                                   avx2::weightChunk, avx2::copyRow, avx2::zeroRow, avx2::stridedRow};
-  switch (activeIsa()) {
+  switch (fp32Isa(activeIsa())) {
     case Isa::Avx512: return &k512;
     case Isa::Avx2: return &k256;
     default: return nullptr;

@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "conv-bf16.h"
 #include "conv-direct.h"
 
 #include "common.h"
@@ -198,7 +199,8 @@ void runGemm(const GemmProblem& g, bool serial) {
 
 }  // namespace
 
-void conv2dForward(const ConvShape& s, const float* x, const float* w, const float* bias, float* out) {
+void conv2dForward(const ConvShape& s, const float* x, const float* w, const float* bias, float* out, Precision precision) {
+  if (precision == Precision::Bf16) return bf16ConvForward(s, x, w, bias, out);
   if (useDirect(s)) return directConvForward(s, x, w, bias, out);
   const int64_t cg = s.c / s.groups, og = s.o / s.groups;
   const int64_t k = cg * s.kh * s.kw, plane = s.oh * s.ow;
@@ -229,7 +231,8 @@ void conv2dForward(const ConvShape& s, const float* x, const float* w, const flo
   });
 }
 
-void conv2dBackwardInput(const ConvShape& s, const float* dy, const float* w, float* dx) {
+void conv2dBackwardInput(const ConvShape& s, const float* dy, const float* w, float* dx, Precision precision) {
+  if (precision == Precision::Bf16) return bf16ConvBackwardInput(s, dy, w, dx);
   if (useDirect(s)) return directConvBackwardInput(s, dy, w, dx);
   const int64_t cg = s.c / s.groups, og = s.o / s.groups;
   const int64_t k = cg * s.kh * s.kw, plane = s.oh * s.ow;
@@ -249,7 +252,8 @@ void conv2dBackwardInput(const ConvShape& s, const float* dy, const float* w, fl
   });
 }
 
-void conv2dBackwardWeight(const ConvShape& s, const float* x, const float* dy, float* dw) {
+void conv2dBackwardWeight(const ConvShape& s, const float* x, const float* dy, float* dw, Precision precision) {
+  if (precision == Precision::Bf16) return bf16ConvBackwardWeight(s, x, dy, dw);
   if (useDirect(s)) return directConvBackwardWeight(s, x, dy, dw);
   const int64_t cg = s.c / s.groups, og = s.o / s.groups;
   const int64_t k = cg * s.kh * s.kw, plane = s.oh * s.ow;

@@ -12,8 +12,12 @@ struct ConvShape {
   int64_t groups;
 };
 
-void conv2dForward(const ConvShape& s, const float* x, const float* w, const float* bias, float* out);
-void conv2dBackwardInput(const ConvShape& s, const float* dy, const float* w, float* dx);
-void conv2dBackwardWeight(const ConvShape& s, const float* x, const float* dy, float* dw);
+/** Operand precision (src/backend/backend.ts `Precision`): Bf16 rounds x, w and dy to bfloat16, sums in FP32. */
+enum class Precision { Fp32 = 0, Bf16 = 1 };
+
+void conv2dForward(const ConvShape& s, const float* x, const float* w, const float* bias, float* out,
+                   Precision precision = Precision::Fp32);
+void conv2dBackwardInput(const ConvShape& s, const float* dy, const float* w, float* dx, Precision precision = Precision::Fp32);
+void conv2dBackwardWeight(const ConvShape& s, const float* x, const float* dy, float* dw, Precision precision = Precision::Fp32);
 
 }  // namespace skiplab

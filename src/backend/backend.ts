@@ -37,6 +37,13 @@ export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'maximum' | 'minimum';
 
 export type ReduceOp = 'sum' | 'mean' | 'max';
 
+/**
+ * Operand precision of a convolution or matrix product. 'bf16': each operand is rounded to
+ * bfloat16 first (`roundToBf16` in bf16.ts defines the rounding), products are summed in FP32 and
+ * the result is FP32 — mixed precision with FP32 master weights. Absent means 'fp32'.
+ */
+export type Precision = 'fp32' | 'bf16';
+
 /** Batched C = op(A) · op(B), each batch entry at `batch index × stride` in its array. */
 export interface GemmParams {
   readonly batch: number;
@@ -56,6 +63,7 @@ export interface GemmParams {
   readonly strideC: number;
   /** C += op(A)·op(B) instead of C = op(A)·op(B). */
   readonly accumulate: boolean;
+  readonly precision?: Precision;
 }
 
 export interface Conv2dParams {
@@ -63,6 +71,7 @@ export interface Conv2dParams {
   readonly padding: Pair;
   readonly dilation: Pair;
   readonly groups: number;
+  readonly precision?: Precision;
 }
 
 export interface MaxPool2dParams {

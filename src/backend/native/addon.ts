@@ -11,10 +11,10 @@ export interface NativeAddon {
   setIsa(isa: NativeIsa): boolean;
   fmaPeak(iterations: number, threads: number, cpuClock?: boolean): number;
   gemm(batch: number, m: number, n: number, k: number, transA: boolean, transB: boolean,
-    strideA: number, strideB: number, strideC: number, accumulate: boolean, a: Float32Array, b: Float32Array, c: Float32Array): void;
-  conv2dForward(dims: number[], x: Float32Array, w: Float32Array, bias: Float32Array | null, out: Float32Array): void;
-  conv2dBackwardInput(dims: number[], dy: Float32Array, w: Float32Array, dx: Float32Array): void;
-  conv2dBackwardWeight(dims: number[], x: Float32Array, dy: Float32Array, dw: Float32Array): void;
+    strideA: number, strideB: number, strideC: number, accumulate: boolean, a: Float32Array, b: Float32Array, c: Float32Array, bf16?: boolean): void;
+  conv2dForward(dims: number[], x: Float32Array, w: Float32Array, bias: Float32Array | null, out: Float32Array, bf16?: boolean): void;
+  conv2dBackwardInput(dims: number[], dy: Float32Array, w: Float32Array, dx: Float32Array, bf16?: boolean): void;
+  conv2dBackwardWeight(dims: number[], x: Float32Array, dy: Float32Array, dw: Float32Array, bf16?: boolean): void;
   unary(op: number, x: Float32Array, out: Float32Array): void;
   unaryBackward(op: number, x: Float32Array, y: Float32Array, dy: Float32Array, dx: Float32Array): void;
   binary(op: number, a: Float32Array, aShape: readonly number[], b: Float32Array, bShape: readonly number[], out: Float32Array, outShape: readonly number[]): void;
@@ -51,7 +51,8 @@ export interface NativeAddon {
     beta2: number, eps: number, weightDecay: number, decoupled: boolean, step: number): void;
 }
 
-export type NativeIsa = 'portable' | 'avx2' | 'avx512';
+/** Instruction sets, each including the ones before; 'avx512bf16' adds bf16 dot products for bf16 operands. */
+export type NativeIsa = 'portable' | 'avx2' | 'avx512' | 'avx512bf16';
 
 const ADDON_PATH = ['build', 'Release', 'skiplab_native.node'];
 

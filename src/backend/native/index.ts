@@ -64,24 +64,24 @@ function nativeKernels(addon: NativeAddon): Kernels {
       need('gemm', 'a', a, last * p.strideA + p.m * p.k);
       need('gemm', 'b', b, last * p.strideB + p.k * p.n);
       need('gemm', 'c', c, last * p.strideC + p.m * p.n);
-      addon.gemm(p.batch, p.m, p.n, p.k, p.transA, p.transB, p.strideA, p.strideB, p.strideC, p.accumulate, a, b, c);
+      addon.gemm(p.batch, p.m, p.n, p.k, p.transA, p.transB, p.strideA, p.strideB, p.strideC, p.accumulate, a, b, c, p.precision === 'bf16');
     },
     conv2dForward: (x, xShape, w, wShape, bias, p, out, outShape) => {
       need('conv2dForward', 'x', x, product(xShape));
       need('conv2dForward', 'w', w, product(wShape));
       need('conv2dForward', 'out', out, product(outShape));
-      addon.conv2dForward(convDims(xShape, wShape, outShape, p), x, w, bias, out);
+      addon.conv2dForward(convDims(xShape, wShape, outShape, p), x, w, bias, out, p.precision === 'bf16');
     },
     conv2dBackwardInput: (dy, dyShape, w, wShape, p, dx, dxShape) => {
       need('conv2dBackwardInput', 'dy', dy, product(dyShape));
       need('conv2dBackwardInput', 'dx', dx, product(dxShape));
-      addon.conv2dBackwardInput(convDims(dxShape, wShape, dyShape, p), dy, w, dx);
+      addon.conv2dBackwardInput(convDims(dxShape, wShape, dyShape, p), dy, w, dx, p.precision === 'bf16');
     },
     conv2dBackwardWeight: (x, xShape, dy, dyShape, p, dw, dwShape) => {
       need('conv2dBackwardWeight', 'x', x, product(xShape));
       need('conv2dBackwardWeight', 'dy', dy, product(dyShape));
       need('conv2dBackwardWeight', 'dw', dw, product(dwShape));
-      addon.conv2dBackwardWeight(convDims(xShape, dwShape, dyShape, p), x, dy, dw);
+      addon.conv2dBackwardWeight(convDims(xShape, dwShape, dyShape, p), x, dy, dw, p.precision === 'bf16');
     },
     maxPool2dForward: (x, xShape, p, out, outShape, argmax) => {
       need('maxPool2dForward', 'out', out, product(outShape));

@@ -1,4 +1,5 @@
 import type { Backend } from '../backend.js';
+import { withBf16Operands } from '../bf16.js';
 import { adaptiveAvgPool2dBackward, adaptiveAvgPool2dForward, avgPool2dBackward, avgPool2dForward, maxPool2dBackward, maxPool2dForward } from './pool.js';
 import { affine, axpy, binary, unary, unaryBackward } from './elementwise.js';
 import { batchNormBackward, batchNormForward } from './batch-norm.js';
@@ -11,8 +12,11 @@ import { layerNormBackward, layerNormForward } from './layer-norm.js';
 import { reduce, reduceMaxBackward } from './reduce.js';
 import { softmaxBackward, softmaxCrossEntropyBackward, softmaxCrossEntropyForward, softmaxForward } from './softmax.js';
 
-/** The reference backend: plain TypeScript over typed arrays; it defines what every kernel means. */
-export const typescriptBackend: Backend = {
+/**
+ * The reference backend: plain TypeScript over typed arrays; it defines what every kernel means
+ * (bf16 operands: the FP32 kernels on rounded copies, bf16.ts).
+ */
+export const typescriptBackend: Backend = withBf16Operands({
   name: 'ts',
   describe: () => 'ts (TypeScript reference kernels, 1 thread)',
   alloc: (length) => new Float32Array(length),
@@ -48,4 +52,4 @@ export const typescriptBackend: Backend = {
   dropoutForward,
   sgdStep,
   adamStep,
-};
+});
