@@ -9,7 +9,7 @@
  * (bench/tfjs-suite.ts), and `memory` measures the peak resident memory of a ResNet-56 batch-128
  * training run in fresh processes, ours against PyTorch (bench/memory-suite.ts).
  *
- *   npm run bench [-- --quick] [-- --json [file]] [-- --only gemm,conv,models,wasm,tfjs,memory] [-- --clock wall|cpu] [-- --rounds n]
+ *   npm run bench [-- --quick] [-- --json [file]] [-- --only gemm,conv,models,wasm,tfjs,memory] [-- --rows id,id] [-- --clock wall|cpu] [-- --rounds n]
  *
  * Every time is the median of several runs after a warm-up run, wall clock by default. On a
  * shared machine (the load average is printed with the table) `--clock cpu` measures process
@@ -40,6 +40,8 @@ const only = new Set(onlyIndex >= 0 ? args[onlyIndex + 1]!.split(',') : ['gemm',
 const threadCounts = [1, 2];
 const clockIndex = args.indexOf('--clock');
 const clock: Clock = clockIndex >= 0 && args[clockIndex + 1] === 'cpu' ? 'cpu' : 'wall';
+const rowsIndex = args.indexOf('--rows');
+const onlyRows = rowsIndex >= 0 ? new Set(args[rowsIndex + 1]!.split(',')) : null;
 const roundsIndex = args.indexOf('--rounds');
 const rounds = roundsIndex >= 0 ? Math.max(1, Number(args[roundsIndex + 1]) || 1) : 1;
 
@@ -107,8 +109,9 @@ const modelFlops = new Map<string, number>();
  * Taken beside every row, because this VM's speed drifts over minutes and a peak measured at the
  * start would make "% of peak" a measure of the drift.
  */
-function peakNow(threads: number, runs = 3): number {
-  return Math.max(...Array.from({ length: runs }, () => measureFmaPeak(threads, 10_000_000, clock === 'cpu')!));
+function peakNow(threads: number, runs = 3, bf16 = false): number {
+  const measure = () => (bf16 ? measureFmaPeak(threads, 10_000_000, clock === 'cpu', true) : null) ?? measureFmaPeak(threads, 10_000_000, clock === 'cpu')!;
+  return Math.max(...Array.from({ length: runs }, measure));
 }
 
 function record(row: BenchRow, group: string, backend: 'native' | 'ts', threads: number, seconds: number, rowPeak?: number): void {
@@ -150,6 +153,7 @@ async function main(): Promise<void> {
   const python = torchPython();
   for (const [group, list] of rows) {
     for (const row of list) {
+      if (onlyRows && !onlyRows.has(row.id)) continue;
       if (native) {
         for (const threads of threadCounts) {
           // PyTorch right after, row by row: this machine's throughput drifts by up to ±30 % over
@@ -159,7 +163,8 @@ async function main(): Promise<void> {
           const rowPeaks: number[] = [];
           for (let round = 0; round < rounds; round++) {
             configureNative({ threads });
-            rowPeaks.push(peakNow(threads));
+            // bf16 rows: the peak of the bf16 dot products they run on, where the CPU has them.
+            rowPeaks.push(peakNow(threads, 3, row.kind === 'model' && row.precision === 'bf16'));
             oursSeconds.push(measure(row, native, threads));
             const seconds = python ? runTorch(python, [row], threads).get(row.id) : undefined;
             if (seconds !== undefined) torchSeconds.push(seconds);
@@ -261,7 +266,7 @@ function printTable(torchNote: string): void {
   printColumns(header, lines, 3);
   for (const [threads, peak] of peaks) console.log(`FP32 FMA peak (${threads} thread${threads > 1 ? 's' : ''}) at the start: ${(peak / 1e9).toFixed(1)} GFLOP/s; each row's % peak uses the peak measured right before it (median over rounds)`);
   if (modelFlops.size > 0) {
-    console.log(`% peak of a model row: its convolution and matrix-product FLOPs (forward, and for training both gradients) per second, over that peak; per image: ${[...modelFlops].map(([id, f]) => `${id} ${(f / 1e9).toFixed(3)} GFLOP`).join(', ')}`);
+    console.log(`% peak of a model row: its convolution and matrix-product FLOPs (forward, and for training both gradients) per second, over that peak (bf16 rows: over the bf16 dot-product peak, twice the FP32 one, when the CPU has AVX512-BF16); per image: ${[...modelFlops].map(([id, f]) => `${id} ${(f / 1e9).toFixed(3)} GFLOP`).join(', ')}`);
   }
   console.log(torchNote);
   console.log(`times: median after a warm-up, ${clock === 'cpu' ? 'process CPU time ÷ threads (--clock cpu)' : 'wall clock'}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);

@@ -179,9 +179,12 @@ def model_step(row):
                 model(x)
         return infer
     optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    # bf16 rows: PyTorch's own mixed precision, autocast over forward and loss (its documented use).
+    bf16 = row.get("precision") == "bf16"
 
     def step():
-        loss = F.cross_entropy(model(x), labels)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            loss = F.cross_entropy(model(x), labels)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()

@@ -78,6 +78,12 @@ struct Args {
     for (uint32_t j = 0; j < n; j++) out[j] = static_cast<int64_t>(a.Get(j).As<Napi::Number>().DoubleValue());
     return static_cast<int>(n);
   }
+  /** Optional arguments i, i+1, i+2 (Float32Arrays mean, scale, shift) and i+3 (relu flag) as a ChannelMap; false when absent. */
+  bool channelMap(size_t i, ChannelMap* map) {
+    if (info.Length() <= i || info[i].IsNull() || info[i].IsUndefined()) return false;
+    *map = ChannelMap{f32(i), f32(i + 1), f32(i + 2), info.Length() > i + 3 && flag(i + 3)};
+    return !failed;
+  }
   int axes(size_t i, int* out) {
     int64_t tmp[kMaxRank];
     const int n = dims(i, tmp);
@@ -132,10 +138,12 @@ Napi::Value FmaPeak(const Napi::CallbackInfo& info) {
     return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
   };
   const Isa isa = activeIsa();
+  // Fourth argument true: the bf16 dot-product loop (0 flops where the ISA has none).
+  const bool bf16 = info.Length() > 3 && info[3].ToBoolean().Value();
   double flops[256] = {};
   const auto start = std::chrono::steady_clock::now();
   const double cpuStart = cpuSeconds();
-  parallelParts(parts < 1 ? 1 : parts, [&](int part) { flops[part] = fmaLoop(isa, iterations); });
+  parallelParts(parts < 1 ? 1 : parts, [&](int part) { flops[part] = bf16 ? bf16DotLoop(isa, iterations) : fmaLoop(isa, iterations); });
   const double seconds = cpuClock ? (cpuSeconds() - cpuStart) / (parts < 1 ? 1 : parts)
                                   : std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   double total = 0;
@@ -189,14 +197,16 @@ ConvShape convShape(Args& args, size_t i, size_t flag, Precision* precision) {
 }
 
 Napi::Value Conv2dForward(const Napi::CallbackInfo& info) {
-  ARGS("conv2dForward");  // (dims, x, w, bias|null, out[, bf16])
+  ARGS("conv2dForward");  // (dims, x, w, bias|null, out[, bf16[, mapMean, mapScale, mapShift, mapRelu]])
   Precision precision;
   const ConvShape s = convShape(args, 0, 5, &precision);
   const float* x = args.f32(1);
   const float* w = args.f32(2);
   const float* bias = args.f32(3, true);
   float* out = args.f32(4);
-  if (!args.failed) conv2dForward(s, x, w, bias, out, precision);
+  ChannelMap input{};
+  const bool hasMap = args.channelMap(6, &input);
+  if (!args.failed) conv2dForward(s, x, w, bias, out, precision, hasMap ? &input : nullptr);
   DONE;
 }
 
@@ -212,13 +222,15 @@ Napi::Value Conv2dBackwardInput(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value Conv2dBackwardWeight(const Napi::CallbackInfo& info) {
-  ARGS("conv2dBackwardWeight");  // (dims, x, dy, dw[, bf16])
+  ARGS("conv2dBackwardWeight");  // (dims, x, dy, dw[, bf16[, mapMean, mapScale, mapShift, mapRelu]])
   Precision precision;
   const ConvShape s = convShape(args, 0, 4, &precision);
   const float* x = args.f32(1);
   const float* dy = args.f32(2);
   float* dw = args.f32(3);
-  if (!args.failed) conv2dBackwardWeight(s, x, dy, dw, precision);
+  ChannelMap input{};
+  const bool hasMap = args.channelMap(5, &input);
+  if (!args.failed) conv2dBackwardWeight(s, x, dy, dw, precision, hasMap ? &input : nullptr);
   DONE;
 }
 

@@ -68,7 +68,7 @@ void parallelRange(int64_t count, int64_t grain, F&& body) {
  * Per-thread scratch that only grows: a kernel asks for `floats` floats in one of a few named
  * slots and gets memory that is reused call after call, so hot loops never allocate.
  */
-enum class ScratchSlot { PackA = 0, PackB = 1, Column = 2, Partial = 3, EdgeTile = 4, ConvWeights = 5, ConvInput = 6, ConvOutput = 7, Bf16Input = 8, Bf16Output = 9, RoundedA = 10, RoundedB = 11, Count = 12 };
+enum class ScratchSlot { PackA = 0, PackB = 1, Column = 2, Partial = 3, EdgeTile = 4, ConvWeights = 5, ConvInput = 6, ConvOutput = 7, Bf16Input = 8, Bf16Output = 9, RoundedA = 10, RoundedB = 11, Mapped = 12, Count = 13 };
 float* scratch(ScratchSlot slot, size_t floats);
 
 // ---- GEMM (gemm.cc) ---------------------------------------------------------------------
@@ -121,5 +121,7 @@ struct KernelSet {
 const KernelSet& kernelSet(Isa isa);
 /** FP32 FMA throughput of one thread running the ISA's FMA loop: flops performed. */
 double fmaLoop(Isa isa, int64_t iterations);
+/** The same with VDPBF16PS (AVX512-BF16; 2 flops per bf16 pair product): flops performed, 0 without the ISA. */
+double bf16DotLoop(Isa isa, int64_t iterations);
 
 }  // namespace skiplab

@@ -169,6 +169,21 @@ BF16_ATTR void roundFloats(const float* src, int64_t n, float* dst) {
   }
 }
 
+BF16_ATTR double dotLoop(int64_t iterations) {
+  __m512 acc[16];
+  const __m512bh x = (__m512bh)_mm512_set1_epi32(0x3f7f3f7f), y = (__m512bh)_mm512_set1_epi32(0x33d633d6);  // 0.996, 1e-7
+  for (int i = 0; i < 16; i++) acc[i] = _mm512_set1_ps(static_cast<float>(i));
+  for (int64_t it = 0; it < iterations; it++) {
+#pragma GCC unroll 16
+    for (int i = 0; i < 16; i++) acc[i] = _mm512_dpbf16_ps(acc[i], x, y);
+  }
+  __m512 sum = acc[0];
+  for (int i = 1; i < 16; i++) sum = _mm512_add_ps(sum, acc[i]);
+  volatile float sink = _mm512_reduce_add_ps(sum);
+  (void)sink;
+  return static_cast<double>(iterations) * 16 * 32 * 2;
+}
+
 }  // namespace
 
 const Bf16Kernels* bf16Kernels() {
@@ -183,3 +198,14 @@ const Bf16Kernels* bf16Kernels() { return nullptr; }
 #endif
 
 }  // namespace skiplab::direct
+
+namespace skiplab {
+
+double bf16DotLoop(Isa isa, int64_t iterations) {
+#ifdef SKIPLAB_X86
+  if (isa == Isa::Avx512Bf16) return direct::dotLoop(iterations);
+#endif
+  return 0.0;
+}
+
+}  // namespace skiplab

@@ -62,7 +62,8 @@ void packWeightPairs(const float* w, int64_t o, int64_t c, int64_t taps, int til
 }
 
 /** Forward on channel pairs: each image is laid out as conv-direct.cc does, then interleaved in pairs. */
-void forwardPairs(const Bf16Kernels& b, const ConvShape& s, const float* x, const float* w, const float* bias, float* out) {
+void forwardPairs(const Bf16Kernels& b, const ConvShape& s, const float* x, const float* w, const float* bias, float* out,
+                  const ChannelMap* map) {
   const DirectLayout l(s, *directKernels());
   const int64_t taps = s.kh * s.kw, channelPairs = (s.c + 1) / 2, pairs = channelPairs * taps;
   const int64_t slots = static_cast<int64_t>(l.phaseOf.size()), stride = l.channelStride;
@@ -78,7 +79,7 @@ void forwardPairs(const Bf16Kernels& b, const ConvShape& s, const float* x, cons
   const size_t floats = static_cast<size_t>(l.bufferFloats()), words = static_cast<size_t>(slots * channelPairs * stride);
   const auto prepare = [&](int64_t n, uint32_t* pairBuffer) {
     float* buffer = scratch(ScratchSlot::Bf16Input, floats);
-    l.fill(x + n * imageIn, buffer);
+    l.fill(x + n * imageIn, buffer, map);
     for (int64_t slot = 0; slot < slots; slot++) {
       for (int64_t p = 0; p < channelPairs; p++) {
         const float* low = buffer + (slot * s.c + 2 * p) * stride;
@@ -110,7 +111,7 @@ void forwardPairs(const Bf16Kernels& b, const ConvShape& s, const float* x, cons
 }
 
 /** Weight gradient on pixel pairs: per image, the padded input and dy on the grid as plain bf16 planes. */
-void weightPairs(const Bf16Kernels& b, const ConvShape& s, const float* x, const float* dy, float* dw) {
+void weightPairs(const Bf16Kernels& b, const ConvShape& s, const float* x, const float* dy, float* dw, const ChannelMap* map) {
   const DirectLayout l(s, *directKernels(), 32);  // a vector holds 32 pixels
   const int64_t rows = l.rows();
   const int64_t outTiles = (s.o + b.dwOut - 1) / b.dwOut, outPadded = outTiles * b.dwOut;
@@ -122,7 +123,7 @@ void weightPairs(const Bf16Kernels& b, const ConvShape& s, const float* x, const
   const auto prepare = [&](int64_t n, float* buffer) {
     float* staging = scratch(ScratchSlot::Bf16Input, static_cast<size_t>(std::max(xValues, dyValues)));
     auto* values = reinterpret_cast<uint16_t*>(buffer);
-    l.fill(x + n * imageIn, staging);
+    l.fill(x + n * imageIn, staging, map);
     b.toBf16(staging, xValues, values);
     l.extendGradient(dy + n * imageOut, staging);
     std::memset(staging + s.o * l.qPad, 0, sizeof(float) * (outPadded - s.o) * l.qPad);
@@ -144,9 +145,10 @@ void weightPairs(const Bf16Kernels& b, const ConvShape& s, const float* x, const
 
 }  // namespace
 
-void bf16ConvForward(const ConvShape& s, const float* x, const float* w, const float* bias, float* out) {
-  if (pairsApply(s)) return forwardPairs(*bf16Kernels(), s, x, w, bias, out);
+void bf16ConvForward(const ConvShape& s, const float* x, const float* w, const float* bias, float* out, const ChannelMap* input) {
+  if (pairsApply(s)) return forwardPairs(*bf16Kernels(), s, x, w, bias, out, input);
   const int64_t weights = s.o * (s.c / s.groups) * s.kh * s.kw;
+  if (input) x = mapInput(s, x, *input, ScratchSlot::Mapped);  // the operand is input(x), then rounded
   conv2dForward(s, rounded(x, s.n * s.c * s.h * s.w, ScratchSlot::RoundedA), rounded(w, weights, ScratchSlot::RoundedB), bias, out);
 }
 
@@ -162,14 +164,15 @@ void bf16ConvBackwardInput(const ConvShape& s, const float* dy, const float* w, 
         for (int64_t i = 0; i < taps; i++) flipped[(c * s.o + o) * taps + i] = w[(o * s.c + c) * taps + taps - 1 - i];
       }
     }
-    return forwardPairs(*bf16Kernels(), t, dy, flipped, nullptr, dx);
+    return forwardPairs(*bf16Kernels(), t, dy, flipped, nullptr, dx, nullptr);
   }
   const int64_t weights = s.o * (s.c / s.groups) * s.kh * s.kw;
   conv2dBackwardInput(s, rounded(dy, s.n * s.o * s.oh * s.ow, ScratchSlot::RoundedA), rounded(w, weights, ScratchSlot::RoundedB), dx);
 }
 
-void bf16ConvBackwardWeight(const ConvShape& s, const float* x, const float* dy, float* dw) {
-  if (pairsApply(s)) return weightPairs(*bf16Kernels(), s, x, dy, dw);
+void bf16ConvBackwardWeight(const ConvShape& s, const float* x, const float* dy, float* dw, const ChannelMap* input) {
+  if (pairsApply(s)) return weightPairs(*bf16Kernels(), s, x, dy, dw, input);
+  if (input) x = mapInput(s, x, *input, ScratchSlot::Mapped);
   conv2dBackwardWeight(s, rounded(x, s.n * s.c * s.h * s.w, ScratchSlot::RoundedA), rounded(dy, s.n * s.o * s.oh * s.ow, ScratchSlot::RoundedB), dw);
 }
 

@@ -7,9 +7,9 @@
 
 namespace skiplab {
 
-void bf16ConvForward(const ConvShape& s, const float* x, const float* w, const float* bias, float* out);
+void bf16ConvForward(const ConvShape& s, const float* x, const float* w, const float* bias, float* out, const ChannelMap* input);
 void bf16ConvBackwardInput(const ConvShape& s, const float* dy, const float* w, float* dx);
-void bf16ConvBackwardWeight(const ConvShape& s, const float* x, const float* dy, float* dw);
+void bf16ConvBackwardWeight(const ConvShape& s, const float* x, const float* dy, float* dw, const ChannelMap* input);
 
 /**
  * The bfloat16 bits of x: round to nearest, ties to even; NaN made quiet; subnormals to signed

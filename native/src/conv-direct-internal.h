@@ -77,6 +77,8 @@ struct DirectKernels {
   void (*weightChunk)(const float* const*, const float* const*, int64_t, int64_t, int64_t, const int64_t*, int64_t, int64_t,
                       float*, int64_t);
   void (*copyRow)(float*, const float*, int64_t, float);
+  // dst[j] = relu?((src[j] − mean)·scale + shift): batch norm's forward arithmetic (channelAffineRow), inlined per ISA
+  void (*mapRow)(float*, const float*, int64_t, float, float, float, bool);
   void (*zeroRow)(float*, int64_t);
   void (*stridedRow)(float*, const float*, int64_t, int64_t);
 };
@@ -144,7 +146,6 @@ struct DirectLayout {
   int64_t rows() const { return static_cast<int64_t>(rowOffset.size()); }
   int64_t bufferFloats() const { return static_cast<int64_t>(phaseOf.size()) * s.c * channelStride; }
 
-  /** Fill the buffer from one NCHW image: zeros wherever the padded pixel lies outside it. */
   /** Plane columns [j0, j1) of phase column px whose input column j·sw + px − pw lies in [0, W). */
   std::pair<int64_t, int64_t> columnsInside(int64_t px) const {
     int64_t j0 = 0, j1 = wq;
@@ -153,7 +154,12 @@ struct DirectLayout {
     return {j0, j1};
   }
 
-  void fill(const float* image, float* buffer) const {
+  /**
+   * Fill the buffer from one NCHW image: zeros wherever the padded pixel lies outside it. With
+   * `map`, the image is map(image) (a batch norm and ReLU whose output is never stored); the
+   * padding stays zero, as it is the padding of the mapped tensor.
+   */
+  void fill(const float* image, float* buffer, const ChannelMap* map = nullptr) const {
     // Strided phases have short rows (17 floats for a 32-wide image at stride 2): one bulk clear
     // is cheaper there than clearing each row's padding; at stride 1 only the padding is cleared.
     const bool bulkClear = s.sw > 1;
@@ -172,10 +178,13 @@ struct DirectLayout {
             continue;
           }
           if (!bulkClear) k.zeroRow(dst, j0);
-          if (s.sw == 1) {
+          if (s.sw == 1 && map) {
+            k.mapRow(dst + j0, channel + y * s.w, j1 - j0, map->mean[c], map->scale[c], map->shift[c], map->relu);
+          } else if (s.sw == 1) {
             k.copyRow(dst + j0, channel + y * s.w, j1 - j0, 0.0f);
           } else {
             k.stridedRow(dst + j0, channel + y * s.w, j1 - j0, s.sw);
+            if (map) k.mapRow(dst + j0, dst + j0, j1 - j0, map->mean[c], map->scale[c], map->shift[c], map->relu);
           }
           if (!bulkClear) k.zeroRow(dst + j1, wq - j1);
         }

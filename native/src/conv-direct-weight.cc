@@ -21,14 +21,14 @@ namespace {
  * that none has fewer than 2 (5 vectors: 3 + 2).
  */
 void weightByChannels(const DirectKernels& k, const ConvShape& s, const DirectLayout& l, const float* x, const float* dy,
-                      float* dw) {
+                      float* dw, const ChannelMap* map) {
   const int64_t rows = l.rows(), plane = s.oh * s.ow;
   const int64_t imageIn = s.c * s.h * s.w, imageOut = s.o * plane, bufferFloats = l.bufferFloats();
   const auto groups = channelGroups(s.o, k.lanes);
   std::vector<int64_t> pixel(static_cast<size_t>(plane));
   for (int64_t p = 0; p < plane; p++) pixel[p] = (p / s.ow) * l.wq + p % s.ow;
   const auto prepare = [&](int64_t n, float* buffer) {
-    l.fill(x + n * imageIn, buffer);
+    l.fill(x + n * imageIn, buffer, map);
     const float* src = dy + n * imageOut;
     float* dst = buffer + bufferFloats;  // dyT[p][o]
     for (int64_t o = 0; o < s.o; o++) {
@@ -53,7 +53,7 @@ void weightByChannels(const DirectKernels& k, const ConvShape& s, const DirectLa
 
 /** Weight gradient with pixel vectors in registers (weightTile): any plane, any channel count. */
 void weightByPixels(const DirectKernels& k, const ConvShape& s, const DirectLayout& l, const float* x, const float* dy,
-                    float* dw) {
+                    float* dw, const ChannelMap* map) {
   const int64_t rows = l.rows();
   const int64_t outTiles = (s.o + k.dwOut - 1) / k.dwOut, outPadded = outTiles * k.dwOut;
   const int64_t imageIn = s.c * s.h * s.w, imageOut = s.o * s.oh * s.ow;
@@ -62,7 +62,7 @@ void weightByPixels(const DirectKernels& k, const ConvShape& s, const DirectLayo
   // of L1, so they stay there while every row tile sweeps them.
   const int64_t subChunk = std::max<int64_t>(1, 6 * 1024 / (k.dwOut * l.qPad));
   const auto prepare = [&](int64_t n, float* buffer) {
-    l.fill(x + n * imageIn, buffer);
+    l.fill(x + n * imageIn, buffer, map);
     float* d = buffer + bufferFloats;
     l.extendGradient(dy + n * imageOut, d);
     std::memset(d + s.o * l.qPad, 0, sizeof(float) * (outPadded - s.o) * l.qPad);
@@ -84,11 +84,11 @@ void weightByPixels(const DirectKernels& k, const ConvShape& s, const DirectLayo
 
 }  // namespace
 
-void directConvBackwardWeight(const ConvShape& s, const float* x, const float* dy, float* dw) {
+void directConvBackwardWeight(const ConvShape& s, const float* x, const float* dy, float* dw, const ChannelMap* input) {
   const DirectKernels& k = *directKernels();
   const DirectLayout l(s, k);
-  if (channelVectorsApply(k, s)) return weightByChannels(k, s, l, x, dy, dw);
-  weightByPixels(k, s, l, x, dy, dw);
+  if (channelVectorsApply(k, s)) return weightByChannels(k, s, l, x, dy, dw, input);
+  weightByPixels(k, s, l, x, dy, dw, input);
 }
 
 }  // namespace skiplab

@@ -102,6 +102,19 @@ export interface BatchNormParams {
   readonly relu?: boolean;
 }
 
+/**
+ * A per-channel affine map, then a ReLU when `relu`, applied to a kernel's input as it is read:
+ * x'[n][c][…] = relu?((x[n][c][…] − mean[c])·scale[c] + shift[c]). A batch norm (and its ReLU)
+ * whose output only feeds a convolution runs this way inside the convolution, so that output is
+ * never stored; `batchNormStatistics` gives the map.
+ */
+export interface ChannelAffine {
+  readonly mean: Float32Array;
+  readonly scale: Float32Array;
+  readonly shift: Float32Array;
+  readonly relu: boolean;
+}
+
 export interface SgdParams {
   readonly lr: number;
   readonly momentum: number;
@@ -131,6 +144,12 @@ export interface Backend {
   readonly name: BackendName;
   /** One line: backend, instruction set, threads. */
   describe(): string;
+  /**
+   * True when `input` maps (ChannelAffine) cost no pass of their own: the kernels apply them as
+   * they read. Where they are emulated (the mapped tensor stored first), layers keep the unfused
+   * composition, which is then as fast and no larger.
+   */
+  readonly fusedInputMaps: boolean;
 
   /** A zero-filled float32 array of `length` elements that kernels of this backend accept. */
   alloc(length: number): Float32Array;
@@ -175,20 +194,23 @@ export interface Backend {
   gemm(params: GemmParams, a: Float32Array, b: Float32Array, c: Float32Array): void;
 
   // ---- convolution (NCHW activations, OIHW weights as PyTorch) -----------------------------
-  /** out (N, O, OH, OW) = conv(x (N, C, H, W), w (O, C/groups, KH, KW)) + bias (O). */
+  /**
+   * out (N, O, OH, OW) = conv(x (N, C, H, W), w (O, C/groups, KH, KW)) + bias (O); with `input`,
+   * the convolution of x' = input(x) (ChannelAffine) instead, x' never stored.
+   */
   conv2dForward(
     x: Float32Array, xShape: Shape, w: Float32Array, wShape: Shape, bias: Float32Array | null,
-    params: Conv2dParams, out: Float32Array, outShape: Shape,
+    params: Conv2dParams, out: Float32Array, outShape: Shape, input?: ChannelAffine | null,
   ): void;
   /** dx (N, C, H, W) from dy (N, O, OH, OW); dxShape is given so transposed convolutions can use it. */
   conv2dBackwardInput(
     dy: Float32Array, dyShape: Shape, w: Float32Array, wShape: Shape,
     params: Conv2dParams, dx: Float32Array, dxShape: Shape,
   ): void;
-  /** dw (O, C/groups, KH, KW) from x and dy. */
+  /** dw (O, C/groups, KH, KW) from x and dy; with `input`, from x' = input(x) as in conv2dForward. */
   conv2dBackwardWeight(
     x: Float32Array, xShape: Shape, dy: Float32Array, dyShape: Shape,
-    params: Conv2dParams, dw: Float32Array, dwShape: Shape,
+    params: Conv2dParams, dw: Float32Array, dwShape: Shape, input?: ChannelAffine | null,
   ): void;
 
   // ---- pooling -----------------------------------------------------------------------------
@@ -218,15 +240,27 @@ export interface Backend {
     out: Float32Array, saveMean: Float32Array, saveInvStd: Float32Array,
   ): void;
   /**
+   * The statistics half of batchNormForward: the same statistics (saveMean, saveInvStd, running
+   * statistics updated in training) and no output, but the map that gives it: bn(x) =
+   * (x − saveMean)·scale + shift per channel, a ChannelAffine for a kernel's `input`.
+   */
+  batchNormStatistics(
+    x: Float32Array, xShape: Shape, gamma: Float32Array | null, beta: Float32Array | null,
+    runningMean: Float32Array | null, runningVar: Float32Array | null, params: BatchNormParams,
+    saveMean: Float32Array, saveInvStd: Float32Array, scale: Float32Array, shift: Float32Array,
+  ): void;
+  /**
    * dgamma and dbeta are overwritten when given. `training` selects which formula applies. With
    * `reluOutput` (the out of a forward pass with `relu: true`), dy is the gradient of that
    * fused output and is masked by reluOutput > 0 first (ReLU's derivative, 0 at 0): everything
-   * is as for batch norm alone given dy·[reluOutput > 0].
+   * is as for batch norm alone given dy·[reluOutput > 0]. `reluOf` does the same for a batch
+   * norm that ran as a convolution's `input` map: the mask is input(x) > 0, recomputed from x.
    */
   batchNormBackward(
     x: Float32Array, xShape: Shape, dy: Float32Array, gamma: Float32Array | null,
     saveMean: Float32Array, saveInvStd: Float32Array, training: boolean,
     dx: Float32Array, dgamma: Float32Array | null, dbeta: Float32Array | null, reluOutput?: Float32Array | null,
+    reluOf?: ChannelAffine | null,
   ): void;
   /** Layer norm of each of `rows` rows of length `cols`. */
   layerNormForward(
@@ -275,4 +309,4 @@ export interface Backend {
 }
 
 /** The names of every kernel: a backend table typed over these cannot miss one. */
-export type KernelName = Exclude<keyof Backend, 'name' | 'describe' | 'alloc'>;
+export type KernelName = Exclude<keyof Backend, 'name' | 'describe' | 'alloc' | 'fusedInputMaps'>;

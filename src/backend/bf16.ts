@@ -7,6 +7,7 @@
  * passed through `roundToBf16` (only the order of the FP32 sums may differ).
  */
 import type { Backend, Conv2dParams, GemmParams } from './backend.js';
+import { applyChannelAffine } from './channel-affine.js';
 
 /**
  * The float32 bits of float32 bits `u` rounded to bfloat16: round to nearest, ties to even; NaN
@@ -52,14 +53,15 @@ export function withBf16Operands<K extends OperandKernels>(kernels: K): K {
   return {
     ...kernels,
     gemm: (p: GemmParams, a, b, c) => (p.precision === 'bf16' ? kernels.gemm(fp32(p), round(a), round(b), c) : kernels.gemm(p, a, b, c)),
-    conv2dForward: (x, xShape, w, wShape, bias, p: Conv2dParams, out, outShape) => (p.precision === 'bf16'
-      ? kernels.conv2dForward(round(x), xShape, round(w), wShape, bias, fp32(p), out, outShape)
-      : kernels.conv2dForward(x, xShape, w, wShape, bias, p, out, outShape)),
+    // An `input` map applies before rounding: the operand is x' = input(x).
+    conv2dForward: (x, xShape, w, wShape, bias, p: Conv2dParams, out, outShape, input) => (p.precision === 'bf16'
+      ? kernels.conv2dForward(round(input ? applyChannelAffine(x, xShape, input) : x), xShape, round(w), wShape, bias, fp32(p), out, outShape)
+      : kernels.conv2dForward(x, xShape, w, wShape, bias, p, out, outShape, input)),
     conv2dBackwardInput: (dy, dyShape, w, wShape, p: Conv2dParams, dx, dxShape) => (p.precision === 'bf16'
       ? kernels.conv2dBackwardInput(round(dy), dyShape, round(w), wShape, fp32(p), dx, dxShape)
       : kernels.conv2dBackwardInput(dy, dyShape, w, wShape, p, dx, dxShape)),
-    conv2dBackwardWeight: (x, xShape, dy, dyShape, p: Conv2dParams, dw, dwShape) => (p.precision === 'bf16'
-      ? kernels.conv2dBackwardWeight(round(x), xShape, round(dy), dyShape, fp32(p), dw, dwShape)
-      : kernels.conv2dBackwardWeight(x, xShape, dy, dyShape, p, dw, dwShape)),
+    conv2dBackwardWeight: (x, xShape, dy, dyShape, p: Conv2dParams, dw, dwShape, input) => (p.precision === 'bf16'
+      ? kernels.conv2dBackwardWeight(round(input ? applyChannelAffine(x, xShape, input) : x), xShape, round(dy), dyShape, fp32(p), dw, dwShape)
+      : kernels.conv2dBackwardWeight(x, xShape, dy, dyShape, p, dw, dwShape, input)),
   };
 }

@@ -1,8 +1,9 @@
 import type { Backend } from '../backend.js';
 import { withBf16Operands } from '../bf16.js';
+import { withChannelAffineInputs } from '../channel-affine.js';
 import { adaptiveAvgPool2dBackward, adaptiveAvgPool2dForward, avgPool2dBackward, avgPool2dForward, maxPool2dBackward, maxPool2dForward } from './pool.js';
 import { affine, axpy, binary, unary, unaryBackward } from './elementwise.js';
-import { batchNormBackward, batchNormForward } from './batch-norm.js';
+import { batchNormBackward, batchNormForward, batchNormStatistics } from './batch-norm.js';
 import { conv2dBackwardInput, conv2dBackwardWeight, conv2dForward } from './conv2d.js';
 import { copyRegion, gatherRows, permute, scatterAddRows } from './layout.js';
 import { adamStep, sgdStep } from './optimizers.js';
@@ -14,10 +15,12 @@ import { softmaxBackward, softmaxCrossEntropyBackward, softmaxCrossEntropyForwar
 
 /**
  * The reference backend: plain TypeScript over typed arrays; it defines what every kernel means
- * (bf16 operands: the FP32 kernels on rounded copies, bf16.ts).
+ * (bf16 operands: the FP32 kernels on rounded copies, bf16.ts; `input` maps: the plain kernels on
+ * the mapped input, channel-affine.ts).
  */
-export const typescriptBackend: Backend = withBf16Operands({
+export const typescriptBackend: Backend = withChannelAffineInputs(withBf16Operands({
   name: 'ts',
+  fusedInputMaps: false,
   describe: () => 'ts (TypeScript reference kernels, 1 thread)',
   alloc: (length) => new Float32Array(length),
   unary,
@@ -42,6 +45,7 @@ export const typescriptBackend: Backend = withBf16Operands({
   adaptiveAvgPool2dForward,
   adaptiveAvgPool2dBackward,
   batchNormForward,
+  batchNormStatistics,
   batchNormBackward,
   layerNormForward,
   layerNormBackward,
@@ -52,4 +56,4 @@ export const typescriptBackend: Backend = withBf16Operands({
   dropoutForward,
   sgdStep,
   adamStep,
-});
+}));
