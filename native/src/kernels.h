@@ -49,18 +49,21 @@ struct ChannelMap {
 /** out[j] = relu?((x[j] − mean)·scale + shift) for j < n, exactly as batch norm's forward computes it; out may be x. */
 void channelAffineRow(const float* x, int64_t n, float mean, float scale, float shift, bool relu, float* out);
 
-/** With relu, out = max(bn(x), 0) (batch norm fused with the ReLU that follows it). */
+/** With relu, out = max(bn(x), 0) (batch norm fused with the ReLU that follows it); with residual, bn(x) + residual first. */
 void batchNormForward(const float* x, int64_t n, int64_t c, int64_t s, const float* gamma, const float* beta, float* runningMean,
                       float* runningVar, bool training, double momentum, double eps, bool relu, float* out, float* saveMean,
-                      float* saveInvStd);
+                      float* saveInvStd, const float* residual = nullptr);
 /** Statistics only, and the map bn(x) = (x − saveMean)·scale + shift per channel. */
 void batchNormStatistics(const float* x, int64_t n, int64_t c, int64_t s, const float* gamma, const float* beta, float* runningMean,
                          float* runningVar, bool training, double momentum, double eps, float* saveMean, float* saveInvStd, float* scale,
                          float* shift);
-/** With reluOutput (the fused forward's out), dy is first masked by reluOutput > 0; with reluOf, by reluOf(x) > 0. */
+/**
+ * With reluOutput (the fused forward's out), dy is first masked by reluOutput > 0; with reluOf, by
+ * reluOf(x) > 0. maskedGradient (with a mask) receives the masked dy.
+ */
 void batchNormBackward(const float* x, int64_t n, int64_t c, int64_t s, const float* dy, const float* reluOutput, const ChannelMap* reluOf,
                        const float* gamma, const float* saveMean, const float* saveInvStd, bool training, float* dx, float* dgamma,
-                       float* dbeta);
+                       float* dbeta, float* maskedGradient = nullptr);
 void layerNormForward(const float* x, int64_t rows, int64_t cols, const float* gamma, const float* beta, double eps, float* out,
                       float* saveMean, float* saveInvStd);
 void layerNormBackward(const float* x, int64_t rows, int64_t cols, const float* dy, const float* gamma, const float* saveMean,

@@ -43,6 +43,17 @@ void channelAffineRow(const float* x, int64_t n, float mean, float scale, float 
 
 namespace {
 /**
+ * out[j] = bn(x)[j] + residual[j] (then the ReLU): the two float roundings and the ReLU test of the
+ * separate ops (binary add, unary relu), on a plane just written and still in L1.
+ */
+void addResidual(float* out, const float* residual, int64_t n, bool relu) {
+  for (int64_t j = 0; j < n; j++) {
+    const float v = out[j] + residual[j];
+    out[j] = relu && !(v > 0.0f) ? 0.0f : v;
+  }
+}
+
+/**
  * The statistics of batch norm (and the running-statistics update), and the per-channel map
  * bn(x) = (x − saveMean)·scales + shifts. With `out`, also the normalised output (then the ReLU if
  * `relu`): with batch statistics a channel is normalised right after its statistics, while its
@@ -50,7 +61,7 @@ namespace {
  */
 void statisticsAndMaybeNormalize(const float* x, int64_t n, int64_t c, int64_t s, const float* gamma, const float* beta,
                                  float* runningMean, float* runningVar, bool training, double momentum, double eps, bool relu,
-                                 float* out, float* saveMean, float* saveInvStd, float* scales, float* shifts) {
+                                 float* out, const float* residual, float* saveMean, float* saveInvStd, float* scales, float* shifts) {
   const int64_t count = n * s;
   const bool useBatch = training || !runningMean || !runningVar;
   const BatchNormPlaneKernels& k = planeKernels();
@@ -104,7 +115,8 @@ void statisticsAndMaybeNormalize(const float* x, int64_t n, int64_t c, int64_t s
       if (useBatch && out) {
         for (int64_t i = 0; i < n; i++) {
           const int64_t at = (i * c + ch) * s;
-          k.affine(x + at, s, saveMean[ch], scales[ch], shifts[ch], relu, out + at);
+          k.affine(x + at, s, saveMean[ch], scales[ch], shifts[ch], relu && !residual, out + at);
+          if (residual) addResidual(out + at, residual + at, s, relu);
         }
       }
     }
@@ -115,7 +127,8 @@ void statisticsAndMaybeNormalize(const float* x, int64_t n, int64_t c, int64_t s
   parallelRange(n * c, std::max<int64_t>(1, (int64_t{1} << 14) / std::max<int64_t>(s, 1)), [&](int64_t q0, int64_t q1) {
     for (int64_t q = q0; q < q1; q++) {
       const int64_t ch = q % c;
-      k.affine(x + q * s, s, saveMean[ch], scales[ch], shifts[ch], relu, out + q * s);
+      k.affine(x + q * s, s, saveMean[ch], scales[ch], shifts[ch], relu && !residual, out + q * s);
+      if (residual) addResidual(out + q * s, residual + q * s, s, relu);
     }
   });
 }
@@ -124,22 +137,22 @@ void statisticsAndMaybeNormalize(const float* x, int64_t n, int64_t c, int64_t s
 
 void batchNormForward(const float* x, int64_t n, int64_t c, int64_t s, const float* gamma, const float* beta, float* runningMean,
                       float* runningVar, bool training, double momentum, double eps, bool relu, float* out, float* saveMean,
-                      float* saveInvStd) {
+                      float* saveInvStd, const float* residual) {
   std::vector<float> scales(static_cast<size_t>(c)), shifts(static_cast<size_t>(c));
-  statisticsAndMaybeNormalize(x, n, c, s, gamma, beta, runningMean, runningVar, training, momentum, eps, relu, out, saveMean, saveInvStd,
-                              scales.data(), shifts.data());
+  statisticsAndMaybeNormalize(x, n, c, s, gamma, beta, runningMean, runningVar, training, momentum, eps, relu, out, residual, saveMean,
+                              saveInvStd, scales.data(), shifts.data());
 }
 
 void batchNormStatistics(const float* x, int64_t n, int64_t c, int64_t s, const float* gamma, const float* beta, float* runningMean,
                          float* runningVar, bool training, double momentum, double eps, float* saveMean, float* saveInvStd, float* scale,
                          float* shift) {
-  statisticsAndMaybeNormalize(x, n, c, s, gamma, beta, runningMean, runningVar, training, momentum, eps, false, nullptr, saveMean, saveInvStd,
-                              scale, shift);
+  statisticsAndMaybeNormalize(x, n, c, s, gamma, beta, runningMean, runningVar, training, momentum, eps, false, nullptr, nullptr, saveMean,
+                              saveInvStd, scale, shift);
 }
 
 void batchNormBackward(const float* x, int64_t n, int64_t c, int64_t s, const float* dy, const float* reluOutput, const ChannelMap* reluOf,
                        const float* gamma, const float* saveMean, const float* saveInvStd, bool training, float* dx, float* dgamma,
-                       float* dbeta) {
+                       float* dbeta, float* maskedGradient) {
   const double count = static_cast<double>(n * s);
   const BatchNormPlaneKernels& k = planeKernels();
   // With reluOf, each plane's ReLU output is recomputed into a per-thread plane buffer with the
@@ -182,7 +195,12 @@ void batchNormBackward(const float* x, int64_t n, int64_t c, int64_t s, const fl
       const float b = training ? static_cast<float>(scale * invStd * sumDyXhat / count) : 0.0f;
       for (int64_t i = 0; i < n; i++) {
         const int64_t at = (i * c + ch) * s;
-        k.backwardInput(training ? x + at : nullptr, dy + at, maskPlane(at, ch), s, mean, a, shift, b, dx + at);
+        const float* mask = maskPlane(at, ch);
+        k.backwardInput(training ? x + at : nullptr, dy + at, mask, s, mean, a, shift, b, dx + at);
+        if (maskedGradient && mask) {
+          // dy·[mask]: the gradient of the forward's residual, written while dy and the mask are in L1.
+          for (int64_t j = 0; j < s; j++) maskedGradient[at + j] = mask[j] > 0.0f ? dy[at + j] : 0.0f;
+        }
       }
     }
   });

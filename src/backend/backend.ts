@@ -145,11 +145,12 @@ export interface Backend {
   /** One line: backend, instruction set, threads. */
   describe(): string;
   /**
-   * True when `input` maps (ChannelAffine) cost no pass of their own: the kernels apply them as
-   * they read. Where they are emulated (the mapped tensor stored first), layers keep the unfused
-   * composition, which is then as fast and no larger.
+   * True when batch norm's fused forms cost no pass of their own: a convolution's `input` map
+   * (ChannelAffine) applied as the kernel reads, a `residual` added as batch norm writes. Where
+   * they are emulated (a temporary stored first), layers keep the unfused composition, which is
+   * then as fast and no larger.
    */
-  readonly fusedInputMaps: boolean;
+  readonly fusesBatchNorm: boolean;
 
   /** A zero-filled float32 array of `length` elements that kernels of this backend accept. */
   alloc(length: number): Float32Array;
@@ -233,11 +234,13 @@ export interface Backend {
    * Training: normalise with the batch mean and biased variance, save mean and 1/sqrt(var+eps),
    * and update the running statistics in place with the unbiased variance (PyTorch).
    * Eval: normalise with the running statistics; saveMean/saveInvStd receive them too.
+   * With `residual` (x's shape), out = bn(x) + residual, rounded to float32 after each of the two
+   * steps, then the ReLU when `relu`: the end of a residual block, relu(F(x) + x), in one pass.
    */
   batchNormForward(
     x: Float32Array, xShape: Shape, gamma: Float32Array | null, beta: Float32Array | null,
     runningMean: Float32Array | null, runningVar: Float32Array | null, params: BatchNormParams,
-    out: Float32Array, saveMean: Float32Array, saveInvStd: Float32Array,
+    out: Float32Array, saveMean: Float32Array, saveInvStd: Float32Array, residual?: Float32Array | null,
   ): void;
   /**
    * The statistics half of batchNormForward: the same statistics (saveMean, saveInvStd, running
@@ -255,12 +258,14 @@ export interface Backend {
    * fused output and is masked by reluOutput > 0 first (ReLU's derivative, 0 at 0): everything
    * is as for batch norm alone given dy·[reluOutput > 0]. `reluOf` does the same for a batch
    * norm that ran as a convolution's `input` map: the mask is input(x) > 0, recomputed from x.
+   * `maskedGradient` (with either mask) receives dy·[mask], the gradient of the forward's
+   * `residual`.
    */
   batchNormBackward(
     x: Float32Array, xShape: Shape, dy: Float32Array, gamma: Float32Array | null,
     saveMean: Float32Array, saveInvStd: Float32Array, training: boolean,
     dx: Float32Array, dgamma: Float32Array | null, dbeta: Float32Array | null, reluOutput?: Float32Array | null,
-    reluOf?: ChannelAffine | null,
+    reluOf?: ChannelAffine | null, maskedGradient?: Float32Array | null,
   ): void;
   /** Layer norm of each of `rows` rows of length `cols`. */
   layerNormForward(
@@ -309,4 +314,4 @@ export interface Backend {
 }
 
 /** The names of every kernel: a backend table typed over these cannot miss one. */
-export type KernelName = Exclude<keyof Backend, 'name' | 'describe' | 'alloc' | 'fusedInputMaps'>;
+export type KernelName = Exclude<keyof Backend, 'name' | 'describe' | 'alloc' | 'fusesBatchNorm'>;

@@ -32,8 +32,8 @@ export function withChannelAffineInputs<K extends InputKernels>(kernels: K): K {
       kernels.conv2dForward(input ? applyChannelAffine(x, xShape, input) : x, xShape, w, wShape, bias, p, out, outShape),
     conv2dBackwardWeight: (x, xShape, dy, dyShape, p, dw, dwShape, input) =>
       kernels.conv2dBackwardWeight(input ? applyChannelAffine(x, xShape, input) : x, xShape, dy, dyShape, p, dw, dwShape),
-    batchNormBackward: (x, xShape, dy, gamma, saveMean, saveInvStd, training, dx, dgamma, dbeta, reluOutput, reluOf) =>
+    batchNormBackward: (x, xShape, dy, gamma, saveMean, saveInvStd, training, dx, dgamma, dbeta, reluOutput, reluOf, maskedGradient) =>
       kernels.batchNormBackward(x, xShape, dy, gamma, saveMean, saveInvStd, training, dx, dgamma, dbeta,
-        reluOf ? applyChannelAffine(x, xShape, { ...reluOf, relu: true }) : reluOutput),
+        reluOf ? applyChannelAffine(x, xShape, { ...reluOf, relu: true }) : reluOutput, null, maskedGradient),
   };
 }

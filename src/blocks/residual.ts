@@ -147,9 +147,12 @@ export class BasicBlock extends ResidualBlock {
   }
 
   forward(x: Tensor): Tensor {
+    const layers = [[this.conv1, this.bn1], [this.conv2, this.bn2]] as const;
     // Plain twin: y = relu(F(x)), its last batch norm fused with the ReLU.
-    if (!this.downsample) return convBatchNormTwice([this.conv1, this.bn1], [this.conv2, this.bn2], x, true);
-    return addRelu(this.dropPath(this.residual(x)), this.downsample.forward(x)); // y = relu(F(x) + x)
+    if (!this.downsample) return convBatchNormTwice(...layers, x, { relu: true });
+    const shortcut = this.downsample;
+    if (this.training && this.survivalProbability < 1) return addRelu(this.dropPath(this.residual(x)), shortcut.forward(x));
+    return convBatchNormTwice(...layers, x, { residual: () => shortcut.forward(x) }); // y = relu(F(x) + x)
   }
 
   zeroInitResidual(): void {

@@ -67,7 +67,7 @@ for (const backend of backendsUnderTest()) {
         };
         const a = run(fused), b = run(composition);
         // Exact where the map is batch norm's own arithmetic (native); float rounding elsewhere.
-        const exact = backend.fusedInputMaps;
+        const exact = backend.fusesBatchNorm;
         a.forEach((values, i) => {
           if (exact) expect(values, `output ${i}`).toEqual(b[i]);
           else expect(maxRelativeError(values, b[i]!), `output ${i}`).toBeLessThanOrEqual(1e-4);
@@ -81,7 +81,7 @@ describe('convBatchNormTwice', () => {
   const counting = (base: Backend, calls: Map<string, number>): Backend => {
     const count = (name: string) => calls.set(name, (calls.get(name) ?? 0) + 1);
     return {
-      ...base, fusedInputMaps: true,
+      ...base, fusesBatchNorm: true,
       batchNormForward: (...args) => { count('batchNormForward'); base.batchNormForward(...args); },
       batchNormStatistics: (...args) => { count('batchNormStatistics'); base.batchNormStatistics(...args); },
     };
@@ -96,7 +96,7 @@ describe('convBatchNormTwice', () => {
     const x = randn([2, 3, 5, 5], { rng: new Rng(6) });
     const calls = new Map<string, number>();
     const [c1, b1, c2, b2] = layers();
-    const fusedOut = withBackend(counting(base, calls), () => convBatchNormTwice([c1, b1], [c2, b2], x, true));
+    const fusedOut = withBackend(counting(base, calls), () => convBatchNormTwice([c1, b1], [c2, b2], x, { relu: true }));
     expect(calls.get('batchNormStatistics')).toBe(1);
     expect(calls.get('batchNormForward')).toBe(1); // the second batch norm only
     expect(b1.num_batches_tracked!.data[0]).toBe(1);

@@ -2,7 +2,7 @@ import type { ChannelAffine } from '../../backend/backend.js';
 import { getBackend } from '../../backend/select.js';
 import { formatShape, ShapeError } from '../../tensor/shape.js';
 import { empty, Tensor, uninitialized } from '../../tensor/tensor.js';
-import { record } from '../tape.js';
+import { record, releaseTemporary } from '../tape.js';
 import { convOutputSize, convParams, type Conv2dOptions } from './conv-params.js';
 
 /** The batch norm that feeds the convolution: PyTorch's F.batch_norm arguments. */
@@ -81,6 +81,7 @@ export function batchNormConv2d(
         x.f32, kernelShape, dNormalized.f32, bn.weight?.f32 ?? null, saveMean, saveInvStd, bn.training,
         dx ? dx.f32 : new Float32Array(x.size), dgamma?.f32 ?? null, dbeta?.f32 ?? null, null, bn.relu ? map : null,
       );
+      releaseTemporary(dNormalized);
     }
     return [dx, dw, ...(bias ? [db] : []), ...(bn.weight ? [dgamma] : []), ...(bn.bias ? [dbeta] : [])];
   };

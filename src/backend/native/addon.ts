@@ -35,10 +35,11 @@ export interface NativeAddon {
   adaptiveAvgPool2d(planes: number, h: number, w: number, oh: number, ow: number, backward: boolean, input: Float32Array, output: Float32Array): void;
   batchNormForward(x: Float32Array, n: number, c: number, s: number, gamma: Float32Array | null, beta: Float32Array | null,
     runningMean: Float32Array | null, runningVar: Float32Array | null, training: boolean, momentum: number, eps: number,
-    out: Float32Array, saveMean: Float32Array, saveInvStd: Float32Array, relu: boolean): void;
+    out: Float32Array, saveMean: Float32Array, saveInvStd: Float32Array, relu: boolean, residual?: Float32Array | null): void;
   batchNormBackward(x: Float32Array, n: number, c: number, s: number, dy: Float32Array, gamma: Float32Array | null,
     saveMean: Float32Array, saveInvStd: Float32Array, training: boolean, dx: Float32Array, dgamma: Float32Array | null, dbeta: Float32Array | null,
-    reluOutput: Float32Array | null, mapMean?: Float32Array, mapScale?: Float32Array, mapShift?: Float32Array): void;
+    reluOutput: Float32Array | null, mapMean?: Float32Array, mapScale?: Float32Array, mapShift?: Float32Array,
+    maskedGradient?: Float32Array | null): void;
   batchNormStatistics(x: Float32Array, n: number, c: number, s: number, gamma: Float32Array | null, beta: Float32Array | null,
     runningMean: Float32Array | null, runningVar: Float32Array | null, training: boolean, momentum: number, eps: number,
     saveMean: Float32Array, saveInvStd: Float32Array, scale: Float32Array, shift: Float32Array): void;

@@ -117,7 +117,7 @@ function nativeKernels(addon: NativeAddon): Kernels {
       need('adaptiveAvgPool2dBackward', 'dx', dx, product(dxShape));
       addon.adaptiveAvgPool2d(dxShape[0]! * dxShape[1]!, dxShape[2]!, dxShape[3]!, dyShape[2]!, dyShape[3]!, true, dy, dx);
     },
-    batchNormForward: (x, xShape, gamma, beta, runningMean, runningVar, p, out, saveMean, saveInvStd) => {
+    batchNormForward: (x, xShape, gamma, beta, runningMean, runningVar, p, out, saveMean, saveInvStd, residual) => {
       const n = xShape[0]!, c = xShape[1]!, s = product(xShape.slice(2));
       if ((p.training || !runningMean || !runningVar) && n * s <= 1) {
         throw new Error(`native batchNormForward: batch statistics need more than 1 value per channel (got shape [${xShape.join(', ')}])`);
@@ -125,7 +125,8 @@ function nativeKernels(addon: NativeAddon): Kernels {
       need('batchNormForward', 'out', out, n * c * s);
       need('batchNormForward', 'saveMean', saveMean, c);
       need('batchNormForward', 'saveInvStd', saveInvStd, c);
-      addon.batchNormForward(x, n, c, s, gamma, beta, runningMean, runningVar, p.training, p.momentum, p.eps, out, saveMean, saveInvStd, p.relu ?? false);
+      if (residual) need('batchNormForward', 'residual', residual, n * c * s);
+      addon.batchNormForward(x, n, c, s, gamma, beta, runningMean, runningVar, p.training, p.momentum, p.eps, out, saveMean, saveInvStd, p.relu ?? false, residual ?? null);
     },
     batchNormStatistics: (x, xShape, gamma, beta, runningMean, runningVar, p, saveMean, saveInvStd, scale, shift) => {
       const n = xShape[0]!, c = xShape[1]!, s = product(xShape.slice(2));
@@ -135,12 +136,17 @@ function nativeKernels(addon: NativeAddon): Kernels {
       for (const [name, a] of [['saveMean', saveMean], ['saveInvStd', saveInvStd], ['scale', scale], ['shift', shift]] as const) need('batchNormStatistics', name, a, c);
       addon.batchNormStatistics(x, n, c, s, gamma, beta, runningMean, runningVar, p.training, p.momentum, p.eps, saveMean, saveInvStd, scale, shift);
     },
-    batchNormBackward: (x, xShape, dy, gamma, saveMean, saveInvStd, training, dx, dgamma, dbeta, reluOutput, reluOf) => {
+    batchNormBackward: (x, xShape, dy, gamma, saveMean, saveInvStd, training, dx, dgamma, dbeta, reluOutput, reluOf, maskedGradient) => {
       const n = xShape[0]!, c = xShape[1]!, s = product(xShape.slice(2));
       need('batchNormBackward', 'dx', dx, n * c * s);
       if (reluOutput) need('batchNormBackward', 'reluOutput', reluOutput, n * c * s);
       const map = channelMap('batchNormBackward', reluOf, c);
-      addon.batchNormBackward(x, n, c, s, dy, gamma, saveMean, saveInvStd, training, dx, dgamma, dbeta, reluOutput ?? null, map?.mean, map?.scale, map?.shift);
+      if (maskedGradient) {
+        need('batchNormBackward', 'maskedGradient', maskedGradient, n * c * s);
+        if (!reluOutput && !map) throw new Error('native batchNormBackward: maskedGradient needs a mask (reluOutput or reluOf)');
+      }
+      addon.batchNormBackward(x, n, c, s, dy, gamma, saveMean, saveInvStd, training, dx, dgamma, dbeta, reluOutput ?? null, map?.mean, map?.scale, map?.shift,
+        maskedGradient ?? null);
     },
     layerNormForward: (x, rows, cols, gamma, beta, eps, out, saveMean, saveInvStd) => {
       need('layerNormForward', 'out', out, rows * cols);
@@ -183,7 +189,7 @@ function load(): { backend: Backend | null; addon: NativeAddon | null; reason: s
   const addon = result.addon;
   const backend: Backend = {
     name: 'native',
-    fusedInputMaps: true,
+    fusesBatchNorm: true,
     describe: () => {
       const info = addon.info();
       return `native (C++ ${info.isa}, ${info.threads} thread${info.threads === 1 ? '' : 's'})`;

@@ -1,4 +1,4 @@
-import type { BatchNormParams, Shape } from '../backend.js';
+import type { BatchNormParams, ChannelAffine, Shape } from '../backend.js';
 
 /**
  * Batch normalisation (Ioffe & Szegedy 2015, Algorithm 1) over x viewed as (N, C, S), S the
@@ -22,7 +22,7 @@ function view(xShape: Shape): [number, number, number] {
 export function batchNormForward(
   x: Float32Array, xShape: Shape, gamma: Float32Array | null, beta: Float32Array | null,
   runningMean: Float32Array | null, runningVar: Float32Array | null, p: BatchNormParams,
-  out: Float32Array, saveMean: Float32Array, saveInvStd: Float32Array,
+  out: Float32Array, saveMean: Float32Array, saveInvStd: Float32Array, residual: Float32Array | null = null,
 ): void {
   const [batch, channels, spatial] = view(xShape);
   const { mean, invStd } = channelStatistics(x, xShape, runningMean, runningVar, p, saveMean, saveInvStd);
@@ -33,7 +33,13 @@ export function batchNormForward(
     const shift = (beta ? beta[c]! : 0) - mean[c]! * scale;
     for (let n = 0; n < batch; n++) {
       const start = n * imageStride + c * spatial;
-      if (p.relu) {
+      if (residual) {
+        // bn(x), then + residual, each rounded to float32 as the two separate ops round, then the ReLU.
+        for (let s = start; s < start + spatial; s++) {
+          const v = Math.fround(Math.fround(x[s]! * scale + shift) + residual[s]!);
+          out[s] = p.relu && !(v > 0) ? 0 : v;
+        }
+      } else if (p.relu) {
         // The fused ReLU, exactly unary('relu') of the line below.
         for (let s = start; s < start + spatial; s++) {
           const v = Math.fround(x[s]! * scale + shift);
@@ -122,9 +128,11 @@ export function batchNormBackward(
   x: Float32Array, xShape: Shape, dy: Float32Array, gamma: Float32Array | null,
   saveMean: Float32Array, saveInvStd: Float32Array, training: boolean,
   dx: Float32Array, dgamma: Float32Array | null, dbeta: Float32Array | null, reluOutput: Float32Array | null = null,
+  _reluOf: ChannelAffine | null = null, // the mask from a map: channel-affine.ts turns it into reluOutput
+  maskedGradient: Float32Array | null = null,
 ): void {
   if (reluOutput) {
-    const masked = new Float32Array(x.length);
+    const masked = maskedGradient ?? new Float32Array(x.length);
     for (let i = 0; i < masked.length; i++) masked[i] = reluOutput[i]! > 0 ? dy[i]! : 0;
     dy = masked;
   }

@@ -20,7 +20,7 @@ import { softmaxBackward, softmaxCrossEntropyBackward, softmaxCrossEntropyForwar
  */
 export const typescriptBackend: Backend = withChannelAffineInputs(withBf16Operands({
   name: 'ts',
-  fusedInputMaps: false,
+  fusesBatchNorm: false,
   describe: () => 'ts (TypeScript reference kernels, 1 thread)',
   alloc: (length) => new Float32Array(length),
   unary,

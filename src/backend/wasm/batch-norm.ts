@@ -64,7 +64,7 @@ export function makeBatchNorm({ kernels, arena }: WasmContext): Pick<Backend, 'b
   }
 
   return {
-    batchNormForward(x, xShape, gamma, beta, runningMean, runningVar, p, out, saveMean, saveInvStd) {
+    batchNormForward(x, xShape, gamma, beta, runningMean, runningVar, p, out, saveMean, saveInvStd, residual) {
       const [batch, channels, spatial] = view(xShape);
       arena.reset();
       const px = arena.input(x);
@@ -78,7 +78,13 @@ export function makeBatchNorm({ kernels, arena }: WasmContext): Pick<Backend, 'b
       f32.set(center, pcenter / 4);
       f32.set(scale, pscale / 4);
       f32.set(shift, pshift / 4);
-      kernels.channelAffine(px, pout, batch, channels, spatial, pcenter, pscale, pshift, p.relu ? 1 : 0);
+      kernels.channelAffine(px, pout, batch, channels, spatial, pcenter, pscale, pshift, residual || !p.relu ? 0 : 1);
+      if (residual) {
+        // + residual (1·r is exact: the same rounding as the add kernel), then the ReLU kernel.
+        const pr = arena.input(residual.subarray(0, x.length));
+        kernels.axpy(1, pr, pout, x.length);
+        if (p.relu) kernels.unary(RELU_CODE, pout, pout, x.length);
+      }
       arena.output(pout, out);
     },
 
@@ -89,7 +95,7 @@ export function makeBatchNorm({ kernels, arena }: WasmContext): Pick<Backend, 'b
       statistics(arena.input(x), xShape, gamma, beta, runningMean, runningVar, p, saveMean, saveInvStd, center, scale, shift);
     },
 
-    batchNormBackward(x, xShape, dy, gamma, saveMean, saveInvStd, training, dx, dgamma, dbeta, reluOutput) {
+    batchNormBackward(x, xShape, dy, gamma, saveMean, saveInvStd, training, dx, dgamma, dbeta, reluOutput, _reluOf, maskedGradient) {
       const [batch, channels, spatial] = view(xShape);
       const count = batch * spatial;
       arena.reset();
@@ -100,6 +106,7 @@ export function makeBatchNorm({ kernels, arena }: WasmContext): Pick<Backend, 'b
         // tests its x argument, and reluOutput > 0 exactly where the pre-activation is).
         const py = arena.input(reluOutput.subarray(0, x.length));
         kernels.unaryBackward(RELU_CODE, py, py, pdy, pdy, x.length);
+        if (maskedGradient) arena.output(pdy, maskedGradient);
       }
       const pmean = arena.input(saveMean.subarray(0, channels));
       const pdx = arena.take(x.length);

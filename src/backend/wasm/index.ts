@@ -33,7 +33,7 @@ export function createWasmBackend(kernels: KernelExports, threads?: { arena: Are
   // `input` maps: the mapped input stored first.
   return withChannelAffineInputs(withBf16Operands({
     name: 'wasm',
-    fusedInputMaps: false,
+    fusesBatchNorm: false,
     describe: () => `wasm (WebAssembly SIMD128 kernels from AssemblyScript, ${lanes} thread${lanes === 1 ? '' : 's'})`,
     alloc: (length) => new Float32Array(length),
     ...makeElementwise(context),

@@ -51,7 +51,9 @@ function convNode(p: Conv2dParams, w: Tensor, inputs: readonly string[], ctx: Ru
 }
 
 /** A BatchNormalization node (inference form: running statistics) writing `output`; returns it. */
-function batchNormalizationNode(op: Extract<TracedOp, { op: 'batchNorm' | 'batchNormRelu' | 'batchNormConv2d' }>, ctx: RuleContext, output: string): string {
+function batchNormalizationNode(
+  op: Extract<TracedOp, { op: 'batchNorm' | 'batchNormRelu' | 'batchNormAddRelu' | 'batchNormConv2d' }>, ctx: RuleContext, output: string,
+): string {
   const a = op.attributes;
   if (a.training || !a.runningMean || !a.runningVar) fail(op, 'batch norm uses batch statistics; export a model in eval mode');
   const channels = op.inputs[0]!.shape[1]!;
@@ -141,6 +143,10 @@ export const exportRules: { [K in OpName]: Rule<K> } = {
   batchNorm: (op, ctx) => void batchNormalizationNode(op, ctx, ctx.output),
   // The fused op is two nodes in the file, as the unfused graph is (runtimes fuse them again).
   batchNormRelu: (op, ctx) => void ctx.builder.node('Relu', [batchNormalizationNode(op, ctx, temp(ctx, 'batch_norm'))], [ctx.output]),
+  batchNormAddRelu: (op, ctx) => {
+    const sum = ctx.builder.node('Add', [batchNormalizationNode(op, ctx, temp(ctx, 'batch_norm')), ctx.inputs[1]!], [temp(ctx, 'sum')]);
+    ctx.builder.node('Relu', [sum], [ctx.output]);
+  },
   layerNorm: (op, ctx) => {
     const a = op.attributes;
     const size = a.normalizedShape.reduce((p, d) => p * d, 1);

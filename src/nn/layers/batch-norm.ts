@@ -1,4 +1,7 @@
+import { addRelu } from '../../autograd/functions/add-relu.js';
+import { batchNormAddRelu } from '../../autograd/functions/batch-norm-add-relu.js';
 import { batchNorm, batchNormRelu } from '../../autograd/functions/batch-norm.js';
+import { isTracing } from '../../autograd/trace.js';
 import type { BatchNormInput } from '../../autograd/functions/batch-norm-conv2d.js';
 import { relu } from '../../autograd/functions/unary.js';
 import { formatShape, ShapeError } from '../../tensor/shape.js';
@@ -61,6 +64,17 @@ abstract class BatchNormBase extends Module {
       return reluModule ? reluModule.forward(y) : relu(y);
     }
     return this.normalize(x, true);
+  }
+
+  /**
+   * relu(this.forward(x) + residual) — the end of a basic residual block — as one op
+   * (batchNormAddRelu: bn(x) is never stored) when nothing can observe bn(x): this layer is not
+   * `hooked` and no ONNX trace runs. Otherwise as written.
+   */
+  forwardAddRelu(x: Tensor, residual: Tensor): Tensor {
+    if (this.hooked || isTracing()) return addRelu(this.forward(x), residual);
+    this.checkInput(x);
+    return batchNormAddRelu(x, this.running_mean, this.running_var, this.weight, this.bias, this.statisticsMode(), residual, this.constructor.name);
   }
 
   /**
