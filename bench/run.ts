@@ -9,7 +9,7 @@
  * (bench/tfjs-suite.ts), and `memory` measures the peak resident memory of a ResNet-56 batch-128
  * training run in fresh processes, ours against PyTorch (bench/memory-suite.ts).
  *
- *   npm run bench [-- --quick] [-- --json [file]] [-- --only gemm,conv,models,wasm,tfjs,memory] [-- --rows id,id] [-- --clock wall|cpu] [-- --rounds n]
+ *   npm run bench [-- --quick] [-- --json [file]] [-- --only gemm,conv,models,wasm,tfjs,memory,tta] [-- --rows id,id] [-- --clock wall|cpu] [-- --rounds n]
  *
  * Every time is the median of several runs after a warm-up run, wall clock by default. On a
  * shared machine (the load average is printed with the table) `--clock cpu` measures process
@@ -29,6 +29,8 @@ import { median, runMemorySection, type MemoryComparison } from './memory-suite.
 import { rowFlopsPerImage } from './model-flops.js';
 import { convRows, gemmRows, kernelRunner, medianSeconds, modelRows, modelRunner, rowFlops, type BenchRow, type Clock } from './native-suites.js';
 import { runTfjsSection, type TfjsComparison } from './tfjs-suite.js';
+import { printColumns } from './table.js';
+import { printTimeToAccuracyTable, runTimeToAccuracySection, type TimeToAccuracySection } from './time-to-accuracy.js';
 import { runWasmSection, type WasmRow } from './wasm-suite.js';
 
 const args = process.argv.slice(2);
@@ -203,6 +205,14 @@ async function main(): Promise<void> {
     log('peak resident memory, ResNet-56 batch 128, fresh processes…');
     memory = runMemorySection({ model: 'resnet56', batch: 128, steps: 3, threads: 2, runs: quick ? 1 : 3, withTs: !quick, python }, log);
   }
+  let tta: TimeToAccuracySection | null = null;
+  if (only.has('tta') && native) {
+    const value = (flag: string) => (args.includes(flag) ? args[args.indexOf(flag) + 1] : undefined);
+    tta = runTimeToAccuracySection({
+      threads: Number(value('--tta-threads') ?? 2), epochs: Number(value('--tta-epochs') ?? 6), target: Number(value('--tta-target') ?? 0.92),
+      precision: value('--precision') === 'bf16' ? 'bf16' : 'fp32',
+    }, native, python, log);
+  }
   let torchNote = 'PyTorch ratios: apt-get install -y python3-torch (Debian), then /usr/bin/python3 -c "import torch" must work';
   if (python && native && rows.length > 0) {
     torchNote = `PyTorch from ${python}, same thread counts, timed right after each of our rows; ours/PyTorch > 1 means we are faster`;
@@ -211,19 +221,11 @@ async function main(): Promise<void> {
   if (wasm && wasm.length > 0) printWasmTable(wasm);
   if (tfjs) printTfjsTable(tfjs);
   if (memory) printMemoryTable(memory, python);
+  if (tta) printTimeToAccuracyTable(tta);
   if (jsonPath) {
-    writeFileSync(jsonPath, JSON.stringify({ node: process.version, clock, native: info, peaks: Object.fromEntries(peaks), loadAverage: loadavg(), results, wasm, tfjs, memory }, null, 2));
+    writeFileSync(jsonPath, JSON.stringify({ node: process.version, clock, native: info, peaks: Object.fromEntries(peaks), loadAverage: loadavg(), results, wasm, tfjs, memory, tta }, null, 2));
     log(`wrote ${jsonPath}`);
   }
-}
-
-/** Columns padded to their widest cell; columns from `rightFrom` on are right-aligned (numbers). */
-function printColumns(header: string[], lines: string[][], rightFrom: number): void {
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  const format = (cells: string[]) => cells.map((c, i) => (i >= rightFrom ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
-  console.log(format(header));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const l of lines) console.log(format(l));
 }
 
 function printWasmTable(rows: WasmRow[]): void {

@@ -8,6 +8,7 @@
 // bandwidth of one core: an out array's first touch and write-allocate dominate, not arithmetic.
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <vector>
 
 #include "common.h"
@@ -42,17 +43,6 @@ void channelAffineRow(const float* x, int64_t n, float mean, float scale, float 
 }
 
 namespace {
-/**
- * out[j] = bn(x)[j] + residual[j] (then the ReLU): the two float roundings and the ReLU test of the
- * separate ops (binary add, unary relu), on a plane just written and still in L1.
- */
-void addResidual(float* out, const float* residual, int64_t n, bool relu) {
-  for (int64_t j = 0; j < n; j++) {
-    const float v = out[j] + residual[j];
-    out[j] = relu && !(v > 0.0f) ? 0.0f : v;
-  }
-}
-
 /**
  * The statistics of batch norm (and the running-statistics update), and the per-channel map
  * bn(x) = (x − saveMean)·scales + shifts. With `out`, also the normalised output (then the ReLU if
@@ -116,7 +106,7 @@ void statisticsAndMaybeNormalize(const float* x, int64_t n, int64_t c, int64_t s
         for (int64_t i = 0; i < n; i++) {
           const int64_t at = (i * c + ch) * s;
           k.affine(x + at, s, saveMean[ch], scales[ch], shifts[ch], relu && !residual, out + at);
-          if (residual) addResidual(out + at, residual + at, s, relu);
+          if (residual) k.addResidual(out + at, residual + at, s, relu);
         }
       }
     }
@@ -128,7 +118,7 @@ void statisticsAndMaybeNormalize(const float* x, int64_t n, int64_t c, int64_t s
     for (int64_t q = q0; q < q1; q++) {
       const int64_t ch = q % c;
       k.affine(x + q * s, s, saveMean[ch], scales[ch], shifts[ch], relu && !residual, out + q * s);
-      if (residual) addResidual(out + q * s, residual + q * s, s, relu);
+      if (residual) k.addResidual(out + q * s, residual + q * s, s, relu);
     }
   });
 }
@@ -197,10 +187,7 @@ void batchNormBackward(const float* x, int64_t n, int64_t c, int64_t s, const fl
         const int64_t at = (i * c + ch) * s;
         const float* mask = maskPlane(at, ch);
         k.backwardInput(training ? x + at : nullptr, dy + at, mask, s, mean, a, shift, b, dx + at);
-        if (maskedGradient && mask) {
-          // dy·[mask]: the gradient of the forward's residual, written while dy and the mask are in L1.
-          for (int64_t j = 0; j < s; j++) maskedGradient[at + j] = mask[j] > 0.0f ? dy[at + j] : 0.0f;
-        }
+        if (maskedGradient && mask) k.maskedCopy(dy + at, mask, s, maskedGradient + at);  // the residual's gradient
       }
     }
   });
