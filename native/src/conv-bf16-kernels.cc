@@ -143,6 +143,112 @@ BF16_ATTR void weightChunk(const uint16_t* const* dyImages, const uint16_t* cons
   }
 }
 
+/**
+ * Small planes, forward: outT[p][o0 + j·16 + l] (=|+=) Σ_R x[pairOffset[R] + pixel[p]] · wT[R][o]
+ * for PB pixels and OV vectors of output channels, each term a pair of input channels; only real
+ * pixels are computed (no unused grid columns).
+ */
+template <int PB, int OV>
+BF16_ATTR void pixelTile(const uint32_t* x, const int64_t* pairOffset, int64_t pairs, const int64_t* pixel, const uint32_t* wT,
+                         int64_t channels, float* outT, bool accumulate) {
+  __m512 acc[PB][OV];
+#pragma GCC unroll 16
+  for (int p = 0; p < PB; p++) {
+#pragma GCC unroll 4
+    for (int j = 0; j < OV; j++) acc[p][j] = accumulate ? _mm512_loadu_ps(outT + p * channels + j * 16) : _mm512_setzero_ps();
+  }
+  for (int64_t r = 0; r < pairs; r++, wT += channels) {
+    const uint32_t* src = x + pairOffset[r];
+    __m512bh wv[OV];
+#pragma GCC unroll 4
+    for (int j = 0; j < OV; j++) wv[j] = loadPairs(wT + j * 16);
+#pragma GCC unroll 16
+    for (int p = 0; p < PB; p++) {
+      const __m512bh b = (__m512bh)_mm512_set1_epi32(static_cast<int>(src[pixel[p]]));
+#pragma GCC unroll 4
+      for (int j = 0; j < OV; j++) acc[p][j] = _mm512_dpbf16_ps(acc[p][j], b, wv[j]);
+    }
+  }
+#pragma GCC unroll 16
+  for (int p = 0; p < PB; p++) {
+#pragma GCC unroll 4
+    for (int j = 0; j < OV; j++) _mm512_storeu_ps(outT + p * channels + j * 16, acc[p][j]);
+  }
+}
+
+template <int PB, int OV>
+BF16_ATTR void pixelTileOf(int64_t count, const uint32_t* x, const int64_t* pairOffset, int64_t pairs, const int64_t* pixel,
+                           const uint32_t* wT, int64_t channels, float* outT, bool accumulate) {
+  if constexpr (PB > 1) {
+    if (count < PB) return pixelTileOf<PB - 1, OV>(count, x, pairOffset, pairs, pixel, wT, channels, outT, accumulate);
+  }
+  pixelTile<PB, OV>(x, pairOffset, pairs, pixel, wT, channels, outT, accumulate);
+}
+
+/** One image: pair rows in blocks of 64 (their weights stay in L1 while every pixel tile uses them), pixels PB at a time. */
+template <int PB, int OV>
+BF16_ATTR void forwardByChannels(const uint32_t* x, const int64_t* pairOffset, int64_t pairs, const int64_t* pixel, int64_t plane,
+                                 const uint32_t* wT, int64_t channels, int64_t o0, float* outT) {
+  for (int64_t r0 = 0; r0 < pairs; r0 += 64) {
+    const int64_t block = std::min<int64_t>(64, pairs - r0);
+    for (int64_t p0 = 0; p0 < plane; p0 += PB) {
+      pixelTileOf<PB, OV>(std::min<int64_t>(PB, plane - p0), x, pairOffset + r0, block, pixel + p0, wT + r0 * channels + o0, channels,
+                          outT + p0 * channels + o0, r0 > 0);
+    }
+  }
+}
+
+/**
+ * Small planes, weight gradient: dwT[r][o] += Σ_n Σ_P x_n[rowOffset[r] + pixel[P] + (0, 1)] · dyPairs_n[P][o]
+ * for RB input rows and OV vectors of output channels, each term a pair of neighbouring pixels
+ * (2P, 2P + 1) of one output row; only real pixels, no lane sums.
+ */
+template <int OV, int RB>
+BF16_ATTR void weightTileByChannels(const uint32_t* const* dyPairs, const uint16_t* const* xImages, int64_t images, const int64_t* pixel,
+                                    int64_t pixelPairs, int64_t channels, int64_t o0, const int64_t* rowOffset, float* dwT) {
+  __m512 acc[RB][OV];
+#pragma GCC unroll 16
+  for (int r = 0; r < RB; r++) {
+#pragma GCC unroll 4
+    for (int j = 0; j < OV; j++) acc[r][j] = _mm512_loadu_ps(dwT + r * channels + o0 + j * 16);
+  }
+  for (int64_t n = 0; n < images; n++) {
+    const uint32_t* d = dyPairs[n] + o0;
+    const uint16_t* src[RB];
+#pragma GCC unroll 16
+    for (int r = 0; r < RB; r++) src[r] = xImages[n] + rowOffset[r];
+    for (int64_t q = 0; q < pixelPairs; q++, d += channels) {
+      const int64_t g = pixel[q];
+      __m512bh dv[OV];
+#pragma GCC unroll 4
+      for (int j = 0; j < OV; j++) dv[j] = loadPairs(d + j * 16);
+#pragma GCC unroll 16
+      for (int r = 0; r < RB; r++) {
+        uint32_t pair;
+        __builtin_memcpy(&pair, src[r] + g, sizeof pair);
+        const __m512bh b = (__m512bh)_mm512_set1_epi32(static_cast<int>(pair));
+#pragma GCC unroll 4
+        for (int j = 0; j < OV; j++) acc[r][j] = _mm512_dpbf16_ps(acc[r][j], b, dv[j]);
+      }
+    }
+  }
+#pragma GCC unroll 16
+  for (int r = 0; r < RB; r++) {
+#pragma GCC unroll 4
+    for (int j = 0; j < OV; j++) _mm512_storeu_ps(dwT + r * channels + o0 + j * 16, acc[r][j]);
+  }
+}
+
+template <int OV, int RB>
+BF16_ATTR void weightByChannels(const uint32_t* const* dyPairs, const uint16_t* const* xImages, int64_t images, const int64_t* pixel,
+                                int64_t pixelPairs, int64_t channels, int64_t o0, const int64_t* rowOffset, int64_t rows, float* dwT) {
+  int64_t r = 0;
+  for (; r + RB <= rows; r += RB) {
+    weightTileByChannels<OV, RB>(dyPairs, xImages, images, pixel, pixelPairs, channels, o0, rowOffset + r, dwT + r * channels);
+  }
+  for (; r < rows; r++) weightTileByChannels<OV, 1>(dyPairs, xImages, images, pixel, pixelPairs, channels, o0, rowOffset + r, dwT + r * channels);
+}
+
 BF16_ATTR void toPairs(const float* a, const float* b, int64_t n, uint32_t* dst) {
   // cvtne2ps gives a's 16 values in the low half and b's in the high half; interleave them.
   alignas(64) static const uint16_t kInterleave[32] = {0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23,
@@ -187,7 +293,11 @@ BF16_ATTR double dotLoop(int64_t iterations) {
 }  // namespace
 
 const Bf16Kernels* bf16Kernels() {
-  static const Bf16Kernels kernels{8, pairImage<8, 3>, kDwOut, weightChunk, toPairs, toBf16, roundFloats};
+  static const Bf16Kernels kernels{8, pairImage<8, 3>,
+                                   {forwardByChannels<12, 2>, forwardByChannels<8, 3>, forwardByChannels<6, 4>},
+                                   kDwOut, weightChunk,
+                                   {weightByChannels<2, 12>, weightByChannels<3, 8>, weightByChannels<4, 6>},
+                                   toPairs, toBf16, roundFloats};
   return activeIsa() == Isa::Avx512Bf16 ? &kernels : nullptr;
 }
 

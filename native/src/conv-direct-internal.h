@@ -261,11 +261,19 @@ using PairImage = void (*)(const uint32_t* in, const int64_t* pairOffset, int64_
                            int64_t tileEnd, float* outImage, int64_t channels, int64_t plane, const float* bias, const GridShape& grid);
 using Bf16WeightChunk = void (*)(const uint16_t* const* dyImages, const uint16_t* const* xImages, int64_t images, int64_t qPad,
                                  int64_t outTiles, const int64_t* rowOffset, int64_t rows, float* dwPartial);
+/** Small planes, channels in registers (as forwardByChannels): outT[p][o] for vectors of 16 output channels from o0. */
+using PairForwardByChannels = void (*)(const uint32_t* x, const int64_t* pairOffset, int64_t pairs, const int64_t* pixel, int64_t plane,
+                                       const uint32_t* wT, int64_t channels, int64_t o0, float* outT);
+/** Small planes, channels in registers (as weightByChannels): dwT[r][o] += Σ over images and pixel pairs, channels from o0. */
+using PairWeightByChannels = void (*)(const uint32_t* const* dyPairs, const uint16_t* const* xImages, int64_t images, const int64_t* pixel,
+                                      int64_t pixelPairs, int64_t channels, int64_t o0, const int64_t* rowOffset, int64_t rows, float* dwT);
 struct Bf16Kernels {
   int outTile;  // forward: output channels per register tile
   PairImage image;  // forward of one image, tiles [tileBegin, tileEnd), into NCHW plus bias
+  PairForwardByChannels forwardByChannels[3];  // 2, 3 and 4 vectors of output channels
   int dwOut;  // weight gradient: output channels per register tile
   Bf16WeightChunk weightChunk;  // dwPartial[o][r] += Σ over images and pixels, every channel tile and row
+  PairWeightByChannels weightByChannels[3];  // 2, 3 and 4 vectors of output channels
   void (*toPairs)(const float* a, const float* b, int64_t n, uint32_t* dst);  // interleave; b null: zeros; n % 16 == 0
   void (*toBf16)(const float* src, int64_t n, uint16_t* dst);  // n % 32 == 0
   void (*round)(const float* src, int64_t n, float* dst);  // bf16Bits as floats, any n

@@ -65,6 +65,8 @@ const convCases: ConvCase[] = [
   { n: 2, c: 7, h: 6, w: 5, o: 3, k: [2, 3], stride: 1, pad: 0, dilation: 1, groups: 1 }, // no padding, uneven kernel
   { n: 2, c: 6, h: 9, w: 9, o: 4, k: [3, 3], stride: 1, pad: 2, dilation: 2, groups: 2 }, // dilated, grouped
   { n: 1, c: 9, h: 4, w: 4, o: 13, k: [3, 3], stride: 1, pad: 1, dilation: 1, groups: 1 }, // one image, 4 × 4
+  { n: 3, c: 32, h: 7, w: 7, o: 32, k: [3, 3], stride: 1, pad: 1, dilation: 1, groups: 1 }, // channel vectors, odd rows: pixel pairs would straddle them
+  { n: 3, c: 48, h: 6, w: 8, o: 64, k: [3, 3], stride: 1, pad: 1, dilation: 1, groups: 1 }, // channel vectors forward (48 pixels) and weight gradient
 ];
 
 function convShapes(t: ConvCase): { xs: number[]; ws: number[]; ys: number[]; p: Conv2dParams } {
