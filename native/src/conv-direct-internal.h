@@ -81,6 +81,10 @@ struct DirectKernels {
   void (*mapRow)(float*, const float*, int64_t, float, float, float, bool);
   void (*zeroRow)(float*, int64_t);
   void (*stridedRow)(float*, const float*, int64_t, int64_t);
+  // a whole channel of a stride-1 layout, and of dy on the grid (the row moves above, inlined)
+  void (*fillPlane)(float* plane, const float* channel, int64_t hq, int64_t wq, int64_t j0, int64_t j1, int64_t ph, int64_t h, int64_t w,
+                    int64_t tail, const float* map, bool relu);
+  void (*extendChannel)(float* dst, const float* src, int64_t rows, int64_t ow, int64_t wq, int64_t qPad);
 };
 
 /** The kernels of the active instruction set, or null on the portable path (conv.cc uses im2col there). */
@@ -160,6 +164,15 @@ struct DirectLayout {
    * padding stays zero, as it is the padding of the mapped tensor.
    */
   void fill(const float* image, float* buffer, const ChannelMap* map = nullptr) const {
+    if (s.sh == 1 && s.sw == 1) {
+      const auto [j0, j1] = columnsInside(0);
+      for (int64_t c = 0; c < s.c; c++) {
+        const float params[3] = {map ? map->mean[c] : 0.0f, map ? map->scale[c] : 1.0f, map ? map->shift[c] : 0.0f};
+        k.fillPlane(buffer + c * channelStride, image + c * s.h * s.w - s.pw + j0, hq, wq, j0, j1, s.ph, s.h, s.w, channelStride - hq * wq,
+                    map ? params : nullptr, map && map->relu);
+      }
+      return;
+    }
     // Strided phases have short rows (17 floats for a 32-wide image at stride 2): one bulk clear
     // is cheaper there than clearing each row's padding; at stride 1 only the padding is cleared.
     const bool bulkClear = s.sw > 1;
@@ -221,14 +234,7 @@ struct DirectLayout {
 
   /** dy of one image on the Wq-wide grid (rows of qPad), zeros in the unused columns and tail. */
   void extendGradient(const float* dyImage, float* dyExt) const {
-    for (int64_t o = 0; o < s.o; o++) {
-      float* row = dyExt + o * qPad;
-      for (int64_t y = 0; y < s.oh; y++) {
-        k.copyRow(row + y * wq, dyImage + (o * s.oh + y) * s.ow, s.ow, 0.0f);
-        k.zeroRow(row + y * wq + s.ow, wq - s.ow);
-      }
-      k.zeroRow(row + qValid, qPad - qValid);
-    }
+    for (int64_t o = 0; o < s.o; o++) k.extendChannel(dyExt + o * qPad, dyImage + o * s.oh * s.ow, s.oh, s.ow, wq, qPad);
   }
 };
 

@@ -124,14 +124,16 @@ const DirectKernels* directKernels() {
                                    {4, 6, avx512::weightChunkByChannels<4, 6>}},
                                   {avx512::imageByChannels<12, 2>, avx512::imageByChannels<8, 3>, avx512::imageByChannels<6, 4>},
                                   4, 6,
-                                  avx512::weightChunk, avx512::copyRow, avx512::mapRow, avx512::zeroRow, avx512::stridedRow};
+                                  avx512::weightChunk, avx512::copyRow, avx512::mapRow, avx512::zeroRow, avx512::stridedRow,
+                                  avx512::fillPlane, avx512::extendChannel};
   static const DirectKernels k256{8, {4, 3, avx2::imageRows<4, 3>, avx2::imageChannels<4, 3>},
                                   {2, 6, avx2::imageRows<2, 6>, avx2::imageChannels<2, 6>},
                                   {{2, 6, avx2::weightChunkByChannels<2, 6>}, {3, 4, avx2::weightChunkByChannels<3, 4>},
                                    {4, 3, avx2::weightChunkByChannels<4, 3>}},
                                   {avx2::imageByChannels<6, 2>, avx2::imageByChannels<4, 3>, avx2::imageByChannels<3, 4>},
                                   4, 3,
-                                  avx2::weightChunk, avx2::copyRow, avx2::mapRow, avx2::zeroRow, avx2::stridedRow};
+                                  avx2::weightChunk, avx2::copyRow, avx2::mapRow, avx2::zeroRow, avx2::stridedRow,
+                                  avx2::fillPlane, avx2::extendChannel};
   switch (fp32Isa(activeIsa())) {
     case Isa::Avx512: return &k512;
     case Isa::Avx2: return &k256;
