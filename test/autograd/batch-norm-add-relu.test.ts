@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import * as F from '../../src/autograd/functions/index.js';
+import { recordActivationPattern } from '../../src/autograd/activation-pattern.js';
 import { gradcheck } from '../../src/autograd/gradcheck.js';
 import { configureNative, loadNativeBackend, nativeInfo } from '../../src/backend/native/index.js';
 import { Rng } from '../../src/tensor/rng.js';
@@ -55,6 +56,20 @@ for (const backend of backendsUnderTest()) {
     });
   });
 }
+
+describe('batchNormAddRelu under an activation pattern', () => {
+  it('runs as batchNorm then addRelu, so the pattern records its ReLU, with the same values', () => {
+    const r = new Rng(9);
+    const x = randn([2, 3, 4, 4], { rng: r }), residual = randn([2, 3, 4, 4], { rng: r });
+    const plain = F.batchNormAddRelu(x, null, null, null, null, { training: true }, residual);
+    let patterned: Tensor | null = null;
+    const pattern = recordActivationPattern(() => {
+      patterned = F.batchNormAddRelu(x, null, null, null, null, { training: true }, residual);
+    });
+    expect(pattern.size).toBe(1);
+    expect(patterned!.f32).toEqual(plain.f32);
+  });
+});
 
 const native = loadNativeBackend();
 const initial = native ? nativeInfo()! : null;

@@ -1,6 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import * as F from '../../src/autograd/functions/index.js';
+import { recordActivationPattern } from '../../src/autograd/activation-pattern.js';
 import { gradcheck } from '../../src/autograd/gradcheck.js';
+import { configureNative, loadNativeBackend, nativeInfo } from '../../src/backend/native/index.js';
 import { BatchNorm2d } from '../../src/nn/layers/batch-norm.js';
 import { convBatchNormTwice } from '../../src/nn/layers/conv-batch-norm.js';
 import { Conv2d } from '../../src/nn/layers/conv2d.js';
@@ -53,19 +55,9 @@ for (const backend of backendsUnderTest()) {
       });
     });
 
-    it('agrees with batchNormRelu then conv2d: output, every gradient, running statistics (stride 2, kink crossed)', () => {
+    it('agrees with batchNormRelu then conv2d: output and every gradient (stride 2, kink crossed)', () => {
       withBackend(backend, () => {
-        const x = randn([3, 5, 7, 6], { rng, requiresGrad: true });
-        const gamma = uniform([5], 0.5, 1.5, { rng, requiresGrad: true }), beta = randn([5], { rng, requiresGrad: true });
-        const w = randn([4, 5, 3, 3], { rng, requiresGrad: true }), bias = randn([4], { rng, requiresGrad: true });
-        const projection = randn([3, 4, 4, 3], { rng });
-        const run = (op: typeof fused) => {
-          for (const t of [x, gamma, beta, w, bias]) t.grad = null;
-          const y = op(x, gamma, beta, w, bias, true, 2);
-          F.sum(F.mul(y, projection)).backward();
-          return [y, x.grad!, gamma.grad!, beta.grad!, w.grad!, bias.grad!].map((t) => Float32Array.from(t.f32));
-        };
-        const a = run(fused), b = run(composition);
+        const [a, b] = [agreementRun(fused, [3, 5, 7, 6], true, 2, 1), agreementRun(composition, [3, 5, 7, 6], true, 2, 1)];
         // Exact where the map is batch norm's own arithmetic (native); float rounding elsewhere.
         const exact = backend.fusesBatchNorm;
         a.forEach((values, i) => {
@@ -76,6 +68,41 @@ for (const backend of backendsUnderTest()) {
     });
   });
 }
+
+/** y, then the gradients of x, γ, β, weight and bias under a fixed random projection of y. */
+function agreementRun(op: typeof fused, shape: [number, number, number, number], relu: boolean, stride: number, seed: number): Float32Array[] {
+  const r = new Rng(seed);
+  const [n, c, h, w] = shape;
+  const x = randn(shape, { rng: r, requiresGrad: true });
+  const gamma = uniform([c], 0.5, 1.5, { rng: r, requiresGrad: true }), beta = randn([c], { rng: r, requiresGrad: true });
+  const weight = randn([4, c, 3, 3], { rng: r, requiresGrad: true }), bias = randn([4], { rng: r, requiresGrad: true });
+  const y = op(x, gamma, beta, weight, bias, relu, stride);
+  const projection = randn([n, 4, Math.floor((h - 1) / stride) + 1, Math.floor((w - 1) / stride) + 1], { rng: r });
+  F.sum(F.mul(y, projection)).backward();
+  return [y, x.grad!, gamma.grad!, beta.grad!, weight.grad!, bias.grad!].map((t) => Float32Array.from(t.f32));
+}
+
+// Every native instruction set's fill of the padded layout (stride 1: whole planes per call;
+// stride 2: polyphase rows), on sizes around the vector widths, equals the two ops bit for bit.
+const native = loadNativeBackend();
+const initial = native ? nativeInfo()! : null;
+afterAll(() => {
+  if (initial) configureNative({ isa: initial.isa, threads: initial.threads });
+});
+const shapes: [number, number, number, number][] = [[2, 3, 1, 1], [1, 2, 5, 9], [2, 5, 7, 17], [1, 17, 16, 16], [2, 3, 33, 15]];
+describe.skipIf(!native).each((native ? [...new Set(['portable' as const, ...nativeInfo()!.supported])] : []).flatMap((isa) => [1, 2].map((threads) => ({ isa, threads }))))(
+  'batchNormConv2d on the native $isa path, $threads thread(s)', ({ isa, threads }) => {
+    it.each([1, 2])('equals batchNorm(ReLU) then conv2d bit for bit at stride %i, on edge sizes, with and without the ReLU', (stride) => withBackend(native!, () => {
+      configureNative({ isa, threads });
+      shapes.forEach((shape, k) => {
+        for (const relu of [true, false]) {
+          const a = agreementRun(fused, shape, relu, stride, 100 + k), b = agreementRun(composition, shape, relu, stride, 100 + k);
+          a.forEach((values, i) => expect(values, `${shape.join('×')} relu=${relu} output ${i}`).toEqual(b[i]));
+        }
+      });
+    }));
+  },
+);
 
 describe('convBatchNormTwice', () => {
   const counting = (base: Backend, calls: Map<string, number>): Backend => {
@@ -104,6 +131,15 @@ describe('convBatchNormTwice', () => {
     const plain = withBackend(base, () => F.batchNormRelu(d2.forward(F.batchNormRelu(d1.forward(x), e1.running_mean, e1.running_var, e1.weight, e1.bias, { training: true })), e2.running_mean, e2.running_var, e2.weight, e2.bias, { training: true }));
     expect(maxRelativeError(fusedOut.f32, plain.f32)).toBeLessThanOrEqual(1e-4);
     expect(maxRelativeError(b1.running_var!.f32, e1.running_var!.f32)).toBeLessThanOrEqual(1e-6);
+  });
+
+  it('keeps the layers as written while an activation pattern is recorded (each ReLU must be its own op)', () => {
+    const calls = new Map<string, number>();
+    const [c1, b1, c2, b2] = layers();
+    const pattern = withBackend(counting(backendsUnderTest()[0]!, calls), () => recordActivationPattern(() => convBatchNormTwice([c1, b1], [c2, b2], randn([2, 3, 5, 5], { rng: new Rng(8) }), { relu: true })));
+    expect(calls.get('batchNormStatistics')).toBeUndefined();
+    expect(calls.get('batchNormForward')).toBe(2);
+    expect(pattern.size).toBe(2);
   });
 
   it('keeps the layers as written when a hook watches the first batch norm', () => {
