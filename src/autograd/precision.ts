@@ -10,6 +10,7 @@ import type { Precision } from '../backend/backend.js';
  */
 let current: Precision = 'fp32';
 
+/** The operand precision of the innermost `withPrecision` scope: 'fp32' outside any. */
 export function operandPrecision(): Precision {
   return current;
 }
