@@ -7,7 +7,8 @@ import { crossEntropy } from '../src/autograd/functions/cross-entropy.js';
 import { permute } from '../src/autograd/functions/permute.js';
 import { reshape } from '../src/autograd/functions/reshape.js';
 import { noGrad } from '../src/autograd/no-grad.js';
-import type { Backend, Conv2dParams } from '../src/backend/backend.js';
+import { withPrecision } from '../src/autograd/precision.js';
+import type { Backend, Conv2dParams, Precision } from '../src/backend/backend.js';
 import { createModel, type ModelOptions } from '../src/models/registry.js';
 import { SGD } from '../src/optim/sgd.js';
 import { recycleTensors } from '../src/tensor/recycling-scope.js';
@@ -21,6 +22,8 @@ export interface ConvRow {
 }
 export interface ModelRow {
   kind: 'model'; id: string; label: string; model: string; options: ModelOptions; input: number[]; eval?: boolean; repeats?: number;
+  /** 'bf16': convolutions on bf16 operands (withPrecision; PyTorch: torch.autocast('cpu', dtype=torch.bfloat16)). */
+  precision?: Precision;
 }
 export type BenchRow = GemmRow | ConvRow | ModelRow;
 
@@ -41,12 +44,17 @@ export function convRows(batch: number): ConvRow[] {
   })));
 }
 
-/** Whole training steps (batch 128 at 32×32 unless noted), and ResNet-20 inference. */
+/** Whole training steps (batch 128 at 32×32 unless noted; ResNet-20 also at 64 and 32), and ResNet-20 inference. */
 export function modelRows(): ModelRow[] {
   return [
     { kind: 'model', id: 'train-resnet20', label: 'ResNet-20 train step, batch 128', model: 'resnet20', options: {}, input: [128, 3, 32, 32] },
+    { kind: 'model', id: 'train-resnet20-bf16', label: 'ResNet-20 train step, batch 128, bf16', model: 'resnet20', options: {}, input: [128, 3, 32, 32], precision: 'bf16' },
+    // Quick experiments train at batch 64 and the lab at 32: small batches must not waste the machine.
+    { kind: 'model', id: 'train-resnet20-b64', label: 'ResNet-20 train step, batch 64', model: 'resnet20', options: {}, input: [64, 3, 32, 32], repeats: 7 },
+    { kind: 'model', id: 'train-resnet20-b32', label: 'ResNet-20 train step, batch 32', model: 'resnet20', options: {}, input: [32, 3, 32, 32], repeats: 9 },
     { kind: 'model', id: 'eval-resnet20', label: 'ResNet-20 inference, batch 128', model: 'resnet20', options: {}, input: [128, 3, 32, 32], eval: true },
     { kind: 'model', id: 'train-resnet56', label: 'ResNet-56 train step, batch 128', model: 'resnet56', options: {}, input: [128, 3, 32, 32], repeats: 3 },
+    { kind: 'model', id: 'train-resnet56-bf16', label: 'ResNet-56 train step, batch 128, bf16', model: 'resnet56', options: {}, input: [128, 3, 32, 32], repeats: 3, precision: 'bf16' },
     { kind: 'model', id: 'train-plain20', label: 'plain-20 train step, batch 128', model: 'plain20', options: {}, input: [128, 3, 32, 32] },
     { kind: 'model', id: 'train-densenet_bc_40', label: 'DenseNet-BC-40 train step, batch 128', model: 'densenet_bc_40', options: {}, input: [128, 3, 32, 32], repeats: 3 },
     { kind: 'model', id: 'train-unet', label: 'U-Net 4 levels base 16, 64², batch 16', model: 'unet', options: { levels: 4, baseWidth: 16, inChannels: 1, numClasses: 2 }, input: [16, 1, 64, 64] },
@@ -126,14 +134,15 @@ export function modelRunner(row: ModelRow): () => void {
   const classes = segmentation ? 2 : 10;
   const rows = segmentation ? row.input[0]! * row.input[2]! * row.input[3]! : row.input[0]!;
   const labels = intTensor(Array.from({ length: rows }, () => rng.int(classes)));
+  const precision = row.precision ?? 'fp32';
   if (row.eval) {
     model.eval();
-    return () => { noGrad(() => model.forward(x)); };
+    return () => { withPrecision(precision, () => noGrad(() => model.forward(x))); };
   }
   // Each training step runs in a recycling scope, as src/train/trainer.ts does: its activations
   // go back to the pool when it ends (PyTorch frees them by reference counting).
   const optimizer = new SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
-  return () => recycleTensors(() => {
+  return () => withPrecision(precision, () => recycleTensors(() => {
     let logits = model.forward(x);
     // Per-pixel classification: (N, C, H, W) → (N·H·W, C), as F.cross_entropy does for PyTorch.
     if (segmentation) logits = reshape(permute(logits, [0, 2, 3, 1]), [rows, classes]);
@@ -141,5 +150,5 @@ export function modelRunner(row: ModelRow): () => void {
     optimizer.zeroGrad();
     loss.backward();
     optimizer.step();
-  });
+  }));
 }

@@ -12,7 +12,7 @@
  * The `web` section times browser-lab models in headless Chromium on 1 thread and on every core
  * (bench/web-threads-suite.ts).
  *
- *   npm run bench [-- --quick] [-- --json [file]] [-- --only gemm,conv,models,tfjs,memory,web] [-- --clock wall|cpu] [-- --rounds n]
+ *   npm run bench [-- --quick] [-- --json [file]] [-- --only gemm,conv,models,wasm,tfjs,memory,tta,web] [-- --rows id,id] [-- --clock wall|cpu] [-- --rounds n]
  *
  * Every time is the median of several runs after a warm-up run, wall clock by default. On a
  * shared machine (the load average is printed with the table) `--clock cpu` measures process
@@ -29,8 +29,12 @@ import { configureNative, loadNativeBackend, measureFmaPeak, nativeInfo } from '
 import { setBackend } from '../src/backend/select.js';
 import { typescriptBackend } from '../src/backend/ts/index.js';
 import { median, runMemorySection, type MemoryComparison } from './memory-suite.js';
+import { rowFlopsPerImage } from './model-flops.js';
 import { convRows, gemmRows, kernelRunner, medianSeconds, modelRows, modelRunner, rowFlops, type BenchRow, type Clock } from './native-suites.js';
 import { runTfjsSection, type TfjsComparison } from './tfjs-suite.js';
+import { printColumns } from './table.js';
+import { printTimeToAccuracyTable, runTimeToAccuracySection, type TimeToAccuracySection } from './time-to-accuracy.js';
+import { runWasmSection, type WasmRow } from './wasm-suite.js';
 import { printWebThreadsTable, runWebThreadsSection, type WebThreadsRow } from './web-threads-suite.js';
 
 const args = process.argv.slice(2);
@@ -38,10 +42,12 @@ const quick = args.includes('--quick');
 const jsonIndex = args.indexOf('--json');
 const jsonPath = jsonIndex >= 0 ? (args[jsonIndex + 1] && !args[jsonIndex + 1]!.startsWith('--') ? args[jsonIndex + 1]! : 'bench-results.json') : null;
 const onlyIndex = args.indexOf('--only');
-const only = new Set(onlyIndex >= 0 ? args[onlyIndex + 1]!.split(',') : ['gemm', 'conv', 'models', 'tfjs', 'memory', 'web']);
+const only = new Set(onlyIndex >= 0 ? args[onlyIndex + 1]!.split(',') : ['gemm', 'conv', 'models', 'wasm', 'tfjs', 'memory', 'web']);
 const threadCounts = [1, 2];
 const clockIndex = args.indexOf('--clock');
 const clock: Clock = clockIndex >= 0 && args[clockIndex + 1] === 'cpu' ? 'cpu' : 'wall';
+const rowsIndex = args.indexOf('--rows');
+const onlyRows = rowsIndex >= 0 ? new Set(args[rowsIndex + 1]!.split(',')) : null;
 const roundsIndex = args.indexOf('--rounds');
 const rounds = roundsIndex >= 0 ? Math.max(1, Number(args[roundsIndex + 1]) || 1) : 1;
 
@@ -101,14 +107,30 @@ function measure(row: BenchRow, backend: Backend, threads: number): number {
   return medianSeconds(kernelRunner(row, backend), repeats, clock, threads, minSeconds);
 }
 
-function record(row: BenchRow, group: string, backend: 'native' | 'ts', threads: number, seconds: number): void {
+/** Model rows' FLOPs per image, counted once per row from its kernel calls (bench/model-flops.ts). */
+const modelFlops = new Map<string, number>();
+
+/**
+ * The FMA peak right now: the best of a few short runs of the addon's register-only FMA loop.
+ * Taken beside every row, because this VM's speed drifts over minutes and a peak measured at the
+ * start would make "% of peak" a measure of the drift.
+ */
+function peakNow(threads: number, runs = 3, bf16 = false): number {
+  const measure = () => (bf16 ? measureFmaPeak(threads, 10_000_000, clock === 'cpu', true) : null) ?? measureFmaPeak(threads, 10_000_000, clock === 'cpu')!;
+  return Math.max(...Array.from({ length: runs }, measure));
+}
+
+function record(row: BenchRow, group: string, backend: 'native' | 'ts', threads: number, seconds: number, rowPeak?: number): void {
   const label = row.kind === 'gemm' ? `SGEMM ${row.size}³` : row.label;
+  const peak = backend === 'native' ? rowPeak ?? peaks.get(threads) : undefined;
+  const ofPeak = (flopsPerSecond: number) => (peak ? { percentOfPeak: (100 * flopsPerSecond) / peak } : {});
   if (row.kind === 'model') {
-    results.push({ group, row: label, id: row.id, backend, threads, unit: 'images/s', value: row.input[0]! / seconds });
+    if (!modelFlops.has(row.id)) modelFlops.set(row.id, rowFlopsPerImage(row));
+    const imagesPerSecond = row.input[0]! / seconds;
+    results.push({ group, row: label, id: row.id, backend, threads, unit: 'images/s', value: imagesPerSecond, ...ofPeak(imagesPerSecond * modelFlops.get(row.id)!) });
   } else {
     const gflops = rowFlops(row) / seconds / 1e9;
-    const peak = backend === 'native' ? peaks.get(threads) : undefined;
-    results.push({ group, row: label, id: row.id, backend, threads, unit: 'GFLOP/s', value: gflops, ...(peak ? { percentOfPeak: (100 * gflops * 1e9) / peak } : {}) });
+    results.push({ group, row: label, id: row.id, backend, threads, unit: 'GFLOP/s', value: gflops, ...ofPeak(gflops * 1e9) });
   }
 }
 
@@ -130,26 +152,30 @@ async function main(): Promise<void> {
     for (const threads of threadCounts) {
       configureNative({ threads });
       // The peak is a capability: the best of several short runs.
-      peaks.set(threads, Math.max(...Array.from({ length: 5 }, () => measureFmaPeak(threads, 10_000_000, clock === 'cpu')!)));
+      peaks.set(threads, peakNow(threads, 5));
       log(`FP32 FMA peak, ${threads} thread(s): ${(peaks.get(threads)! / 1e9).toFixed(1)} GFLOP/s`);
     }
   }
   const python = torchPython();
   for (const [group, list] of rows) {
     for (const row of list) {
+      if (onlyRows && !onlyRows.has(row.id)) continue;
       if (native) {
         for (const threads of threadCounts) {
           // PyTorch right after, row by row: this machine's throughput drifts by up to ±30 % over
           // minutes, and timing all our rows before all of PyTorch's put a drift on one side only.
           const oursSeconds: number[] = [];
           const torchSeconds: number[] = [];
+          const rowPeaks: number[] = [];
           for (let round = 0; round < rounds; round++) {
             configureNative({ threads });
+            // bf16 rows: the peak of the bf16 dot products they run on, where the CPU has them.
+            rowPeaks.push(peakNow(threads, 3, row.kind === 'model' && row.precision === 'bf16'));
             oursSeconds.push(measure(row, native, threads));
             const seconds = python ? runTorch(python, [row], threads).get(row.id) : undefined;
             if (seconds !== undefined) torchSeconds.push(seconds);
           }
-          record(row, group, 'native', threads, median(oursSeconds));
+          record(row, group, 'native', threads, median(oursSeconds), median(rowPeaks));
           const ours = results[results.length - 1]!;
           if (torchSeconds.length > 0) {
             const seconds = median(torchSeconds);
@@ -157,7 +183,8 @@ async function main(): Promise<void> {
             ours.oursOverTorch = ours.value / ours.torch;
           }
           const against = ours.torch === undefined ? '' : `, PyTorch ${ours.torch.toFixed(1)} (×${ours.oursOverTorch!.toFixed(2)})`;
-          log(`  ${row.id} native ×${threads}: ${ours.value.toFixed(1)} ${ours.unit}${against}`);
+          const ofPeak = ours.percentOfPeak === undefined ? '' : ` (${ours.percentOfPeak.toFixed(0)} % of peak)`;
+          log(`  ${row.id} native ×${threads}: ${ours.value.toFixed(1)} ${ours.unit}${ofPeak}${against}`);
         }
       }
       if (tsRuns(row)) {
@@ -165,6 +192,11 @@ async function main(): Promise<void> {
         log(`  ${row.id} ts: ${results[results.length - 1]!.value.toFixed(2)} ${results[results.length - 1]!.unit}`);
       }
     }
+  }
+  let wasm: WasmRow[] | null = null;
+  if (only.has('wasm')) {
+    log('WebAssembly backend, ResNet-20 training, 1 thread and Node worker threads…');
+    wasm = runWasmSection(threadCounts, quick, clock, log);
   }
   setBackend(typescriptBackend);
   let tfjs: TfjsComparison[] | null = null;
@@ -177,6 +209,14 @@ async function main(): Promise<void> {
     log('peak resident memory, ResNet-56 batch 128, fresh processes…');
     memory = runMemorySection({ model: 'resnet56', batch: 128, steps: 3, threads: 2, runs: quick ? 1 : 3, withTs: !quick, python }, log);
   }
+  let tta: TimeToAccuracySection | null = null;
+  if (only.has('tta') && native) {
+    const value = (flag: string) => (args.includes(flag) ? args[args.indexOf(flag) + 1] : undefined);
+    tta = runTimeToAccuracySection({
+      threads: Number(value('--tta-threads') ?? 2), epochs: Number(value('--tta-epochs') ?? 6), target: Number(value('--tta-target') ?? 0.92),
+      precision: value('--precision') === 'bf16' ? 'bf16' : 'fp32',
+    }, native, python, log);
+  }
   let web: WebThreadsRow[] | null = null;
   if (only.has('web')) {
     log('browser lab in headless Chromium, wasm backend on 1 thread and on every core…');
@@ -187,22 +227,25 @@ async function main(): Promise<void> {
     torchNote = `PyTorch from ${python}, same thread counts, timed right after each of our rows; ours/PyTorch > 1 means we are faster`;
   }
   if (results.length > 0) printTable(torchNote);
+  if (wasm && wasm.length > 0) printWasmTable(wasm);
   if (tfjs) printTfjsTable(tfjs);
   if (memory) printMemoryTable(memory, python);
   if (web) printWebThreadsTable(web, printColumns, quick ? 3 : 5);
+  if (tta) printTimeToAccuracyTable(tta);
   if (jsonPath) {
-    writeFileSync(jsonPath, JSON.stringify({ node: process.version, clock, native: info, peaks: Object.fromEntries(peaks), loadAverage: loadavg(), results, tfjs, memory, web }, null, 2));
+    writeFileSync(jsonPath, JSON.stringify({ node: process.version, clock, native: info, peaks: Object.fromEntries(peaks), loadAverage: loadavg(), results, wasm, tfjs, memory, tta, web }, null, 2));
     log(`wrote ${jsonPath}`);
   }
 }
 
-/** Columns padded to their widest cell; columns from `rightFrom` on are right-aligned (numbers). */
-function printColumns(header: string[], lines: string[][], rightFrom: number): void {
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  const format = (cells: string[]) => cells.map((c, i) => (i >= rightFrom ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
-  console.log(format(header));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const l of lines) console.log(format(l));
+function printWasmTable(rows: WasmRow[]): void {
+  console.log('');
+  const native = (threads: number) => results.find((r) => r.id === 'train-resnet20' && r.backend === 'native' && r.threads === threads);
+  printColumns(['wasm', 'row', 'threads', 'wasm img/s', 'native img/s', 'PyTorch img/s', 'wasm/PyTorch'], rows.map((r) => {
+    const torch = native(r.threads)?.torch;
+    return ['wasm', r.label, String(r.threads), r.imagesPerSecond.toFixed(1), native(r.threads)?.value.toFixed(1) ?? '', torch?.toFixed(1) ?? '', torch ? (r.imagesPerSecond / torch).toFixed(2) : ''];
+  }), 2);
+  console.log('threads > 1: Node worker threads over one shared WebAssembly memory (the browser stays on one thread); native and PyTorch from the model section when it ran');
 }
 
 function printTfjsTable(rows: TfjsComparison[]): void {
@@ -233,7 +276,10 @@ function printTable(torchNote: string): void {
     r.oursOverTorch !== undefined ? r.oursOverTorch.toFixed(2) : '',
   ]);
   printColumns(header, lines, 3);
-  for (const [threads, peak] of peaks) console.log(`FP32 FMA peak (${threads} thread${threads > 1 ? 's' : ''}): ${(peak / 1e9).toFixed(1)} GFLOP/s`);
+  for (const [threads, peak] of peaks) console.log(`FP32 FMA peak (${threads} thread${threads > 1 ? 's' : ''}) at the start: ${(peak / 1e9).toFixed(1)} GFLOP/s; each row's % peak uses the peak measured right before it (median over rounds)`);
+  if (modelFlops.size > 0) {
+    console.log(`% peak of a model row: its convolution and matrix-product FLOPs (forward, and for training both gradients) per second, over that peak (bf16 rows: over the bf16 dot-product peak, twice the FP32 one, when the CPU has AVX512-BF16); per image: ${[...modelFlops].map(([id, f]) => `${id} ${(f / 1e9).toFixed(3)} GFLOP`).join(', ')}`);
+  }
   console.log(torchNote);
   console.log(`times: median after a warm-up, ${clock === 'cpu' ? 'process CPU time ÷ threads (--clock cpu)' : 'wall clock'}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   if (!native) console.log('native backend not built: run `npm ci` (or node scripts/build-native.mjs) with a C++17 compiler');

@@ -61,10 +61,10 @@ class BasicBlock(nn.Module):
 
 
 class ResNetCifar(nn.Module):
-    def __init__(self, depth, skip=True):
+    def __init__(self, depth, skip=True, in_channels=3):
         super().__init__()
         n = (depth - 2) // 6
-        self.conv1 = nn.Conv2d(3, 16, 3, 1, 1, bias=False)
+        self.conv1 = nn.Conv2d(in_channels, 16, 3, 1, 1, bias=False)
         self.bn1 = nn.BatchNorm2d(16)
         layers, cin = [], 16
         for stage, width in enumerate([16, 32, 64]):
@@ -179,9 +179,12 @@ def model_step(row):
                 model(x)
         return infer
     optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    # bf16 rows: PyTorch's own mixed precision, autocast over forward and loss (its documented use).
+    bf16 = row.get("precision") == "bf16"
 
     def step():
-        loss = F.cross_entropy(model(x), labels)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            loss = F.cross_entropy(model(x), labels)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()

@@ -15,6 +15,8 @@
         "src/conv-direct.cc",
         "src/conv-direct-weight.cc",
         "src/conv-direct-kernels.cc",
+        "src/conv-bf16.cc",
+        "src/conv-bf16-kernels.cc",
         "src/elementwise.cc",
         "src/reduce-layout.cc",
         "src/normalization.cc",

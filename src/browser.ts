@@ -17,10 +17,11 @@ export { keepTensor, recycleTensors } from './tensor/recycling-scope.js';
 export { ShapeError, formatShape, type Shape } from './tensor/shape.js';
 export { availableBackends, getBackend, registerBackend, setBackend } from './backend/select.js';
 export { initWasmBackend } from './backend/wasm/index.js';
-export type { Backend, BackendName } from './backend/backend.js';
+export type { Backend, BackendName, Precision } from './backend/backend.js';
 export {
   abs, add, concat, div, exp, flatten, gradcheck, log, matmul, max, maximum, mean, minimum, mul, narrow, neg, noGrad, enableGrad, isGradEnabled,
   permute, reshape, slice, sqrt, square, sub, sum, transpose, mulScalar, addScalar, type GradcheckOptions, type GradcheckResult,
+  withPrecision, operandPrecision,
 } from './autograd/index.js';
 /** Layers and `Module` (PyTorch's `torch.nn`), with `nn.functional` and `nn.init`. */
 export * as nn from './nn/index.js';

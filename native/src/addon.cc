@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "common.h"
+#include "conv-bf16.h"
 #include "conv.h"
 #include "kernels.h"
 
@@ -77,6 +78,12 @@ struct Args {
     for (uint32_t j = 0; j < n; j++) out[j] = static_cast<int64_t>(a.Get(j).As<Napi::Number>().DoubleValue());
     return static_cast<int>(n);
   }
+  /** Optional arguments i, i+1, i+2 (Float32Arrays mean, scale, shift) and i+3 (relu flag) as a ChannelMap; false when absent. */
+  bool channelMap(size_t i, ChannelMap* map) {
+    if (info.Length() <= i || info[i].IsNull() || info[i].IsUndefined()) return false;
+    *map = ChannelMap{f32(i), f32(i + 1), f32(i + 2), info.Length() > i + 3 && flag(i + 3)};
+    return !failed;
+  }
   int axes(size_t i, int* out) {
     int64_t tmp[kMaxRank];
     const int n = dims(i, tmp);
@@ -96,7 +103,7 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   o.Set("threads", threadCount());
   Napi::Array supported = Napi::Array::New(info.Env());
   uint32_t k = 0;
-  for (Isa isa : {Isa::Portable, Isa::Avx2, Isa::Avx512})
+  for (Isa isa : kIsas)
     if (cpuSupports(isa)) supported.Set(k++, isaName(isa));
   o.Set("supported", supported);
   return o;
@@ -111,9 +118,10 @@ Napi::Value SetThreads(const Napi::CallbackInfo& info) {
 
 Napi::Value SetIsa(const Napi::CallbackInfo& info) {
   const std::string name = info[0].ToString().Utf8Value();
-  Isa isa = name == "avx512" ? Isa::Avx512 : name == "avx2" ? Isa::Avx2 : Isa::Portable;
-  if (name != "avx512" && name != "avx2" && name != "portable") return Napi::Boolean::New(info.Env(), false);
-  return Napi::Boolean::New(info.Env(), setIsa(isa));
+  for (Isa isa : kIsas) {
+    if (name == isaName(isa)) return Napi::Boolean::New(info.Env(), setIsa(isa));
+  }
+  return Napi::Boolean::New(info.Env(), false);
 }
 
 /** fmaPeak(iterations, threads[, cpuClock]): FP32 flops per second of the ISA's FMA loop on `threads` threads. */
@@ -130,10 +138,12 @@ Napi::Value FmaPeak(const Napi::CallbackInfo& info) {
     return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
   };
   const Isa isa = activeIsa();
+  // Fourth argument true: the bf16 dot-product loop (0 flops where the ISA has none).
+  const bool bf16 = info.Length() > 3 && info[3].ToBoolean().Value();
   double flops[256] = {};
   const auto start = std::chrono::steady_clock::now();
   const double cpuStart = cpuSeconds();
-  parallelParts(parts < 1 ? 1 : parts, [&](int part) { flops[part] = fmaLoop(isa, iterations); });
+  parallelParts(parts < 1 ? 1 : parts, [&](int part) { flops[part] = bf16 ? bf16DotLoop(isa, iterations) : fmaLoop(isa, iterations); });
   const double seconds = cpuClock ? (cpuSeconds() - cpuStart) / (parts < 1 ? 1 : parts)
                                   : std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   double total = 0;
@@ -142,7 +152,7 @@ Napi::Value FmaPeak(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value Gemm(const Napi::CallbackInfo& info) {
-  // gemm(batch, m, n, k, transA, transB, strideA, strideB, strideC, accumulate, a, b, c)
+  // gemm(batch, m, n, k, transA, transB, strideA, strideB, strideC, accumulate, a, b, c[, bf16])
   ARGS("gemm");
   const int64_t batch = args.integer(0), m = args.integer(1), n = args.integer(2), k = args.integer(3);
   const bool transA = args.flag(4), transB = args.flag(5);
@@ -152,6 +162,16 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
   const float* b = args.f32(11);
   float* c = args.f32(12);
   if (args.failed) return info.Env().Undefined();
+  if (info.Length() > 13 && args.flag(13)) {
+    // bf16 operands: the FP32 product of rounded copies (src/backend/bf16.ts).
+    const int64_t aLength = (batch - 1) * sa + m * k, bLength = (batch - 1) * sb + k * n;
+    float* roundedA = scratch(ScratchSlot::RoundedA, static_cast<size_t>(aLength));
+    float* roundedB = scratch(ScratchSlot::RoundedB, static_cast<size_t>(bLength));
+    roundToBf16(a, aLength, roundedA);
+    roundToBf16(b, bLength, roundedB);
+    a = roundedA;
+    b = roundedB;
+  }
   auto problem = [&](int64_t t) {
     return GemmProblem{m, n, k, a + t * sa, transA ? m : k, transA, b + t * sb, transB ? k : n, transB, c + t * sc, n, accumulate};
   };
@@ -167,41 +187,50 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
   DONE;
 }
 
-ConvShape convShape(Args& args, size_t i) {
+/** The 16 convolution dimensions at argument i; `precision` from the optional argument `flag` (true: bf16 operands). */
+ConvShape convShape(Args& args, size_t i, size_t flag, Precision* precision) {
   int64_t d[kMaxRank] = {};
   const int n = args.dims(i, d);
   if (n != 16 && !args.failed) args.fail("16 convolution dimensions", i);
+  *precision = args.info.Length() > flag && args.flag(flag) ? Precision::Bf16 : Precision::Fp32;
   return ConvShape{d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11], d[12], d[13], d[14], d[15]};
 }
 
 Napi::Value Conv2dForward(const Napi::CallbackInfo& info) {
-  ARGS("conv2dForward");  // (dims, x, w, bias|null, out)
-  const ConvShape s = convShape(args, 0);
+  ARGS("conv2dForward");  // (dims, x, w, bias|null, out[, bf16[, mapMean, mapScale, mapShift, mapRelu]])
+  Precision precision;
+  const ConvShape s = convShape(args, 0, 5, &precision);
   const float* x = args.f32(1);
   const float* w = args.f32(2);
   const float* bias = args.f32(3, true);
   float* out = args.f32(4);
-  if (!args.failed) conv2dForward(s, x, w, bias, out);
+  ChannelMap input{};
+  const bool hasMap = args.channelMap(6, &input);
+  if (!args.failed) conv2dForward(s, x, w, bias, out, precision, hasMap ? &input : nullptr);
   DONE;
 }
 
 Napi::Value Conv2dBackwardInput(const Napi::CallbackInfo& info) {
-  ARGS("conv2dBackwardInput");  // (dims, dy, w, dx)
-  const ConvShape s = convShape(args, 0);
+  ARGS("conv2dBackwardInput");  // (dims, dy, w, dx[, bf16])
+  Precision precision;
+  const ConvShape s = convShape(args, 0, 4, &precision);
   const float* dy = args.f32(1);
   const float* w = args.f32(2);
   float* dx = args.f32(3);
-  if (!args.failed) conv2dBackwardInput(s, dy, w, dx);
+  if (!args.failed) conv2dBackwardInput(s, dy, w, dx, precision);
   DONE;
 }
 
 Napi::Value Conv2dBackwardWeight(const Napi::CallbackInfo& info) {
-  ARGS("conv2dBackwardWeight");  // (dims, x, dy, dw)
-  const ConvShape s = convShape(args, 0);
+  ARGS("conv2dBackwardWeight");  // (dims, x, dy, dw[, bf16[, mapMean, mapScale, mapShift, mapRelu]])
+  Precision precision;
+  const ConvShape s = convShape(args, 0, 4, &precision);
   const float* x = args.f32(1);
   const float* dy = args.f32(2);
   float* dw = args.f32(3);
-  if (!args.failed) conv2dBackwardWeight(s, x, dy, dw);
+  ChannelMap input{};
+  const bool hasMap = args.channelMap(5, &input);
+  if (!args.failed) conv2dBackwardWeight(s, x, dy, dw, precision, hasMap ? &input : nullptr);
   DONE;
 }
 

@@ -7,7 +7,15 @@
 
 namespace skiplab {
 
-enum class Isa { Portable = 0, Avx2 = 1, Avx512 = 2 };
+/**
+ * Instruction sets, each including the ones before it. Avx512Bf16 adds AVX512-BF16's dot products
+ * (VDPBF16PS) for convolutions with bf16 operands; its FP32 kernels are the AVX-512 ones.
+ */
+enum class Isa { Portable = 0, Avx2 = 1, Avx512 = 2, Avx512Bf16 = 3 };
+/** The instruction set of the FP32 kernels under `isa`. */
+inline Isa fp32Isa(Isa isa) { return isa == Isa::Avx512Bf16 ? Isa::Avx512 : isa; }
+/** Every instruction set, in order. */
+constexpr Isa kIsas[] = {Isa::Portable, Isa::Avx2, Isa::Avx512, Isa::Avx512Bf16};
 
 /** The instruction set in use: the best the CPU supports, or SKIPLAB_NATIVE_ISA when set. */
 Isa activeIsa();
@@ -60,7 +68,7 @@ void parallelRange(int64_t count, int64_t grain, F&& body) {
  * Per-thread scratch that only grows: a kernel asks for `floats` floats in one of a few named
  * slots and gets memory that is reused call after call, so hot loops never allocate.
  */
-enum class ScratchSlot { PackA = 0, PackB = 1, Column = 2, Partial = 3, EdgeTile = 4, ConvWeights = 5, ConvInput = 6, ConvOutput = 7, Count = 8 };
+enum class ScratchSlot { PackA = 0, PackB = 1, Column = 2, Partial = 3, EdgeTile = 4, ConvWeights = 5, ConvInput = 6, ConvOutput = 7, Bf16Input = 8, Bf16Output = 9, RoundedA = 10, RoundedB = 11, Mapped = 12, Count = 13 };
 float* scratch(ScratchSlot slot, size_t floats);
 
 // ---- GEMM (gemm.cc) ---------------------------------------------------------------------
@@ -113,5 +121,7 @@ struct KernelSet {
 const KernelSet& kernelSet(Isa isa);
 /** FP32 FMA throughput of one thread running the ISA's FMA loop: flops performed. */
 double fmaLoop(Isa isa, int64_t iterations);
+/** The same with VDPBF16PS (AVX512-BF16; 2 flops per bf16 pair product): flops performed, 0 without the ISA. */
+double bf16DotLoop(Isa isa, int64_t iterations);
 
 }  // namespace skiplab

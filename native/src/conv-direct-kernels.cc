@@ -61,6 +61,8 @@ __attribute__((target("avx2,fma"))) inline __m256 gather256(const float* p, int6
 #define SK_SET1(x) _mm512_set1_ps(x)
 #define SK_FMA(a, b, c) _mm512_fmadd_ps(a, b, c)
 #define SK_ADD(a, b) _mm512_add_ps(a, b)
+#define SK_SUB(a, b) _mm512_sub_ps(a, b)
+#define SK_MAX(a, b) _mm512_max_ps(a, b)
 #define SK_STORE(p, v) _mm512_storeu_ps(p, v)
 #define SK_HSUM(v) _mm512_reduce_add_ps(v)
 #define SK_LOAD_PART(p, n) _mm512_maskz_loadu_ps(lowLanes512(n), p)
@@ -80,6 +82,8 @@ __attribute__((target("avx2,fma"))) inline __m256 gather256(const float* p, int6
 #undef SK_SET1
 #undef SK_FMA
 #undef SK_ADD
+#undef SK_SUB
+#undef SK_MAX
 #undef SK_STORE
 #undef SK_HSUM
 #undef SK_LOAD_PART
@@ -100,6 +104,8 @@ __attribute__((target("avx2,fma"))) inline __m256 gather256(const float* p, int6
 #define SK_SET1(x) _mm256_set1_ps(x)
 #define SK_FMA(a, b, c) _mm256_fmadd_ps(a, b, c)
 #define SK_ADD(a, b) _mm256_add_ps(a, b)
+#define SK_SUB(a, b) _mm256_sub_ps(a, b)
+#define SK_MAX(a, b) _mm256_max_ps(a, b)
 #define SK_STORE(p, v) _mm256_storeu_ps(p, v)
 #define SK_HSUM(v) horizontalSum256(v)
 #define SK_LOAD_PART(p, n) _mm256_maskload_ps(p, lowLanes256(n))
@@ -118,15 +124,17 @@ const DirectKernels* directKernels() {
                                    {4, 6, avx512::weightChunkByChannels<4, 6>}},
                                   {avx512::imageByChannels<12, 2>, avx512::imageByChannels<8, 3>, avx512::imageByChannels<6, 4>},
                                   4, 6,
-                                  avx512::weightChunk, avx512::copyRow, avx512::zeroRow, avx512::stridedRow};
+                                  avx512::weightChunk, avx512::copyRow, avx512::mapRow, avx512::zeroRow, avx512::stridedRow,
+                                  avx512::fillPlane, avx512::extendChannel};
   static const DirectKernels k256{8, {4, 3, avx2::imageRows<4, 3>, avx2::imageChannels<4, 3>},
                                   {2, 6, avx2::imageRows<2, 6>, avx2::imageChannels<2, 6>},
                                   {{2, 6, avx2::weightChunkByChannels<2, 6>}, {3, 4, avx2::weightChunkByChannels<3, 4>},
                                    {4, 3, avx2::weightChunkByChannels<4, 3>}},
                                   {avx2::imageByChannels<6, 2>, avx2::imageByChannels<4, 3>, avx2::imageByChannels<3, 4>},
                                   4, 3,
-                                  avx2::weightChunk, avx2::copyRow, avx2::zeroRow, avx2::stridedRow};
-  switch (activeIsa()) {
+                                  avx2::weightChunk, avx2::copyRow, avx2::mapRow, avx2::zeroRow, avx2::stridedRow,
+                                  avx2::fillPlane, avx2::extendChannel};
+  switch (fp32Isa(activeIsa())) {
     case Isa::Avx512: return &k512;
     case Isa::Avx2: return &k256;
     default: return nullptr;

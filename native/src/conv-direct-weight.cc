@@ -16,59 +16,19 @@ using namespace direct;
 namespace {
 
 /**
- * The weight gradient is a sum over images. They are split into kWeightGroups fixed groups, each
- * summed into its own partial by one thread (a thread takes every threads-th group), and the
- * partials are added in group order: a thread works only on images it prepared itself, with no
- * barrier until the end, and the sums are the same at any thread count.
- */
-constexpr int64_t kWeightGroups = 4;
-
-/**
- * Runs the groups. `prepare(n, buffer)` lays image n out in `perImage` floats of buffer;
- * `accumulate(buffers, count, partial)` adds `count` prepared images into a partial.
- * Returns the total, `partialFloats` floats in the calling thread's scratch.
- */
-template <class Prepare, class Accumulate>
-const float* sumOverImageGroups(const ConvShape& s, int64_t perImage, int64_t partialFloats, Prepare&& prepare,
-                                Accumulate&& accumulate) {
-  const int64_t groups = std::min(kWeightGroups, s.n);
-  float* partials = scratch(ScratchSlot::Partial, static_cast<size_t>(groups * partialFloats));
-  std::memset(partials, 0, sizeof(float) * groups * partialFloats);
-  // Images per chunk: about 1.5 MB of prepared data, so a chunk stays in L2 while it is swept.
-  const int64_t chunk = std::clamp<int64_t>((int64_t{1} << 20) * 3 / 8 / perImage, 1, s.n);
-  const int parts = static_cast<int>(std::min<int64_t>(inParallelRegion() ? 1 : threadCount(), groups));
-  parallelParts(parts, [&](int part) {
-    float* buffers = scratch(ScratchSlot::ConvInput, static_cast<size_t>(std::min(chunk, s.n) * perImage));
-    for (int64_t g = part; g < groups; g += parts) {
-      const int64_t end = s.n * (g + 1) / groups;
-      for (int64_t n0 = s.n * g / groups; n0 < end; n0 += chunk) {
-        const int64_t count = std::min(chunk, end - n0);
-        for (int64_t i = 0; i < count; i++) prepare(n0 + i, buffers + i * perImage);
-        accumulate(buffers, count, partials + g * partialFloats);
-      }
-    }
-  });
-  for (int64_t g = 1; g < groups; g++) {
-    const float* p = partials + g * partialFloats;
-    for (int64_t i = 0; i < partialFloats; i++) partials[i] += p[i];
-  }
-  return partials;
-}
-
-/**
  * Weight gradient for small planes whose output channels fill at least two vectors
  * (weightTileByChannels), in groups of 4 vectors; the last two groups share what is left so
  * that none has fewer than 2 (5 vectors: 3 + 2).
  */
 void weightByChannels(const DirectKernels& k, const ConvShape& s, const DirectLayout& l, const float* x, const float* dy,
-                      float* dw) {
+                      float* dw, const ChannelMap* map) {
   const int64_t rows = l.rows(), plane = s.oh * s.ow;
   const int64_t imageIn = s.c * s.h * s.w, imageOut = s.o * plane, bufferFloats = l.bufferFloats();
   const auto groups = channelGroups(s.o, k.lanes);
   std::vector<int64_t> pixel(static_cast<size_t>(plane));
   for (int64_t p = 0; p < plane; p++) pixel[p] = (p / s.ow) * l.wq + p % s.ow;
   const auto prepare = [&](int64_t n, float* buffer) {
-    l.fill(x + n * imageIn, buffer);
+    l.fill(x + n * imageIn, buffer, map);
     const float* src = dy + n * imageOut;
     float* dst = buffer + bufferFloats;  // dyT[p][o]
     for (int64_t o = 0; o < s.o; o++) {
@@ -93,7 +53,7 @@ void weightByChannels(const DirectKernels& k, const ConvShape& s, const DirectLa
 
 /** Weight gradient with pixel vectors in registers (weightTile): any plane, any channel count. */
 void weightByPixels(const DirectKernels& k, const ConvShape& s, const DirectLayout& l, const float* x, const float* dy,
-                    float* dw) {
+                    float* dw, const ChannelMap* map) {
   const int64_t rows = l.rows();
   const int64_t outTiles = (s.o + k.dwOut - 1) / k.dwOut, outPadded = outTiles * k.dwOut;
   const int64_t imageIn = s.c * s.h * s.w, imageOut = s.o * s.oh * s.ow;
@@ -102,7 +62,7 @@ void weightByPixels(const DirectKernels& k, const ConvShape& s, const DirectLayo
   // of L1, so they stay there while every row tile sweeps them.
   const int64_t subChunk = std::max<int64_t>(1, 6 * 1024 / (k.dwOut * l.qPad));
   const auto prepare = [&](int64_t n, float* buffer) {
-    l.fill(x + n * imageIn, buffer);
+    l.fill(x + n * imageIn, buffer, map);
     float* d = buffer + bufferFloats;
     l.extendGradient(dy + n * imageOut, d);
     std::memset(d + s.o * l.qPad, 0, sizeof(float) * (outPadded - s.o) * l.qPad);
@@ -124,11 +84,11 @@ void weightByPixels(const DirectKernels& k, const ConvShape& s, const DirectLayo
 
 }  // namespace
 
-void directConvBackwardWeight(const ConvShape& s, const float* x, const float* dy, float* dw) {
+void directConvBackwardWeight(const ConvShape& s, const float* x, const float* dy, float* dw, const ChannelMap* input) {
   const DirectKernels& k = *directKernels();
   const DirectLayout l(s, k);
-  if (channelVectorsApply(k, s)) return weightByChannels(k, s, l, x, dy, dw);
-  weightByPixels(k, s, l, x, dy, dw);
+  if (channelVectorsApply(k, s)) return weightByChannels(k, s, l, x, dy, dw, input);
+  weightByPixels(k, s, l, x, dy, dw, input);
 }
 
 }  // namespace skiplab

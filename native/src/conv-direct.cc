@@ -57,7 +57,7 @@ std::vector<int64_t> denseRows(int64_t rows, int64_t stride) {
 
 /** Forward with the weights already packed as [tile][row][channel in tile]. */
 void forwardPacked(const DirectKernels& k, const RowTiling& tiling, const ConvShape& s, const float* x, const float* packed,
-                   const float* bias, float* out) {
+                   const float* bias, float* out, const ChannelMap* map) {
   const DirectLayout l(s, k);
   const GridShape grid{l.wq, s.ow, l.qValid, l.qPad};
   const int64_t tiles = (s.o + tiling.outTile - 1) / tiling.outTile;
@@ -71,7 +71,7 @@ void forwardPacked(const DirectKernels& k, const RowTiling& tiling, const ConvSh
     parallelParts(threads, [&](int part) {
       float* buffer = scratch(ScratchSlot::ConvInput, bufferFloats);
       for (int64_t n = s.n * part / threads; n < s.n * (part + 1) / threads; n++) {
-        l.fill(x + n * imageIn, buffer);
+        l.fill(x + n * imageIn, buffer, map);
         image(n, buffer, 0, tiles);
       }
     });
@@ -80,7 +80,7 @@ void forwardPacked(const DirectKernels& k, const RowTiling& tiling, const ConvSh
   // Fewer images than threads: fill each image's buffer once, split its output-channel tiles.
   float* buffer = scratch(ScratchSlot::ConvInput, bufferFloats);
   for (int64_t n = 0; n < s.n; n++) {
-    l.fill(x + n * imageIn, buffer);
+    l.fill(x + n * imageIn, buffer, map);
     const int parts = static_cast<int>(std::min<int64_t>(threads, tiles));
     parallelParts(parts, [&](int part) { image(n, buffer, tiles * part / parts, tiles * (part + 1) / parts); });
   }
@@ -99,7 +99,8 @@ bool channelVectorsForwardApply(const DirectKernels& k, const ConvShape& s) {
  * Forward on small planes with output channels in registers (imageByChannels): only the real
  * pixels are computed, into [pixel][channel] per image, then transposed into NCHW.
  */
-void forwardByChannels(const DirectKernels& k, const ConvShape& s, const float* x, const float* w, const float* bias, float* out) {
+void forwardByChannels(const DirectKernels& k, const ConvShape& s, const float* x, const float* w, const float* bias, float* out,
+                       const ChannelMap* map) {
   const DirectLayout l(s, k);
   const int64_t rows = l.rows(), plane = s.oh * s.ow;
   const int64_t imageIn = s.c * s.h * s.w, imageOut = s.o * plane;
@@ -115,7 +116,7 @@ void forwardByChannels(const DirectKernels& k, const ConvShape& s, const float* 
     float* buffer = scratch(ScratchSlot::ConvInput, static_cast<size_t>(l.bufferFloats()));
     float* outT = scratch(ScratchSlot::ConvOutput, static_cast<size_t>(imageOut));
     for (int64_t n = s.n * part / parts; n < s.n * (part + 1) / parts; n++) {
-      l.fill(x + n * imageIn, buffer);
+      l.fill(x + n * imageIn, buffer, map);
       for (const auto& [o0, vectors] : groups) {
         k.forwardByChannels[vectors - 2](buffer, l.rowOffset.data(), rows, pixel.data(), plane, wT, s.o, o0, outT);
       }
@@ -129,14 +130,15 @@ void forwardByChannels(const DirectKernels& k, const ConvShape& s, const float* 
   });
 }
 
-/** Forward of weights w (O × C·KH·KW): output-channel vectors on small planes, else row tiles. */
-void forwardDirect(const DirectKernels& k, const ConvShape& s, const float* x, const float* w, const float* bias, float* out) {
-  if (channelVectorsForwardApply(k, s)) return forwardByChannels(k, s, x, w, bias, out);
+/** Forward of weights w (O × C·KH·KW) on map(x): output-channel vectors on small planes, else row tiles. */
+void forwardDirect(const DirectKernels& k, const ConvShape& s, const float* x, const float* w, const float* bias, float* out,
+                   const ChannelMap* map = nullptr) {
+  if (channelVectorsForwardApply(k, s)) return forwardByChannels(k, s, x, w, bias, out, map);
   const RowTiling& tiling = tilingFor(k, s.o);
   const int64_t rows = s.c * s.kh * s.kw, tiles = (s.o + tiling.outTile - 1) / tiling.outTile;
   float* packed = scratch(ScratchSlot::ConvWeights, static_cast<size_t>(tiles * tiling.outTile * rows));
   packTiles(w, s.o, rows, rows, 1, tiling.outTile, packed);
-  forwardPacked(k, tiling, s, x, packed, bias, out);
+  forwardPacked(k, tiling, s, x, packed, bias, out, map);
 }
 
 /**
@@ -177,8 +179,8 @@ bool directConvApplies(const ConvShape& s) {
   return !plainPointwise && s.groups == 1 && s.sh * s.sw <= 64 && s.oh > 0 && s.ow > 0;
 }
 
-void directConvForward(const ConvShape& s, const float* x, const float* w, const float* bias, float* out) {
-  forwardDirect(*directKernels(), s, x, w, bias, out);
+void directConvForward(const ConvShape& s, const float* x, const float* w, const float* bias, float* out, const ChannelMap* input) {
+  forwardDirect(*directKernels(), s, x, w, bias, out, input);
 }
 
 void directConvBackwardInput(const ConvShape& s, const float* dy, const float* w, float* dx) {

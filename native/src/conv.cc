@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "conv-bf16.h"
 #include "conv-direct.h"
 
 #include "common.h"
@@ -198,8 +199,23 @@ void runGemm(const GemmProblem& g, bool serial) {
 
 }  // namespace
 
-void conv2dForward(const ConvShape& s, const float* x, const float* w, const float* bias, float* out) {
-  if (useDirect(s)) return directConvForward(s, x, w, bias, out);
+const float* mapInput(const ConvShape& s, const float* x, const ChannelMap& input, ScratchSlot slot) {
+  const int64_t plane = s.h * s.w;
+  float* mapped = scratch(slot, static_cast<size_t>(s.n * s.c * plane));
+  parallelRange(s.n * s.c, std::max<int64_t>(1, 8192 / std::max<int64_t>(plane, 1)), [&](int64_t q0, int64_t q1) {
+    for (int64_t q = q0; q < q1; q++) {
+      const int64_t c = q % s.c;
+      channelAffineRow(x + q * plane, plane, input.mean[c], input.scale[c], input.shift[c], input.relu, mapped + q * plane);
+    }
+  });
+  return mapped;
+}
+
+void conv2dForward(const ConvShape& s, const float* x, const float* w, const float* bias, float* out, Precision precision,
+                   const ChannelMap* input) {
+  if (precision == Precision::Bf16) return bf16ConvForward(s, x, w, bias, out, input);
+  if (useDirect(s)) return directConvForward(s, x, w, bias, out, input);
+  if (input) x = mapInput(s, x, *input, ScratchSlot::Mapped);
   const int64_t cg = s.c / s.groups, og = s.o / s.groups;
   const int64_t k = cg * s.kh * s.kw, plane = s.oh * s.ow;
   const bool pointwise = isPointwise(s);
@@ -229,7 +245,8 @@ void conv2dForward(const ConvShape& s, const float* x, const float* w, const flo
   });
 }
 
-void conv2dBackwardInput(const ConvShape& s, const float* dy, const float* w, float* dx) {
+void conv2dBackwardInput(const ConvShape& s, const float* dy, const float* w, float* dx, Precision precision) {
+  if (precision == Precision::Bf16) return bf16ConvBackwardInput(s, dy, w, dx);
   if (useDirect(s)) return directConvBackwardInput(s, dy, w, dx);
   const int64_t cg = s.c / s.groups, og = s.o / s.groups;
   const int64_t k = cg * s.kh * s.kw, plane = s.oh * s.ow;
@@ -249,8 +266,11 @@ void conv2dBackwardInput(const ConvShape& s, const float* dy, const float* w, fl
   });
 }
 
-void conv2dBackwardWeight(const ConvShape& s, const float* x, const float* dy, float* dw) {
-  if (useDirect(s)) return directConvBackwardWeight(s, x, dy, dw);
+void conv2dBackwardWeight(const ConvShape& s, const float* x, const float* dy, float* dw, Precision precision,
+                          const ChannelMap* input) {
+  if (precision == Precision::Bf16) return bf16ConvBackwardWeight(s, x, dy, dw, input);
+  if (useDirect(s)) return directConvBackwardWeight(s, x, dy, dw, input);
+  if (input) x = mapInput(s, x, *input, ScratchSlot::Mapped);
   const int64_t cg = s.c / s.groups, og = s.o / s.groups;
   const int64_t k = cg * s.kh * s.kw, plane = s.oh * s.ow;
   const int64_t weights = s.o * k;

@@ -281,6 +281,7 @@ KernelSet makeAvx512() {
 }  // namespace
 
 const KernelSet& kernelSet(Isa isa) {
+  isa = fp32Isa(isa);
   static const KernelSet portable = makePortable();
 #ifdef SKIPLAB_X86
   static const KernelSet avx2 = makeAvx2();
@@ -292,6 +293,7 @@ const KernelSet& kernelSet(Isa isa) {
 }
 
 double fmaLoop(Isa isa, int64_t iterations) {
+  isa = fp32Isa(isa);
 #ifdef SKIPLAB_X86
   if (isa == Isa::Avx512) return fmaLoopAvx512(iterations);
   if (isa == Isa::Avx2) return fmaLoopAvx2(iterations);

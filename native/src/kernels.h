@@ -36,13 +36,34 @@ void avgPool2dBackward(const Pool2d& p, bool countIncludePad, const float* dy, f
 void adaptiveAvgPool2dForward(int64_t planes, int64_t h, int64_t w, int64_t oh, int64_t ow, const float* x, float* out);
 void adaptiveAvgPool2dBackward(int64_t planes, int64_t h, int64_t w, int64_t oh, int64_t ow, const float* dy, float* dx);
 
-/** With relu, out = max(bn(x), 0) (batch norm fused with the ReLU that follows it). */
+/**
+ * A per-channel map applied to a kernel's input as it is read (src/backend/backend.ts
+ * ChannelAffine): x' = relu?((x − mean[c])·scale[c] + shift[c]).
+ */
+struct ChannelMap {
+  const float* mean;
+  const float* scale;
+  const float* shift;
+  bool relu;
+};
+/** out[j] = relu?((x[j] − mean)·scale + shift) for j < n, exactly as batch norm's forward computes it; out may be x. */
+void channelAffineRow(const float* x, int64_t n, float mean, float scale, float shift, bool relu, float* out);
+
+/** With relu, out = max(bn(x), 0) (batch norm fused with the ReLU that follows it); with residual, bn(x) + residual first. */
 void batchNormForward(const float* x, int64_t n, int64_t c, int64_t s, const float* gamma, const float* beta, float* runningMean,
                       float* runningVar, bool training, double momentum, double eps, bool relu, float* out, float* saveMean,
-                      float* saveInvStd);
-/** With reluOutput (the fused forward's out), dy is first masked by reluOutput > 0. */
-void batchNormBackward(const float* x, int64_t n, int64_t c, int64_t s, const float* dy, const float* reluOutput, const float* gamma,
-                       const float* saveMean, const float* saveInvStd, bool training, float* dx, float* dgamma, float* dbeta);
+                      float* saveInvStd, const float* residual = nullptr);
+/** Statistics only, and the map bn(x) = (x − saveMean)·scale + shift per channel. */
+void batchNormStatistics(const float* x, int64_t n, int64_t c, int64_t s, const float* gamma, const float* beta, float* runningMean,
+                         float* runningVar, bool training, double momentum, double eps, float* saveMean, float* saveInvStd, float* scale,
+                         float* shift);
+/**
+ * With reluOutput (the fused forward's out), dy is first masked by reluOutput > 0; with reluOf, by
+ * reluOf(x) > 0. maskedGradient (with a mask) receives the masked dy.
+ */
+void batchNormBackward(const float* x, int64_t n, int64_t c, int64_t s, const float* dy, const float* reluOutput, const ChannelMap* reluOf,
+                       const float* gamma, const float* saveMean, const float* saveInvStd, bool training, float* dx, float* dgamma,
+                       float* dbeta, float* maskedGradient = nullptr);
 void layerNormForward(const float* x, int64_t rows, int64_t cols, const float* gamma, const float* beta, double eps, float* out,
                       float* saveMean, float* saveInvStd);
 void layerNormBackward(const float* x, int64_t rows, int64_t cols, const float* dy, const float* gamma, const float* saveMean,

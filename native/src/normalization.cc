@@ -8,6 +8,7 @@
 // bandwidth of one core: an out array's first touch and write-allocate dominate, not arithmetic.
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <vector>
 
 #include "common.h"
@@ -37,13 +38,23 @@ inline void prefetchPlane(const float* plane, int64_t s) {
 }
 }  // namespace
 
-void batchNormForward(const float* x, int64_t n, int64_t c, int64_t s, const float* gamma, const float* beta, float* runningMean,
-                      float* runningVar, bool training, double momentum, double eps, bool relu, float* out, float* saveMean,
-                      float* saveInvStd) {
+void channelAffineRow(const float* x, int64_t n, float mean, float scale, float shift, bool relu, float* out) {
+  planeKernels().affine(x, n, mean, scale, shift, relu, out);
+}
+
+namespace {
+/**
+ * The statistics of batch norm (and the running-statistics update), and the per-channel map
+ * bn(x) = (x − saveMean)·scales + shifts. With `out`, also the normalised output (then the ReLU if
+ * `relu`): with batch statistics a channel is normalised right after its statistics, while its
+ * planes are still in L2.
+ */
+void statisticsAndMaybeNormalize(const float* x, int64_t n, int64_t c, int64_t s, const float* gamma, const float* beta,
+                                 float* runningMean, float* runningVar, bool training, double momentum, double eps, bool relu,
+                                 float* out, const float* residual, float* saveMean, float* saveInvStd, float* scales, float* shifts) {
   const int64_t count = n * s;
   const bool useBatch = training || !runningMean || !runningVar;
   const BatchNormPlaneKernels& k = planeKernels();
-  std::vector<float> scales(static_cast<size_t>(c)), shifts(static_cast<size_t>(c));
   parallelRange(c, useBatch ? channelGrain(count) : c, [&](int64_t c0, int64_t c1) {
     for (int64_t ch = c0; ch < c1; ch++) {
       double mean, invStd;
@@ -91,29 +102,58 @@ void batchNormForward(const float* x, int64_t n, int64_t c, int64_t s, const flo
       shifts[ch] = static_cast<float>((beta ? beta[ch] : 0.0) - (mean - static_cast<double>(saveMean[ch])) * scale);
       // With batch statistics the channel's planes were just read and are still in L2: normalise
       // them now. With running statistics nothing was read yet (see below).
-      if (useBatch) {
+      if (useBatch && out) {
         for (int64_t i = 0; i < n; i++) {
           const int64_t at = (i * c + ch) * s;
-          k.affine(x + at, s, saveMean[ch], scales[ch], shifts[ch], relu, out + at);
+          k.affine(x + at, s, saveMean[ch], scales[ch], shifts[ch], relu && !residual, out + at);
+          if (residual) k.addResidual(out + at, residual + at, s, relu);
         }
       }
     }
   });
-  if (useBatch) return;
+  if (useBatch || !out) return;
   // Running statistics: normalise in memory order, split over images — one sequential stream in
   // and out (channel by channel, an 8 × 8 plane is 256 bytes every 16 KB, which defeats prefetching).
   parallelRange(n * c, std::max<int64_t>(1, (int64_t{1} << 14) / std::max<int64_t>(s, 1)), [&](int64_t q0, int64_t q1) {
     for (int64_t q = q0; q < q1; q++) {
       const int64_t ch = q % c;
-      k.affine(x + q * s, s, saveMean[ch], scales[ch], shifts[ch], relu, out + q * s);
+      k.affine(x + q * s, s, saveMean[ch], scales[ch], shifts[ch], relu && !residual, out + q * s);
+      if (residual) k.addResidual(out + q * s, residual + q * s, s, relu);
     }
   });
 }
 
-void batchNormBackward(const float* x, int64_t n, int64_t c, int64_t s, const float* dy, const float* reluOutput, const float* gamma,
-                       const float* saveMean, const float* saveInvStd, bool training, float* dx, float* dgamma, float* dbeta) {
+}  // namespace
+
+void batchNormForward(const float* x, int64_t n, int64_t c, int64_t s, const float* gamma, const float* beta, float* runningMean,
+                      float* runningVar, bool training, double momentum, double eps, bool relu, float* out, float* saveMean,
+                      float* saveInvStd, const float* residual) {
+  std::vector<float> scales(static_cast<size_t>(c)), shifts(static_cast<size_t>(c));
+  statisticsAndMaybeNormalize(x, n, c, s, gamma, beta, runningMean, runningVar, training, momentum, eps, relu, out, residual, saveMean,
+                              saveInvStd, scales.data(), shifts.data());
+}
+
+void batchNormStatistics(const float* x, int64_t n, int64_t c, int64_t s, const float* gamma, const float* beta, float* runningMean,
+                         float* runningVar, bool training, double momentum, double eps, float* saveMean, float* saveInvStd, float* scale,
+                         float* shift) {
+  statisticsAndMaybeNormalize(x, n, c, s, gamma, beta, runningMean, runningVar, training, momentum, eps, false, nullptr, nullptr, saveMean,
+                              saveInvStd, scale, shift);
+}
+
+void batchNormBackward(const float* x, int64_t n, int64_t c, int64_t s, const float* dy, const float* reluOutput, const ChannelMap* reluOf,
+                       const float* gamma, const float* saveMean, const float* saveInvStd, bool training, float* dx, float* dgamma,
+                       float* dbeta, float* maskedGradient) {
   const double count = static_cast<double>(n * s);
   const BatchNormPlaneKernels& k = planeKernels();
+  // With reluOf, each plane's ReLU output is recomputed into a per-thread plane buffer with the
+  // very kernel the map's forward used (channelAffineRow), so the mask matches it bit for bit.
+  const auto maskPlane = [&](int64_t at, int64_t ch) -> const float* {
+    if (reluOutput) return reluOutput + at;
+    if (!reluOf) return nullptr;
+    float* plane = scratch(ScratchSlot::EdgeTile, static_cast<size_t>(s));
+    k.affine(x + at, s, reluOf->mean[ch], reluOf->scale[ch], reluOf->shift[ch], true, plane);
+    return plane;
+  };
   parallelRange(c, channelGrain(n * s), [&](int64_t c0, int64_t c1) {
     for (int64_t ch = c0; ch < c1; ch++) {
       const float mean = saveMean[ch];
@@ -131,7 +171,7 @@ void batchNormBackward(const float* x, int64_t n, int64_t c, int64_t s, const fl
             prefetchPlane(dy + next, s);
             if (reluOutput) prefetchPlane(reluOutput + next, s);
           }
-          k.backwardSums(x + at, dy + at, reluOutput ? reluOutput + at : nullptr, s, mean, &sumDy, &sumDyCentered);
+          k.backwardSums(x + at, dy + at, maskPlane(at, ch), s, mean, &sumDy, &sumDyCentered);
         }
       }
       const double sumDyXhat = sumDyCentered * invStd;
@@ -145,7 +185,9 @@ void batchNormBackward(const float* x, int64_t n, int64_t c, int64_t s, const fl
       const float b = training ? static_cast<float>(scale * invStd * sumDyXhat / count) : 0.0f;
       for (int64_t i = 0; i < n; i++) {
         const int64_t at = (i * c + ch) * s;
-        k.backwardInput(training ? x + at : nullptr, dy + at, reluOutput ? reluOutput + at : nullptr, s, mean, a, shift, b, dx + at);
+        const float* mask = maskPlane(at, ch);
+        k.backwardInput(training ? x + at : nullptr, dy + at, mask, s, mean, a, shift, b, dx + at);
+        if (maskedGradient && mask) k.maskedCopy(dy + at, mask, s, maskedGradient + at);  // the residual's gradient
       }
     }
   });

@@ -26,6 +26,7 @@ bool cpuSupports(Isa isa) {
     case Isa::Portable: return true;
     case Isa::Avx2: return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
     case Isa::Avx512: return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    case Isa::Avx512Bf16: return cpuSupports(Isa::Avx512) && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512bf16");
   }
   return false;
 #else
@@ -35,6 +36,7 @@ bool cpuSupports(Isa isa) {
 
 const char* isaName(Isa isa) {
   switch (isa) {
+    case Isa::Avx512Bf16: return "avx512bf16";
     case Isa::Avx512: return "avx512";
     case Isa::Avx2: return "avx2";
     default: return "portable";
@@ -46,13 +48,15 @@ static Isa detectIsa() {
   if (forced && *forced) {
     // An unsupported or unknown request falls back to the best available below; the
     // TypeScript side reports the ISA actually in use, so a test can notice.
-    if (!std::strcmp(forced, "portable")) return Isa::Portable;
-    if (!std::strcmp(forced, "avx2") && cpuSupports(Isa::Avx2)) return Isa::Avx2;
-    if (!std::strcmp(forced, "avx512") && cpuSupports(Isa::Avx512)) return Isa::Avx512;
+    for (Isa isa : kIsas) {
+      if (!std::strcmp(forced, isaName(isa)) && cpuSupports(isa)) return isa;
+    }
   }
-  if (cpuSupports(Isa::Avx512)) return Isa::Avx512;
-  if (cpuSupports(Isa::Avx2)) return Isa::Avx2;
-  return Isa::Portable;
+  Isa best = Isa::Portable;
+  for (Isa isa : kIsas) {
+    if (cpuSupports(isa)) best = isa;
+  }
+  return best;
 }
 
 static Isa currentIsa = detectIsa();

@@ -235,3 +235,12 @@ function runBackward(root: Tensor, grad: Tensor | undefined, retainGraph: boolea
     }
   });
 }
+
+/**
+ * Give a backward function's own temporary back to the pool now — one it allocated, read and
+ * returns nowhere (the engine leaves such scratch to the garbage collector, which on a big step
+ * lags by hundreds of megabytes). The caller vouches that nothing else can reach it.
+ */
+export function releaseTemporary(t: Tensor): void {
+  releaseBuffer(t.f32);
+}

@@ -25,6 +25,10 @@ export type TracedOpAttributes = { [K in UnaryOp | BinaryOp | 'addRelu' | 'linea
   };
   /** relu(batchNorm(x)) in one op (batchNormRelu): the same attributes; exported as the two nodes. */
   batchNormRelu: TracedOpAttributes['batchNorm'];
+  /** relu(batchNorm(x) + residual) in one op (batchNormAddRelu; inputs x, residual[, γ][, β]): exported as the three nodes. */
+  batchNormAddRelu: TracedOpAttributes['batchNorm'];
+  /** conv2d(relu?(batchNorm(x))) in one op (batchNormConv2d): exported as the two or three nodes. */
+  batchNormConv2d: TracedOpAttributes['batchNorm'] & { readonly relu: boolean; readonly conv: Conv2dParams };
   layerNorm: { readonly normalizedShape: readonly number[]; readonly weight: Tensor | null; readonly bias: Tensor | null; readonly eps: number };
   softmax: { readonly axis: number };
   logSoftmax: { readonly axis: number };

@@ -37,6 +37,13 @@ export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'maximum' | 'minimum';
 
 export type ReduceOp = 'sum' | 'mean' | 'max';
 
+/**
+ * Operand precision of a convolution or matrix product. 'bf16': each operand is rounded to
+ * bfloat16 first (`roundToBf16` in bf16.ts defines the rounding), products are summed in FP32 and
+ * the result is FP32 — mixed precision with FP32 master weights. Absent means 'fp32'.
+ */
+export type Precision = 'fp32' | 'bf16';
+
 /** Batched C = op(A) · op(B), each batch entry at `batch index × stride` in its array. */
 export interface GemmParams {
   readonly batch: number;
@@ -56,6 +63,7 @@ export interface GemmParams {
   readonly strideC: number;
   /** C += op(A)·op(B) instead of C = op(A)·op(B). */
   readonly accumulate: boolean;
+  readonly precision?: Precision;
 }
 
 export interface Conv2dParams {
@@ -63,6 +71,7 @@ export interface Conv2dParams {
   readonly padding: Pair;
   readonly dilation: Pair;
   readonly groups: number;
+  readonly precision?: Precision;
 }
 
 export interface MaxPool2dParams {
@@ -91,6 +100,19 @@ export interface BatchNormParams {
    * then takes this out as `reluOutput`. Absent means false.
    */
   readonly relu?: boolean;
+}
+
+/**
+ * A per-channel affine map, then a ReLU when `relu`, applied to a kernel's input as it is read:
+ * x'[n][c][…] = relu?((x[n][c][…] − mean[c])·scale[c] + shift[c]). A batch norm (and its ReLU)
+ * whose output only feeds a convolution runs this way inside the convolution, so that output is
+ * never stored; `batchNormStatistics` gives the map.
+ */
+export interface ChannelAffine {
+  readonly mean: Float32Array;
+  readonly scale: Float32Array;
+  readonly shift: Float32Array;
+  readonly relu: boolean;
 }
 
 export interface SgdParams {
@@ -122,6 +144,13 @@ export interface Backend {
   readonly name: BackendName;
   /** One line: backend, instruction set, threads. */
   describe(): string;
+  /**
+   * True when batch norm's fused forms cost no pass of their own: a convolution's `input` map
+   * (ChannelAffine) applied as the kernel reads, a `residual` added as batch norm writes. Where
+   * they are emulated (a temporary stored first), layers keep the unfused composition, which is
+   * then as fast and no larger.
+   */
+  readonly fusesBatchNorm: boolean;
 
   /** A zero-filled float32 array of `length` elements that kernels of this backend accept. */
   alloc(length: number): Float32Array;
@@ -166,20 +195,23 @@ export interface Backend {
   gemm(params: GemmParams, a: Float32Array, b: Float32Array, c: Float32Array): void;
 
   // ---- convolution (NCHW activations, OIHW weights as PyTorch) -----------------------------
-  /** out (N, O, OH, OW) = conv(x (N, C, H, W), w (O, C/groups, KH, KW)) + bias (O). */
+  /**
+   * out (N, O, OH, OW) = conv(x (N, C, H, W), w (O, C/groups, KH, KW)) + bias (O); with `input`,
+   * the convolution of x' = input(x) (ChannelAffine) instead, x' never stored.
+   */
   conv2dForward(
     x: Float32Array, xShape: Shape, w: Float32Array, wShape: Shape, bias: Float32Array | null,
-    params: Conv2dParams, out: Float32Array, outShape: Shape,
+    params: Conv2dParams, out: Float32Array, outShape: Shape, input?: ChannelAffine | null,
   ): void;
   /** dx (N, C, H, W) from dy (N, O, OH, OW); dxShape is given so transposed convolutions can use it. */
   conv2dBackwardInput(
     dy: Float32Array, dyShape: Shape, w: Float32Array, wShape: Shape,
     params: Conv2dParams, dx: Float32Array, dxShape: Shape,
   ): void;
-  /** dw (O, C/groups, KH, KW) from x and dy. */
+  /** dw (O, C/groups, KH, KW) from x and dy; with `input`, from x' = input(x) as in conv2dForward. */
   conv2dBackwardWeight(
     x: Float32Array, xShape: Shape, dy: Float32Array, dyShape: Shape,
-    params: Conv2dParams, dw: Float32Array, dwShape: Shape,
+    params: Conv2dParams, dw: Float32Array, dwShape: Shape, input?: ChannelAffine | null,
   ): void;
 
   // ---- pooling -----------------------------------------------------------------------------
@@ -202,22 +234,38 @@ export interface Backend {
    * Training: normalise with the batch mean and biased variance, save mean and 1/sqrt(var+eps),
    * and update the running statistics in place with the unbiased variance (PyTorch).
    * Eval: normalise with the running statistics; saveMean/saveInvStd receive them too.
+   * With `residual` (x's shape), out = bn(x) + residual, rounded to float32 after each of the two
+   * steps, then the ReLU when `relu`: the end of a residual block, relu(F(x) + x), in one pass.
    */
   batchNormForward(
     x: Float32Array, xShape: Shape, gamma: Float32Array | null, beta: Float32Array | null,
     runningMean: Float32Array | null, runningVar: Float32Array | null, params: BatchNormParams,
-    out: Float32Array, saveMean: Float32Array, saveInvStd: Float32Array,
+    out: Float32Array, saveMean: Float32Array, saveInvStd: Float32Array, residual?: Float32Array | null,
+  ): void;
+  /**
+   * The statistics half of batchNormForward: the same statistics (saveMean, saveInvStd, running
+   * statistics updated in training) and no output, but the map that gives it: bn(x) =
+   * (x − saveMean)·scale + shift per channel, a ChannelAffine for a kernel's `input`.
+   */
+  batchNormStatistics(
+    x: Float32Array, xShape: Shape, gamma: Float32Array | null, beta: Float32Array | null,
+    runningMean: Float32Array | null, runningVar: Float32Array | null, params: BatchNormParams,
+    saveMean: Float32Array, saveInvStd: Float32Array, scale: Float32Array, shift: Float32Array,
   ): void;
   /**
    * dgamma and dbeta are overwritten when given. `training` selects which formula applies. With
    * `reluOutput` (the out of a forward pass with `relu: true`), dy is the gradient of that
    * fused output and is masked by reluOutput > 0 first (ReLU's derivative, 0 at 0): everything
-   * is as for batch norm alone given dy·[reluOutput > 0].
+   * is as for batch norm alone given dy·[reluOutput > 0]. `reluOf` does the same for a batch
+   * norm that ran as a convolution's `input` map: the mask is input(x) > 0, recomputed from x.
+   * `maskedGradient` (with either mask) receives dy·[mask], the gradient of the forward's
+   * `residual`.
    */
   batchNormBackward(
     x: Float32Array, xShape: Shape, dy: Float32Array, gamma: Float32Array | null,
     saveMean: Float32Array, saveInvStd: Float32Array, training: boolean,
     dx: Float32Array, dgamma: Float32Array | null, dbeta: Float32Array | null, reluOutput?: Float32Array | null,
+    reluOf?: ChannelAffine | null, maskedGradient?: Float32Array | null,
   ): void;
   /** Layer norm of each of `rows` rows of length `cols`. */
   layerNormForward(
@@ -266,4 +314,4 @@ export interface Backend {
 }
 
 /** The names of every kernel: a backend table typed over these cannot miss one. */
-export type KernelName = Exclude<keyof Backend, 'name' | 'describe' | 'alloc'>;
+export type KernelName = Exclude<keyof Backend, 'name' | 'describe' | 'alloc' | 'fusesBatchNorm'>;

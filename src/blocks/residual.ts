@@ -3,7 +3,7 @@ import { add, mul } from '../autograd/functions/binary.js';
 import { relu } from '../autograd/functions/unary.js';
 import { BatchNorm2d } from '../nn/layers/batch-norm.js';
 import { Conv2d } from '../nn/layers/conv2d.js';
-import { convBatchNorm } from '../nn/layers/conv-batch-norm.js';
+import { convBatchNorm, convBatchNormTwice } from '../nn/layers/conv-batch-norm.js';
 import { Module } from '../nn/module.js';
 import { globalRng, type Rng } from '../tensor/rng.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -143,17 +143,16 @@ export class BasicBlock extends ResidualBlock {
   }
 
   residual(x: Tensor): Tensor {
-    return convBatchNorm(this.conv2, this.bn2, this.firstLayer(x));
-  }
-
-  private firstLayer(x: Tensor): Tensor {
-    return convBatchNorm(this.conv1, this.bn1, x, true); // (N, planes, H/s, W/s)
+    return convBatchNormTwice([this.conv1, this.bn1], [this.conv2, this.bn2], x); // (N, planes, H/s, W/s)
   }
 
   forward(x: Tensor): Tensor {
+    const layers = [[this.conv1, this.bn1], [this.conv2, this.bn2]] as const;
     // Plain twin: y = relu(F(x)), its last batch norm fused with the ReLU.
-    if (!this.downsample) return convBatchNorm(this.conv2, this.bn2, this.firstLayer(x), true);
-    return addRelu(this.dropPath(this.residual(x)), this.downsample.forward(x)); // y = relu(F(x) + x)
+    if (!this.downsample) return convBatchNormTwice(...layers, x, { relu: true });
+    const shortcut = this.downsample;
+    if (this.training && this.survivalProbability < 1) return addRelu(this.dropPath(this.residual(x)), shortcut.forward(x));
+    return convBatchNormTwice(...layers, x, { residual: () => shortcut.forward(x) }); // y = relu(F(x) + x)
   }
 
   zeroInitResidual(): void {

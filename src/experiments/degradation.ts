@@ -14,6 +14,8 @@ export interface DegradationOptions {
   epochs?: number;
   /** Override the training-subset size (quick mode). */
   trainSubset?: number;
+  /** Operand precision of convolutions ('bf16': mixed precision; the store keeps its runs apart). */
+  precision?: 'fp32' | 'bf16';
 }
 
 /**
@@ -38,7 +40,7 @@ export function degradationSpec(options: DegradationOptions): ExperimentSpec {
     if (!Number.isInteger(d) || d < 8 || (d - 2) % 6 !== 0) throw new SpecError(`degradation: depth ${d} is not of the form 6n + 2 with n >= 1 (8, 14, 20, 32, 44, 56, 110, ...)`);
   }
   const input: ExperimentSpecInput = {
-    name: quick ? 'degradation-quick' : 'degradation-full',
+    name: `${quick ? 'degradation-quick' : 'degradation-full'}${options.precision === 'bf16' ? '-bf16' : ''}`,
     kind: 'degradation',
     description: 'He et al. 2015 Fig. 6: plain vs residual nets of growing depth, same recipe; training error (dashed) and test error (bold).',
     base: {
@@ -58,6 +60,7 @@ export function degradationSpec(options: DegradationOptions): ExperimentSpec {
       testSubset: quick ? 1000 : undefined,
       logEverySteps: quick ? 10 : 100,
       evalEverySteps: quick ? 50 : 1000,
+      ...(options.precision === 'bf16' ? { precision: 'bf16' as const } : {}),
     },
     grid: { 'modelOptions.depth': depths, 'modelOptions.skip': ['identity', 'none'] },
     seeds: options.seeds ?? [0],

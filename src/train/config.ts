@@ -65,6 +65,8 @@ export const trainConfigSchema = z.strictObject({
    * its names.
    */
   batchNorm: z.boolean().optional(),
+  /** Operand precision of convolutions and matrix products: 'bf16' is mixed precision with FP32 master weights (absent: FP32). */
+  precision: z.enum(['fp32', 'bf16']).optional(),
 });
 
 export type TrainConfig = z.infer<typeof trainConfigSchema>;

@@ -122,6 +122,7 @@ export function prepareRun(config: TrainConfig, options: { run?: RunDirectory; c
   const trainer = new Trainer({
     model, optimizer, train, test, epochs: config.epochs, schedule, rng: trainingRng, loss,
     clipGradNorm: config.clipGradNorm, callbacks: options.callbacks, run: options.run, logEverySteps: config.logEverySteps, evalEverySteps: config.evalEverySteps,
+    precision: config.precision,
   });
   return { model, optimizer, trainer, train, test, parameterCount: model.parameterCount(), trainSource: data.source };
 }

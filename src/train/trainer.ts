@@ -1,4 +1,6 @@
 import { crossEntropy } from '../autograd/functions/cross-entropy.js';
+import { withPrecision } from '../autograd/precision.js';
+import type { Precision } from '../backend/backend.js';
 import type { Module } from '../nn/module.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { recycleTensors } from '../tensor/recycling-scope.js';
@@ -81,6 +83,8 @@ export interface TrainerOptions {
   logEverySteps?: number;
   /** Evaluate on the test source every this many steps too (0: only at epoch ends); needs logEverySteps. */
   evalEverySteps?: number;
+  /** Operand precision of convolutions and matrix products in training and evaluation (autograd/precision.ts); default FP32. */
+  precision?: Precision;
 }
 
 /** The outcome of `Trainer.fit`: one report per epoch, the number of optimizer steps, and the wall time in seconds. */
@@ -143,6 +147,14 @@ export class Trainer {
     });
   }
 
+  private get precision(): Precision {
+    return this.options.precision ?? 'fp32';
+  }
+
+  private evaluate(test: BatchSource): ReturnType<typeof evaluateClassifier> {
+    return withPrecision(this.precision, () => evaluateClassifier(this.options.model, test));
+  }
+
   /**
    * Train for the remaining epochs (all of them, or those after a resumed checkpoint) and return every
    * epoch's report; with a run folder, holding its lock (taken here if not held yet).
@@ -178,7 +190,7 @@ export class Trainer {
         lr = this.schedule(this.step);
         optimizer.lr = lr;
         // The step's activations go back to the pool when it ends (see recycling-scope.ts).
-        const { value, batchCorrect } = recycleTensors(() => {
+        const { value, batchCorrect } = withPrecision(this.precision, () => recycleTensors(() => {
           const output = model.forward(batch.x);
           const loss = this.lossOf(output, batch);
           const value = loss.item();
@@ -188,7 +200,7 @@ export class Trainer {
           if (this.options.clipGradNorm) clipGradNorm(params, this.options.clipGradNorm);
           optimizer.step();
           return { value, batchCorrect: output.ndim === 2 ? correctCount(output, batch.y) : 0 };
-        });
+        }));
         this.step++;
         const n = batch.y.shape[0]!;
         lossSum += value * n;
@@ -200,7 +212,7 @@ export class Trainer {
           const windowError = 1 - (correct - windowCorrect) / Math.max(1, seen - windowSeen);
           windowCorrect = correct;
           windowSeen = seen;
-          const evaluation = test && evalEverySteps > 0 && this.step % evalEverySteps === 0 ? evaluateClassifier(model, test) : null;
+          const evaluation = test && evalEverySteps > 0 && this.step % evalEverySteps === 0 ? this.evaluate(test) : null;
           this.record({
             kind: 'step', epoch: this.epoch, step: this.step, lr, loss: value, trainError: windowError,
             ...(evaluation ? { testLoss: evaluation.loss, testError: evaluation.error } : {}),
@@ -215,7 +227,7 @@ export class Trainer {
         seconds, imagesPerSecond: seen / Math.max(seconds, 1e-9),
       };
       if (test) {
-        const result = evaluateClassifier(model, test);
+        const result = this.evaluate(test);
         report.testLoss = result.loss;
         report.testError = result.error;
       }

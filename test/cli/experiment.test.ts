@@ -139,6 +139,8 @@ describe('experiment flags', () => {
       ['lesion', { dataset: 'imagenet' }, /--dataset: unknown dataset 'imagenet'/],
       ['lesion', { dataset: 'cifar10' }, /--dataset cifar10 needs --data-dir/],
       ['nonsense', {}, /unknown experiment 'nonsense'/],
+      ['degradation', { precision: 'fp16' }, /--precision: unknown precision 'fp16' \(fp32 or bf16\)/],
+      ['lesion', { precision: 'bf16' }, /--precision does not apply to lesion: its measurements are defined in FP32/],
     ];
     for (const [name, extra, message] of refused) await expect(experimentPlan(name, { ...flags, ...extra }), `${name} ${JSON.stringify(extra)}`).rejects.toThrow(message);
     // Honoured: the flags reach every analysis experiment's training runs and measurements.
@@ -147,5 +149,9 @@ describe('experiment flags', () => {
     expect(training!.spec.seeds).toEqual([3, 4]);
     expect(training!.spec.base).toMatchObject({ epochs: 2, trainSubset: 100, dataset: 'mnist' });
     expect(plan.spec.seeds).toEqual([3, 4]);
+    // --precision bf16 reaches degradation's training configs, in a store of its own.
+    const bf16 = await experimentPlan('degradation', { ...flags, precision: 'bf16' });
+    expect(bf16.training[0]!.spec.name).toBe('degradation-quick-bf16');
+    expect(bf16.training[0]!.spec.base.precision).toBe('bf16');
   });
 });

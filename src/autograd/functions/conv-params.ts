@@ -1,4 +1,5 @@
 import type { Conv2dParams, Pair } from '../../backend/backend.js';
+import { precisionField } from '../precision.js';
 
 /** PyTorch accepts an int or a pair for each of these. */
 export type IntOrPair = number | readonly [number, number];
@@ -14,12 +15,14 @@ export interface Conv2dOptions {
   groups?: number;
 }
 
+/** The kernel parameters, with the operand precision of the current scope (precision.ts). */
 export function convParams(options: Conv2dOptions): Conv2dParams {
   return {
     stride: pair(options.stride ?? 1),
     padding: pair(options.padding ?? 0),
     dilation: pair(options.dilation ?? 1),
     groups: options.groups ?? 1,
+    ...precisionField(),
   };
 }
 

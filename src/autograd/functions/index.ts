@@ -14,6 +14,8 @@ export { conv2d } from './conv2d.js';
 export { convTranspose2d, type ConvTranspose2dOptions } from './conv-transpose2d.js';
 export { adaptiveAvgPool2d, avgPool2d, maxPool2d, type AvgPool2dOptions, type MaxPool2dOptions } from './pooling.js';
 export { batchNorm, batchNormRelu, type BatchNormOptions } from './batch-norm.js';
+export { batchNormConv2d, type BatchNormInput } from './batch-norm-conv2d.js';
+export { batchNormAddRelu } from './batch-norm-add-relu.js';
 export { layerNorm } from './layer-norm.js';
 export { logSoftmax, softmax } from './softmax.js';
 export { crossEntropy, type CrossEntropyOptions } from './cross-entropy.js';

@@ -1,6 +1,7 @@
 import { getBackend } from '../../backend/select.js';
 import { formatShape, ShapeError, sizeOf } from '../../tensor/shape.js';
 import { empty, Tensor, uninitialized } from '../../tensor/tensor.js';
+import { precisionField } from '../precision.js';
 import { record } from '../tape.js';
 import { sumToShape } from './broadcast.js';
 
@@ -33,21 +34,22 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const backend = getBackend();
   const strideA = aCount === 1 ? 0 : m * k;
   const strideB = bCount === 1 ? 0 : k * n;
-  backend.gemm({ batch, m, n, k, transA: false, transB: false, strideA, strideB, strideC: m * n, accumulate: false }, a.f32, b.f32, out.f32);
+  const precision = precisionField(); // the backward passes use the forward's precision
+  backend.gemm({ batch, m, n, k, transA: false, transB: false, strideA, strideB, strideC: m * n, accumulate: false, ...precision }, a.f32, b.f32, out.f32);
   return record('matmul', [a, b], out, (dy) => {
     let da: Tensor | null = null;
     let db: Tensor | null = null;
     if (a.requiresGrad) {
       // dA = dY · Bᵀ, summed over broadcast batch entries.
       const full = n > 0 ? uninitialized([...batchShape, m, k]) : empty([...batchShape, m, k]);
-      backend.gemm({ batch, m, n: k, k: n, transA: false, transB: true, strideA: m * n, strideB, strideC: m * k, accumulate: false }, dy.f32, b.f32, full.f32);
+      backend.gemm({ batch, m, n: k, k: n, transA: false, transB: true, strideA: m * n, strideB, strideC: m * k, accumulate: false, ...precision }, dy.f32, b.f32, full.f32);
       da = aCount === 1 && batch > 1 ? sumToShape(full, [m, k]) : full;
       if (da.shape.length !== a.shape.length) da = new Tensor(da.data, a.shape);
     }
     if (b.requiresGrad) {
       // dB = Aᵀ · dY
       const full = m > 0 ? uninitialized([...batchShape, k, n]) : empty([...batchShape, k, n]);
-      backend.gemm({ batch, m: k, n, k: m, transA: true, transB: false, strideA, strideB: m * n, strideC: k * n, accumulate: false }, a.f32, dy.f32, full.f32);
+      backend.gemm({ batch, m: k, n, k: m, transA: true, transB: false, strideA, strideB: m * n, strideC: k * n, accumulate: false, ...precision }, a.f32, dy.f32, full.f32);
       db = bCount === 1 && batch > 1 ? sumToShape(full, [k, n]) : full;
       if (db.shape.length !== b.shape.length) db = new Tensor(db.data, b.shape);
     }

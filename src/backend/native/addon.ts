@@ -9,12 +9,14 @@ export interface NativeAddon {
   info(): { isa: NativeIsa; threads: number; supported: NativeIsa[] };
   setThreads(threads: number): number;
   setIsa(isa: NativeIsa): boolean;
-  fmaPeak(iterations: number, threads: number, cpuClock?: boolean): number;
+  fmaPeak(iterations: number, threads: number, cpuClock?: boolean, bf16?: boolean): number;
   gemm(batch: number, m: number, n: number, k: number, transA: boolean, transB: boolean,
-    strideA: number, strideB: number, strideC: number, accumulate: boolean, a: Float32Array, b: Float32Array, c: Float32Array): void;
-  conv2dForward(dims: number[], x: Float32Array, w: Float32Array, bias: Float32Array | null, out: Float32Array): void;
-  conv2dBackwardInput(dims: number[], dy: Float32Array, w: Float32Array, dx: Float32Array): void;
-  conv2dBackwardWeight(dims: number[], x: Float32Array, dy: Float32Array, dw: Float32Array): void;
+    strideA: number, strideB: number, strideC: number, accumulate: boolean, a: Float32Array, b: Float32Array, c: Float32Array, bf16?: boolean): void;
+  conv2dForward(dims: number[], x: Float32Array, w: Float32Array, bias: Float32Array | null, out: Float32Array, bf16?: boolean,
+    mapMean?: Float32Array, mapScale?: Float32Array, mapShift?: Float32Array, mapRelu?: boolean): void;
+  conv2dBackwardInput(dims: number[], dy: Float32Array, w: Float32Array, dx: Float32Array, bf16?: boolean): void;
+  conv2dBackwardWeight(dims: number[], x: Float32Array, dy: Float32Array, dw: Float32Array, bf16?: boolean,
+    mapMean?: Float32Array, mapScale?: Float32Array, mapShift?: Float32Array, mapRelu?: boolean): void;
   unary(op: number, x: Float32Array, out: Float32Array): void;
   unaryBackward(op: number, x: Float32Array, y: Float32Array, dy: Float32Array, dx: Float32Array): void;
   binary(op: number, a: Float32Array, aShape: readonly number[], b: Float32Array, bShape: readonly number[], out: Float32Array, outShape: readonly number[]): void;
@@ -33,10 +35,14 @@ export interface NativeAddon {
   adaptiveAvgPool2d(planes: number, h: number, w: number, oh: number, ow: number, backward: boolean, input: Float32Array, output: Float32Array): void;
   batchNormForward(x: Float32Array, n: number, c: number, s: number, gamma: Float32Array | null, beta: Float32Array | null,
     runningMean: Float32Array | null, runningVar: Float32Array | null, training: boolean, momentum: number, eps: number,
-    out: Float32Array, saveMean: Float32Array, saveInvStd: Float32Array, relu: boolean): void;
+    out: Float32Array, saveMean: Float32Array, saveInvStd: Float32Array, relu: boolean, residual?: Float32Array | null): void;
   batchNormBackward(x: Float32Array, n: number, c: number, s: number, dy: Float32Array, gamma: Float32Array | null,
     saveMean: Float32Array, saveInvStd: Float32Array, training: boolean, dx: Float32Array, dgamma: Float32Array | null, dbeta: Float32Array | null,
-    reluOutput: Float32Array | null): void;
+    reluOutput: Float32Array | null, mapMean?: Float32Array, mapScale?: Float32Array, mapShift?: Float32Array,
+    maskedGradient?: Float32Array | null): void;
+  batchNormStatistics(x: Float32Array, n: number, c: number, s: number, gamma: Float32Array | null, beta: Float32Array | null,
+    runningMean: Float32Array | null, runningVar: Float32Array | null, training: boolean, momentum: number, eps: number,
+    saveMean: Float32Array, saveInvStd: Float32Array, scale: Float32Array, shift: Float32Array): void;
   layerNormForward(x: Float32Array, rows: number, cols: number, gamma: Float32Array | null, beta: Float32Array | null, eps: number,
     out: Float32Array, saveMean: Float32Array, saveInvStd: Float32Array): void;
   layerNormBackward(x: Float32Array, rows: number, cols: number, dy: Float32Array, gamma: Float32Array | null,
@@ -51,7 +57,8 @@ export interface NativeAddon {
     beta2: number, eps: number, weightDecay: number, decoupled: boolean, step: number): void;
 }
 
-export type NativeIsa = 'portable' | 'avx2' | 'avx512';
+/** Instruction sets, each including the ones before; 'avx512bf16' adds bf16 dot products for bf16 operands. */
+export type NativeIsa = 'portable' | 'avx2' | 'avx512' | 'avx512bf16';
 
 const ADDON_PATH = ['build', 'Release', 'skiplab_native.node'];
 

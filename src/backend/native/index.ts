@@ -5,7 +5,7 @@
  * lengths before handing pointers to C++, so a wrong size is an Error naming the kernel, never
  * memory corruption.
  */
-import type { Backend, BinaryOp, KernelName, ReduceOp, Shape, UnaryOp } from '../backend.js';
+import type { Backend, BinaryOp, ChannelAffine, KernelName, ReduceOp, Shape, UnaryOp } from '../backend.js';
 import { loadAddon, type NativeAddon, type NativeIsa } from './addon.js';
 
 export type { NativeIsa } from './addon.js';
@@ -38,6 +38,15 @@ function poolDims(xShape: Shape, outShape: Shape, kernel: readonly number[], str
 
 type Kernels = Pick<Backend, KernelName>;
 
+/** A ChannelAffine checked for `channels` entries (the addon takes it as trailing mean, scale, shift, relu arguments). */
+function channelMap(kernel: string, map: ChannelAffine | null | undefined, channels: number): ChannelAffine | null {
+  if (!map) return null;
+  need(kernel, 'input map mean', map.mean, channels);
+  need(kernel, 'input map scale', map.scale, channels);
+  need(kernel, 'input map shift', map.shift, channels);
+  return map;
+}
+
 /** Every kernel of the interface, backed by the addon (a mapped type: a missing one does not compile). */
 function nativeKernels(addon: NativeAddon): Kernels {
   return {
@@ -64,24 +73,26 @@ function nativeKernels(addon: NativeAddon): Kernels {
       need('gemm', 'a', a, last * p.strideA + p.m * p.k);
       need('gemm', 'b', b, last * p.strideB + p.k * p.n);
       need('gemm', 'c', c, last * p.strideC + p.m * p.n);
-      addon.gemm(p.batch, p.m, p.n, p.k, p.transA, p.transB, p.strideA, p.strideB, p.strideC, p.accumulate, a, b, c);
+      addon.gemm(p.batch, p.m, p.n, p.k, p.transA, p.transB, p.strideA, p.strideB, p.strideC, p.accumulate, a, b, c, p.precision === 'bf16');
     },
-    conv2dForward: (x, xShape, w, wShape, bias, p, out, outShape) => {
+    conv2dForward: (x, xShape, w, wShape, bias, p, out, outShape, input) => {
       need('conv2dForward', 'x', x, product(xShape));
       need('conv2dForward', 'w', w, product(wShape));
       need('conv2dForward', 'out', out, product(outShape));
-      addon.conv2dForward(convDims(xShape, wShape, outShape, p), x, w, bias, out);
+      const map = channelMap('conv2dForward', input, xShape[1]!);
+      addon.conv2dForward(convDims(xShape, wShape, outShape, p), x, w, bias, out, p.precision === 'bf16', map?.mean, map?.scale, map?.shift, map?.relu);
     },
     conv2dBackwardInput: (dy, dyShape, w, wShape, p, dx, dxShape) => {
       need('conv2dBackwardInput', 'dy', dy, product(dyShape));
       need('conv2dBackwardInput', 'dx', dx, product(dxShape));
-      addon.conv2dBackwardInput(convDims(dxShape, wShape, dyShape, p), dy, w, dx);
+      addon.conv2dBackwardInput(convDims(dxShape, wShape, dyShape, p), dy, w, dx, p.precision === 'bf16');
     },
-    conv2dBackwardWeight: (x, xShape, dy, dyShape, p, dw, dwShape) => {
+    conv2dBackwardWeight: (x, xShape, dy, dyShape, p, dw, dwShape, input) => {
       need('conv2dBackwardWeight', 'x', x, product(xShape));
       need('conv2dBackwardWeight', 'dy', dy, product(dyShape));
       need('conv2dBackwardWeight', 'dw', dw, product(dwShape));
-      addon.conv2dBackwardWeight(convDims(xShape, dwShape, dyShape, p), x, dy, dw);
+      const map = channelMap('conv2dBackwardWeight', input, xShape[1]!);
+      addon.conv2dBackwardWeight(convDims(xShape, dwShape, dyShape, p), x, dy, dw, p.precision === 'bf16', map?.mean, map?.scale, map?.shift, map?.relu);
     },
     maxPool2dForward: (x, xShape, p, out, outShape, argmax) => {
       need('maxPool2dForward', 'out', out, product(outShape));
@@ -106,7 +117,7 @@ function nativeKernels(addon: NativeAddon): Kernels {
       need('adaptiveAvgPool2dBackward', 'dx', dx, product(dxShape));
       addon.adaptiveAvgPool2d(dxShape[0]! * dxShape[1]!, dxShape[2]!, dxShape[3]!, dyShape[2]!, dyShape[3]!, true, dy, dx);
     },
-    batchNormForward: (x, xShape, gamma, beta, runningMean, runningVar, p, out, saveMean, saveInvStd) => {
+    batchNormForward: (x, xShape, gamma, beta, runningMean, runningVar, p, out, saveMean, saveInvStd, residual) => {
       const n = xShape[0]!, c = xShape[1]!, s = product(xShape.slice(2));
       if ((p.training || !runningMean || !runningVar) && n * s <= 1) {
         throw new Error(`native batchNormForward: batch statistics need more than 1 value per channel (got shape [${xShape.join(', ')}])`);
@@ -114,13 +125,28 @@ function nativeKernels(addon: NativeAddon): Kernels {
       need('batchNormForward', 'out', out, n * c * s);
       need('batchNormForward', 'saveMean', saveMean, c);
       need('batchNormForward', 'saveInvStd', saveInvStd, c);
-      addon.batchNormForward(x, n, c, s, gamma, beta, runningMean, runningVar, p.training, p.momentum, p.eps, out, saveMean, saveInvStd, p.relu ?? false);
+      if (residual) need('batchNormForward', 'residual', residual, n * c * s);
+      addon.batchNormForward(x, n, c, s, gamma, beta, runningMean, runningVar, p.training, p.momentum, p.eps, out, saveMean, saveInvStd, p.relu ?? false, residual ?? null);
     },
-    batchNormBackward: (x, xShape, dy, gamma, saveMean, saveInvStd, training, dx, dgamma, dbeta, reluOutput) => {
+    batchNormStatistics: (x, xShape, gamma, beta, runningMean, runningVar, p, saveMean, saveInvStd, scale, shift) => {
+      const n = xShape[0]!, c = xShape[1]!, s = product(xShape.slice(2));
+      if ((p.training || !runningMean || !runningVar) && n * s <= 1) {
+        throw new Error(`native batchNormStatistics: batch statistics need more than 1 value per channel (got shape [${xShape.join(', ')}])`);
+      }
+      for (const [name, a] of [['saveMean', saveMean], ['saveInvStd', saveInvStd], ['scale', scale], ['shift', shift]] as const) need('batchNormStatistics', name, a, c);
+      addon.batchNormStatistics(x, n, c, s, gamma, beta, runningMean, runningVar, p.training, p.momentum, p.eps, saveMean, saveInvStd, scale, shift);
+    },
+    batchNormBackward: (x, xShape, dy, gamma, saveMean, saveInvStd, training, dx, dgamma, dbeta, reluOutput, reluOf, maskedGradient) => {
       const n = xShape[0]!, c = xShape[1]!, s = product(xShape.slice(2));
       need('batchNormBackward', 'dx', dx, n * c * s);
       if (reluOutput) need('batchNormBackward', 'reluOutput', reluOutput, n * c * s);
-      addon.batchNormBackward(x, n, c, s, dy, gamma, saveMean, saveInvStd, training, dx, dgamma, dbeta, reluOutput ?? null);
+      const map = channelMap('batchNormBackward', reluOf, c);
+      if (maskedGradient) {
+        need('batchNormBackward', 'maskedGradient', maskedGradient, n * c * s);
+        if (!reluOutput && !map) throw new Error('native batchNormBackward: maskedGradient needs a mask (reluOutput or reluOf)');
+      }
+      addon.batchNormBackward(x, n, c, s, dy, gamma, saveMean, saveInvStd, training, dx, dgamma, dbeta, reluOutput ?? null, map?.mean, map?.scale, map?.shift,
+        maskedGradient ?? null);
     },
     layerNormForward: (x, rows, cols, gamma, beta, eps, out, saveMean, saveInvStd) => {
       need('layerNormForward', 'out', out, rows * cols);
@@ -163,6 +189,7 @@ function load(): { backend: Backend | null; addon: NativeAddon | null; reason: s
   const addon = result.addon;
   const backend: Backend = {
     name: 'native',
+    fusesBatchNorm: true,
     describe: () => {
       const info = addon.info();
       return `native (C++ ${info.isa}, ${info.threads} thread${info.threads === 1 ? '' : 's'})`;
@@ -206,9 +233,13 @@ export function configureNative(options: { threads?: number; isa?: NativeIsa }):
 
 /**
  * The FP32 flop rate of a register-only FMA loop on `threads` threads (the machine's peak);
- * with `cpuClock`, flops per CPU-second per thread (robust on a shared machine).
+ * with `cpuClock`, flops per CPU-second per thread (robust on a shared machine). With `bf16`, the
+ * rate of the bf16 dot-product loop (VDPBF16PS: a multiply-add per bf16 pair, 2 flops each) that
+ * bf16 operands run on — null when the active instruction set has none.
  */
-export function measureFmaPeak(threads: number, iterations = 20_000_000, cpuClock = false): number | null {
+export function measureFmaPeak(threads: number, iterations = 20_000_000, cpuClock = false, bf16 = false): number | null {
   const addon = load().addon;
-  return addon ? addon.fmaPeak(iterations, threads, cpuClock) : null;
+  if (!addon) return null;
+  const flops = addon.fmaPeak(iterations, threads, cpuClock, bf16);
+  return flops > 0 ? flops : null;
 }

@@ -1,4 +1,4 @@
-import type { BatchNormParams, Shape } from '../backend.js';
+import type { BatchNormParams, ChannelAffine, Shape } from '../backend.js';
 
 /**
  * Batch normalisation (Ioffe & Szegedy 2015, Algorithm 1) over x viewed as (N, C, S), S the
@@ -22,54 +22,24 @@ function view(xShape: Shape): [number, number, number] {
 export function batchNormForward(
   x: Float32Array, xShape: Shape, gamma: Float32Array | null, beta: Float32Array | null,
   runningMean: Float32Array | null, runningVar: Float32Array | null, p: BatchNormParams,
-  out: Float32Array, saveMean: Float32Array, saveInvStd: Float32Array,
+  out: Float32Array, saveMean: Float32Array, saveInvStd: Float32Array, residual: Float32Array | null = null,
 ): void {
   const [batch, channels, spatial] = view(xShape);
-  const count = batch * spatial;
-  const useBatchStats = p.training || runningMean === null || runningVar === null;
-  if (useBatchStats && count <= 1) {
-    throw new Error(`batchNormForward: batch statistics need more than 1 value per channel (got shape [${xShape.join(', ')}])`);
-  }
-  const channelStride = spatial;
+  const { mean, invStd } = channelStatistics(x, xShape, runningMean, runningVar, p, saveMean, saveInvStd);
   const imageStride = channels * spatial;
   for (let c = 0; c < channels; c++) {
-    let mean: number;
-    let invStd: number;
-    if (useBatchStats) {
-      let sum = 0;
-      for (let n = 0; n < batch; n++) {
-        const start = n * imageStride + c * channelStride;
-        for (let s = start; s < start + spatial; s++) sum += x[s]!;
-      }
-      mean = sum / count;
-      // Two-pass variance: Σ(x − mean)² does not cancel catastrophically like Σx² − N·mean².
-      let squares = 0;
-      for (let n = 0; n < batch; n++) {
-        const start = n * imageStride + c * channelStride;
-        for (let s = start; s < start + spatial; s++) {
-          const d = x[s]! - mean;
-          squares += d * d;
-        }
-      }
-      const variance = squares / count;
-      invStd = 1 / Math.sqrt(variance + p.eps);
-      if (p.training && runningMean && runningVar) {
-        const m = p.momentum;
-        runningMean[c] = (1 - m) * runningMean[c]! + m * mean;
-        runningVar[c] = (1 - m) * runningVar[c]! + m * (squares / (count - 1));
-      }
-    } else {
-      mean = runningMean![c]!;
-      invStd = 1 / Math.sqrt(runningVar![c]! + p.eps);
-    }
-    saveMean[c] = mean;
-    saveInvStd[c] = invStd;
     // y = γ·(x − mean)·invStd + β, folded into one multiply-add per element.
-    const scale = (gamma ? gamma[c]! : 1) * invStd;
-    const shift = (beta ? beta[c]! : 0) - mean * scale;
+    const scale = (gamma ? gamma[c]! : 1) * invStd[c]!;
+    const shift = (beta ? beta[c]! : 0) - mean[c]! * scale;
     for (let n = 0; n < batch; n++) {
-      const start = n * imageStride + c * channelStride;
-      if (p.relu) {
+      const start = n * imageStride + c * spatial;
+      if (residual) {
+        // bn(x), then + residual, each rounded to float32 as the two separate ops round, then the ReLU.
+        for (let s = start; s < start + spatial; s++) {
+          const v = Math.fround(Math.fround(x[s]! * scale + shift) + residual[s]!);
+          out[s] = p.relu && !(v > 0) ? 0 : v;
+        }
+      } else if (p.relu) {
         // The fused ReLU, exactly unary('relu') of the line below.
         for (let s = start; s < start + spatial; s++) {
           const v = Math.fround(x[s]! * scale + shift);
@@ -80,6 +50,70 @@ export function batchNormForward(
       }
     }
   }
+}
+
+/** batchNormForward's statistics, and the map bn(x) = (x − saveMean)·scale + shift (scale = γ·invStd, shift = β). */
+export function batchNormStatistics(
+  x: Float32Array, xShape: Shape, gamma: Float32Array | null, beta: Float32Array | null,
+  runningMean: Float32Array | null, runningVar: Float32Array | null, p: BatchNormParams,
+  saveMean: Float32Array, saveInvStd: Float32Array, scale: Float32Array, shift: Float32Array,
+): void {
+  const { invStd } = channelStatistics(x, xShape, runningMean, runningVar, p, saveMean, saveInvStd);
+  for (let c = 0; c < saveMean.length; c++) {
+    scale[c] = (gamma ? gamma[c]! : 1) * invStd[c]!;
+    shift[c] = beta ? beta[c]! : 0;
+  }
+}
+
+/**
+ * Training: batch mean and biased variance normalise x; running statistics (when given) move
+ * towards the batch mean and the *unbiased* variance by `momentum` (PyTorch). Eval: the running
+ * statistics normalise x; without running statistics (track_running_stats=False) the batch
+ * statistics are used in eval too. saveMean/saveInvStd receive what is used, in float32; the
+ * float64 values are returned for the normalisation.
+ */
+function channelStatistics(
+  x: Float32Array, xShape: Shape, runningMean: Float32Array | null, runningVar: Float32Array | null, p: BatchNormParams,
+  saveMean: Float32Array, saveInvStd: Float32Array,
+): { mean: Float64Array; invStd: Float64Array } {
+  const [batch, channels, spatial] = view(xShape);
+  const count = batch * spatial;
+  const useBatchStats = p.training || runningMean === null || runningVar === null;
+  if (useBatchStats && count <= 1) {
+    throw new Error(`batchNormForward: batch statistics need more than 1 value per channel (got shape [${xShape.join(', ')}])`);
+  }
+  const imageStride = channels * spatial;
+  const means = new Float64Array(channels), invStds = new Float64Array(channels);
+  for (let c = 0; c < channels; c++) {
+    if (!useBatchStats) {
+      saveMean[c] = means[c] = runningMean![c]!;
+      saveInvStd[c] = invStds[c] = 1 / Math.sqrt(runningVar![c]! + p.eps);
+      continue;
+    }
+    let sum = 0;
+    for (let n = 0; n < batch; n++) {
+      const start = n * imageStride + c * spatial;
+      for (let s = start; s < start + spatial; s++) sum += x[s]!;
+    }
+    const mean = sum / count;
+    // Two-pass variance: Σ(x − mean)² does not cancel catastrophically like Σx² − N·mean².
+    let squares = 0;
+    for (let n = 0; n < batch; n++) {
+      const start = n * imageStride + c * spatial;
+      for (let s = start; s < start + spatial; s++) {
+        const d = x[s]! - mean;
+        squares += d * d;
+      }
+    }
+    if (p.training && runningMean && runningVar) {
+      const m = p.momentum;
+      runningMean[c] = (1 - m) * runningMean[c]! + m * mean;
+      runningVar[c] = (1 - m) * runningVar[c]! + m * (squares / (count - 1));
+    }
+    saveMean[c] = means[c] = mean;
+    saveInvStd[c] = invStds[c] = 1 / Math.sqrt(squares / count + p.eps);
+  }
+  return { mean: means, invStd: invStds };
 }
 
 /**
@@ -94,9 +128,11 @@ export function batchNormBackward(
   x: Float32Array, xShape: Shape, dy: Float32Array, gamma: Float32Array | null,
   saveMean: Float32Array, saveInvStd: Float32Array, training: boolean,
   dx: Float32Array, dgamma: Float32Array | null, dbeta: Float32Array | null, reluOutput: Float32Array | null = null,
+  _reluOf: ChannelAffine | null = null, // the mask from a map: channel-affine.ts turns it into reluOutput
+  maskedGradient: Float32Array | null = null,
 ): void {
   if (reluOutput) {
-    const masked = new Float32Array(x.length);
+    const masked = maskedGradient ?? new Float32Array(x.length);
     for (let i = 0; i < masked.length; i++) masked[i] = reluOutput[i]! > 0 ? dy[i]! : 0;
     dy = masked;
   }

@@ -1,4 +1,4 @@
-import type { Backend, Shape } from '../backend.js';
+import type { Backend, BatchNormParams, Shape } from '../backend.js';
 import type { WasmContext } from './arena.js';
 import { UNARY_OPS } from './elementwise.js';
 
@@ -17,58 +17,85 @@ function view(xShape: Shape): [number, number, number] {
   return [xShape[0]!, xShape[1]!, spatial];
 }
 
-export function makeBatchNorm({ kernels, arena }: WasmContext): Pick<Backend, 'batchNormForward' | 'batchNormBackward'> {
-  return {
-    batchNormForward(x, xShape, gamma, beta, runningMean, runningVar, p, out, saveMean, saveInvStd) {
-      const [batch, channels, spatial] = view(xShape);
-      const count = batch * spatial;
-      const useBatchStats = p.training || runningMean === null || runningVar === null;
-      if (useBatchStats && count <= 1) {
-        throw new Error(`batchNormForward: batch statistics need more than 1 value per channel (got shape [${xShape.join(', ')}])`);
+export function makeBatchNorm({ kernels, arena }: WasmContext): Pick<Backend, 'batchNormForward' | 'batchNormStatistics' | 'batchNormBackward'> {
+  /**
+   * The statistics of x (in the arena at px) and the per-channel map bn(x) = (x − center)·scale +
+   * shift with center the f32 mean: centring before scaling keeps the digits that folding the
+   * mean into the shift would cancel (|mean| ≫ σ).
+   */
+  function statistics(
+    px: number, xShape: Shape, gamma: Float32Array | null, beta: Float32Array | null, runningMean: Float32Array | null,
+    runningVar: Float32Array | null, p: BatchNormParams, saveMean: Float32Array, saveInvStd: Float32Array,
+    center: Float32Array, scale: Float32Array, shift: Float32Array,
+  ): void {
+    const [batch, channels, spatial] = view(xShape);
+    const count = batch * spatial;
+    const useBatchStats = p.training || runningMean === null || runningVar === null;
+    if (useBatchStats && count <= 1) {
+      throw new Error(`batchNormForward: batch statistics need more than 1 value per channel (got shape [${xShape.join(', ')}])`);
+    }
+    const pmean = arena.takeBytes(8 * channels);
+    const pvariance = arena.takeBytes(8 * channels);
+    if (useBatchStats) kernels.batchNormStatistics(px, batch, channels, spatial, pmean, pvariance);
+    const f64 = arena.f64;
+    for (let c = 0; c < channels; c++) {
+      let mean: number;
+      let invStd: number;
+      if (useBatchStats) {
+        mean = f64[pmean / 8 + c]!;
+        const variance = f64[pvariance / 8 + c]!;
+        invStd = 1 / Math.sqrt(variance + p.eps);
+        if (p.training && runningMean && runningVar) {
+          const m = p.momentum;
+          runningMean[c] = (1 - m) * runningMean[c]! + m * mean;
+          // Running variance is the unbiased estimate (PyTorch): variance · count / (count − 1).
+          runningVar[c] = (1 - m) * runningVar[c]! + m * ((variance * count) / (count - 1));
+        }
+      } else {
+        mean = runningMean![c]!;
+        invStd = 1 / Math.sqrt(runningVar![c]! + p.eps);
       }
+      saveMean[c] = mean;
+      saveInvStd[c] = invStd;
+      scale[c] = (gamma ? gamma[c]! : 1) * invStd;
+      center[c] = Math.fround(mean);
+      shift[c] = (beta ? beta[c]! : 0) - (mean - center[c]!) * scale[c]!;
+    }
+  }
+
+  return {
+    batchNormForward(x, xShape, gamma, beta, runningMean, runningVar, p, out, saveMean, saveInvStd, residual) {
+      const [batch, channels, spatial] = view(xShape);
       arena.reset();
       const px = arena.input(x);
       const pout = arena.take(x.length);
       const pcenter = arena.take(channels);
       const pscale = arena.take(channels);
       const pshift = arena.take(channels);
-      const pmean = arena.takeBytes(8 * channels);
-      const pvariance = arena.takeBytes(8 * channels);
-      if (useBatchStats) kernels.batchNormStatistics(px, batch, channels, spatial, pmean, pvariance);
-      const f64 = arena.f64;
-      const f32 = arena.f32;
-      for (let c = 0; c < channels; c++) {
-        let mean: number;
-        let invStd: number;
-        if (useBatchStats) {
-          mean = f64[pmean / 8 + c]!;
-          const variance = f64[pvariance / 8 + c]!;
-          invStd = 1 / Math.sqrt(variance + p.eps);
-          if (p.training && runningMean && runningVar) {
-            const m = p.momentum;
-            runningMean[c] = (1 - m) * runningMean[c]! + m * mean;
-            // Running variance is the unbiased estimate (PyTorch): variance · count / (count − 1).
-            runningVar[c] = (1 - m) * runningVar[c]! + m * ((variance * count) / (count - 1));
-          }
-        } else {
-          mean = runningMean![c]!;
-          invStd = 1 / Math.sqrt(runningVar![c]! + p.eps);
-        }
-        saveMean[c] = mean;
-        saveInvStd[c] = invStd;
-        // y = (x − m̃)·γ·invStd + β − (mean − m̃)·γ·invStd with m̃ the f32 mean: centring before
-        // scaling keeps the digits that folding the mean into the shift would cancel (|mean| ≫ σ).
-        const scale = (gamma ? gamma[c]! : 1) * invStd;
-        const center = Math.fround(mean);
-        f32[pcenter / 4 + c] = center;
-        f32[pscale / 4 + c] = scale;
-        f32[pshift / 4 + c] = (beta ? beta[c]! : 0) - (mean - center) * scale;
+      const center = new Float32Array(channels), scale = new Float32Array(channels), shift = new Float32Array(channels);
+      statistics(px, xShape, gamma, beta, runningMean, runningVar, p, saveMean, saveInvStd, center, scale, shift);
+      const f32 = arena.f32; // after the arena stopped growing
+      f32.set(center, pcenter / 4);
+      f32.set(scale, pscale / 4);
+      f32.set(shift, pshift / 4);
+      kernels.channelAffine(px, pout, batch, channels, spatial, pcenter, pscale, pshift, residual || !p.relu ? 0 : 1);
+      if (residual) {
+        // + residual (1·r is exact: the same rounding as the add kernel), then the ReLU kernel.
+        const pr = arena.input(residual.subarray(0, x.length));
+        kernels.axpy(1, pr, pout, x.length);
+        if (p.relu) kernels.unary(RELU_CODE, pout, pout, x.length);
       }
-      kernels.channelAffine(px, pout, batch, channels, spatial, pcenter, pscale, pshift, p.relu ? 1 : 0);
       arena.output(pout, out);
     },
 
-    batchNormBackward(x, xShape, dy, gamma, saveMean, saveInvStd, training, dx, dgamma, dbeta, reluOutput) {
+    batchNormStatistics(x, xShape, gamma, beta, runningMean, runningVar, p, saveMean, saveInvStd, scale, shift) {
+      arena.reset();
+      const center = new Float32Array(xShape[1]!);
+      // saveMean holds the f32 mean, the centre of the map.
+      statistics(arena.input(x), xShape, gamma, beta, runningMean, runningVar, p, saveMean, saveInvStd, center, scale, shift);
+    },
+
+    batchNormBackward(x, xShape, dy, gamma, saveMean, saveInvStd, training, dx, dgamma, dbeta, reluOutput, _reluOf, maskedGradient) {
       const [batch, channels, spatial] = view(xShape);
       const count = batch * spatial;
       arena.reset();
@@ -79,6 +106,7 @@ export function makeBatchNorm({ kernels, arena }: WasmContext): Pick<Backend, 'b
         // tests its x argument, and reluOutput > 0 exactly where the pre-activation is).
         const py = arena.input(reluOutput.subarray(0, x.length));
         kernels.unaryBackward(RELU_CODE, py, py, pdy, pdy, x.length);
+        if (maskedGradient) arena.output(pdy, maskedGradient);
       }
       const pmean = arena.input(saveMean.subarray(0, channels));
       const pdx = arena.take(x.length);

@@ -22,6 +22,7 @@ export interface ExperimentFlags {
   epochs?: string;
   trainSubset?: string;
   seeds?: string;
+  precision?: string;
   store: string;
   workers?: string;
   threads?: string;
@@ -58,6 +59,13 @@ function datasetOf(flags: ExperimentFlags): DatasetName | undefined {
   if (flags.dataset === undefined) return undefined;
   if (!(DATASET_NAMES as readonly string[]).includes(flags.dataset)) throw new UserInputError(`--dataset: unknown dataset '${flags.dataset}' (${DATASET_NAMES.join(', ')})`);
   return flags.dataset as DatasetName;
+}
+
+function precisionOf(flags: ExperimentFlags): 'fp32' | 'bf16' | undefined {
+  if (flags.precision !== undefined && flags.precision !== 'fp32' && flags.precision !== 'bf16') {
+    throw new UserInputError(`--precision: unknown precision '${flags.precision}' (fp32 or bf16)`);
+  }
+  return flags.precision;
 }
 
 /** Refuse a flag an experiment cannot honour, saying why. */
@@ -101,6 +109,8 @@ function specFile(nameOrFile: string, flags: ExperimentFlags): ExperimentSpec {
   if (flags.dataDir) base.dataDir = flags.dataDir;
   if (flags.epochs) base.epochs = positiveInteger('--epochs', flags.epochs);
   if (flags.trainSubset) base.trainSubset = positiveInteger('--train-subset', flags.trainSubset);
+  const precision = precisionOf(flags);
+  if (precision) base.precision = precision;
   return parseExperimentSpec({ ...spec, base, seeds: seedsOf(flags) ?? spec.seeds }, path);
 }
 
@@ -143,6 +153,7 @@ export async function experimentPlan(name: string, flags: ExperimentFlags): Prom
         mode: flags.full ? 'full' : 'quick', depths: flags.depths === undefined ? undefined : integerList('--depths', flags.depths, (n) => n > 0, 'a depth'),
         dataset: datasetOf(flags), dataDir: flags.dataDir, seeds: seedsOf(flags),
         epochs: flags.epochs ? positiveInteger('--epochs', flags.epochs) : undefined, trainSubset: flags.trainSubset ? positiveInteger('--train-subset', flags.trainSubset) : undefined,
+        precision: precisionOf(flags),
       }));
     }
     refuse(flags.depths !== undefined, '--depths', name, 'vary a depth in the spec file\'s grid instead');
@@ -152,6 +163,7 @@ export async function experimentPlan(name: string, flags: ExperimentFlags): Prom
   if (!isAnalysisExperiment(name)) {
     throw new UserInputError(`unknown experiment '${name}' (built in: degradation, ${ANALYSIS_EXPERIMENTS.join(', ')}, all; or give a .json/.yaml spec file)`);
   }
+  refuse(flags.precision !== undefined, '--precision', name, 'its measurements are defined in FP32 (only degradation and spec files take --precision)');
   refuse(flags.depths !== undefined, '--depths', name, 'its depths are fixed by --quick/--full (only degradation takes --depths)');
   refuse(Boolean(flags.detach), '--detach', name, 'its measurements start when its training ends, so it runs in the foreground (--detach is for training sweeps)');
   refuse(given && !GIVEN_WEIGHTS_EXPERIMENTS.includes(name), '--weights', name, `it compares models it trains itself; --weights works with ${GIVEN_WEIGHTS_EXPERIMENTS.join(', ')}`);

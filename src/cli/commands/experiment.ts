@@ -55,6 +55,7 @@ async function plansOf(name: string, flags: ExperimentFlags): Promise<Experiment
   // Every experiment, each with the flags it can honour: --depths is degradation's, and an
   // experiment with fixed data keeps it.
   if (flags.weights !== undefined) throw new UserInputError(`--weights does not apply to all: it works with ${GIVEN_WEIGHTS_EXPERIMENTS.join(', ')} one at a time`);
+  if (flags.precision !== undefined) throw new UserInputError('--precision does not apply to all: it works with degradation and spec files one at a time');
   if (flags.detach) throw new UserInputError('--detach does not apply to all: the analysis experiments measure when their training ends, so they run in the foreground');
   return Promise.all(['degradation', ...ANALYSIS_EXPERIMENTS].map((each) => {
     const fixed = FIXED_DATASET_EXPERIMENTS[each as keyof typeof FIXED_DATASET_EXPERIMENTS];
@@ -76,6 +77,7 @@ export function registerExperimentCommand(program: Command): void {
     .option('--epochs <n>', 'override the number of epochs of every training run')
     .option('--train-subset <n>', 'override the training-subset size')
     .option('--seeds <list>', 'comma-separated seeds (default 0); every seed trains and measures on its own')
+    .option('--precision <p>', 'fp32 (default) | bf16: convolutions and matrix products on bfloat16 operands with FP32 sums and master weights')
     .option('--store <dir>', 'run store root', 'runs')
     .option('--workers <n>', 'local: jobs run at once (default: one per core)')
     .option('--threads <n>', 'local: kernel threads per job')

@@ -8,6 +8,7 @@ import { RECIPES, trainConfigSchema, type RecipeName } from '../../train/config.
 import { progressCallback } from '../progress.js';
 
 interface TrainFlags {
+  precision?: string;
   model: string;
   dataset: string;
   epochs: string;
@@ -61,6 +62,7 @@ export function registerTrainCommand(program: Command): void {
     .option('--schedule <name>', 'constant | step | cosine (default cosine)')
     .option('--augment <name>', 'none | pad-crop | pad-crop-flip (default none)')
     .option('--seed <n>', 'seed for everything random (default 0)')
+    .option('--precision <p>', 'fp32 (default) | bf16: convolutions and matrix products on bfloat16 operands, FP32 sums and master weights')
     .option('--train-subset <n>', 'train on a class-balanced subset of n images')
     .option('--test-subset <n>', 'evaluate on the first n test images')
     .option('--data-dir <dir>', 'folder of the CIFAR-10 binary batches, or of class folders of PNG/JPEG images')
@@ -98,6 +100,7 @@ export function registerTrainCommand(program: Command): void {
           momentum: number(flags.momentum), weightDecay: number(flags.weightDecay), schedule: flags.schedule as TrainConfigInput['schedule'],
           augment: flags.augment as TrainConfigInput['augment'], seed: number(flags.seed), trainSubset: number(flags.trainSubset),
           testSubset: number(flags.testSubset), dataDir: flags.dataDir, imageSize: number(flags.imageSize),
+          precision: flags.precision as TrainConfigInput['precision'],
         };
         for (const key of Object.keys(input) as (keyof TrainConfigInput)[]) if (input[key] === undefined) delete input[key];
         // Given options override the recipe; options not given keep the recipe's values.

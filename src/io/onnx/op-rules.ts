@@ -1,4 +1,5 @@
 import type { OpName, TracedOp } from '../../autograd/trace.js';
+import type { Conv2dParams } from '../../backend/backend.js';
 import { formatShape } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { AttributeValue, GraphBuilder } from './graph-builder.js';
@@ -42,8 +43,17 @@ function requireStaticAxes(op: TracedOp, ctx: RuleContext, axes: readonly number
   for (const a of axes) if (dynamic.includes(a)) fail(op, `${what} axis ${a}, whose size follows the batch size, which a dynamic-batch graph cannot express`);
 }
 
+/** A Conv node of weight `w` over `inputs` (x, w[, bias]) writing ctx.output. */
+function convNode(p: Conv2dParams, w: Tensor, inputs: readonly string[], ctx: RuleContext): void {
+  ctx.builder.node('Conv', inputs, [ctx.output], {
+    kernel_shape: ints([w.shape[2]!, w.shape[3]!]), strides: ints(p.stride), pads: ints(onnxPads(p.padding, p.padding)), dilations: ints(p.dilation), group: int(p.groups),
+  });
+}
+
 /** A BatchNormalization node (inference form: running statistics) writing `output`; returns it. */
-function batchNormalizationNode(op: Extract<TracedOp, { op: 'batchNorm' | 'batchNormRelu' }>, ctx: RuleContext, output: string): string {
+function batchNormalizationNode(
+  op: Extract<TracedOp, { op: 'batchNorm' | 'batchNormRelu' | 'batchNormAddRelu' | 'batchNormConv2d' }>, ctx: RuleContext, output: string,
+): string {
   const a = op.attributes;
   if (a.training || !a.runningMean || !a.runningVar) fail(op, 'batch norm uses batch statistics; export a model in eval mode');
   const channels = op.inputs[0]!.shape[1]!;
@@ -95,12 +105,13 @@ export const exportRules: { [K in OpName]: Rule<K> } = {
   sum: (op, ctx) => void ctx.builder.node('ReduceSum', [ctx.inputs[0]!, ctx.builder.int64Constant(`${ctx.output}/axes`, op.attributes.axes)], [ctx.output], { keepdims: int(op.attributes.keepDim ? 1 : 0) }),
   mean: (op, ctx) => void ctx.builder.node('ReduceMean', ctx.inputs, [ctx.output], { axes: ints(op.attributes.axes), keepdims: int(op.attributes.keepDim ? 1 : 0) }),
   max: (op, ctx) => void ctx.builder.node('ReduceMax', ctx.inputs, [ctx.output], { axes: ints(op.attributes.axes), keepdims: int(op.attributes.keepDim ? 1 : 0) }),
-  conv2d: (op, ctx) => {
-    const { stride, padding, dilation, groups } = op.attributes;
-    const w = op.inputs[1]!.shape;
-    ctx.builder.node('Conv', ctx.inputs, [ctx.output], {
-      kernel_shape: ints([w[2]!, w[3]!]), strides: ints(stride), pads: ints(onnxPads(padding, padding)), dilations: ints(dilation), group: int(groups),
-    });
+  conv2d: (op, ctx) => convNode(op.attributes, op.inputs[1]!, ctx.inputs, ctx),
+  // inputs: x, conv weight[, conv bias][, γ][, β] (γ and β also ride in the attributes)
+  batchNormConv2d: (op, ctx) => {
+    const normalized = batchNormalizationNode(op, ctx, temp(ctx, 'batch_norm'));
+    const input = op.attributes.relu ? ctx.builder.node('Relu', [normalized], [temp(ctx, 'relu')]) : normalized;
+    const convBias = op.inputs.length > 2 + (op.attributes.weight ? 1 : 0) + (op.attributes.bias ? 1 : 0) ? [ctx.inputs[2]!] : [];
+    convNode(op.attributes.conv, op.inputs[1]!, [input, ctx.inputs[1]!, ...convBias], ctx);
   },
   convTranspose2d: (op, ctx) => {
     const { stride, padding, dilation, groups, outputPadding } = op.attributes;
@@ -132,6 +143,10 @@ export const exportRules: { [K in OpName]: Rule<K> } = {
   batchNorm: (op, ctx) => void batchNormalizationNode(op, ctx, ctx.output),
   // The fused op is two nodes in the file, as the unfused graph is (runtimes fuse them again).
   batchNormRelu: (op, ctx) => void ctx.builder.node('Relu', [batchNormalizationNode(op, ctx, temp(ctx, 'batch_norm'))], [ctx.output]),
+  batchNormAddRelu: (op, ctx) => {
+    const sum = ctx.builder.node('Add', [batchNormalizationNode(op, ctx, temp(ctx, 'batch_norm')), ctx.inputs[1]!], [temp(ctx, 'sum')]);
+    ctx.builder.node('Relu', [sum], [ctx.output]);
+  },
   layerNorm: (op, ctx) => {
     const a = op.attributes;
     const size = a.normalizedShape.reduce((p, d) => p * d, 1);

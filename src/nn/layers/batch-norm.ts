@@ -1,4 +1,8 @@
+import { addRelu } from '../../autograd/functions/add-relu.js';
+import { batchNormAddRelu } from '../../autograd/functions/batch-norm-add-relu.js';
 import { batchNorm, batchNormRelu } from '../../autograd/functions/batch-norm.js';
+import { isTracing } from '../../autograd/trace.js';
+import type { BatchNormInput } from '../../autograd/functions/batch-norm-conv2d.js';
 import { relu } from '../../autograd/functions/unary.js';
 import { formatShape, ShapeError } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
@@ -62,14 +66,37 @@ abstract class BatchNormBase extends Module {
     return this.normalize(x, true);
   }
 
+  /**
+   * relu(this.forward(x) + residual) — the end of a basic residual block — as one op
+   * (batchNormAddRelu: bn(x) is never stored) when nothing can observe bn(x): this layer is not
+   * `hooked` and no ONNX trace runs. Otherwise as written.
+   */
+  forwardAddRelu(x: Tensor, residual: Tensor): Tensor {
+    if (this.hooked || isTracing()) return addRelu(this.forward(x), residual);
+    this.checkInput(x);
+    return batchNormAddRelu(x, this.running_mean, this.running_var, this.weight, this.bias, this.statisticsMode(), residual, this.constructor.name);
+  }
+
+  /**
+   * This layer (then a ReLU when `relu`) as the input map of the convolution that consumes its
+   * output (batchNormConv2d), in place of `forward(x)`: it counts the batch as forward does. For
+   * fused layers only (nn/layers/conv-batch-norm.ts), which check that no hook observes it.
+   */
+  asConvInput(x: Tensor, relu: boolean): BatchNormInput {
+    this.checkInput(x);
+    return { ...this.statisticsMode(), runningMean: this.running_mean, runningVar: this.running_var, weight: this.weight, bias: this.bias, relu };
+  }
+
+  /** Which statistics normalise (counting the batch in training, as PyTorch's num_batches_tracked). */
+  private statisticsMode(): { training: boolean; momentum: number; eps: number } {
+    if (this.training && this.num_batches_tracked) this.num_batches_tracked.data[0]! += 1;
+    return { training: this.training || !this.running_mean, momentum: this.momentum, eps: this.eps };
+  }
+
   private normalize(x: Tensor, fuseRelu: boolean): Tensor {
     this.checkInput(x);
-    const useBatchStats = this.training || !this.running_mean;
-    if (this.training && this.num_batches_tracked) this.num_batches_tracked.data[0]! += 1;
     const op = fuseRelu ? batchNormRelu : batchNorm;
-    return op(x, this.running_mean, this.running_var, this.weight, this.bias, {
-      training: useBatchStats, momentum: this.momentum, eps: this.eps,
-    }, this.constructor.name);
+    return op(x, this.running_mean, this.running_var, this.weight, this.bias, this.statisticsMode(), this.constructor.name);
   }
 
   override describe(): string {

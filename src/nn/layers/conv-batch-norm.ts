@@ -1,4 +1,6 @@
 import { activationPatternActive } from '../../autograd/activation-pattern.js';
+import { batchNormConv2d } from '../../autograd/functions/batch-norm-conv2d.js';
+import { addRelu } from '../../autograd/functions/add-relu.js';
 import { conv2d } from '../../autograd/functions/conv2d.js';
 import { isGradEnabled } from '../../autograd/no-grad.js';
 import { isTracing } from '../../autograd/trace.js';
@@ -46,4 +48,50 @@ export function convBatchNorm(conv: Conv2d, bn: BatchNorm2d, x: Tensor, relu = f
   // No gradient and no tracer: y is this function's own, so it can be rectified in place.
   if (relu) getBackend().unary('relu', y.f32, y.f32);
   return y;
+}
+
+/**
+ * Whether the first batch norm of conv → bn → ReLU → conv may run inside the second convolution:
+ * gradients flow (without them, inference folding above is better), no ONNX trace (the file must
+ * show the layers), the backend applies input maps as it reads, and the skipped modules (the
+ * batch norm, whose output is never made, and the convolution that reads it) are not `hooked`,
+ * and no activation pattern is recorded or replayed (its ReLU must run as its own op), so nothing
+ * can observe the difference.
+ */
+function mappable(bn: BatchNorm2d, conv: Conv2d): boolean {
+  return isGradEnabled() && !isTracing() && !activationPatternActive() && getBackend().fusesBatchNorm && !bn.hooked && !conv.hooked;
+}
+
+/** How convBatchNormTwice ends: a ReLU, or relu(· + residual()) — the shortcut, computed after the branch. */
+export interface TwiceEnd {
+  relu?: boolean;
+  residual?: () => Tensor;
+}
+
+/**
+ * bn2(conv2(relu(bn1(conv1(x))))), then a ReLU or relu(· + residual()) — the two-layer branch of
+ * a basic residual block (He et al. 2015, Fig. 2), its junction, and its plain twin. When
+ * gradients flow, the first batch norm and its ReLU run as the second convolution's input map
+ * (batchNormConv2d), and the second batch norm writes relu(· + residual) in its own pass
+ * (forwardAddRelu): neither batch norm's output is stored, and no pass writes or rereads them.
+ * Otherwise the modules run as written (with inference folding, convBatchNorm).
+ */
+export function convBatchNormTwice(
+  first: readonly [Conv2d, BatchNorm2d], second: readonly [Conv2d, BatchNorm2d], x: Tensor, end: TwiceEnd = {},
+): Tensor {
+  const [conv1, bn1] = first;
+  const [conv2, bn2] = second;
+  const { relu = false, residual } = end;
+  if (!mappable(bn1, conv2)) {
+    const a1 = convBatchNorm(conv1, bn1, x, true);
+    if (!residual) return convBatchNorm(conv2, bn2, a1, relu);
+    if (foldable(conv2, bn2)) return addRelu(convBatchNorm(conv2, bn2, a1), residual());
+    return bn2.forwardAddRelu(conv2.forward(a1), residual());
+  }
+  const y1 = conv1.forward(x); // (N, C1, H, W): bn1's input, kept for the backward instead of its output
+  const y2 = batchNormConv2d(y1, bn1.asConvInput(y1, true), conv2.weight, conv2.bias, {
+    stride: conv2.stride, padding: conv2.padding, dilation: conv2.dilation, groups: conv2.groups,
+  }, 'Conv2d');
+  if (residual) return bn2.forwardAddRelu(y2, residual());
+  return relu ? bn2.forwardRelu(y2) : bn2.forward(y2);
 }
