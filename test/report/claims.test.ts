@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { pathLengthDistribution } from '../../src/analysis/paths.js';
 import type { VerdictOutcome } from '../../src/analysis/verdict.js';
+import { degradationClaims } from '../../src/report/claims/degradation.js';
 import { ANALYSIS_CLAIMS, claimSentence, type AnalysisResultsOf } from '../../src/report/claims/index.js';
 
 /**
@@ -136,5 +137,22 @@ describe('identity-construction claim', () => {
     expect(outcomes('identity-construction', ic([0, 0, 1e-6], [0.04, 0.045, 0.05]))).toEqual(['contradicted']);
     expect(outcomes('identity-construction', ic([0.5, 0.6, 0.7], high))).toEqual(['contradicted']);
     expect(outcomes('identity-construction', ic([0, 0, 1e-6], spread))).toEqual(['inconclusive']);
+  });
+});
+
+describe('degradation claim', () => {
+  const run = (residual: boolean, depth: number, seed: number, error: number) => ({ id: `d${depth}-${residual}-${seed}`, depth, residual, seed, parameters: depth * 1000, complete: true, curve: [], epochs: [], finalTrainError: error, finalTestError: null, seconds: 1 });
+  const degradation = (plainDeep: number[], resDeep: number[]) => ({
+    version: 1 as const, experiment: 'degradation-quick', dataset: 'fashion-mnist', tier: 'quick', budget: '2 epochs on 5,000 fashion-mnist training images', writtenAt: '',
+    runs: [0, 1, 2].flatMap((seed) => [run(false, 8, seed, 0.2 + seed * 0.001), run(false, 44, seed, plainDeep[seed]!), run(true, 8, seed, 0.2 + seed * 0.001), run(true, 44, seed, resDeep[seed]!)]),
+  });
+  it('plain degrades, residual does not: supported, contradicted (either part), inconclusive', () => {
+    expect(degradationClaims(degradation([0.4, 0.41, 0.42], [0.18, 0.181, 0.182]))[0]!.verdict.outcome).toBe('supported');
+    expect(degradationClaims(degradation([0.2, 0.2, 0.2], [0.18, 0.181, 0.182]))[0]!.verdict.outcome).toBe('contradicted');
+    expect(degradationClaims(degradation([0.4, 0.41, 0.42], [0.4, 0.41, 0.42]))[0]!.verdict.outcome).toBe('contradicted');
+    expect(degradationClaims(degradation([0.2, 0.4, 0.6], [0.18, 0.181, 0.182]))[0]!.verdict.outcome).toBe('inconclusive');
+    const check = degradationClaims(degradation([0.4, 0.41, 0.42], [0.18, 0.181, 0.182]))[0]!;
+    expect(check.parameters).toBe('plain-8 8,000 · plain-44 44,000 · ResNet-8 8,000 · ResNet-44 44,000');
+    expect(claimSentence(check)).toMatch(/^Supported \(3 seeds; quick: 2 epochs on 5,000 fashion-mnist training images; fashion-mnist\): .* — plain-44 41\.0 ± 2\.5 % vs plain-8 20\.1 ± 0\.2 %/);
   });
 });

@@ -50,3 +50,4 @@ export const ANALYSIS_CLAIMS: { [K in AnalysisExperimentName]: (results: Analysi
 };
 
 export { analysisBudget, claimSentence, type ClaimCheck } from './claim.js';
+export { claimsTable } from './table.js';

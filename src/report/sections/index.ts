@@ -13,7 +13,7 @@ import { representationsResultsSchema } from '../../experiments/results/represen
 import { transformerResidualResultsSchema } from '../../experiments/results/transformer-residual.js';
 import { unetSkipsResultsSchema } from '../../experiments/results/unet-skips.js';
 import { paragraphBlock, tableBlock, type ReportBlock, type ReportSection } from '../html.js';
-import { ANALYSIS_CLAIMS, claimSentence, type AnalysisResultsOf, type ClaimCheck } from '../claims/index.js';
+import { ANALYSIS_CLAIMS, claimSentence, claimsTable, type AnalysisResultsOf, type ClaimCheck } from '../claims/index.js';
 import { readResults, ResultsError, type SeedSection } from './common.js';
 import { featureReuseSection } from './feature-reuse.js';
 import { gradientFlowSection } from './gradient-flow.js';
@@ -27,13 +27,6 @@ import { transformerResidualSection } from './transformer-residual.js';
 import { unetSkipsSection } from './unet-skips.js';
 
 type AnyResults = AnalysisResultsHeader & { seeds: { seed: number }[] };
-
-/** The verdicts of a section as a table: claim, the paper's number, ours, parameters, verdict. */
-export function claimsTable(checks: readonly ClaimCheck[]): ReportBlock {
-  return tableBlock(['claim', "paper's number and setting", 'ours (seeds; budget)', 'parameters', 'verdict'],
-    checks.map((c) => [c.verdict.claim, `${c.paper.number} — ${c.paper.setting} (${c.paper.source})`, `${c.verdict.evidence} (${c.verdict.seeds} seed${c.verdict.seeds === 1 ? '' : 's'}; ${c.verdict.budget.tier}: ${c.verdict.budget.description})`, c.parameters ?? '–', `${c.verdict.outcome}: ${c.verdict.reason}`]),
-    { caption: 'Each claim as the paper makes it, and the verdict computed from our per-seed numbers (mean ± 95 % t-interval for 3 or more seeds, min–max for 2).' });
-}
 
 /**
  * The section of one analysis experiment, from its results.json alone (checked against the
