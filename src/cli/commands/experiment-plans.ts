@@ -106,7 +106,7 @@ function specFile(nameOrFile: string, flags: ExperimentFlags): ExperimentSpec {
 }
 
 /** The tier the flags ask for; more than one tier flag is an error. */
-export function tierOf(flags: ExperimentFlags): 'quick' | 'standard' | 'full' {
+export function tierOf(flags: Pick<ExperimentFlags, 'quick' | 'standard' | 'full'>): 'quick' | 'standard' | 'full' {
   const asked = (['quick', 'standard', 'full'] as const).filter((tier) => flags[tier]);
   if (asked.length > 1) throw new UserInputError(`give one tier, not ${asked.map((t) => `--${t}`).join(' and ')}`);
   return asked[0] ?? 'quick';
