@@ -3,7 +3,7 @@ import type { ExperimentSpecInput } from './spec.js';
 import { parseExperimentSpec, SpecError, type ExperimentSpec } from './spec.js';
 
 /** Training images of the quick tier: small enough that two seeds of all six nets finish within 5 minutes on 2 cores. */
-export const QUICK_TRAIN_SUBSET = 5000;
+export const QUICK_TRAIN_SUBSET = 4000;
 
 /**
  * Epochs of the standard tier: 2 passes over the 60,000 official images (938 steps of 128) with
@@ -34,7 +34,7 @@ export interface DegradationOptions {
  * and its residual twin does not.
  *
  * Quick mode keeps the effect visible in minutes with two seeds (one seed decides no verdict): a
- * class-balanced 5,000-image subset of Fashion-MNIST, 2 epochs in batches of 64 (157 steps),
+ * class-balanced 4,000-image subset of Fashion-MNIST, 2 epochs in batches of 64 (125 steps),
  * depths 8/20/44, a constant rate after a
  * short linear warm-up (He et al. warm up their 110-layer net the same way, §4.2: a deep residual
  * net starts with large activations and 0.1 is too large for its first steps). The gap opens
@@ -63,7 +63,7 @@ export function degradationSpec(options: DegradationOptions): ExperimentSpec {
       lr: 0.1,
       momentum: 0.9,
       weightDecay: 1e-4,
-      // The paper's ÷10 drops at 50 % and 75 % of the steps; quick mode's 157 steps are too few for them.
+      // The paper's ÷10 drops at 50 % and 75 % of the steps; quick mode's 125 steps are too few for them.
       schedule: quick ? 'constant' : 'step',
       warmupEpochs: quick ? 0.25 : 0,
       augment: mode === 'full' ? 'pad-crop-flip' : 'none',
