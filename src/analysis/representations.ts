@@ -56,6 +56,25 @@ export function blockOutputs(model: AnalysedModel, x: Tensor): { block: string; 
   return out;
 }
 
+/**
+ * The input of the first skip block on `x` (for a transformer: the token plus position
+ * embeddings), flattened per example like `blockOutputs` — the baseline a probe of the block
+ * outputs is read against.
+ */
+export function firstBlockInput(model: AnalysedModel, x: Tensor): { features: Float32Array; width: number } {
+  const first = skipBlocks(model)[0];
+  if (!first) throw new Error('firstBlockInput: the model declares no skip blocks');
+  const n = x.shape[0]!;
+  let captured: { features: Float32Array; width: number } | null = null;
+  withMode(model, false, () => noGrad(() => withHooks(
+    () => [first.module.registerForwardHook((_m, input) => {
+      captured ??= { features: input.f32.slice(), width: input.size / n };
+    })],
+    () => model.forward(x),
+  )));
+  return captured!;
+}
+
 /** The centred Gram matrix H K H of rows of an (n × p) matrix, in float64. */
 function centredGram(features: ArrayLike<number>, n: number): Float64Array {
   const p = features.length / n;

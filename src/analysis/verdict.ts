@@ -35,6 +35,21 @@ export interface Verdict {
 export interface Measured {
   label: string;
   values: readonly number[];
+  /**
+   * A fixed reference rather than a measurement (a paper's number, a threshold, the value the
+   * path-length distribution alone predicts): one value with no interval, not counted as seeds.
+   */
+  exact?: boolean;
+}
+
+/** A fixed reference value as a side of a comparison. */
+export const reference = (label: string, value: number): Measured => ({ label, values: [value], exact: true });
+
+function summaryOf(side: Measured, confidence: number | undefined): SeedSummary {
+  if (!side.exact) return summarizeSeeds(side.values, { confidence });
+  if (side.values.length !== 1 || !Number.isFinite(side.values[0])) throw new Error(`comparison: reference '${side.label}' must be one finite value, got ${JSON.stringify(side.values)}`);
+  const v = side.values[0]!;
+  return { n: Infinity, mean: v, sd: 0, low: v, high: v, method: 'single', confidence: null };
 }
 
 /** How strict a comparison of two seed summaries is. */
@@ -68,8 +83,9 @@ const PERCENT = { scale: 100, digits: 1, unit: ' %' };
 function prepare(a: Measured, b: Measured, options: ComparisonOptions) {
   const margin = options.margin ?? 0;
   if (!(margin >= 0)) throw new RangeError(`comparison: margin must be ≥ 0, got ${margin}`);
-  const sa = summarizeSeeds(a.values, { confidence: options.confidence });
-  const sb = summarizeSeeds(b.values, { confidence: options.confidence });
+  if (a.exact && b.exact) throw new Error(`comparison: '${a.label}' and '${b.label}' are both fixed references; one side must be measured`);
+  const sa = summaryOf(a, options.confidence);
+  const sb = summaryOf(b, options.confidence);
   const format = options.format ?? PERCENT;
   const evidence = `${a.label} ${formatSummary(sa, format)} vs ${b.label} ${formatSummary(sb, format)} (${describeInterval(sa.n <= sb.n ? sa : sb)})`;
   const difference = { low: sa.low - sb.high, high: sa.high - sb.low };
@@ -140,10 +156,20 @@ export function allOf(claim: string, parts: readonly Verdict[]): Verdict {
     outcome,
     claim,
     evidence: parts.map((p) => p.evidence).join('; '),
-    reason: outcome === 'inconclusive' ? `not decided: ${parts.filter((p) => p.outcome === 'inconclusive').map((p) => p.claim).join('; ')}` : deciding.map((p) => p.reason).join('; '),
+    reason: outcome === 'inconclusive' ? `not decided: ${parts.filter((p) => p.outcome === 'inconclusive').map((p) => `${p.claim} (${p.reason})`).join('; ')}` : deciding.map((p) => p.reason).join('; '),
     seeds: Math.min(...parts.map((p) => p.seeds)),
     budget: parts[0]!.budget,
   };
+}
+
+/**
+ * A verdict the setting cannot decide, whatever the numbers (a net shallower than the paper's
+ * claim is about, eigenvalue estimates whose residuals are large): inconclusive with `why` added
+ * to the reason. Unchanged when `decidable`.
+ */
+export function decidableOnlyIf(verdict: Verdict, decidable: boolean, why: string): Verdict {
+  if (decidable || verdict.outcome === 'inconclusive') return decidable ? verdict : { ...verdict, reason: `${verdict.reason}; ${why}` };
+  return { ...verdict, outcome: 'inconclusive', reason: `${verdict.reason}, but ${why}` };
 }
 
 const OUTCOME_WORDS: Record<VerdictOutcome, string> = {

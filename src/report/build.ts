@@ -6,6 +6,7 @@ import { ExperimentStore } from '../experiments/store.js';
 import { writeFileAtomicSync } from '../io/atomic-write.js';
 import { RunDirectory } from '../train/run-store.js';
 import { degradationSection } from './degradation-section.js';
+import { claimsOverview } from './claims/overview.js';
 import { runSection } from './run-section.js';
 import { renderReport, type ReportSection } from './html.js';
 import { readResults, ResultsError } from './sections/common.js';
@@ -50,7 +51,8 @@ export async function buildReport(experimentDir: string): Promise<string> {
 
 /** One report with a table of contents over several experiment folders (`experiment all`). */
 export async function buildCombinedReport(experimentDirs: readonly string[], path: string, title = 'skiplab — why skip connections work'): Promise<string> {
-  const sections: ReportSection[] = [];
-  for (const dir of experimentDirs) sections.push(...(await experimentSections(ExperimentStore.open(dir))));
-  return writeReport(path, title, 'Every explanation of skip connections in the seeds, measured: each section states its conclusion from the stored numbers.', sections, experimentDirs.length);
+  const stores = experimentDirs.map((dir) => ExperimentStore.open(dir));
+  const sections: ReportSection[] = [claimsOverview(stores)];
+  for (const store of stores) sections.push(...(await experimentSections(store)));
+  return writeReport(path, title, 'Every explanation of skip connections in the seeds, measured: the opening table puts each paper\'s claim beside our verdict, computed from the stored numbers.', sections, experimentDirs.length);
 }

@@ -1,4 +1,8 @@
 import type { DegradationResults, DegradationRun } from '../experiments/degradation-results.js';
+import { formatSummary, summarizeSeeds } from '../analysis/statistics.js';
+import { claimSentence } from './claims/claim.js';
+import { degradationClaims, HE_TABLE6_TEST_ERROR } from './claims/degradation.js';
+import { claimsTable } from './claims/table.js';
 import { codeBlock, figureBlock, paragraphBlock, tableBlock, type ReportSection } from './html.js';
 import { smallMultiples, type LineSeries } from './plots.js';
 
@@ -43,15 +47,30 @@ export async function degradationSection(results: DegradationResults, config: un
     r.seconds === null ? '–' : r.seconds.toFixed(0), r.complete ? 'complete' : 'incomplete',
   ]);
   const incomplete = results.runs.filter((r) => !r.complete).length;
+  const checks = degradationClaims(results);
+  // Mean and interval over seeds of each (family, depth), with He et al.'s Table 6 test error beside the ResNets.
+  const summaries = [false, true].flatMap((res) => depths.map((depth) => {
+    const done = results.runs.filter((r) => r.residual === res && r.depth === depth && r.complete);
+    const over = (values: (number | null)[]) => {
+      const finite = values.filter((v): v is number => v !== null && Number.isFinite(v));
+      return finite.length ? formatSummary(summarizeSeeds(finite), { scale: 100, digits: 2, unit: ' %' }) : '–';
+    };
+    const paper = res ? HE_TABLE6_TEST_ERROR[depth] : undefined;
+    return [res ? `ResNet-${depth}` : `plain-${depth}`, done.length, done[0]?.parameters ?? null, over(done.map((r) => r.finalTrainError)), over(done.map((r) => r.finalTestError)), paper === undefined ? '–' : pct(paper)];
+  }));
   return {
     id: 'degradation',
     title: 'The degradation problem (He et al. 2015, Fig. 6)',
-    conclusion: results.conclusions.join(' '),
+    conclusion: checks.length > 0 ? checks.map(claimSentence).join(' ') : 'Too few depths to compare: no verdict.',
     blocks: [
       paragraphBlock(
         `Plain and residual nets of depths ${depths.join(', ')} (3 stages of 16/32/64 channels, batch norm, option-A shortcuts) trained with one recipe. ` +
-        'The claim under test: a deeper plain net reaches a higher training error than a shallower one — an optimisation failure, not overfitting — while its residual twin does not.',
+        'The paper\'s claim under test (He et al. 2016 §4.2): a deeper plain net reaches a higher training error than a shallower one — an optimisation failure, not overfitting — while its residual twin does not. The verdict above says whether our numbers agree.',
       ),
+      ...(checks.length > 0 ? [claimsTable(checks)] : []),
+      tableBlock(['model', 'seeds', 'parameters', 'final training error', 'final test error', 'He et al. Table 6 test error (CIFAR-10)'], summaries, {
+        caption: 'Mean over seeds with its interval: ± the 95 % t-interval for 3 or more seeds, (min–max) for 2. The paper\'s numbers are on CIFAR-10 with its full recipe; compare orderings, not levels, across data sets.',
+      }),
       figureBlock(figure, 'Training error (dashed, over the most recent steps) and test error (bold) against iterations; each colour is one depth.'),
       tableBlock(['model', 'seed', 'parameters', 'final training error', 'final test error', 'seconds', 'status'], rows, {
         caption: 'Final numbers per run (training error is the running error over the last epoch).',

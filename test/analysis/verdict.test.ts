@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { allOf, compareAbove, compareAtOrBelow, verdictFrom, verdictSentence, type Verdict } from '../../src/analysis/verdict.js';
+import { allOf, compareAbove, compareAtOrBelow, decidableOnlyIf, reference, verdictFrom, verdictSentence, type Verdict } from '../../src/analysis/verdict.js';
 
 // Three seeds each; with t₀.₉₇₅(2) = 4.3027 and sd 0.01 the half-width is 0.0248.
 const high = { label: 'plain-56', values: [0.14, 0.15, 0.16] }; // [0.1252, 0.1748]
@@ -81,7 +81,36 @@ describe('verdicts and their sentences', () => {
     expect(allOf('degradation', [degrades, against, open]).outcome).toBe('contradicted');
     const undecided = allOf('degradation', [degrades, open]);
     expect(undecided.outcome).toBe('inconclusive');
-    expect(undecided.reason).toBe('not decided: open part');
+    expect(undecided.reason).toBe('not decided: open part (the intervals overlap)');
     expect(() => allOf('nothing', [])).toThrow(/at least one part/);
+  });
+});
+
+describe('comparisons with a fixed reference', () => {
+  it('decide against a fixed value on the measured side\'s interval alone, and count only its seeds', () => {
+    const measured = { label: 'increase', values: [0.01, 0.012, 0.014] };
+    expect(compareAtOrBelow(measured, reference('no change', 0), { margin: 0.02 }).outcome).toBe('supported');
+    expect(compareAtOrBelow({ label: 'increase', values: [0.2, 0.21, 0.22] }, reference('no change', 0), { margin: 0.02 }).outcome).toBe('contradicted');
+    expect(compareAtOrBelow({ label: 'increase', values: [0.0, 0.02, 0.04] }, reference('no change', 0), { margin: 0.02 }).outcome).toBe('inconclusive');
+    const v = verdictFrom('claim', compareAbove(measured, reference('zero', 0)), budget);
+    expect(v.seeds).toBe(3);
+    expect(v.evidence).toBe('increase 1.2 ± 0.5 % vs zero 0.0 % (mean ± 95 % t-interval over 3 seeds)');
+  });
+
+  it('refuse two references and a reference that is not one finite value', () => {
+    expect(() => compareAbove(reference('a', 1), reference('b', 0))).toThrow(/both fixed references/);
+    expect(() => compareAbove(high, { label: 'bad', values: [1, 2], exact: true })).toThrow(/reference 'bad' must be one finite value/);
+  });
+});
+
+describe('decidableOnlyIf', () => {
+  const decided = verdictFrom('plain-56 above plain-20', compareAbove(high, low), budget);
+  it('keeps a verdict the setting can decide', () => {
+    expect(decidableOnlyIf(decided, true, 'too shallow')).toEqual(decided);
+  });
+  it('turns a decided verdict inconclusive when the setting cannot decide it, saying why', () => {
+    const withheld = decidableOnlyIf(decided, false, 'the nets are too shallow');
+    expect(withheld.outcome).toBe('inconclusive');
+    expect(withheld.reason).toMatch(/separated.*, but the nets are too shallow$/);
   });
 });

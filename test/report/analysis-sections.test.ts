@@ -14,7 +14,7 @@ function folder(name: string, seeds: object[]): string {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'results.json'), JSON.stringify({
-    version: 1, experiment: name, mode: 'quick', dataset: 'fashion-mnist', seconds: 12, writtenAt: '2025-01-01T00:00:00Z',
+    version: 1, experiment: name, mode: 'quick', dataset: 'fashion-mnist', budget: '4 epochs on 2,048 fashion-mnist training images, batch 64', seconds: 12, writtenAt: '2025-01-01T00:00:00Z',
     sources: seeds.map((_, i) => source('plain', i)), seeds: seeds.map((s, i) => ({ seed: i, ...s })),
   }));
   return dir;
@@ -27,16 +27,23 @@ const rows = (scratch: number) => [
 ];
 
 describe('analysis report sections', () => {
-  it('state the identity-construction conclusion from the numbers in results.json, per seed', async () => {
-    const higher = await analysisSection('identity-construction', folder('identity-construction', [{ inserted: ['a', 'b'], maxOutputDifference: 0, rows: rows(0.31) }]));
-    expect(higher.conclusion).toContain('exactly the same training error (20.00 % vs 20.00 %');
-    expect(higher.conclusion).toContain('from scratch with the same recipe ends at 31.00 %: the solver misses');
-    expect(higher.blocks.some((b) => b.kind === 'figure' && b.svg.startsWith('<svg'))).toBe(true);
-    const table = higher.blocks.find((b) => b.kind === 'table' && b.headers.includes('SHA-256'));
+  it('state the identity-construction verdict computed over every seed, with the paper\'s claim beside it', async () => {
+    const one = await analysisSection('identity-construction', folder('identity-construction', [{ inserted: ['a', 'b'], maxOutputDifference: 0, rows: rows(0.31) }]));
+    // One seed decides nothing.
+    expect(one.conclusion).toMatch(/^Inconclusive at this budget \(1 seed; quick: 4 epochs on 2,048 fashion-mnist training images, batch 64; fashion-mnist\): a deeper solution exists but training does not find it — .*not decided: .*fewer than 2 seeds on one side.* Paper's claim \(He et al\. 2016 §1, Fig\. 1; plain-20 \/ plain-56, CIFAR-10\)/);
+    expect(one.blocks.some((b) => b.kind === 'figure' && b.svg.startsWith('<svg'))).toBe(true);
+    const table = one.blocks.find((b) => b.kind === 'table' && b.headers.includes('SHA-256'));
     expect(table && table.kind === 'table' && table.rows[0]).toEqual(['plain', 0, 'resnet_cifar {"depth":8}', 'twins/skip-none_seed-0', source('plain', 0).path, '0'.repeat(64)]);
-    const two = await analysisSection('identity-construction', folder('identity-construction', [{ inserted: ['a'], maxOutputDifference: 0, rows: rows(0.31) }, { inserted: ['a'], maxOutputDifference: 0, rows: rows(0.1) }]));
-    expect(two.conclusion).toMatch(/^Seed 0: .*the solver misses.* Seed 1: (?!.*the solver misses)/);
-    expect(two.blocks.filter((b) => b.kind === 'paragraph' && /^Seed \d\.$/.test(b.text))).toHaveLength(2);
+    const seeds = [0.31, 0.33, 0.32].map((scratch) => ({ inserted: ['a'], maxOutputDifference: 0, rows: rows(scratch) }));
+    const three = await analysisSection('identity-construction', folder('identity-construction', seeds));
+    expect(three.conclusion).toMatch(/^Supported \(3 seeds; .*plain-20 from scratch, training error 32\.0 ± 2\.5 % vs the constructed net 20\.0 ± 0\.0 %/);
+    const claims = three.blocks[0]!;
+    expect(claims.kind === 'table' && claims.headers).toEqual(['claim', "paper's number and setting", 'ours (seeds; budget)', 'parameters', 'verdict']);
+    expect(claims.kind === 'table' && String(claims.rows[0]![4])).toMatch(/^supported: /);
+    expect(three.blocks.filter((b) => b.kind === 'paragraph' && /^Seed \d\.$/.test(b.text))).toHaveLength(3);
+    // The same seeds with no gap between scratch and constructed: the text follows the numbers.
+    const noGap = await analysisSection('identity-construction', folder('identity-construction', [0.2, 0.2, 0.2].map((scratch) => ({ inserted: ['a'], maxOutputDifference: 0, rows: rows(scratch) }))));
+    expect(noGap.conclusion).toMatch(/^Contradicted \(3 seeds/);
   });
 
   it('refuse a results.json that does not match its schema, naming the file and the field', async () => {

@@ -16,6 +16,7 @@ import { UserInputError } from '../../util/errors.js';
 export interface ExperimentFlags {
   quick?: boolean;
   full?: boolean;
+  standard?: boolean;
   depths?: string;
   dataset?: string;
   dataDir?: string;
@@ -114,6 +115,13 @@ function specFile(nameOrFile: string, flags: ExperimentFlags): ExperimentSpec {
   return parseExperimentSpec({ ...spec, base, seeds: seedsOf(flags) ?? spec.seeds }, path);
 }
 
+/** The tier the flags ask for; more than one tier flag is an error. */
+export function tierOf(flags: Pick<ExperimentFlags, 'quick' | 'standard' | 'full'>): 'quick' | 'standard' | 'full' {
+  const asked = (['quick', 'standard', 'full'] as const).filter((tier) => flags[tier]);
+  if (asked.length > 1) throw new UserInputError(`give one tier, not ${asked.map((t) => `--${t}`).join(' and ')}`);
+  return asked[0] ?? 'quick';
+}
+
 /** The settings every analysis experiment takes from the flags. */
 export async function analysisSettings(flags: ExperimentFlags): Promise<AnalysisSettings> {
   const mode = flags.full ? 'full' : 'quick';
@@ -150,7 +158,7 @@ export async function experimentPlan(name: string, flags: ExperimentFlags): Prom
     refuse(given, '--weights', name, `it trains its own models; --weights works with ${GIVEN_WEIGHTS_EXPERIMENTS.join(', ')}`);
     if (name === 'degradation') {
       return trainingPlan(degradationSpec({
-        mode: flags.full ? 'full' : 'quick', depths: flags.depths === undefined ? undefined : integerList('--depths', flags.depths, (n) => n > 0, 'a depth'),
+        mode: tierOf(flags), depths: flags.depths === undefined ? undefined : integerList('--depths', flags.depths, (n) => n > 0, 'a depth'),
         dataset: datasetOf(flags), dataDir: flags.dataDir, seeds: seedsOf(flags),
         epochs: flags.epochs ? positiveInteger('--epochs', flags.epochs) : undefined, trainSubset: flags.trainSubset ? positiveInteger('--train-subset', flags.trainSubset) : undefined,
         precision: precisionOf(flags),
@@ -158,6 +166,7 @@ export async function experimentPlan(name: string, flags: ExperimentFlags): Prom
     }
     refuse(flags.depths !== undefined, '--depths', name, 'vary a depth in the spec file\'s grid instead');
     refuse(Boolean(flags.full), '--full', name, 'a spec file states its own sizes');
+    refuse(Boolean(flags.standard), '--standard', name, 'a spec file states its own sizes');
     return trainingPlan(specFile(name, flags));
   }
   if (!isAnalysisExperiment(name)) {
@@ -165,6 +174,7 @@ export async function experimentPlan(name: string, flags: ExperimentFlags): Prom
   }
   refuse(flags.precision !== undefined, '--precision', name, 'its measurements are defined in FP32 (only degradation and spec files take --precision)');
   refuse(flags.depths !== undefined, '--depths', name, 'its depths are fixed by --quick/--full (only degradation takes --depths)');
+  refuse(Boolean(flags.standard), '--standard', name, 'the standard tier is defined for degradation only so far; use --quick or --full');
   refuse(Boolean(flags.detach), '--detach', name, 'its measurements start when its training ends, so it runs in the foreground (--detach is for training sweeps)');
   refuse(given && !GIVEN_WEIGHTS_EXPERIMENTS.includes(name), '--weights', name, `it compares models it trains itself; --weights works with ${GIVEN_WEIGHTS_EXPERIMENTS.join(', ')}`);
   refuse(given && flags.epochs !== undefined, '--epochs', `${name} --weights`, 'given weights are analysed without training');

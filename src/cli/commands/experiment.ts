@@ -9,7 +9,7 @@ import { checkRedisUrlSafety } from '../../experiments/redis-url.js';
 import { runExperiments, type ExperimentPlan } from '../../experiments/plan.js';
 import { buildCombinedReport, buildReport } from '../../report/build.js';
 import { UserInputError } from '../../util/errors.js';
-import { experimentPlan, positiveInteger, type ExperimentFlags } from './experiment-plans.js';
+import { experimentPlan, positiveInteger, tierOf, type ExperimentFlags } from './experiment-plans.js';
 
 /** Some of an experiment's jobs failed: an outcome to report, not a bug (printed without a stack). */
 export class ExperimentFailedError extends Error {
@@ -70,6 +70,7 @@ export function registerExperimentCommand(program: Command): void {
     .description('run an experiment (built-in name or spec file): its training runs and measurements as jobs on an executor, into the run store, then its report')
     .argument('<name>', `degradation, ${ANALYSIS_EXPERIMENTS.join(', ')}, all, or a spec file (.json/.yaml)`)
     .option('--quick', 'the few-minutes version (default)')
+    .option('--standard', 'degradation: the hour-long tier on the full official training set, with learning-rate drops, depths 20 and 56, 3 seeds')
     .option('--full', 'the paper-scale version (CIFAR-10 when --data-dir is given)')
     .option('--depths <list>', 'degradation: comma-separated depths 6n+2, e.g. 8,20,56')
     .option('--dataset <name>', 'fashion-mnist | mnist | cifar10 | folder')
@@ -113,7 +114,7 @@ export function registerExperimentCommand(program: Command): void {
       const finished = outcomes.filter((o) => !o.error).map((o) => o.dir);
       for (const o of failed) process.stderr.write(`skiplab: ${o.plan.spec.name} failed: ${o.error}\n`);
       if (flags.report && finished.length > 0) {
-        const report = name === 'all' ? await buildCombinedReport(finished, join(root, `report-${flags.full ? 'full' : 'quick'}.html`)) : await buildReport(finished[0]!);
+        const report = name === 'all' ? await buildCombinedReport(finished, join(root, `report-${tierOf(flags)}.html`)) : await buildReport(finished[0]!);
         process.stdout.write(`${report}\n`);
       }
       if (failed.length > 0) throw new ExperimentFailedError(`${failed.length} experiment(s) failed: ${failed.map((o) => `${o.plan.spec.name}: ${o.error}`).join('; ')}`);

@@ -66,10 +66,29 @@ export function sourcesOf(jobs: readonly MeasureJob[]): WeightsSource[] {
   return [...seen.values()];
 }
 
+/**
+ * The training budget behind a plan's measurements, in words: each distinct recipe of the
+ * measured models ("4 epochs on 2,048 fashion-mnist images, batch 64"), or the given weights.
+ */
+export function budgetOf(jobs: readonly MeasureJob[]): string {
+  const recipes = new Set<string>();
+  for (const job of jobs) {
+    for (const source of Object.values(job.sources)) {
+      if (!('store' in source.weights)) {
+        recipes.add(`weights trained elsewhere (${source.config.model})`);
+        continue;
+      }
+      const { epochs, trainSubset, dataset, batchSize } = source.config;
+      recipes.add(`${epochs} epoch${epochs === 1 ? '' : 's'} on ${trainSubset === undefined ? 'the full' : trainSubset.toLocaleString('en')} ${dataset} training ${trainSubset === undefined ? 'set' : 'images'}, batch ${batchSize}`);
+    }
+  }
+  return recipes.size === 0 ? 'no training' : [...recipes].join('; ');
+}
+
 /** The fields every analysis results.json starts with. */
 export function resultsHeader<K extends string>(experiment: K, settings: AnalysisSettings, context: AssemblyContext) {
   return {
-    version: RESULTS_VERSION, experiment, mode: settings.mode, dataset: settings.dataset,
+    version: RESULTS_VERSION, experiment, mode: settings.mode, dataset: settings.dataset, budget: budgetOf(context.jobs),
     seconds: Math.round(context.seconds * 10) / 10, writtenAt: new Date().toISOString(), sources: sourcesOf(context.jobs),
   };
 }

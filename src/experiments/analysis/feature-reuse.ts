@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { featureReuse } from '../../analysis/feature-reuse.js';
+import { featureReuse, featureReuseChange } from '../../analysis/feature-reuse.js';
 import { defineStep, measureJob } from '../measurement.js';
 import type { AssemblyContext, ExperimentPlan } from '../plan.js';
 import { denseBlockReuseSchema, featureReuseResultsSchema } from '../results/feature-reuse.js';
@@ -22,6 +22,11 @@ export const featureReuseStep = defineStep({
     return { blocks: featureReuse(await context.model('model'), fixedBatches(data.test.take(8), data.stats, 8)[0]!.x) };
   },
 });
+
+/** Stored measurements with NaN (no connection) back from JSON's null. */
+const unstored = (blocks: readonly z.infer<typeof denseBlockReuseSchema>[]) => blocks.map((b) => ({
+  block: b.block, weights: b.weights.map((row) => row.map((v) => v ?? NaN)), normalized: b.normalized.map((row) => row.map((v) => v ?? NaN)),
+}));
 
 function denseSpec(settings: AnalysisSettings): { spec: ExperimentSpec; name: string } {
   const s = twinSizes(settings);
@@ -49,17 +54,26 @@ export function featureReusePlan(settings: AnalysisSettings): ExperimentPlan {
   return {
     spec,
     training: [{ spec: dense.spec }, ...twinTraining(settings, ['identity'])],
-    measurements: (context) => settings.seeds.map((seed) => measureJob(spec.name, featureReuseStep, `seed-${seed}_dense`,
-      { model: context.runSource(dense.spec, plannedRun(dense.spec, `seed-${seed}`), 'dense') }, {})),
+    // The trained net and the same net at initialisation: the claim is about what training changed.
+    measurements: (context) => settings.seeds.flatMap((seed) => [
+      measureJob(spec.name, featureReuseStep, `seed-${seed}_dense`, { model: context.runSource(dense.spec, plannedRun(dense.spec, `seed-${seed}`), 'dense') }, {}),
+      measureJob(spec.name, featureReuseStep, `seed-${seed}_dense-initial`, { model: context.runSource(dense.spec, plannedRun(dense.spec, `seed-${seed}`), 'dense at initialisation', 0) }, {}),
+    ]),
     results: {
       schema: featureReuseResultsSchema,
       assemble: (context) => ({
         ...resultsHeader('feature-reuse', settings, context),
-        seeds: settings.seeds.map((seed) => ({
-          seed,
-          blocks: context.shard(featureReuseStep, `seed-${seed}_dense`).result.blocks,
+        seeds: settings.seeds.map((seed) => {
+          const blocks = context.shard(featureReuseStep, `seed-${seed}_dense`).result.blocks;
+          const initialBlocks = context.shard(featureReuseStep, `seed-${seed}_dense-initial`).result.blocks;
+          const { initial, trained, change } = featureReuseChange(unstored(initialBlocks), unstored(blocks));
+          const finite = (v: number) => (Number.isFinite(v) ? v : null);
+          return {
+          seed, blocks, initialBlocks,
+          nonPredecessorShare: { initial: finite(initial), trained: finite(trained), change: finite(change) },
           table: [tableRow(context, dense.spec, `seed-${seed}`, dense.name), tableRow(context, twins, twinRun('identity', seed), `ResNet-${twinSizes(settings).depth}`)],
-        })),
+          };
+        }),
       }),
     },
   };

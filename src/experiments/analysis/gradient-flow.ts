@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { gradientNormsByDepth } from '../../analysis/gradient-flow.js';
+import { convGradientRatio, gradientNormsByDepth } from '../../analysis/gradient-flow.js';
 import { defineStep, measureJob } from '../measurement.js';
 import type { ExperimentPlan } from '../plan.js';
 import { gradientFlowResultsSchema, gradientSnapshotSchema, type GradientFlowModel } from '../results/gradient-flow.js';
@@ -22,7 +22,7 @@ export const gradientFlowStep = defineStep({
     const batch = fixedBatches(data.train.take(probe), data.stats, probe)[0]!;
     const flow = gradientNormsByDepth(model, batch);
     return {
-      snapshot: { epoch, loss: flow.loss, firstToLastRatio: flow.firstToLastRatio, layers: flow.layers.map(({ layer, depth, weightGradientNorm, activationGradientNorm, weightNorm }) => ({ layer, depth, weightGradientNorm, activationGradientNorm, weightNorm })) },
+      snapshot: { epoch, loss: flow.loss, firstToLastRatio: flow.firstToLastRatio, convActivationRatio: convGradientRatio(flow)?.activationRatio ?? null, layers: flow.layers.map(({ layer, depth, weightGradientNorm, activationGradientNorm, weightNorm }) => ({ layer, depth, weightGradientNorm, activationGradientNorm, weightNorm })) },
       parameters: model.parameterCount(),
     };
   },

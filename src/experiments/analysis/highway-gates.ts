@@ -46,11 +46,13 @@ export function highwayGatesPlan(settings: AnalysisSettings): ExperimentPlan {
       assemble: (context) => ({
         ...resultsHeader('highway-gates', settings, context),
         seeds: settings.seeds.map((seed) => ({
-          seed, depth, width,
+          seed, depth, width, plainWidth: width,
           models: (['gated', 'none'] as const).map((skip) => {
-            const history = epochHistory(context.run(training, `skip-${skip}_seed-${seed}`));
+            const run = context.run(training, `skip-${skip}_seed-${seed}`);
+            const history = epochHistory(run);
+            const parameters = run.readSummary()?.parameterCount;
             return {
-              family: skip === 'gated' ? 'highway' as const : 'plain' as const,
+              family: skip === 'gated' ? 'highway' as const : 'plain' as const, parameters: typeof parameters === 'number' ? parameters : null,
               trainError: history.map((h) => h.trainError), testError: history.map((h) => h.testError ?? null),
               gates: skip === 'gated' ? Array.from({ length: epochs + 1 }, (_, epoch) => context.shard(highwayGatesStep, shard(seed, epoch)).result) : [],
             };

@@ -34,10 +34,10 @@ async function surfaceSetup(context: MeasureContext, seed: number, images: numbe
 export const landscapeLineStep = defineStep({
   name: 'landscape-line',
   params: z.strictObject({ ...seedParams, points: z.number().int().min(2) }),
-  result: z.strictObject({ line: z.array(z.strictObject({ alpha: z.number(), loss: measured })) }),
+  result: z.strictObject({ parameters: z.number().int(), line: z.array(z.strictObject({ alpha: z.number(), loss: measured })) }),
   async run(context, { seed, images, points }) {
     const { model, batches, d1 } = await surfaceSetup(context, seed, images);
-    return { line: lossLandscape1d(model, d1, batches, linspace(-1, 1, points)) };
+    return { parameters: model.parameterCount(), line: lossLandscape1d(model, d1, batches, linspace(-1, 1, points)) };
   },
 });
 
@@ -87,9 +87,9 @@ export function landscapePlan(settings: AnalysisSettings): ExperimentPlan {
         seeds: settings.seeds.map((seed) => {
           const models = familiesOf(context.jobs, seed).map((family) => {
             const rows = Array.from({ length: grid }, (_, row) => context.shard(landscapeRowStep, shard(seed, family, `row-${row}`)).result);
+            const { parameters, line } = context.shard(landscapeLineStep, shard(seed, family, 'line')).result;
             return {
-              family,
-              line: context.shard(landscapeLineStep, shard(seed, family, 'line')).result.line,
+              family, parameters, line,
               surface: { alphas: rows.map((r) => r.alpha), betas: rows[0]!.betas, losses: rows.map((r) => r.losses) },
               hessian: context.shard(landscapeHessianStep, shard(seed, family, 'hessian')).result,
             };

@@ -23,12 +23,12 @@ const testBatches = (context: MeasureContext) => {
 export const lesionSingleStep = defineStep({
   name: 'lesion-single',
   params: z.strictObject({}),
-  result: z.strictObject({ baseline: z.number(), testImages: z.number().int(), single: z.array(singleLesionSchema) }),
+  result: z.strictObject({ baseline: z.number(), testImages: z.number().int(), parameters: z.number().int(), single: z.array(singleLesionSchema) }),
   async run(context) {
     const model = await context.model('model');
     const batches = testBatches(context);
     const { baseline, lesions } = lesionEachBlock(model, batches);
-    return { baseline, testImages: context.data('model').test.count, single: lesions };
+    return { baseline, testImages: context.data('model').test.count, parameters: model.parameterCount(), single: lesions };
   },
 });
 
@@ -80,7 +80,7 @@ export function lesionPlan(settings: AnalysisSettings): ExperimentPlan {
               const errors = draws.map((d) => d.errors[k]!);
               return randomLesionsSchema.parse({ deleted: k + 1, meanError: errors.reduce((a, b) => a + b, 0) / errors.length, errors });
             });
-            return { family, baseline: single.baseline, single: single.single, random, candidates: draws[0]!.candidates };
+            return { family, parameters: single.parameters, baseline: single.baseline, single: single.single, random, candidates: draws[0]!.candidates };
           });
           return { seed, depth: depthOf(settings, context.jobs, seed), testImages: context.shard(lesionSingleStep, shard(seed, families[0]!)).result.testImages, models };
         }),

@@ -16,14 +16,14 @@ import { size, type AnalysisSettings } from './settings.js';
 export const representationsStep = defineStep({
   name: 'representations',
   params: z.strictObject({ images: z.number().int().positive() }),
-  result: z.strictObject({ images: z.number().int().positive(), blocks: z.array(z.string()), ratios: z.array(blockChangeSchema), cka: z.array(z.array(measured)), drift: z.array(weightDriftSchema).nullable() }),
+  result: z.strictObject({ parameters: z.number().int(), images: z.number().int().positive(), blocks: z.array(z.string()), ratios: z.array(blockChangeSchema), cka: z.array(z.array(measured)), drift: z.array(weightDriftSchema).nullable() }),
   async run(context, { images }) {
     const model = await context.model('model');
     const data = context.data('model');
     const x = fixedBatches(data.test.take(images), data.stats, images)[0]!.x;
     const outputs = blockOutputs(model, x);
     const drift = context.job.sources.initial ? weightDrift(snapshotWeights(await context.model('initial')), model) : null;
-    return { images: x.shape[0]!, blocks: outputs.map((o) => o.block), ratios: residualRatios(model, x), cka: ckaMatrix(outputs, x.shape[0]!), drift };
+    return { parameters: model.parameterCount(), images: x.shape[0]!, blocks: outputs.map((o) => o.block), ratios: residualRatios(model, x), cka: ckaMatrix(outputs, x.shape[0]!), drift };
   },
 });
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { linearProbe } from '../../analysis/probe.js';
-import { blockOutputs } from '../../analysis/representations.js';
+import { blockOutputs, firstBlockInput } from '../../analysis/representations.js';
 import { defineStep, measureJob } from '../measurement.js';
 import type { ExperimentPlan } from '../plan.js';
 import { probeSchema, transformerResidualResultsSchema } from '../results/transformer-residual.js';
@@ -16,7 +16,7 @@ import { analysisRecipe, size, trainingSpec, type AnalysisSettings } from './set
 export const transformerProbeStep = defineStep({
   name: 'transformer-probe',
   params: z.strictObject({ probe: z.number().int().positive() }),
-  result: z.strictObject({ sequence: z.number().int(), probes: z.array(probeSchema) }),
+  result: z.strictObject({ sequence: z.number().int(), probes: z.array(probeSchema), embeddingProbe: probeSchema }),
   async run(context, { probe }) {
     const model = await context.model('model');
     const data = context.data('model');
@@ -28,7 +28,8 @@ export const transformerProbeStep = defineStep({
     const fitOn = Math.floor((2 * count) / 3) * sequence;
     const targets = Int32Array.from({ length: count * sequence }, (_, r) => r % sequence);
     const probes = blockOutputs(model, x).map((o) => ({ block: o.block, ...linearProbe(o.features, dim, targets, sequence, (r) => r < fitOn) }));
-    return { sequence, probes };
+    const embeddingProbe = { block: 'embeddings', ...linearProbe(firstBlockInput(model, x).features, dim, targets, sequence, (r) => r < fitOn) };
+    return { sequence, probes, embeddingProbe };
   },
 });
 
@@ -60,13 +61,13 @@ export function transformerResidualPlan(settings: AnalysisSettings): ExperimentP
             const run = context.run(training, runId(layers, skip, seed));
             const history = epochHistory(run);
             const final = last(history)!;
-            const { sequence, probes } = context.shard(transformerProbeStep, `seed-${seed}_layers-${layers}_${skip}`).result;
+            const { sequence, probes, embeddingProbe } = context.shard(transformerProbeStep, `seed-${seed}_layers-${layers}_${skip}`).result;
             return {
               sequence,
               run: {
                 name: `${skip === 'none' ? 'no residual' : 'residual'}, ${layers} blocks`, layers, residual: skip === 'identity',
                 losses: run.readMetrics().filter((r) => r.kind === 'step').map((r) => ({ step: r.step, loss: Number(r.loss) })),
-                trainLoss: history.map((h) => h.trainLoss), finalTrainError: final.trainError, finalTestError: final.testError ?? null, probes,
+                trainLoss: history.map((h) => h.trainLoss), finalTrainError: final.trainError, finalTestError: final.testError ?? null, probes, embeddingProbe,
               },
             };
           });

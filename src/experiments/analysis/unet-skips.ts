@@ -61,16 +61,17 @@ export const unetEpochStep = defineStep({
     const target = Uint8Array.from(batches.flatMap((b) => Array.from(b.y.data)));
     const scores = segmentationScores(predicted, target, 2);
     const boundary = boundaryPixels(target, test.count, test.height, test.width);
-    let hit = 0;
-    let total = 0;
+    // Correct and total pixels, on boundaries [0] and in the interior [1].
+    const hit = [0, 0];
+    const total = [0, 0];
     boundary.forEach((isEdge, i) => {
-      if (!isEdge) return;
-      total++;
-      if (predicted[i] === target[i]) hit++;
+      const where = isEdge ? 0 : 1;
+      total[where]!++;
+      if (predicted[i] === target[i]) hit[where]!++;
     });
     const pixels = test.height * test.width;
     return {
-      epoch, iou: scores.meanIou, dice: scores.meanDice, foregroundIou: scores.iou[1]!, boundaryAccuracy: hit / total,
+      epoch, iou: scores.meanIou, dice: scores.meanDice, foregroundIou: scores.iou[1]!, boundaryAccuracy: hit[0]! / total[0]!, interiorAccuracy: hit[1]! / total[1]!,
       masks: Array.from({ length: shown }, (_, i) => pixelsOf(predicted, i, pixels)),
       examples: Array.from({ length: shown }, (_, i) => ({ image: pixelsOf(test.images, i, pixels), target: pixelsOf(test.masks!, i, pixels) })),
     };

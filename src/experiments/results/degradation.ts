@@ -32,13 +32,12 @@ export const degradationResultsSchema = z.strictObject({
   version: z.literal(1),
   experiment: z.string(),
   dataset: z.string(),
+  /** The tier of the spec ('quick', 'standard', 'full', or 'custom' for a spec file). */
+  tier: z.string(),
+  /** The shared recipe in words ("2 epochs on 8,000 fashion-mnist training images, batch 64, constant lr 0.1"), for the verdict's sentence. */
+  budget: z.string(),
   writtenAt: z.string(),
+  /** Every run's numbers; the report computes the verdicts from them (mean and interval over seeds). */
   runs: z.array(degradationRunSchema),
-  /** One sentence per family and an overall verdict, computed from the numbers. */
-  conclusions: z.array(z.string()),
-  /** Whether the deepest plain net ends with a higher training error than the shallowest plain net. */
-  plainDegrades: z.boolean().nullable(),
-  /** Whether the deepest residual net ends below the deepest plain net. */
-  residualFixes: z.boolean().nullable(),
 });
 export type DegradationResults = z.infer<typeof degradationResultsSchema>;

@@ -6,6 +6,8 @@ export const gradientSnapshotSchema = z.strictObject({
   epoch: z.number().int().nonnegative(),
   loss: z.number(),
   firstToLastRatio: measured,
+  /** RMS of ∂L/∂y at the first convolution over that at the last (per element, so sizes cancel); null with fewer than two convolutions. */
+  convActivationRatio: measured,
   layers: z.array(z.strictObject({ layer: z.string(), depth: z.number().int(), weightGradientNorm: z.number(), activationGradientNorm: z.number(), weightNorm: z.number() })),
 });
 export type GradientSnapshot = z.infer<typeof gradientSnapshotSchema>;

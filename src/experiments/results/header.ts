@@ -31,6 +31,8 @@ export function analysisResultsSchema<K extends string, S extends z.ZodRawShape>
     experiment: z.literal(experiment),
     mode: z.enum(['quick', 'full']),
     dataset: z.string(),
+    /** What the measured models were trained with, in words ("4 epochs on 2,048 images"), for every verdict's sentence. */
+    budget: z.string(),
     /** Seconds the measurement shards took in total (training time is in each run's summary). */
     seconds: z.number().nonnegative(),
     writtenAt: z.string(),

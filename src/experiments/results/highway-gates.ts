@@ -11,8 +11,12 @@ export const gateSnapshotSchema = z.strictObject({
 export const highwayGatesResultsSchema = analysisResultsSchema('highway-gates', {
   depth: z.number().int(),
   width: z.number().int(),
+  /** Width of the plain twin: the highway width, or wider to match the highway net's parameters (Srivastava et al. §4.1 used 71 against 50). */
+  plainWidth: z.number().int(),
   models: z.array(z.strictObject({
     family: z.enum(['highway', 'plain']),
+    /** Parameter count (the plain twin keeps the width, so it has about half: no gate layers). */
+    parameters: z.number().int().nullable(),
     trainError: z.array(z.number()),
     testError: z.array(z.number().nullable()),
     /** Gate activity per snapshot (empty for the plain twin, which has no gates). */

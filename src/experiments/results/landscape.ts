@@ -14,6 +14,7 @@ export const landscapeResultsSchema = analysisResultsSchema('landscape', {
   images: z.number().int().positive(),
   models: z.array(z.strictObject({
     family: z.enum(['residual', 'plain', 'given']),
+    parameters: z.number().int(),
     line: z.array(z.strictObject({ alpha: z.number(), loss: measured })),
     /** `losses[i][j]` is the loss at (alphas[i], betas[j]); row i is one shard. */
     surface: z.strictObject({ alphas: z.array(z.number()), betas: z.array(z.number()), losses: z.array(z.array(measured)) }),

@@ -11,6 +11,7 @@ export const lesionResultsSchema = analysisResultsSchema('lesion', {
   testImages: z.number().int().positive(),
   models: z.array(z.strictObject({
     family: z.enum(['residual', 'plain', 'given']),
+    parameters: z.number().int(),
     baseline: measured,
     single: z.array(singleLesionSchema),
     random: z.array(randomLesionsSchema),

@@ -10,6 +10,7 @@ export const representationsResultsSchema = analysisResultsSchema('representatio
   images: z.number().int().positive(),
   models: z.array(z.strictObject({
     family: z.enum(['residual', 'plain', 'given']),
+    parameters: z.number().int(),
     blocks: z.array(z.string()),
     ratios: z.array(blockChangeSchema),
     cka: z.array(z.array(measured)),

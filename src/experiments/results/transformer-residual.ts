@@ -17,6 +17,8 @@ export const transformerResidualResultsSchema = analysisResultsSchema('transform
     finalTrainError: z.number(),
     finalTestError: z.number().nullable(),
     probes: z.array(probeSchema),
+    /** The same probe on the first block's input (token + position embeddings): what position information there is to keep. */
+    embeddingProbe: probeSchema,
   })).min(1),
 });
 export type TransformerResidualResults = z.infer<typeof transformerResidualResultsSchema>;

@@ -8,6 +8,8 @@ export const segmentationScoresSchema = z.strictObject({
   foregroundIou: z.number(),
   /** Accuracy on pixels with a differently labelled 4-neighbour, where the long skips should help. */
   boundaryAccuracy: z.number(),
+  /** Accuracy on the other pixels: the baseline that says whether a gain is specific to boundaries. */
+  interiorAccuracy: z.number(),
 });
 
 /** Ronneberger et al. 2015: U-Net with and without its long skips on digit segmentation, per epoch, with example masks. */

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { z } from 'zod';
+import type { ReportSection } from '../html.js';
 import type { AnalysisResultsHeader } from '../../experiments/results/header.js';
 import { UserInputError } from '../../util/errors.js';
 import { describeIssues } from '../../util/zod-issues.js';
@@ -42,3 +43,6 @@ export const meanOf = (values: readonly (number | null)[]): number => {
 export function runNote(header: AnalysisResultsHeader, seed: number): string {
   return `Measured in ${header.mode} mode on ${header.dataset} (seed ${seed}); the measurements took ${Math.round(header.seconds)} s in all.`;
 }
+
+/** A seed's part of an analysis section: its figures and tables (the verdicts are over all seeds, so it has no conclusion). */
+export type SeedSection = Omit<ReportSection, 'conclusion'>;

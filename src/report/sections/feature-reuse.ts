@@ -1,12 +1,12 @@
 import type { FeatureReuseResults } from '../../experiments/results/feature-reuse.js';
 import type { AnalysisResultsHeader } from '../../experiments/results/header.js';
-import { figureBlock, paragraphBlock, tableBlock, type ReportSection } from '../html.js';
+import { figureBlock, paragraphBlock, tableBlock } from '../html.js';
 import { heatmap } from '../plots.js';
-import { meanOf, num, pct, runNote } from './common.js';
+import { meanOf, num, pct, runNote, type SeedSection } from './common.js';
 
 type Seed = FeatureReuseResults['seeds'][number];
 
-export async function featureReuseSection(r: Seed, header: AnalysisResultsHeader): Promise<ReportSection> {
+export async function featureReuseSection(r: Seed, header: AnalysisResultsHeader): Promise<SeedSection> {
   const figures = [];
   for (const [b, block] of r.blocks.entries()) {
     const layers = block.normalized[0]!.length - 1; // sources: block input + L layers
@@ -17,24 +17,17 @@ export async function featureReuseSection(r: Seed, header: AnalysisResultsHeader
       values: block.normalized, domain: [0, 1], colorLabel: 'relative |w|', xLabel: 'source', yLabel: 'target', colorScheme: 'blues',
     }), `Huang et al. 2017 Fig. 5 for dense block ${b + 1}: each row is a layer, each column the feature maps it receives from an earlier layer.`));
   }
-  // Share of a target's (normalised) weight mass that goes to sources other than its direct predecessor.
-  const reuse = meanOf(r.blocks.flatMap((block) => block.normalized.slice(1).map((row, i) => {
-    // Row t = i + 1 is layer t + 1 (or the layer after the block); its direct predecessor is source t.
-    const valid = row.filter((v): v is number => v !== null);
-    const total = valid.reduce((a, v) => a + v, 0);
-    return (total - (row[i + 1] ?? 0)) / total;
-  })));
-  const [dense, resnet] = r.table;
+  const share = r.nonPredecessorShare;
   return {
     id: 'feature-reuse',
     title: 'Feature reuse in DenseNet (Huang et al. 2017)',
-    conclusion: `Across the dense blocks, ${pct(reuse, 0)} of each layer's (normalised) weight goes to feature maps from layers other than its direct predecessor, so early features are reused deep in the block` +
-      (dense && resnet ? `; ${dense.name} reaches ${pct(dense.testError)} test error with ${dense.parameters.toLocaleString('en')} parameters vs ${pct(resnet.testError)} for ${resnet.name} with ${resnet.parameters.toLocaleString('en')}.` : '.'),
     blocks: [
       paragraphBlock(`For every layer of a trained DenseNet-BC, the mean absolute weight of its first convolution over the channels that come from each earlier layer (and, in the last row, of the layer after the block). ${runNote(header, r.seed)}`),
       ...figures,
       tableBlock(['model', 'parameters', 'training error', 'test error'], r.table.map((t) => [t.name, t.parameters, pct(t.trainError), pct(t.testError)]), { caption: 'Parameter efficiency with the same training recipe.' }),
-      tableBlock(['block', 'targets', 'mean |w| (raw)'], r.blocks.map((b, i) => [i + 1, b.weights.length, num(meanOf(b.weights.flat()), 4)])),
+      tableBlock(['weights', 'share of |w| on non-predecessor sources'], [['at initialisation', pct(share.initial)], ['after training', pct(share.trained)], ['change', pct(share.change)]],
+        { caption: 'The mean share of each layer\'s weight on sources other than its direct predecessor. With i.i.d. initial weights every source already gets the same mean |w|, so only the change says what training did.' }),
+      tableBlock(['block', 'targets', 'mean |w| at initialisation', 'mean |w| after training'], r.blocks.map((b, i) => [i + 1, b.weights.length, num(meanOf(r.initialBlocks[i]?.weights.flat() ?? []), 4), num(meanOf(b.weights.flat()), 4)])),
     ],
   };
 }

@@ -13,7 +13,8 @@ import { representationsResultsSchema } from '../../experiments/results/represen
 import { transformerResidualResultsSchema } from '../../experiments/results/transformer-residual.js';
 import { unetSkipsResultsSchema } from '../../experiments/results/unet-skips.js';
 import { paragraphBlock, tableBlock, type ReportBlock, type ReportSection } from '../html.js';
-import { readResults, ResultsError } from './common.js';
+import { ANALYSIS_CLAIMS, claimSentence, claimsTable, type AnalysisResultsOf, type ClaimCheck } from '../claims/index.js';
+import { readResults, ResultsError, type SeedSection } from './common.js';
 import { featureReuseSection } from './feature-reuse.js';
 import { gradientFlowSection } from './gradient-flow.js';
 import { highwayGatesSection } from './highway-gates.js';
@@ -29,27 +30,48 @@ type AnyResults = AnalysisResultsHeader & { seeds: { seed: number }[] };
 
 /**
  * The section of one analysis experiment, from its results.json alone (checked against the
- * experiment's schema, the writer's): one seed as it is; several seeds as one section whose
- * conclusion gives each seed's verdict and whose body shows each seed's figures and tables.
+ * experiment's schema, the writer's): the verdicts over every seed first (computed by the
+ * experiment's claim checks), then each seed's figures and tables.
  */
-function sectionOf<S extends z.ZodType<AnyResults>>(kind: AnalysisExperimentName, schema: S, build: (seed: z.output<S>['seeds'][number], header: AnalysisResultsHeader) => Promise<ReportSection>) {
+function sectionOf<K extends AnalysisExperimentName, S extends z.ZodType<AnyResults & AnalysisResultsOf[K]>>(kind: K, schema: S, build: (seed: z.output<S>['seeds'][number], header: AnalysisResultsHeader) => Promise<SeedSection>) {
   return async (dir: string): Promise<ReportSection> => {
     const results = readResults(dir, kind, schema);
-    const built: ReportSection[] = [];
+    const checks = ANALYSIS_CLAIMS[kind](results);
+    const built: SeedSection[] = [];
     for (const seed of results.seeds) built.push(await build(seed, results));
     const first = built[0]!;
     const several = built.length > 1;
     return {
       id: first.id,
       title: first.title,
-      conclusion: several ? built.map((s, i) => `Seed ${results.seeds[i]!.seed}: ${s.conclusion ?? '–'}`).join(' ') : first.conclusion,
+      conclusion: checks.length > 0 ? checks.map(claimSentence).join(' ') : `No claim is checked for ${results.sources.some((s) => s.run === null) ? 'weights trained elsewhere' : 'these models'}: the measurements are shown without a verdict.`,
       blocks: [
+        ...(checks.length > 0 ? [claimsTable(checks)] : []),
         ...built.flatMap((s, i) => (several ? [paragraphBlock(`Seed ${results.seeds[i]!.seed}.`), ...s.blocks] : s.blocks)),
         sourcesTable(results.sources),
       ],
     };
   };
 }
+
+/** The claim checks of an analysis experiment folder, from its results.json (for the combined report's table). */
+export function analysisClaims(kind: AnalysisExperimentName, dir: string): ClaimCheck[] {
+  const schema = SCHEMAS[kind];
+  return (ANALYSIS_CLAIMS[kind] as (r: unknown) => ClaimCheck[])(readResults(dir, kind, schema));
+}
+
+const SCHEMAS: Record<AnalysisExperimentName, z.ZodType<AnyResults>> = {
+  'gradient-flow': gradientFlowResultsSchema,
+  paths: pathsResultsSchema,
+  lesion: lesionResultsSchema,
+  landscape: landscapeResultsSchema,
+  representations: representationsResultsSchema,
+  'feature-reuse': featureReuseResultsSchema,
+  'highway-gates': highwayGatesResultsSchema,
+  'unet-skips': unetSkipsResultsSchema,
+  'transformer-residual': transformerResidualResultsSchema,
+  'identity-construction': identityConstructionResultsSchema,
+};
 
 /** Report sections of the analysis experiments, by experiment kind (= name). */
 const sections: Record<AnalysisExperimentName, (dir: string) => Promise<ReportSection>> = {

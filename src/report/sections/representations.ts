@@ -1,29 +1,13 @@
 import type { AnalysisResultsHeader } from '../../experiments/results/header.js';
 import type { RepresentationsResults } from '../../experiments/results/representations.js';
-import { figureBlock, paragraphBlock, tableBlock, type ReportSection } from '../html.js';
+import { figureBlock, paragraphBlock, tableBlock } from '../html.js';
 import { heatmap, lineChart } from '../plots.js';
-import { meanOf, num, runNote } from './common.js';
+import { adjacentCka, meanChange } from '../claims/representations.js';
+import { meanOf, num, runNote, type SeedSection } from './common.js';
 
 type Seed = RepresentationsResults['seeds'][number];
-type Model = Seed['models'][number];
 
-/** Mean CKA between each block's output and the next one's. */
-const adjacentCka = (m: Model): number => meanOf(m.cka.slice(1).map((row, i) => row[i] ?? null));
-const meanChange = (m: Model): number => meanOf(m.ratios.map((b) => b.changeRatio));
-const meanBranch = (m: Model): number => meanOf(m.ratios.map((b) => b.branchRatio));
-const meanDrift = (m: Model): number => meanOf((m.drift ?? []).map((d) => d.drift));
-
-function conclusion(r: Seed): string {
-  const res = r.models.find((m) => m.family === 'residual');
-  const plain = r.models.find((m) => m.family === 'plain');
-  if (res && plain) {
-    return `A residual block moves its input by ${num(meanChange(res), 2)}× its norm on average (branch ‖F(x)‖/‖x‖ = ${num(meanBranch(res), 2)}) against ${num(meanChange(plain), 2)}× for a plain block; adjacent block outputs have CKA ${num(adjacentCka(res), 2)} (residual) vs ${num(adjacentCka(plain), 2)} (plain), and weights moved ${num(meanDrift(res), 2)} vs ${num(meanDrift(plain), 2)} of their initial norm.`;
-  }
-  const m = r.models[0]!;
-  return `A block of the ${m.family} model moves its input by ${num(meanChange(m), 2)}× its norm on average (branch ‖F(x)‖/‖x‖ = ${num(meanBranch(m), 2)}); adjacent block outputs have CKA ${num(adjacentCka(m), 2)}.`;
-}
-
-export async function representationsSection(r: Seed, header: AnalysisResultsHeader): Promise<ReportSection> {
+export async function representationsSection(r: Seed, header: AnalysisResultsHeader): Promise<SeedSection> {
   const positive = (v: number | null, i: number) => (v !== null && v > 0 ? [{ x: i + 1, y: v }] : []);
   const change = await lineChart({
     title: 'How much each block changes its input', subtitle: '‖y − x‖/‖x‖ (shape-keeping blocks) and ‖F(x)‖/‖x‖ (residual branch)', xLabel: 'block', yLabel: 'relative change', yScale: 'log',
@@ -48,14 +32,14 @@ export async function representationsSection(r: Seed, header: AnalysisResultsHea
   return {
     id: 'representations',
     title: 'How slowly representations change',
-    conclusion: conclusion(r),
     blocks: [
-      paragraphBlock(`Residual nets refine a representation a little per block (Greff et al. 2017; Veit et al. 2016 §6); plain blocks must rebuild it. ${runNote(header, r.seed)}`),
+      paragraphBlock(`The papers' claim (Greff et al. 2017; Veit et al. 2016 §6): residual nets refine a representation a little per block, where plain blocks must rebuild it. ${runNote(header, r.seed)}`),
       figureBlock(change, 'Relative change per block (log scale).'),
       ...heatmaps,
       ...drift,
       tableBlock(['block', ...r.models.map((m) => `${m.family} ‖y − x‖/‖x‖`), ...(withBranch ? [`${withBranch.family} ‖F(x)‖/‖x‖`] : [])],
         first.blocks.map((b, i) => [b, ...r.models.map((m) => num(m.ratios[i]?.changeRatio, 3)), ...(withBranch ? [num(withBranch.ratios[i]?.branchRatio, 3)] : [])]), { caption: 'Per block.' }),
+      tableBlock(['model', 'parameters', 'mean ‖y − x‖/‖x‖', 'mean adjacent-block CKA', 'mean weight drift'], r.models.map((m) => [m.family, m.parameters, num(meanChange(m), 3), num(adjacentCka(m), 3), num(meanOf((m.drift ?? []).map((d) => d.drift)), 3)]), { caption: `Seed ${r.seed}.` }),
     ],
   };
 }

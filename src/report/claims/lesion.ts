@@ -1,0 +1,50 @@
+import { compareAbove, compareAtOrBelow, reference } from '../../analysis/verdict.js';
+import type { LesionResults } from '../../experiments/results/lesion.js';
+import { analysisBudget, finiteMean, parameterText, verdictOf, type ClaimCheck } from './claim.js';
+
+type Model = LesionResults['seeds'][number]['models'][number];
+
+/** Mean increase in test error over the single-block deletions of one model (null: no deletable block). */
+export function singleDeletionIncrease(model: Model): number {
+  if (model.baseline === null || model.single.length === 0) return NaN;
+  return finiteMean(model.single.map((s) => s.error - model.baseline!));
+}
+
+/** How much worse a single deletion may leave a residual net and still count as "barely matters". */
+export const SINGLE_DELETION_MARGIN = 0.02;
+/** By how much more the plain twin must suffer from a deletion for "residual nets degrade smoothly". */
+export const PLAIN_COLLAPSE_MARGIN = 0.05;
+
+/**
+ * Veit et al. 2016 §4.1: deleting a single block of a trained residual net barely changes its
+ * test error (Fig. 3a), while deleting a layer of a plain net destroys it (Fig. 3b). Ours: the
+ * mean increase over every single-block deletion, per seed.
+ */
+export function lesionClaims(results: LesionResults): ClaimCheck[] {
+  const budget = analysisBudget(results);
+  const of = (family: Model['family']) => results.seeds.flatMap((s) => s.models.filter((m) => m.family === family));
+  const residual = of('residual');
+  const plain = of('plain');
+  const depth = results.seeds[0]!.depth;
+  const name = (family: string) => (depth === null ? family : family === 'plain' ? `plain-${depth}` : `ResNet-${depth}`);
+  const subject = residual.length > 0 ? residual : of('given');
+  if (subject.length === 0) return [];
+  const subjectName = residual.length > 0 ? name('residual') : 'the given model';
+  const checks: ClaimCheck[] = [{
+    experiment: 'lesion',
+    paper: { number: 'single deletions leave the test error close to the baseline (the few downsampling blocks excepted)', setting: 'ResNet-110 (54 blocks), CIFAR-10', source: 'Veit et al. 2016 §4.1, Fig. 3a' },
+    verdict: verdictOf(`deleting a single block barely changes ${subjectName}'s test error (increase at most ${SINGLE_DELETION_MARGIN * 100} points)`, budget, compareAtOrBelow,
+      { label: `${subjectName} mean increase in test error per single deletion`, values: subject.map(singleDeletionIncrease) }, reference('no change', 0), { margin: SINGLE_DELETION_MARGIN }),
+    parameters: parameterText([{ name: subjectName, counts: subject.map((m) => m.parameters) }]),
+  }];
+  if (residual.length > 0 && plain.length > 0) {
+    checks.push({
+      experiment: 'lesion',
+      paper: { number: 'deleting any single layer of VGG drops it to chance', setting: 'VGG-15 vs ResNet-110, CIFAR-10', source: 'Veit et al. 2016 §4.1, Fig. 3b' },
+      verdict: verdictOf(`a single deletion hurts ${name('plain')} more than ${name('residual')} (by more than ${PLAIN_COLLAPSE_MARGIN * 100} points)`, budget, compareAbove,
+        { label: `${name('plain')} increase`, values: plain.map(singleDeletionIncrease) }, { label: `${name('residual')} increase`, values: residual.map(singleDeletionIncrease) }, { margin: PLAIN_COLLAPSE_MARGIN }),
+      parameters: parameterText([{ name: name('residual'), counts: residual.map((m) => m.parameters) }, { name: name('plain'), counts: plain.map((m) => m.parameters) }]),
+    });
+  }
+  return checks;
+}
