@@ -1,5 +1,5 @@
 {
-  # The native backend (issue 5). Built by scripts/build-native.mjs with --nodedir, so no
+  # The native backend. Built by scripts/build-native.mjs with --nodedir, so no
   # headers are downloaded. -O3 but never -march=native: the AVX2 / AVX-512 code paths are
   # compiled per function with __attribute__((target(...))) and picked at run time, so the same
   # binary runs on any x86-64 (and the portable path on anything else).
