@@ -52,6 +52,12 @@ export function finiteMean(values: readonly (number | null | undefined)[]): numb
 }
 
 /** The finite numbers of a list (one per seed), dropping seeds where the measurement failed. */
+/** A margin given as a fraction, in percentage points: 0.01 → "1 point", 0.05 → "5 points". */
+export const points = (fraction: number): string => {
+  const value = Number((fraction * 100).toFixed(6));
+  return `${value} point${value === 1 ? '' : 's'}`;
+};
+
 export const finite = (values: readonly number[]): number[] => values.filter((v) => Number.isFinite(v));
 
 /** The last element of a list (the final epoch's), or undefined. */

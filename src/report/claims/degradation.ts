@@ -1,6 +1,6 @@
 import { allOf, compareAbove, compareAtOrBelow, type VerdictBudget } from '../../analysis/verdict.js';
 import type { DegradationResults, DegradationRun } from '../../experiments/results/degradation.js';
-import { parameterText, verdictOf, type ClaimCheck } from './claim.js';
+import { parameterText, points, verdictOf, type ClaimCheck } from './claim.js';
 
 /** Points of final training error that count as "higher" (and that "at or below" allows). */
 export const ERROR_MARGIN = 0.01;
@@ -24,9 +24,9 @@ export function degradationClaims(results: DegradationResults): ClaimCheck[] {
   const budget = degradationBudget(results);
   const runs = (residual: boolean, depth: number): DegradationRun[] => results.runs.filter((r) => r.residual === residual && r.depth === depth && r.complete);
   const side = (residual: boolean, depth: number) => ({ label: name(residual, depth), values: runs(residual, depth).map((r) => r.finalTrainError ?? NaN) });
-  const degrades = verdictOf(`${name(false, deep)} ends with a higher training error than ${name(false, shallow)} (by more than ${ERROR_MARGIN * 100} points)`, budget, compareAbove,
+  const degrades = verdictOf(`${name(false, deep)} ends with a higher training error than ${name(false, shallow)} (by more than ${points(ERROR_MARGIN)})`, budget, compareAbove,
     side(false, deep), side(false, shallow), { margin: ERROR_MARGIN });
-  const residualOk = verdictOf(`${name(true, deep)} ends at or below ${name(true, shallow)} (within ${ERROR_MARGIN * 100} points)`, budget, compareAtOrBelow,
+  const residualOk = verdictOf(`${name(true, deep)} ends at or below ${name(true, shallow)} (within ${points(ERROR_MARGIN)})`, budget, compareAtOrBelow,
     side(true, deep), side(true, shallow), { margin: ERROR_MARGIN });
   const table6 = HE_TABLE6_TEST_ERROR;
   return [{

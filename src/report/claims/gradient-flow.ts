@@ -1,6 +1,6 @@
 import { allOf, compareAbove, decidableOnlyIf, reference } from '../../analysis/verdict.js';
 import type { GradientFlowModel, GradientFlowResults } from '../../experiments/results/gradient-flow.js';
-import { analysisBudget, lastOf, parameterText, verdictOf, type ClaimCheck } from './claim.js';
+import { analysisBudget, lastOf, parameterText, points, verdictOf, type ClaimCheck } from './claim.js';
 
 /** Below this first/last per-element gradient RMS the gradient counts as vanishing towards the input. */
 export const VANISHING_BELOW = 0.1;
@@ -29,7 +29,7 @@ export function gradientFlowClaims(results: GradientFlowResults): ClaimCheck[] {
   const finalError = (m: GradientFlowModel) => lastOf(m.trainError) ?? NaN;
   const healthy = verdictOf(`${pName}'s gradient does not vanish at initialisation (first/last conv RMS above ${VANISHING_BELOW})`, budget, compareAbove,
     { label: `${pName} first/last conv ‖∂L/∂y‖ RMS`, values: plain.map(initialConvRatio) }, reference('the vanishing threshold', VANISHING_BELOW), { format: { digits: 3 } });
-  const worse = verdictOf(`${pName} trains worse than ${rName} (by more than ${ERROR_MARGIN * 100} points)`, budget, compareAbove,
+  const worse = verdictOf(`${pName} trains worse than ${rName} (by more than ${points(ERROR_MARGIN)})`, budget, compareAbove,
     { label: `${pName} final training error`, values: plain.map(finalError) }, { label: rName, values: residual.map(finalError) }, { margin: ERROR_MARGIN });
   const both = allOf(`${pName} trains worse than ${rName} although its gradient does not vanish`, [healthy, worse]);
   const decidable = depth !== null && depth >= CLAIM_DEPTH;

@@ -1,6 +1,6 @@
 import { compareAbove } from '../../analysis/verdict.js';
 import type { HighwayGatesResults } from '../../experiments/results/highway-gates.js';
-import { analysisBudget, lastOf, parameterText, verdictOf, type ClaimCheck } from './claim.js';
+import { analysisBudget, lastOf, parameterText, points, verdictOf, type ClaimCheck } from './claim.js';
 
 type Model = HighwayGatesResults['seeds'][number]['models'][number];
 
@@ -24,7 +24,7 @@ export function highwayGatesClaims(results: HighwayGatesResults): ClaimCheck[] {
   return [{
     experiment: 'highway-gates',
     paper: { number: 'plain nets degrade beyond about 20–30 layers; highway nets of up to 100 layers keep optimising (curves, no table)', setting: 'fully connected, 50 units (highway) vs 71 (plain, parameter-matched), MNIST', source: 'Srivastava et al. 2015 §4.1, Fig. 1' },
-    verdict: verdictOf(`${pName} trains worse than ${hName} (final training error higher by more than ${ERROR_MARGIN * 100} points)`, budget, compareAbove,
+    verdict: verdictOf(`${pName} trains worse than ${hName} (final training error higher by more than ${points(ERROR_MARGIN)})`, budget, compareAbove,
       { label: `${pName} final training error`, values: plain.map(finalError) }, { label: hName, values: highway.map(finalError) }, { margin: ERROR_MARGIN }),
     parameters: parameterText([{ name: hName, counts: highway.map((m) => m.parameters) }, { name: pName, counts: plain.map((m) => m.parameters) }]),
   }];

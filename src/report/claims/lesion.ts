@@ -1,6 +1,6 @@
 import { compareAbove, compareAtOrBelow, reference } from '../../analysis/verdict.js';
 import type { LesionResults } from '../../experiments/results/lesion.js';
-import { analysisBudget, finiteMean, parameterText, verdictOf, type ClaimCheck } from './claim.js';
+import { analysisBudget, finiteMean, parameterText, points, verdictOf, type ClaimCheck } from './claim.js';
 
 type Model = LesionResults['seeds'][number]['models'][number];
 
@@ -33,7 +33,7 @@ export function lesionClaims(results: LesionResults): ClaimCheck[] {
   const checks: ClaimCheck[] = [{
     experiment: 'lesion',
     paper: { number: 'single deletions leave the test error close to the baseline (the few downsampling blocks excepted)', setting: 'ResNet-110 (54 blocks), CIFAR-10', source: 'Veit et al. 2016 §4.1, Fig. 3a' },
-    verdict: verdictOf(`deleting a single block barely changes ${subjectName}'s test error (increase at most ${SINGLE_DELETION_MARGIN * 100} points)`, budget, compareAtOrBelow,
+    verdict: verdictOf(`deleting a single block barely changes ${subjectName}'s test error (increase at most ${points(SINGLE_DELETION_MARGIN)})`, budget, compareAtOrBelow,
       { label: `${subjectName} mean increase in test error per single deletion`, values: subject.map(singleDeletionIncrease) }, reference('no change', 0), { margin: SINGLE_DELETION_MARGIN }),
     parameters: parameterText([{ name: subjectName, counts: subject.map((m) => m.parameters) }]),
   }];
@@ -41,7 +41,7 @@ export function lesionClaims(results: LesionResults): ClaimCheck[] {
     checks.push({
       experiment: 'lesion',
       paper: { number: 'deleting any single layer of VGG drops it to chance', setting: 'VGG-15 vs ResNet-110, CIFAR-10', source: 'Veit et al. 2016 §4.1, Fig. 3b' },
-      verdict: verdictOf(`a single deletion hurts ${name('plain')} more than ${name('residual')} (by more than ${PLAIN_COLLAPSE_MARGIN * 100} points)`, budget, compareAbove,
+      verdict: verdictOf(`a single deletion hurts ${name('plain')} more than ${name('residual')} (by more than ${points(PLAIN_COLLAPSE_MARGIN)})`, budget, compareAbove,
         { label: `${name('plain')} increase`, values: plain.map(singleDeletionIncrease) }, { label: `${name('residual')} increase`, values: residual.map(singleDeletionIncrease) }, { margin: PLAIN_COLLAPSE_MARGIN }),
       parameters: parameterText([{ name: name('residual'), counts: residual.map((m) => m.parameters) }, { name: name('plain'), counts: plain.map((m) => m.parameters) }]),
     });

@@ -1,6 +1,6 @@
 import { compareAbove } from '../../analysis/verdict.js';
 import type { UnetSkipsResults } from '../../experiments/results/unet-skips.js';
-import { analysisBudget, lastOf, parameterText, verdictOf, type ClaimCheck } from './claim.js';
+import { analysisBudget, lastOf, parameterText, points, verdictOf, type ClaimCheck } from './claim.js';
 
 type Seed = UnetSkipsResults['seeds'][number];
 type Model = Seed['models'][number];
@@ -29,7 +29,7 @@ export function unetSkipsClaims(results: UnetSkipsResults): ClaimCheck[] {
   return [{
     experiment: 'unet-skips',
     paper: { number: 'the skips combine high-resolution features with the upsampled output "to localize" (no ablation number)', setting: 'U-Net, ISBI 2012 EM segmentation', source: 'Ronneberger et al. 2015 §2' },
-    verdict: verdictOf(`the long skips improve accuracy on boundary pixels more than on interior pixels (by more than ${GAIN_MARGIN * 100} points)`, budget, compareAbove,
+    verdict: verdictOf(`the long skips improve accuracy on boundary pixels more than on interior pixels (by more than ${points(GAIN_MARGIN)})`, budget, compareAbove,
       { label: 'boundary-pixel accuracy gain from the skips', values: gains.map((g) => g.boundary) }, { label: 'interior-pixel gain', values: gains.map((g) => g.interior) }, { margin: GAIN_MARGIN }),
     parameters: parameterText([{ name: 'U-Net', counts: params('concat') }, { name: 'without long skips', counts: params('none') }]),
   }];
