@@ -19,6 +19,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { torchThreadsEnv } from './torch-env.js';
 
 export interface MemoryRun {
   runtime: string;
@@ -108,7 +109,7 @@ export function runOurs(backend: 'native' | 'ts', loop: LoopVariant, options: Me
 export function runTorch(python: string, loop: LoopVariant, options: MemoryOptions): MemoryRun {
   const script = fileURLToPath(new URL('./torch_suite.py', import.meta.url));
   const config = { mode: 'memory', model: options.model, batch: options.batch, steps: options.steps, threads: options.threads, scoped: loop !== 'keeps-last-loss' };
-  return lastJsonLine(`${python} ${script} (memory)`, spawnSync(python, [script, JSON.stringify(config)], { encoding: 'utf8', maxBuffer: 1 << 24 }));
+  return lastJsonLine(`${python} ${script} (memory)`, spawnSync(python, [script, JSON.stringify(config)], { encoding: 'utf8', maxBuffer: 1 << 24, env: torchThreadsEnv(options.threads) }));
 }
 
 export function runMemorySection(options: MemoryOptions, log: (line: string) => void): MemoryComparison[] {

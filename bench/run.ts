@@ -36,6 +36,7 @@ import { printColumns } from './table.js';
 import { printTimeToAccuracyTable, runTimeToAccuracySection, type TimeToAccuracySection } from './time-to-accuracy.js';
 import { runWasmSection, type WasmRow } from './wasm-suite.js';
 import { printWebThreadsTable, runWebThreadsSection, type WebThreadsRow } from './web-threads-suite.js';
+import { torchThreadsEnv } from './torch-env.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -91,7 +92,7 @@ function timing(row: BenchRow): { repeats: number; minSeconds: number } {
 function runTorch(python: string, rows: BenchRow[], threads: number): Map<string, number> {
   const config = { threads, clock, rows: rows.map((r) => ({ ...r, ...timing(r) })) };
   const script = fileURLToPath(new URL('./torch_suite.py', import.meta.url));
-  const output = execFileSync(python, [script, JSON.stringify(config)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const output = execFileSync(python, [script, JSON.stringify(config)], { encoding: 'utf8', maxBuffer: 1 << 24, env: torchThreadsEnv(threads) });
   const parsed = JSON.parse(output.trim().split('\n').pop()!) as { results: Record<string, number> };
   return new Map(Object.entries(parsed.results));
 }

@@ -36,6 +36,7 @@ import { recycleTensors } from '../src/tensor/recycling-scope.js';
 import { Rng } from '../src/tensor/rng.js';
 import { evaluateClassifier } from '../src/train/evaluate.js';
 import { printColumns } from './table.js';
+import { torchThreadsEnv } from './torch-env.js';
 
 /** Debian's dataset-fashion-mnist package puts the official files here. */
 export const FASHION_MNIST_IDX_DIR = '/usr/share/datasets/fashion-mnist';
@@ -129,7 +130,7 @@ export function runOurs(r: TimeToAccuracyRecipe, backend: Backend, log: (line: s
 /** PyTorch's side, bench/torch_tta.py in a fresh process (its own clock starts before it reads the data). */
 export function runTorch(python: string, r: TimeToAccuracyRecipe): TimeToAccuracyRun {
   const script = fileURLToPath(new URL('./torch_tta.py', import.meta.url));
-  const output = execFileSync(python, [script, JSON.stringify(r)], { encoding: 'utf8', maxBuffer: 1 << 24, stdio: ['ignore', 'pipe', 'inherit'] });
+  const output = execFileSync(python, [script, JSON.stringify(r)], { encoding: 'utf8', maxBuffer: 1 << 24, stdio: ['ignore', 'pipe', 'inherit'], env: torchThreadsEnv(r.threads) });
   return { side: 'torch', ...(JSON.parse(output.trim().split('\n').pop()!) as Omit<TimeToAccuracyRun, 'side'>) };
 }
 

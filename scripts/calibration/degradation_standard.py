@@ -26,7 +26,23 @@ import tempfile
 import time
 
 import numpy as np
-import torch
+
+
+def _threads_argument(argv, default=2):
+    for i, arg in enumerate(argv):
+        if arg == '--threads' and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith('--threads='):
+            return arg.split('=', 1)[1]
+    return str(default)
+
+
+# Debian's python3-torch does its matrix products in the system BLAS; OpenBLAS keeps a thread pool
+# of its own that torch.set_num_threads does not reach, so pin it before torch loads it.
+for _variable in ('OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS'):
+    os.environ.setdefault(_variable, _threads_argument(sys.argv))
+
+import torch  # noqa: E402
 import torch.nn as nn
 import torch.nn.functional as F
 

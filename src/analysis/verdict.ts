@@ -139,6 +139,35 @@ export function compareAtOrBelow(a: Measured, b: Measured, options: ComparisonOp
   }
 }
 
+/**
+ * Does `a` reproduce `reference` (another implementation's seeds of the same recipe)? Supported
+ * when a's mean lies inside the reference's seed range widened by `margin`; contradicted when the
+ * two intervals are separated by more than `margin`; inconclusive in between, or with too few seeds.
+ */
+export function compareInsideRange(a: Measured, reference: Measured, options: ComparisonOptions = {}): Comparison {
+  const { sa, sb, margin, evidence, difference, tooFew } = prepare(a, reference, options);
+  const format = options.format ?? PERCENT;
+  const values = reference.values.filter((v) => Number.isFinite(v));
+  const [low, high] = [Math.min(...values) - margin, Math.max(...values) + margin];
+  const widened = margin > 0 ? ` widened by ${formatValue(margin, format)}` : '';
+  let outcome: VerdictOutcome;
+  let reason: string;
+  if (tooFew) {
+    outcome = 'inconclusive';
+    reason = `fewer than ${options.minSeeds ?? 2} seeds on one side`;
+  } else if (difference.low > margin || difference.high < -margin) {
+    outcome = 'contradicted';
+    reason = `the intervals are separated by more than ${formatValue(margin, format)}`;
+  } else if (sa.mean >= low && sa.mean <= high) {
+    outcome = 'supported';
+    reason = `${a.label}'s mean lies inside ${reference.label}'s seed range${widened}`;
+  } else {
+    outcome = 'inconclusive';
+    reason = `${a.label}'s mean lies outside ${reference.label}'s seed range${widened}, but the intervals overlap`;
+  }
+  return { outcome, a: sa, b: sb, difference, margin, reason, evidence };
+}
+
 /** A verdict from a comparison: the claim, the numbers, why, the seed count and the budget. */
 export function verdictFrom(claim: string, comparison: Comparison, budget: VerdictBudget): Verdict {
   return { outcome: comparison.outcome, claim, evidence: comparison.evidence, reason: comparison.reason, seeds: Math.min(comparison.a.n, comparison.b.n), budget };

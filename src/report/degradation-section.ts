@@ -1,5 +1,7 @@
 import type { DegradationResults, DegradationRun } from '../experiments/degradation-results.js';
+import type { ExperimentSpec } from '../experiments/spec.js';
 import { formatSummary, summarizeSeeds } from '../analysis/statistics.js';
+import { calibrationRuns, type LoadedCalibration } from './claims/calibration.js';
 import { claimSentence } from './claims/claim.js';
 import { degradationClaims, HE_TABLE6_TEST_ERROR } from './claims/degradation.js';
 import { claimsTable } from './claims/table.js';
@@ -26,7 +28,7 @@ function seriesOf(run: DegradationRun): LineSeries[] {
  * colour per depth, training error dashed and test error bold; then the final numbers and the
  * measured conclusion.
  */
-export async function degradationSection(results: DegradationResults, config: unknown): Promise<ReportSection> {
+export async function degradationSection(results: DegradationResults, config: ExperimentSpec, calibration: LoadedCalibration | null = null): Promise<ReportSection> {
   const plain = results.runs.filter((r) => !r.residual);
   const residual = results.runs.filter((r) => r.residual);
   const depths = [...new Set(results.runs.map((r) => r.depth))].sort((a, b) => a - b);
@@ -47,7 +49,9 @@ export async function degradationSection(results: DegradationResults, config: un
     r.seconds === null ? '–' : r.seconds.toFixed(0), r.complete ? 'complete' : 'incomplete',
   ]);
   const incomplete = results.runs.filter((r) => !r.complete).length;
-  const checks = degradationClaims(results);
+  const checks = degradationClaims(results, calibration);
+  const width = Number(config.base.modelOptions?.baseWidth ?? 16);
+  const reference = calibration !== null && calibration.mismatches.length === 0 ? calibration.calibration : null;
   // Mean and interval over seeds of each (family, depth), with He et al.'s Table 6 test error beside the ResNets.
   const summaries = [false, true].flatMap((res) => depths.map((depth) => {
     const done = results.runs.filter((r) => r.residual === res && r.depth === depth && r.complete);
@@ -56,7 +60,9 @@ export async function degradationSection(results: DegradationResults, config: un
       return finite.length ? formatSummary(summarizeSeeds(finite), { scale: 100, digits: 2, unit: ' %' }) : '–';
     };
     const paper = res ? HE_TABLE6_TEST_ERROR[depth] : undefined;
-    return [res ? `ResNet-${depth}` : `plain-${depth}`, done.length, done[0]?.parameters ?? null, over(done.map((r) => r.finalTrainError)), over(done.map((r) => r.finalTestError)), paper === undefined ? '–' : pct(paper)];
+    const torch = reference ? calibrationRuns(reference, res, depth).map((r) => r.final!) : [];
+    return [res ? `ResNet-${depth}` : `plain-${depth}`, done.length, done[0]?.parameters ?? null, over(done.map((r) => r.finalTrainError)), over(done.map((r) => r.finalTestError)),
+      ...(reference ? [over(torch.map((f) => f.trainError)), over(torch.map((f) => f.testError))] : []), paper === undefined ? '–' : pct(paper)];
   }));
   return {
     id: 'degradation',
@@ -64,12 +70,12 @@ export async function degradationSection(results: DegradationResults, config: un
     conclusion: checks.length > 0 ? checks.map(claimSentence).join(' ') : 'Too few depths to compare: no verdict.',
     blocks: [
       paragraphBlock(
-        `Plain and residual nets of depths ${depths.join(', ')} (3 stages of 16/32/64 channels, batch norm, option-A shortcuts) trained with one recipe. ` +
+        `Plain and residual nets of depths ${depths.join(', ')} (3 stages of ${width}/${2 * width}/${4 * width} channels, batch norm, option-A shortcuts) trained with one recipe. ` +
         'The paper\'s claim under test (He et al. 2016 §4.2): a deeper plain net reaches a higher training error than a shallower one — an optimisation failure, not overfitting — while its residual twin does not. The verdict above says whether our numbers agree.',
       ),
       ...(checks.length > 0 ? [claimsTable(checks)] : []),
-      tableBlock(['model', 'seeds', 'parameters', 'final training error', 'final test error', 'He et al. Table 6 test error (CIFAR-10)'], summaries, {
-        caption: 'Mean over seeds with its interval: ± the 95 % t-interval for 3 or more seeds, (min–max) for 2. The paper\'s numbers are on CIFAR-10 with its full recipe; compare orderings, not levels, across data sets.',
+      tableBlock(['model', 'seeds', 'parameters', 'final training error', 'final test error', ...(reference ? ['PyTorch training error', 'PyTorch test error'] : []), 'He et al. Table 6 test error (CIFAR-10)'], summaries, {
+        caption: `Mean over seeds with its interval: ± the 95 % t-interval for 3 or more seeds, (min–max) for 2.${reference ? ` PyTorch: the same nets, recipe, data and seeds in ${reference.framework} (${calibration!.path}).` : ''} The paper's numbers are on CIFAR-10 with its full recipe; compare orderings, not levels, across data sets.`,
       }),
       figureBlock(figure, 'Training error (dashed, over the most recent steps) and test error (bold) against iterations; each colour is one depth.'),
       tableBlock(['model', 'seed', 'parameters', 'final training error', 'final test error', 'seconds', 'status'], rows, {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { allOf, compareAbove, compareAtOrBelow, decidableOnlyIf, reference, verdictFrom, verdictSentence, type Verdict } from '../../src/analysis/verdict.js';
+import { allOf, compareAbove, compareAtOrBelow, compareInsideRange, decidableOnlyIf, reference, verdictFrom, verdictSentence, type Verdict } from '../../src/analysis/verdict.js';
 
 // Three seeds each; with t₀.₉₇₅(2) = 4.3027 and sd 0.01 the half-width is 0.0248.
 const high = { label: 'plain-56', values: [0.14, 0.15, 0.16] }; // [0.1252, 0.1748]
@@ -58,6 +58,24 @@ describe('compareAtOrBelow', () => {
     expect(c.reason).toBe('ResNet-56 is at or below ResNet-20 within 1.0 % everywhere on the intervals');
     expect(compareAtOrBelow(high, low, { margin: 0.2 }).outcome).toBe('supported');
     expect(compareAtOrBelow(high, low, { margin: 0.005 }).outcome).toBe('contradicted');
+  });
+});
+
+describe('compareInsideRange (reproducing another implementation)', () => {
+  const torch = { label: 'PyTorch', values: [0.10, 0.11, 0.12] };
+  it('is supported when our mean lies inside the reference seeds\' range widened by the margin', () => {
+    const c = compareInsideRange({ label: 'ours', values: [0.125, 0.13, 0.12] }, torch, { margin: 0.01 });
+    expect(c.outcome).toBe('supported');
+    expect(c.reason).toBe("ours's mean lies inside PyTorch's seed range widened by 1.0 %");
+    expect(compareInsideRange({ label: 'ours', values: [0.125, 0.13, 0.12] }, torch).outcome).toBe('inconclusive');
+  });
+  it('is contradicted when the intervals are separated by more than the margin, either way', () => {
+    expect(compareInsideRange({ label: 'ours', values: [0.20, 0.21, 0.205] }, torch, { margin: 0.01 }).outcome).toBe('contradicted');
+    expect(compareInsideRange({ label: 'ours', values: [0.02, 0.03, 0.025] }, torch, { margin: 0.01 }).outcome).toBe('contradicted');
+  });
+  it('is inconclusive when the mean is outside the range but the intervals overlap, or with one seed', () => {
+    expect(compareInsideRange({ label: 'ours', values: [0.10, 0.16, 0.19] }, torch, { margin: 0.01 }).outcome).toBe('inconclusive');
+    expect(compareInsideRange({ label: 'ours', values: [0.11] }, torch, { margin: 0.01 }).outcome).toBe('inconclusive');
   });
 });
 

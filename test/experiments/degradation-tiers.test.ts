@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { tierOf } from '../../src/cli/commands/experiment-plans.js';
-import { degradationSpec, QUICK_TRAIN_SUBSET, STANDARD_EPOCHS } from '../../src/experiments/degradation.js';
+import { degradationSpec, QUICK_TRAIN_SUBSET, STANDARD_EPOCHS, STANDARD_WIDTH } from '../../src/experiments/degradation.js';
 import { expandSpec } from '../../src/experiments/spec.js';
 
 describe('degradation tiers', () => {
@@ -20,6 +20,7 @@ describe('degradation tiers', () => {
       [20, 56].flatMap((depth) => ['identity', 'none'].flatMap((skip) => [0, 1, 2].map((seed) => [depth, skip, seed]))).sort());
     for (const run of runs) {
       expect(run.config).toMatchObject({ dataset: 'fashion-mnist', epochs: STANDARD_EPOCHS, schedule: 'step', lr: 0.1, batchSize: 128, warmupEpochs: 0 });
+      expect(run.config.modelOptions.baseWidth).toBe(STANDARD_WIDTH);
       expect(run.config.trainSubset).toBeUndefined();
       expect(run.config.testSubset).toBeUndefined();
     }

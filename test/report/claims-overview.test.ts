@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ExperimentStore } from '../../src/experiments/store.js';
 import { buildCombinedReport } from '../../src/report/build.js';
-import { claimsOverview, pytorchReference } from '../../src/report/claims/overview.js';
+import { claimsOverview } from '../../src/report/claims/overview.js';
 
 const root = mkdtempSync(join(tmpdir(), 'skiplab-overview-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -50,12 +50,41 @@ describe('the combined report\'s claims table', () => {
     expect(overview.conclusion).toBe('2 claims checked: 1 supported, 1 contradicted, 0 inconclusive at their budget.');
   });
 
-  it('shows a PyTorch reference once a calibration file exists, and names a malformed one', () => {
-    writeFileSync(join(degradation, 'pytorch-reference.json'), JSON.stringify({ source: 'scripts/calibrate.py, torch 1.13', summary: 'plain-44 36.1 ± 1.0 %' }));
-    expect(pytorchReference(degradation)).toBe('plain-44 36.1 ± 1.0 % (scripts/calibrate.py, torch 1.13)');
-    writeFileSync(join(degradation, 'pytorch-reference.json'), JSON.stringify({ source: 'x' }));
-    expect(() => pytorchReference(degradation)).toThrow(/pytorch-reference\.json is not a PyTorch reference: summary/);
-    rmSync(join(degradation, 'pytorch-reference.json'));
+  it('compares with a PyTorch calibration of the same recipe, refuses another recipe, and names a malformed file', () => {
+    const path = join(degradation, 'pytorch-reference.json');
+    const torchRun = (skip: string, depth: number, seed: number, trainError: number) => ({ depth, skip, seed, complete: true, parameters: 1000 + depth, seconds: 5, final: { trainLoss: 1, trainError, testLoss: 1, testError: 0.3 } });
+    const calibration = (epochs: number, errors: Record<string, number[]>) => ({
+      experiment: 'degradation-standard', framework: 'pytorch 1.13.0a0',
+      data: { kind: 'official', name: 'fashion-mnist', files: [{ path: '/x/train-images-idx3-ubyte.gz', sha256: 'a'.repeat(64) }] },
+      recipe: { baseWidth: 16, epochs, batchSize: 128, lr: 0.1, warmupEpochs: 0, trainCount: 60000, testCount: 10000 },
+      runs: Object.entries(errors).flatMap(([net, values]) => values.map((e, seed) => torchRun(net.startsWith('r') ? 'identity' : 'none', Number(net.slice(1)), seed, e))),
+    });
+    const spec = JSON.parse(readFileSync(join(degradation, 'experiment.json'), 'utf8'));
+    writeFileSync(join(degradation, 'experiment.json'), JSON.stringify({ ...spec, base: { ...spec.base, epochs: 2, batchSize: 128, lr: 0.1, schedule: 'step' } }));
+    const rowsOf = () => {
+      const table = claimsOverview([ExperimentStore.open(degradation)]).blocks.find((b) => b.kind === 'table')!;
+      if (table.kind !== 'table') throw new Error('no table');
+      return table.rows;
+    };
+    // Ours: plain-8 24.5 (24–25), plain-44 37.5 (37–38), ResNet-8 23, ResNet-44 30 over 2 seeds.
+    writeFileSync(path, JSON.stringify(calibration(2, { p8: [0.245, 0.25], p44: [0.36, 0.38], r8: [0.225, 0.235], r44: [0.29, 0.31] })));
+    let table = rowsOf();
+    expect(table).toHaveLength(2);
+    expect(String(table[0]![3])).toMatch(/^final training error plain-8 24\.8 % \(24\.5–25\.0\) \(2 seeds\) · plain-44 37\.0 %.* \(pytorch 1\.13\.0a0\)$/);
+    expect(String(table[1]![0])).toMatch(/^skiplab reproduces PyTorch/);
+    expect(String(table[1]![4])).toMatch(/^supported: /);
+    // PyTorch's ResNet-44 far below ours: separated by more than the margin.
+    writeFileSync(path, JSON.stringify(calibration(2, { p8: [0.245, 0.25], p44: [0.36, 0.38], r8: [0.225, 0.235], r44: [0.1, 0.11] })));
+    expect(String(rowsOf()[1]![4])).toMatch(/^contradicted: .*separated by more than 1\.0 %/);
+    // Another recipe: shown, not compared.
+    writeFileSync(path, JSON.stringify(calibration(4, { p8: [0.245, 0.25] })));
+    table = rowsOf();
+    expect(table).toHaveLength(1);
+    expect(String(table[0]![3])).toBe('calibrated with another recipe (epochs 2 here, 4 in PyTorch): not compared');
+    writeFileSync(path, JSON.stringify({ ...calibration(2, {}), recipe: { epochs: 2 } }));
+    expect(() => rowsOf()).toThrow(/pytorch-reference\.json is not a PyTorch calibration: recipe\.baseWidth/);
+    rmSync(path);
+    writeFileSync(join(degradation, 'experiment.json'), JSON.stringify(spec));
   });
 
   it('opens the combined HTML report', async () => {

@@ -1,44 +1,15 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { z } from 'zod';
 import { degradationResultsSchema } from '../../experiments/results/degradation.js';
 import type { ExperimentStore } from '../../experiments/store.js';
-import { describeIssues } from '../../util/zod-issues.js';
 import { paragraphBlock, tableBlock, type ReportSection } from '../html.js';
-import { readResults, ResultsError } from '../sections/common.js';
+import { readResults } from '../sections/common.js';
 import { analysisClaims, hasAnalysisSection } from '../sections/index.js';
+import { calibrationSummary, loadCalibration } from './calibration.js';
 import type { ClaimCheck } from './claim.js';
 import { degradationClaims } from './degradation.js';
 
-/**
- * The PyTorch reference of an experiment: `pytorch-reference.json` in its folder, written by a
- * calibration script that trains the same nets with the same recipe, data and seeds in PyTorch.
- */
-export const pytorchReferenceSchema = z.strictObject({
-  /** The script and version that produced it ("scripts/calibrate_degradation.py, torch 1.13"). */
-  source: z.string().min(1),
-  /** PyTorch's numbers for this experiment's claim, in the report's words ("plain-56 14.2 ± 0.8 % vs plain-20 …"). */
-  summary: z.string().min(1),
-});
-
-/** The PyTorch reference text of an experiment folder, or "not calibrated" when there is none. */
-export function pytorchReference(experimentDir: string): string {
-  const path = join(experimentDir, 'pytorch-reference.json');
-  if (!existsSync(path)) return 'not calibrated';
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (error) {
-    throw new ResultsError(`${path}: not valid JSON (${(error as Error).message})`);
-  }
-  const parsed = pytorchReferenceSchema.safeParse(raw);
-  if (!parsed.success) throw new ResultsError(`${path} is not a PyTorch reference: ${describeIssues(parsed.error.issues)}`);
-  return `${parsed.data.summary} (${parsed.data.source})`;
-}
-
 /** The claim checks of one experiment folder, by the kind its spec declares (none for plain training sweeps). */
 export function experimentClaims(store: ExperimentStore): ClaimCheck[] {
-  if (store.spec.kind === 'degradation') return degradationClaims(readResults(store.path, store.spec.name, degradationResultsSchema));
+  if (store.spec.kind === 'degradation') return degradationClaims(readResults(store.path, store.spec.name, degradationResultsSchema), loadCalibration(store));
   if (hasAnalysisSection(store.spec.kind)) return analysisClaims(store.spec.kind, store.path);
   return [];
 }
@@ -49,7 +20,7 @@ export function experimentClaims(store: ExperimentStore): ClaimCheck[] {
  */
 export function claimsOverview(stores: readonly ExperimentStore[]): ReportSection {
   const rows = stores.flatMap((store) => {
-    const reference = pytorchReference(store.path);
+    const reference = calibrationSummary(loadCalibration(store));
     return experimentClaims(store).map((c) => [
       `${c.verdict.claim} [${c.experiment}]`,
       `${c.paper.number} — ${c.paper.setting} (${c.paper.source})`,
