@@ -38,6 +38,8 @@ export interface ModelOptions {
   /** DenseNet-B: a 1x1 bottleneck convolution before each 3x3 one. */
   bottleneck?: boolean;
   compression?: number;
+  /** Channels of a DenseNet's stem convolution (Huang et al. 2017 §3: 16, or 2k for DenseNet-BC). */
+  initFeatures?: number;
   width?: number;
   inFeatures?: number;
   gateBias?: number;
@@ -204,11 +206,11 @@ for (const depth of [40, 100]) {
 register({
   name: 'densenet_cifar',
   paper: 'Huang et al. 2017, §3 (DenseNet and DenseNet-BC for 32x32 inputs)',
-  description: 'DenseNet for small images of any depth L: 3 dense blocks sharing L − 4 weighted layers, 3x3 stem of 2k channels, θ = 0.5 (options depth, growthRate, bottleneck)',
+  description: 'DenseNet for small images of any depth L: 3 dense blocks sharing L − 4 weighted layers, 3x3 stem of 2k channels, θ = 0.5 (options depth, growthRate, bottleneck, compression, initFeatures; the paper\'s DenseNet without B and C: bottleneck false, compression 1, initFeatures 16)',
   inputShape: [3, 32, 32],
   skipKinds: ['concat'],
   skipOptions: DENSE_SKIPS,
-  options: [...denseOptions, 'depth', 'bottleneck'],
+  options: [...denseOptions, 'depth', 'bottleneck', 'initFeatures'],
   build: (o) => {
     const depth = o.depth ?? 40;
     const bottleneck = o.bottleneck ?? true;
@@ -218,7 +220,7 @@ register({
     const third = Math.floor(layers / 3);
     const k = o.growthRate ?? 12;
     return new DenseNet({
-      ...denseCommon(o), growthRate: k, blockConfig: [third, third, layers - 2 * third], initFeatures: 2 * k, stem: 'cifar',
+      ...denseCommon(o), growthRate: k, blockConfig: [third, third, layers - 2 * third], initFeatures: o.initFeatures ?? 2 * k, stem: 'cifar',
       bnSize: bottleneck ? 4 : 0, numClasses: o.numClasses ?? 10,
     });
   },
