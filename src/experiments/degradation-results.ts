@@ -11,20 +11,22 @@ const optionsSchema = z.object({ depth: z.number().int(), skip: z.string().optio
 function recipeText(config: TrainConfig): string {
   const images = config.trainSubset === undefined ? `the full ${config.dataset} training set` : `${config.trainSubset.toLocaleString('en')} ${config.dataset} training images`;
   const warmup = config.warmupEpochs ? `, linear warm-up over ${config.warmupEpochs} epochs` : '';
-  return `${config.epochs} epoch${config.epochs === 1 ? '' : 's'} on ${images}, batch ${config.batchSize}, ${config.schedule} lr ${config.lr}${warmup}`;
+  const constant = config.constantWarmup ? `, lr ${config.constantWarmup.lr} for the first ${config.constantWarmup.steps} steps` : '';
+  return `${config.epochs} epoch${config.epochs === 1 ? '' : 's'} on ${images}, batch ${config.batchSize}, ${config.schedule} lr ${config.lr}${warmup}${constant}`;
 }
 
 /** Read every run of a degradation experiment from the store (the report's only source). */
 export function degradationResults(store: ExperimentStore): DegradationResults {
   const runs: DegradationRun[] = [];
   let dataset = '';
-  let budget = '';
+  // The recipe of each depth; depths that differ from the rest (ResNet-110's warm-up) are named.
+  const recipes = new Map<number, string>();
   for (const planned of store.runs()) {
     const dir = store.runDirectory(planned);
     const config = dir.readConfig(trainConfigSchema);
     dataset = config.dataset;
-    budget = recipeText(config);
     const options = optionsSchema.parse(config.modelOptions);
+    recipes.set(options.depth, recipeText(config));
     const metrics = dir.readMetrics();
     const summary = dir.readSummary();
     const epochs = metrics.filter((r) => r.kind === 'epoch').map((r) => ({
@@ -43,6 +45,10 @@ export function degradationResults(store: ExperimentStore): DegradationResults {
     });
   }
   runs.sort((a, b) => Number(a.residual) - Number(b.residual) || a.depth - b.depth || a.seed - b.seed);
+  const byRecipe = new Map<string, number[]>();
+  for (const [depth, recipe] of [...recipes].sort((a, b) => a[0] - b[0])) byRecipe.set(recipe, [...(byRecipe.get(recipe) ?? []), depth]);
+  const [common, ...others] = [...byRecipe].sort((a, b) => b[1].length - a[1].length);
+  const budget = [common?.[0] ?? '', ...others.map(([recipe, depths]) => `depth ${depths.join(', ')}: ${recipe}`)].join('; ');
   const tier = /-(quick|standard|full)$/.exec(store.spec.name)?.[1] ?? 'custom';
   return { version: 1, experiment: store.spec.name, dataset, tier, budget, writtenAt: new Date().toISOString(), runs };
 }

@@ -15,6 +15,9 @@ export const QUICK_TRAIN_SUBSET = 4000;
 export const STANDARD_EPOCHS = 4;
 export const STANDARD_WIDTH = 8;
 
+/** The full tier's warm-up of the 110-layer nets (He et al. 2015 §4.2): lr 0.01 for 400 iterations, then 0.1. */
+export const DEPTH_110_WARMUP = { lr: 0.01, steps: 400 } as const;
+
 export interface DegradationOptions {
   mode: 'quick' | 'standard' | 'full';
   /** Depths 6n + 2 to compare (quick: 8, 20, 44; full: 20, 32, 44, 56, 110). */
@@ -35,8 +38,9 @@ export interface DegradationOptions {
  * The degradation experiment (He et al. 2015, Fig. 1 and 6): plain and residual CIFAR-style nets
  * (3 stages of 16/32/64 channels, option A shortcuts, batch norm) at several depths, trained with
  * one recipe — SGD 0.1, momentum 0.9, weight decay 1e-4, batch 128, ÷10 at 50 % and 75 % of the
- * steps. The claim: the deepest plain net ends with a HIGHER training error than the shallow one,
- * and its residual twin does not.
+ * steps (in the full tier the 110-layer nets start at 0.01 for 400 steps, as in §4.2). The
+ * claim: the deepest plain net ends with a HIGHER training error than the shallow one, and its
+ * residual twin does not.
  *
  * Quick mode keeps the effect visible in minutes with two seeds (one seed decides no verdict): a
  * class-balanced 4,000-image subset of Fashion-MNIST, 2 epochs in batches of 64 (125 steps),
@@ -81,6 +85,11 @@ export function degradationSpec(options: DegradationOptions): ExperimentSpec {
       ...(options.precision === 'bf16' ? { precision: 'bf16' as const } : {}),
     },
     grid: { 'modelOptions.depth': depths, 'modelOptions.skip': ['identity', 'none'] },
+    // He et al. 2015 §4.2: at depth 110 "0.1 is slightly too large to start converging", so "we use
+    // 0.01 to warm up the training until the training error is below 80 % (about 400
+    // iterations), and then go back to 0.1". A fixed 400 steps, for the plain twin as well, so
+    // the two still differ only in the skip.
+    ...(mode === 'full' && depths.includes(110) ? { overrides: [{ where: { 'modelOptions.depth': 110 }, set: { constantWarmup: DEPTH_110_WARMUP } }] } : {}),
     seeds: options.seeds ?? (quick ? [0, 1] : [0, 1, 2]),
   };
   return parseExperimentSpec(input, 'degradation spec');

@@ -16,6 +16,12 @@ const gridValue = z.union([z.number(), z.string(), z.boolean()]);
 export { FOLDER_NAME } from './store-path.js';
 import { FOLDER_NAME } from './store-path.js';
 
+/**
+ * A change to a training config: any of its fields, none defaulted — a field the change leaves
+ * out must keep the value it had, not take the schema's default.
+ */
+const configChangeSchema = z.strictObject(Object.fromEntries(Object.entries(trainConfigSchema.shape).map(([key, field]) => [key, (field instanceof z.ZodDefault ? field.unwrap() : field).optional()]))) as unknown as z.ZodType<Partial<TrainConfig>, Partial<z.input<typeof trainConfigSchema>>>;
+
 export const experimentSpecSchema = z.strictObject({
   /** Folder name under the store root, e.g. "degradation". */
   name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'use lower-case letters, digits, ".", "_" or "-"'),
@@ -33,6 +39,12 @@ export const experimentSpecSchema = z.strictObject({
    * Values to vary. Keys are config fields or `modelOptions.<option>`; every combination is a run.
    */
   grid: z.record(z.string(), z.array(gridValue).min(1)).default({}),
+  /**
+   * Changes for the runs whose grid point has every value in `where` (keys as in `grid`), applied
+   * after the grid's values; the run keeps its id. For a setting only some points need, such as
+   * ResNet-110's warm-up (He et al. 2015 §4.2). Each must match at least one grid point.
+   */
+  overrides: z.array(z.strictObject({ where: z.record(z.string(), gridValue), set: configChangeSchema })).optional(),
   /** Seeds; each grid point runs once per seed. */
   seeds: z.array(z.number().int().nonnegative()).min(1).default([0]),
   /**
@@ -78,6 +90,12 @@ export function expandSpec(spec: ExperimentSpec): PlannedRun[] {
   }
   let points: Record<string, string | number | boolean>[] = [{}];
   for (const key of keys) points = points.flatMap((p) => spec.grid[key]!.map((v) => ({ ...p, [key]: v })));
+  const matches = (where: Record<string, string | number | boolean>, point: Record<string, string | number | boolean>) => Object.entries(where).every(([key, value]) => point[key] === value);
+  (spec.overrides ?? []).forEach(({ where }, i) => {
+    const unknown = Object.keys(where).filter((key) => !keys.includes(key));
+    if (unknown.length > 0) throw new SpecError(`spec '${spec.name}': overrides[${i}] names ${unknown.join(', ')}, which the grid does not vary (grid keys: ${keys.join(', ') || 'none'})`);
+    if (!points.some((point) => matches(where, point))) throw new SpecError(`spec '${spec.name}': overrides[${i}] (${JSON.stringify(where)}) matches no grid point`);
+  });
   const variants: [string | null, Partial<TrainConfig>][] = spec.variants ? Object.entries(spec.variants) : [[null, {}]];
   const runs: PlannedRun[] = [];
   for (const [variant, change] of variants) {
@@ -87,6 +105,9 @@ export function expandSpec(spec: ExperimentSpec): PlannedRun[] {
         for (const [key, value] of Object.entries(point)) {
           if (key.startsWith('modelOptions.')) (config.modelOptions as Record<string, unknown>)[shortKey(key)] = value;
           else config[key] = value;
+        }
+        for (const { where, set } of spec.overrides ?? []) {
+          if (matches(where, point)) Object.assign(config, { ...set, modelOptions: { ...(config.modelOptions as object), ...(set.modelOptions ?? {}) } });
         }
         const id = [...(variant === null ? [] : [variant]), ...Object.entries(point).map(([k, v]) => `${shortKey(k)}-${v}`), `seed-${seed}`].join('_');
         if (!FOLDER_NAME.test(id)) throw new SpecError(`spec '${spec.name}': run id '${id}' is not a plain folder name (grid values may use letters, digits and . _ = + , -)`);

@@ -30,8 +30,9 @@ export interface HighwayNetOptions {
 /**
  * The fully connected highway network of Srivastava et al. 2015 §4.1: a plain layer maps the
  * flattened input to `width` units, then depth − 1 highway layers, then a softmax classifier.
- * The plain twin replaces each highway layer by its transform alone, at the same width (the
- * paper instead widened its plain nets to 71 units to match parameter counts; pass `width`).
+ * The plain twin replaces each highway layer by its transform alone, at the same width; the
+ * paper widened its plain nets to match parameter counts (71 units against 50) — pass the
+ * `width` that `parameterMatchedTwin('highway_fc', options)` gives.
  */
 export class HighwayNetFC extends SkipModel {
   input: Linear;

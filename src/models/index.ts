@@ -8,3 +8,4 @@ export { ConvHighwayNet, HighwayNetFC, type ConvHighwayNetOptions, type HighwayN
 export { UNet, type UNetOptions } from './unet.js';
 export { TransformerClassifier, type TransformerClassifierOptions } from './transformer.js';
 export { modelCatalog, structureOnlyRng, type CatalogEntry } from './catalog.js';
+export { nearestWidth, parameterMatchedTwin, type MatchedTwin } from './parameter-matching.js';

@@ -28,6 +28,7 @@ const numericLimits: Partial<Record<ModelOptionName, Bound>> = {
   baseWidth: count(4096),
   growthRate: count(1024),
   compression: fraction,
+  initFeatures: count(4096),
   survivalProbability: fraction,
   inFeatures: count(16_777_216),
   inChannels: count(4096),

@@ -38,6 +38,8 @@ export interface ModelOptions {
   /** DenseNet-B: a 1x1 bottleneck convolution before each 3x3 one. */
   bottleneck?: boolean;
   compression?: number;
+  /** Channels of a DenseNet's stem convolution (Huang et al. 2017 §3: 16, or 2k for DenseNet-BC). */
+  initFeatures?: number;
   width?: number;
   inFeatures?: number;
   gateBias?: number;
@@ -74,6 +76,11 @@ export interface ModelInfo {
   published?: { parameters: number; tolerance: number; source: string };
   /** Options this model accepts besides `rng`. */
   options: readonly ModelOptionName[];
+  /**
+   * The option that widens the model and its default, for a plain twin whose count differs from
+   * the model's: `parameterMatchedTwin` widens the twin by it to the model's parameter count.
+   */
+  twinWidth?: { option: ModelOptionName; default: number };
 }
 
 interface ModelEntry extends ModelInfo {
@@ -174,6 +181,7 @@ register({
   skipOptions: DENSE_SKIPS,
   published: { parameters: 7_978_856, tolerance: 0, source: 'torchvision' },
   options: denseOptions,
+  twinWidth: { option: 'growthRate', default: 32 },
   build: (o) => densenet121(denseCommon(o)),
 });
 register({
@@ -185,6 +193,7 @@ register({
   skipOptions: DENSE_SKIPS,
   published: { parameters: 14_149_480, tolerance: 0, source: 'torchvision' },
   options: denseOptions,
+  twinWidth: { option: 'growthRate', default: 32 },
   build: (o) => densenet169(denseCommon(o)),
 });
 for (const depth of [40, 100]) {
@@ -197,6 +206,7 @@ for (const depth of [40, 100]) {
     skipOptions: DENSE_SKIPS,
     ...(depth === 100 ? { published: { parameters: 0.8e6, tolerance: 0.05e6, source: 'Huang et al. 2017, Table 2 (0.8M)' } } : {}),
     options: denseOptions,
+    twinWidth: { option: 'growthRate', default: 12 },
     build: (o) => densenetBcCifar(depth, denseCommon(o)),
   });
 }
@@ -204,11 +214,12 @@ for (const depth of [40, 100]) {
 register({
   name: 'densenet_cifar',
   paper: 'Huang et al. 2017, §3 (DenseNet and DenseNet-BC for 32x32 inputs)',
-  description: 'DenseNet for small images of any depth L: 3 dense blocks sharing L − 4 weighted layers, 3x3 stem of 2k channels, θ = 0.5 (options depth, growthRate, bottleneck)',
+  description: 'DenseNet for small images of any depth L: 3 dense blocks sharing L − 4 weighted layers, 3x3 stem of 2k channels, θ = 0.5 (options depth, growthRate, bottleneck, compression, initFeatures; the paper\'s DenseNet without B and C: bottleneck false, compression 1, initFeatures 16)',
   inputShape: [3, 32, 32],
   skipKinds: ['concat'],
   skipOptions: DENSE_SKIPS,
-  options: [...denseOptions, 'depth', 'bottleneck'],
+  options: [...denseOptions, 'depth', 'bottleneck', 'initFeatures'],
+  twinWidth: { option: 'growthRate', default: 12 },
   build: (o) => {
     const depth = o.depth ?? 40;
     const bottleneck = o.bottleneck ?? true;
@@ -218,7 +229,7 @@ register({
     const third = Math.floor(layers / 3);
     const k = o.growthRate ?? 12;
     return new DenseNet({
-      ...denseCommon(o), growthRate: k, blockConfig: [third, third, layers - 2 * third], initFeatures: 2 * k, stem: 'cifar',
+      ...denseCommon(o), growthRate: k, blockConfig: [third, third, layers - 2 * third], initFeatures: o.initFeatures ?? 2 * k, stem: 'cifar',
       bnSize: bottleneck ? 4 : 0, numClasses: o.numClasses ?? 10,
     });
   },
@@ -231,6 +242,7 @@ register({
   skipKinds: ['gated'],
   skipOptions: HIGHWAY_SKIPS,
   options: ['skip', 'numClasses', 'depth', 'width', 'inFeatures', 'gateBias'],
+  twinWidth: { option: 'width', default: 50 },
   build: (o) => new HighwayNetFC({ depth: o.depth, width: o.width, inFeatures: o.inFeatures, numClasses: o.numClasses, gateBias: o.gateBias, skip: o.skip as HighwaySkip | undefined, rng: o.rng }),
 });
 register({
@@ -241,6 +253,7 @@ register({
   skipKinds: ['gated'],
   skipOptions: HIGHWAY_SKIPS,
   options: [...common, 'depth', 'width', 'gateBias'],
+  twinWidth: { option: 'width', default: 16 },
   build: (o) => new ConvHighwayNet({ depth: o.depth, width: o.width, inChannels: o.inChannels, numClasses: o.numClasses, gateBias: o.gateBias, skip: o.skip as HighwaySkip | undefined, rng: o.rng }),
 });
 register({
@@ -251,6 +264,7 @@ register({
   skipKinds: ['concat'],
   skipOptions: UNET_SKIPS,
   options: [...common, 'levels', 'baseWidth', 'oddSizes'],
+  twinWidth: { option: 'baseWidth', default: 64 },
   build: (o) => new UNet({ levels: o.levels, baseWidth: o.baseWidth, inChannels: o.inChannels, numClasses: o.numClasses, oddSizes: o.oddSizes, skip: o.skip as UNetSkip | undefined, rng: o.rng }),
 });
 register({

@@ -3,6 +3,7 @@ import { dataSourceSchema } from '../data/data-source.js';
 import { DATASET_NAMES } from '../data/registry.js';
 import { UserInputError } from '../util/errors.js';
 import { describeIssues } from '../util/zod-issues.js';
+import { warmupConflict } from './schedules.js';
 
 /**
  * Everything that defines a training run, validated with zod so a wrong field is an error with
@@ -44,7 +45,15 @@ export const trainConfigSchema = z.strictObject({
   weightDecay: z.number().min(0).default(1e-4),
   /** 'step' divides by 10 at 50 % and 75 % of training (He et al. 2015 §4.2, scaled). */
   schedule: z.enum(['constant', 'step', 'cosine']).default('cosine'),
+  /** A linear ramp from a tenth of `lr` to `lr` over this many epochs before the schedule. */
   warmupEpochs: z.number().min(0).default(0),
+  /**
+   * A constant rate for the first `steps` steps, then the schedule as if it had run all along
+   * (its drops stay at 50 % and 75 % of the steps). He et al. 2015 §4.2 train ResNet-110 at 0.01
+   * "until the training error is below 80 % (about 400 iterations), and then go back to 0.1".
+   * Not together with `warmupEpochs`.
+   */
+  constantWarmup: z.strictObject({ lr: z.number().positive(), steps: z.number().int().positive() }).optional(),
   augment: z.enum(['none', 'pad-crop-flip', 'pad-crop']).default('none'),
   labelSmoothing: z.number().min(0).max(1).default(0),
   clipGradNorm: z.number().positive().optional(),
@@ -97,6 +106,8 @@ export function parseTrainConfig(input: unknown, source = 'config'): TrainConfig
   if (result.data.dataset === 'cifar10' && !result.data.dataDir) {
     throw new ConfigError(`${source} is invalid: dataDir: CIFAR-10 needs the folder holding data_batch_1.bin … data_batch_5.bin and test_batch.bin`);
   }
+  const warmups = warmupConflict(result.data);
+  if (warmups) throw new ConfigError(`${source} is invalid: ${warmups}`);
   if (result.data.dataset === 'folder' && !result.data.dataDir) {
     throw new ConfigError(`${source} is invalid: dataDir: 'folder' needs the folder of class folders (one per class, PNG/JPEG images inside)`);
   }

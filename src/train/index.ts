@@ -5,6 +5,6 @@ export { clipGradNorm, gradientNorms } from './gradient-clipping.js';
 export { binaryCrossEntropyWithLogits, crossEntropy, diceLoss } from './losses.js';
 export { accuracy, argmaxRows, correctCount, segmentationScores, topKAccuracy } from './metrics.js';
 export { RunDirectory, RunStoreError, metricsRecordSchema, runSummarySchema, type MetricsRecord, type RunSummary } from './run-store.js';
-export { constantLr, cosineLr, linearWarmup, multiStepLr, type LrSchedule } from './schedules.js';
+export { constantLr, constantWarmup, cosineLr, learningRateSchedule, linearWarmup, multiStepLr, type LrSchedule, type ScheduleConfig } from './schedules.js';
 export { Trainer, TrainingDivergedError, type EpochReport, type StepReport, type TrainerCallback, type TrainerOptions, type TrainResult } from './trainer.js';
 export { TensorBoardCallback, depthProfileHistogram, weightGradientNormsByDepth, type TensorBoardCallbackOptions } from './tensorboard-callback.js';

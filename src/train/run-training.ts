@@ -21,7 +21,7 @@ import { balancedSubset } from './datasets.js';
 import { pixelCrossEntropy } from './losses.js';
 import { modelOptionsForData } from './model-input.js';
 import { RunStoreError, type RunDirectory } from './run-store.js';
-import { constantLr, cosineLr, linearWarmup, multiStepLr, type LrSchedule } from './schedules.js';
+import { learningRateSchedule } from './schedules.js';
 import { TensorBoardCallback } from './tensorboard-callback.js';
 import { Trainer, type TrainerCallback, type TrainResult } from './trainer.js';
 
@@ -110,12 +110,7 @@ export function prepareRun(config: TrainConfig, options: { run?: RunDirectory; c
     : config.optimizer === 'adam'
       ? new Adam(params, { lr: config.lr, weightDecay: config.weightDecay })
       : new AdamW(params, { lr: config.lr, weightDecay: config.weightDecay });
-  const totalSteps = config.epochs * train.batchesPerEpoch;
-  let schedule: LrSchedule =
-    config.schedule === 'step' ? multiStepLr(config.lr, [Math.round(totalSteps * 0.5), Math.round(totalSteps * 0.75)])
-      : config.schedule === 'cosine' ? cosineLr(config.lr, totalSteps)
-        : constantLr(config.lr);
-  if (config.warmupEpochs > 0) schedule = linearWarmup(schedule, Math.round(config.warmupEpochs * train.batchesPerEpoch));
+  const schedule = learningRateSchedule(config, train.batchesPerEpoch);
   const loss = segmentation ? pixelCrossEntropy
     : config.labelSmoothing > 0 ? (out: Parameters<typeof crossEntropy>[0], batch: { y: Parameters<typeof crossEntropy>[1] }) => crossEntropy(out, batch.y, { labelSmoothing: config.labelSmoothing })
       : undefined;

@@ -4,6 +4,7 @@ import { Conv2d } from '../../src/nn/layers/conv2d.js';
 import { Linear } from '../../src/nn/layers/linear.js';
 import { linearProbe } from '../../src/analysis/probe.js';
 import { DenseNet } from '../../src/models/densenet.js';
+import { createModel } from '../../src/models/registry.js';
 import { HighwayNetFC } from '../../src/models/highway-net.js';
 import { UNet } from '../../src/models/unet.js';
 import { Rng } from '../../src/tensor/rng.js';
@@ -40,6 +41,27 @@ describe('featureReuse (Huang et al. 2017 Fig. 5)', () => {
       [false, false, true, false],
       [false, false, false, true], // the classifier reads the last layer's maps
     ]);
+  });
+
+  it('reads the DenseNet of Fig. 5 (no bottleneck, θ = 1): each layer one 3x3 conv over every earlier source, the transition over all', () => {
+    // Stem 16, blocks of 3 layers with k = 4: block 1 grows 16 -> 28 and its transition keeps 28.
+    const model = createModel('densenet_cifar', { depth: 13, growthRate: 4, bottleneck: false, compression: 1, initFeatures: 16, inChannels: 1, rng: new Rng(1) }) as DenseNet;
+    const reuse = featureReuse(model, randn([1, 1, 8, 8], { rng: new Rng(2) }));
+    expect(reuse.map((r) => r.block)).toEqual(['features.denseblock1', 'features.denseblock2', 'features.denseblock3']);
+    for (const block of reuse) {
+      // Row t (layer t + 1, or the consumer for t = 3) reads sources 0..t and none after.
+      expect(block.weights.map((row) => row.map((v) => !Number.isNaN(v)))).toEqual([0, 1, 2, 3].map((t) => [0, 1, 2, 3].map((source) => source <= t)));
+    }
+    // Layer 3 of block 1 reads [x0 (16 ch), x1 (4), x2 (4)] through its only conv, (4, 24, 3, 3).
+    const [, block] = model.blocks()[0]!;
+    const w = block.layers[2]!.conv1.weight;
+    expect(w.shape).toEqual([4, 24, 3, 3]);
+    const mean = (from: number, to: number) => {
+      let s = 0;
+      for (let o = 0; o < 4; o++) for (let i = from; i < to; i++) for (let t = 0; t < 9; t++) s += Math.abs(w.f32[(o * 24 + i) * 9 + t]!);
+      return s / (4 * (to - from) * 9);
+    };
+    expect(reuse[0]!.weights[2]!.slice(0, 3).map((v) => +v.toPrecision(6))).toEqual([mean(0, 16), mean(16, 20), mean(20, 24)].map((v) => +v.toPrecision(6)));
   });
 
   it('leaves out blocks whose junctions do not concatenate into their output (a U-Net level decodes)', () => {

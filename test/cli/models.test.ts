@@ -45,6 +45,18 @@ describe('skiplab models', () => {
     expect(entries[0]!.parameters - entries[0]!.plainParameters).toBe(9 * (50 * 50 + 50)); // the gates
   });
 
+  it('--match-twins adds the plain twin widened to the model\'s parameter count (DenseNet-BC-100: 769k against a plain twin of 298k)', async () => {
+    const out = await run('densenet_bc_100', 'resnet20', '--match-twins');
+    expect(out.split('\n')[0]).toMatch(/plain twin\s+matched twin\s+published/);
+    const dense = out.split('\n').find((l) => l.startsWith('densenet_bc_100'))!;
+    const [, k, parameters] = /growthRate (\d+): ([\d,]+)/.exec(dense)!;
+    expect(Number(k)).toBeGreaterThan(12);
+    expect(Math.abs(Number(parameters!.replaceAll(',', '')) / createModel('densenet_bc_100', { rng: new Rng(0) }).parameterCount() - 1)).toBeLessThan(0.05);
+    expect(out.split('\n').find((l) => l.startsWith('resnet20'))).toMatch(/269,722\s+269,722\s+-\s+~0\.27M/); // option A adds no parameters: nothing to match
+    const [entry] = JSON.parse(await run('highway_fc', '--match-twins', '--json')) as { matchedTwin: { option: string; value: number } }[];
+    expect(entry!.matchedTwin).toMatchObject({ option: 'width', from: 50, value: 63 }); // depth 10
+  });
+
   it('names an unknown model', async () => {
     await expect(run('resnet21')).rejects.toThrow(/unknown model 'resnet21'/);
   });

@@ -11,6 +11,8 @@ import { createModel, listModels } from '../../src/models/registry.js';
  */
 const fixture = JSON.parse(readFileSync(new URL('../fixtures/models/parameter-counts.json', import.meta.url), 'utf8')) as {
   models: Record<string, { parameters: number; how: string }>;
+  /** Registry models built with options, as the experiments build them. */
+  withOptions: Record<string, { model: string; options: Record<string, number | boolean>; parameters: number; how: string }>;
 };
 
 describe('parameter counts of models without a published one', () => {
@@ -22,6 +24,12 @@ describe('parameter counts of models without a published one', () => {
   for (const [name, { parameters, how }] of Object.entries(fixture.models)) {
     it(`${name}: ${parameters} parameters (${how})`, () => {
       expect(createModel(name, { rng: structureOnlyRng() }).parameterCount()).toBe(parameters);
+    });
+  }
+
+  for (const [name, { model, options, parameters, how }] of Object.entries(fixture.withOptions)) {
+    it(`${name}: ${parameters} parameters (${how})`, () => {
+      expect(createModel(model, { ...options, rng: structureOnlyRng() }).parameterCount()).toBe(parameters);
     });
   }
 });

@@ -118,12 +118,13 @@ describe('unet-skips claim', () => {
 });
 
 describe('transformer-residual claim', () => {
-  const run = (residual: boolean, embedding: number, lastBlock: number) => ({ name: 'x', layers: 4, residual, losses: [], trainLoss: [1], finalTrainError: 0.1, finalTestError: null, probes: [{ block: 'b', trainAccuracy: lastBlock, testAccuracy: lastBlock }], embeddingProbe: { block: 'embeddings', trainAccuracy: embedding, testAccuracy: embedding } });
+  const run = (residual: boolean, embedding: number, lastBlock: number) => ({ name: 'x', layers: 4, residual, parameters: 52_000, losses: [], trainLoss: [1], finalTrainError: 0.1, finalTestError: null, probes: [{ block: 'b', trainAccuracy: lastBlock, testAccuracy: lastBlock }], embeddingProbe: { block: 'embeddings', trainAccuracy: embedding, testAccuracy: embedding } });
   const tr = (resLast: number[], plainLast: number[]) => results('transformer-residual', zip((r, p) => ({ dim: 16, sequence: 28, runs: [run(true, 0.95, r), run(false, 0.95, p)] }), resLast, plainLast));
   it('residual adds keep position information that the embeddings hold: supported, contradicted, inconclusive', () => {
     expect(outcomes('transformer-residual', tr([0.95, 0.96, 0.97], [0.1, 0.11, 0.12]))).toEqual(['supported']);
     expect(outcomes('transformer-residual', tr([0.2, 0.21, 0.22], [0.1, 0.11, 0.12]))).toEqual(['contradicted']);
     expect(outcomes('transformer-residual', tr([0.5, 0.75, 1.0], [0.1, 0.11, 0.12]))).toEqual(['inconclusive']);
+    expect(ANALYSIS_CLAIMS['transformer-residual'](tr(high, low))[0]!.parameters).toBe('residual (4 blocks) 52,000 · without adds (4 blocks) 52,000');
   });
 });
 

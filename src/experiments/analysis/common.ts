@@ -51,6 +51,12 @@ export function epochHistory(run: RunDirectory): EpochReport[] {
   return run.readMetrics().filter((r) => r.kind === 'epoch') as unknown as EpochReport[];
 }
 
+/** The parameter count a stored run's summary records, or null when it has none. */
+export function parameterCountOf(run: RunDirectory): number | null {
+  const count = run.readSummary()?.parameterCount;
+  return typeof count === 'number' ? count : null;
+}
+
 /** The weights a plan's jobs measured, each once, for the report. */
 export function sourcesOf(jobs: readonly MeasureJob[]): WeightsSource[] {
   const seen = new Map<string, WeightsSource>();

@@ -8,9 +8,9 @@ import { analysisSpec, epochHistory, fixedBatches, last, plannedRun, resultsHead
 import { analysisRecipe, pick, trainingSpec, twinRun, twinSizes, twinsSpec, type AnalysisSettings } from './settings.js';
 
 /**
- * DenseNet feature reuse (Huang et al. 2017 §5, Fig. 5) on a trained DenseNet-BC, and a parameter
- * efficiency table: DenseNet-BC vs the residual twin, trained with the same recipe on the same
- * data. One shard per seed.
+ * DenseNet feature reuse (Huang et al. 2017 §5, Fig. 5) on a trained DenseNet, measured against
+ * the same net at initialisation, and a parameter efficiency table: the DenseNet vs the residual
+ * twin, trained with the same recipe on the same data. One shard per seed and snapshot.
  */
 export const featureReuseStep = defineStep({
   name: 'feature-reuse',
@@ -28,14 +28,26 @@ const unstored = (blocks: readonly z.infer<typeof denseBlockReuseSchema>[]) => b
   block: b.block, weights: b.weights.map((row) => row.map((v) => v ?? NaN)), normalized: b.normalized.map((row) => row.map((v) => v ?? NaN)),
 }));
 
+/**
+ * The DenseNet of Huang et al. 2017 Fig. 5: without bottlenecks or compression (each layer one
+ * BN-ReLU-3x3 conv reading every earlier layer's maps, transitions keeping the width, θ = 1),
+ * a 16-channel stem (§3); L = 40, k = 12 in full (1.0M parameters, Table 2). Quick: L = 19,
+ * k = 6 — three blocks of 5 layers, 13M multiply-adds per 28x28 image against the 15M of the
+ * DenseNet-BC (L = 28, k = 8, blocks of 4) it replaces.
+ */
+export function featureReuseDenseNet(settings: AnalysisSettings): { depth: number; growthRate: number; modelOptions: Record<string, number | boolean>; name: string } {
+  const { depth, growthRate } = pick(settings.mode, { depth: 19, growthRate: 6 }, { depth: 40, growthRate: 12 });
+  return { depth, growthRate, modelOptions: { depth, growthRate, bottleneck: false, compression: 1, initFeatures: 16 }, name: `DenseNet (L=${depth}, k=${growthRate})` };
+}
+
 function denseSpec(settings: AnalysisSettings): { spec: ExperimentSpec; name: string } {
   const s = twinSizes(settings);
-  const { depth, growth } = pick(settings.mode, { depth: 28, growth: 8 }, { depth: 100, growth: 12 });
-  const spec = trainingSpec(settings, `densenet-bc${depth}-k${growth}`, {
-    description: 'DenseNet-BC trained with the analysis recipe, for feature reuse.',
-    base: { model: 'densenet_cifar', modelOptions: { depth, growthRate: growth, bottleneck: true }, weightSnapshots: 'ends', ...analysisRecipe(settings, { epochs: s.epochs, trainSubset: s.trainSubset, testSubset: s.testSubset }) },
+  const net = featureReuseDenseNet(settings);
+  const spec = trainingSpec(settings, `densenet${net.depth}-k${net.growthRate}`, {
+    description: 'DenseNet (no bottleneck, no compression) trained with the analysis recipe, for feature reuse.',
+    base: { model: 'densenet_cifar', modelOptions: net.modelOptions, weightSnapshots: 'ends', ...analysisRecipe(settings, { epochs: s.epochs, trainSubset: s.trainSubset, testSubset: s.testSubset }) },
   });
-  return { spec, name: `DenseNet-BC (L=${depth}, k=${growth})` };
+  return { spec, name: net.name };
 }
 
 /** A table row from a stored run: its size and its final training and test error. */

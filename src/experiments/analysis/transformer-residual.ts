@@ -4,7 +4,7 @@ import { blockOutputs, firstBlockInput } from '../../analysis/representations.js
 import { defineStep, measureJob } from '../measurement.js';
 import type { ExperimentPlan } from '../plan.js';
 import { probeSchema, transformerResidualResultsSchema } from '../results/transformer-residual.js';
-import { analysisSpec, epochHistory, fixedBatches, last, plannedRun, resultsHeader } from './common.js';
+import { analysisSpec, epochHistory, fixedBatches, last, parameterCountOf, plannedRun, resultsHeader } from './common.js';
 import { analysisRecipe, size, trainingSpec, type AnalysisSettings } from './settings.js';
 
 /**
@@ -65,7 +65,7 @@ export function transformerResidualPlan(settings: AnalysisSettings): ExperimentP
             return {
               sequence,
               run: {
-                name: `${skip === 'none' ? 'no residual' : 'residual'}, ${layers} blocks`, layers, residual: skip === 'identity',
+                name: `${skip === 'none' ? 'no residual' : 'residual'}, ${layers} blocks`, layers, residual: skip === 'identity', parameters: parameterCountOf(run),
                 losses: run.readMetrics().filter((r) => r.kind === 'step').map((r) => ({ step: r.step, loss: Number(r.loss) })),
                 trainLoss: history.map((h) => h.trainLoss), finalTrainError: final.trainError, finalTestError: final.testError ?? null, probes, embeddingProbe,
               },

@@ -11,11 +11,14 @@ export const gateSnapshotSchema = z.strictObject({
 export const highwayGatesResultsSchema = analysisResultsSchema('highway-gates', {
   depth: z.number().int(),
   width: z.number().int(),
-  /** Width of the plain twin: the highway width, or wider to match the highway net's parameters (Srivastava et al. §4.1 used 71 against 50). */
+  /**
+   * Width of the plain twin: the one whose whole-net parameter count is nearest the highway
+   * net's (Srivastava et al. §4.1 matched per layer: 71 against 50).
+   */
   plainWidth: z.number().int(),
   models: z.array(z.strictObject({
     family: z.enum(['highway', 'plain']),
-    /** Parameter count (the plain twin keeps the width, so it has about half: no gate layers). */
+    /** Parameter count of the trained net (the plain twin's is matched to the highway net's by its width). */
     parameters: z.number().int().nullable(),
     trainError: z.array(z.number()),
     testError: z.array(z.number().nullable()),

@@ -12,6 +12,8 @@ export const transformerResidualResultsSchema = analysisResultsSchema('transform
     name: z.string(),
     layers: z.number().int().positive(),
     residual: z.boolean(),
+    /** Parameter count (the adds have none, so the twins match; null in results written before it was recorded). */
+    parameters: z.number().int().nullable().default(null),
     losses: z.array(z.strictObject({ step: z.number().int(), loss: z.number() })),
     trainLoss: z.array(z.number()),
     finalTrainError: z.number(),

@@ -9,8 +9,8 @@ export const ERROR_MARGIN = 0.01;
 /**
  * Srivastava et al. 2015 §4.1 (Fig. 1): deep plain nets get harder to optimise with depth while
  * highway nets of the same depth keep training. Ours: final training error of the highway net
- * and its plain twin per seed, with both parameter counts (the twin keeps the width, so it has
- * no gate parameters; the paper widened its plain nets to match).
+ * and its plain twin per seed, with both parameter counts: the twin is widened to the highway
+ * net's count over the whole net, where the paper matched per layer (71 units against 50).
  */
 export function highwayGatesClaims(results: HighwayGatesResults): ClaimCheck[] {
   const budget = analysisBudget(results);
@@ -23,7 +23,7 @@ export function highwayGatesClaims(results: HighwayGatesResults): ClaimCheck[] {
   const finalError = (m: Model) => lastOf(m.trainError) ?? NaN;
   return [{
     experiment: 'highway-gates',
-    paper: { number: 'plain nets degrade beyond about 20–30 layers; highway nets of up to 100 layers keep optimising (curves, no table)', setting: 'fully connected, 50 units (highway) vs 71 (plain, parameter-matched), MNIST', source: 'Srivastava et al. 2015 §4.1, Fig. 1' },
+    paper: { number: 'plain nets degrade beyond about 20–30 layers; highway nets of up to 100 layers keep optimising (curves, no table)', setting: 'fully connected, 50 blocks (highway) vs 71 units (plain), about 5,000 parameters per layer either way, MNIST', source: 'Srivastava et al. 2015 §4.1, Fig. 1' },
     verdict: verdictOf(`${pName} trains worse than ${hName} (final training error higher by more than ${points(ERROR_MARGIN)})`, budget, compareAbove,
       { label: `${pName} final training error`, values: plain.map(finalError) }, { label: hName, values: highway.map(finalError) }, { margin: ERROR_MARGIN }),
     parameters: parameterText([{ name: hName, counts: highway.map((m) => m.parameters) }, { name: pName, counts: plain.map((m) => m.parameters) }]),

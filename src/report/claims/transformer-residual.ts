@@ -1,6 +1,6 @@
 import { allOf, compareAbove, compareAtOrBelow } from '../../analysis/verdict.js';
 import type { TransformerResidualResults } from '../../experiments/results/transformer-residual.js';
-import { analysisBudget, lastOf, verdictOf, type ClaimCheck } from './claim.js';
+import { analysisBudget, lastOf, parameterText, verdictOf, type ClaimCheck } from './claim.js';
 
 type Run = TransformerResidualResults['seeds'][number]['runs'][number];
 
@@ -30,6 +30,6 @@ export function transformerResidualClaims(results: TransformerResidualResults): 
     experiment: 'transformer-residual',
     paper: { number: `no number; position probe chance is ${(100 / results.seeds[0]!.sequence).toFixed(1)} % (${results.seeds[0]!.sequence} tokens)`, setting: 'transformers in general', source: 'seed note "skip connection" (Advantages)' },
     verdict: allOf(`residual adds keep track of where each token is: ${keeps.claim}, ${loses.claim}`, [keeps, loses]),
-    parameters: null,
+    parameters: parameterText([{ name: `residual (${deepest} blocks)`, counts: withAdds.map((r) => r.parameters ?? null) }, { name: `without adds (${deepest} blocks)`, counts: without.map((r) => r.parameters ?? null) }]),
   }];
 }

@@ -22,7 +22,7 @@ export async function featureReuseSection(r: Seed, header: AnalysisResultsHeader
     id: 'feature-reuse',
     title: 'Feature reuse in DenseNet (Huang et al. 2017)',
     blocks: [
-      paragraphBlock(`For every layer of a trained DenseNet-BC, the mean absolute weight of its first convolution over the channels that come from each earlier layer (and, in the last row, of the layer after the block). ${runNote(header, r.seed)}`),
+      paragraphBlock(`For every layer of the trained ${r.table[0]?.name ?? 'DenseNet'}, the mean absolute weight of its first convolution (without bottlenecks its only one, a 3x3 convolution over all earlier layers' maps, as in the paper's Fig. 5) over the channels that come from each earlier layer (and, in the last row, of the layer after the block). ${runNote(header, r.seed)}`),
       ...figures,
       tableBlock(['model', 'parameters', 'training error', 'test error'], r.table.map((t) => [t.name, t.parameters, pct(t.trainError), pct(t.testError)]), { caption: 'Parameter efficiency with the same training recipe.' }),
       tableBlock(['weights', 'share of |w| on non-predecessor sources'], [['at initialisation', pct(share.initial)], ['after training', pct(share.trained)], ['change', pct(share.change)]],

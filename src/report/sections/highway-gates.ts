@@ -28,7 +28,7 @@ export async function highwayGatesSection(r: Seed, header: AnalysisResultsHeader
     id: 'highway-gates',
     title: 'Highway transform gates (Srivastava et al. 2015)',
     blocks: [
-      paragraphBlock(`A fully connected highway net (width ${r.width}, gate bias −2 at initialisation) and its plain twin (width ${r.plainWidth}), trained with the same recipe; gate activity measured on test images. The paper's observation (Srivastava et al. 2015 §5.1, Fig. 2): most transform gates are closed on average but active selectively per example. ${runNote(header, r.seed)}`),
+      paragraphBlock(`A fully connected highway net (width ${r.width}, gate bias −2 at initialisation) and its plain twin (width ${r.plainWidth}${r.plainWidth === r.width ? ', not widened, so without the gates\' parameters' : ', widened to the parameter count nearest the highway net\'s, as Srivastava et al. §4.1 widened theirs'}), trained with the same recipe; gate activity measured on test images. The paper's observation (Srivastava et al. 2015 §5.1, Fig. 2): most transform gates are closed on average but active selectively per example. ${runNote(header, r.seed)}`),
       figureBlock(gates, 'Mean transform-gate value and fraction of nearly closed examples by layer, over training.'),
       figureBlock(perExample, 'Per-example gate profiles of the first test examples.'),
       figureBlock(curves, 'Training error of the highway net and its plain twin.'),
