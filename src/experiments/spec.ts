@@ -34,7 +34,7 @@ export const experimentSpecSchema = z.strictObject({
    * Named changes to the base config (e.g. a model and its learning rate), for runs that differ in
    * more than one field at once; each variant is crossed with the grid and the seeds.
    */
-  variants: z.record(z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, 'use lower-case letters, digits, "." or "-"'), trainConfigSchema.partial()).optional(),
+  variants: z.record(z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, 'use lower-case letters, digits, "." or "-"'), configChangeSchema).optional(),
   /**
    * Values to vary. Keys are config fields or `modelOptions.<option>`; every combination is a run.
    */

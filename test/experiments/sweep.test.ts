@@ -50,6 +50,14 @@ describe('experiment specs', () => {
     expect(runs[3]!.point).toEqual({ variant: 'wide', batchSize: 64 });
   });
 
+  it('keep the base recipe where a variant is silent (a variant is a change, not a config with defaults)', () => {
+    const spec = parseExperimentSpec({
+      name: 'recipe', base: { model: 'mlp', dataset: 'mnist', epochs: 1, batchSize: 64, weightDecay: 5e-4, schedule: 'constant' },
+      variants: { other: { model: 'simple_convnet' } },
+    });
+    expect(expandSpec(spec)[0]!.config).toMatchObject({ model: 'simple_convnet', batchSize: 64, weightDecay: 5e-4, schedule: 'constant' });
+  });
+
   it('name the wrong field of a spec by its path, and keep run ids inside the store', () => {
     expect(() => parseExperimentSpec({ name: 'Bad Name', base: {} })).toThrow(/name: use lower-case/);
     expect(() => parseExperimentSpec({ name: 'x', base: { epochs: -2 } })).toThrow(/base\.epochs: /);
