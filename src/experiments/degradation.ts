@@ -1,16 +1,11 @@
 import type { DatasetName } from '../data/registry.js';
+import { RECIPES, type TrainConfigInput } from '../train/config.js';
 import type { ExperimentSpecInput } from './spec.js';
 import { parseExperimentSpec, SpecError, type ExperimentSpec } from './spec.js';
+import { STANDARD_RECIPE, STANDARD_SEEDS } from './standard-tier.js';
 
 /** Training images of the quick tier: small enough that two seeds of all six nets finish within 5 minutes on 2 cores. */
 export const QUICK_TRAIN_SUBSET = 4000;
-
-/**
- * Epochs of the standard tier: 2 passes over the 60,000 official images (938 steps of 128) with
- * the ÷10 drops — about an hour for 3 seeds of plain/ResNet-20 and -56 on 2 cores, scaled from
- * the quick tier's measured cost per image and layer (not itself timed end to end).
- */
-export const STANDARD_EPOCHS = 2;
 
 export interface DegradationOptions {
   mode: 'quick' | 'standard' | 'full';
@@ -29,11 +24,22 @@ export interface DegradationOptions {
 }
 
 /**
+ * The recipe of each tier: He et al.'s CIFAR recipe throughout. Quick mode's 125 steps are too
+ * few for the ÷10 drops, so it keeps a constant rate after a short warm-up, in batches of 64;
+ * full mode is the paper's (160 epochs, pad-crop-flip augmentation).
+ */
+const DEGRADATION_RECIPES = {
+  quick: { ...RECIPES['he-cifar'], epochs: 2, batchSize: 64, schedule: 'constant', warmupEpochs: 0.25, augment: 'none' },
+  standard: STANDARD_RECIPE,
+  full: { ...RECIPES['he-cifar'], epochs: 160, warmupEpochs: 0 },
+} as const satisfies Record<DegradationOptions['mode'], Partial<TrainConfigInput> & { epochs: number }>;
+
+/**
  * The degradation experiment (He et al. 2015, Fig. 1 and 6): plain and residual CIFAR-style nets
  * (3 stages of 16/32/64 channels, option A shortcuts, batch norm) at several depths, trained with
- * one recipe — SGD 0.1, momentum 0.9, weight decay 1e-4, batch 128, ÷10 at 50 % and 75 % of the
- * steps. The claim: the deepest plain net ends with a HIGHER training error than the shallow one,
- * and its residual twin does not.
+ * one recipe — He et al.'s §4.2: SGD 0.1, momentum 0.9, weight decay 1e-4, batch 128, ÷10 at
+ * 50 % and 75 % of the steps (the standard tier's `STANDARD_RECIPE`). The claim: the deepest
+ * plain net ends with a HIGHER training error than the shallow one, and its residual twin does not.
  *
  * Quick mode keeps the effect visible in minutes with two seeds (one seed decides no verdict): a
  * class-balanced 4,000-image subset of Fashion-MNIST, 2 epochs in batches of 64 (125 steps),
@@ -51,6 +57,7 @@ export function degradationSpec(options: DegradationOptions): ExperimentSpec {
   for (const d of depths) {
     if (!Number.isInteger(d) || d < 8 || (d - 2) % 6 !== 0) throw new SpecError(`degradation: depth ${d} is not of the form 6n + 2 with n >= 1 (8, 14, 20, 32, 44, 56, 110, ...)`);
   }
+  const recipe = DEGRADATION_RECIPES[mode];
   const input: ExperimentSpecInput = {
     name: `degradation-${mode}${options.precision === 'bf16' ? '-bf16' : ''}`,
     kind: 'degradation',
@@ -59,16 +66,8 @@ export function degradationSpec(options: DegradationOptions): ExperimentSpec {
       model: 'resnet_cifar',
       dataset,
       dataDir: options.dataDir,
-      epochs: options.epochs ?? { quick: 2, standard: STANDARD_EPOCHS, full: 160 }[mode],
-      batchSize: quick ? 64 : 128,
-      optimizer: 'sgd',
-      lr: 0.1,
-      momentum: 0.9,
-      weightDecay: 1e-4,
-      // The paper's ÷10 drops at 50 % and 75 % of the steps; quick mode's 125 steps are too few for them.
-      schedule: quick ? 'constant' : 'step',
-      warmupEpochs: quick ? 0.25 : 0,
-      augment: mode === 'full' ? 'pad-crop-flip' : 'none',
+      ...recipe,
+      epochs: options.epochs ?? recipe.epochs,
       // Standard and full train on the whole official training set.
       trainSubset: quick ? (options.trainSubset ?? QUICK_TRAIN_SUBSET) : options.trainSubset,
       testSubset: quick ? 1000 : undefined,
@@ -77,7 +76,7 @@ export function degradationSpec(options: DegradationOptions): ExperimentSpec {
       ...(options.precision === 'bf16' ? { precision: 'bf16' as const } : {}),
     },
     grid: { 'modelOptions.depth': depths, 'modelOptions.skip': ['identity', 'none'] },
-    seeds: options.seeds ?? (quick ? [0, 1] : [0, 1, 2]),
+    seeds: options.seeds ?? (quick ? [0, 1] : [...STANDARD_SEEDS]),
   };
   return parseExperimentSpec(input, 'degradation spec');
 }

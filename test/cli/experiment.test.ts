@@ -142,6 +142,7 @@ describe('experiment flags', () => {
     const flags = { store: scratch(), report: false, executor: 'local' };
     const refused: [string, Record<string, unknown>, RegExp][] = [
       ['lesion', { depths: '8,20' }, /--depths does not apply to lesion/],
+      ['landscape', { standard: true }, /--standard does not apply to landscape: the standard tier is defined for degradation, lesion and paths only/],
       ['landscape', { detach: true }, /--detach does not apply to landscape: its measurements start when its training ends/],
       ['unet-skips', { dataset: 'mnist' }, /--dataset does not apply to unet-skips: it trains on the digit-segmentation set/],
       ['degradation', { weights: 'x.safetensors' }, /--weights does not apply to degradation/],

@@ -30,7 +30,7 @@ const unstored = (blocks: readonly z.infer<typeof denseBlockReuseSchema>[]) => b
 
 function denseSpec(settings: AnalysisSettings): { spec: ExperimentSpec; name: string } {
   const s = twinSizes(settings);
-  const { depth, growth } = pick(settings.mode, { depth: 28, growth: 8 }, { depth: 100, growth: 12 });
+  const { depth, growth } = pick(settings.mode, { quick: { depth: 28, growth: 8 }, full: { depth: 100, growth: 12 } });
   const spec = trainingSpec(settings, `densenet-bc${depth}-k${growth}`, {
     description: 'DenseNet-BC trained with the analysis recipe, for feature reuse.',
     base: { model: 'densenet_cifar', modelOptions: { depth, growthRate: growth, bottleneck: true }, weightSnapshots: 'ends', ...analysisRecipe(settings, { epochs: s.epochs, trainSubset: s.trainSubset, testSubset: s.testSubset }) },

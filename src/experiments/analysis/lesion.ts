@@ -56,7 +56,7 @@ export const lesionRandomStep = defineStep({
 
 export function lesionPlan(settings: AnalysisSettings): ExperimentPlan {
   const spec = analysisSpec(settings, 'lesion', 'Veit et al. 2016: deleting blocks at test time — residual nets degrade smoothly, plain nets collapse.');
-  const trials = size(settings, 'trials', 2, 10);
+  const trials = size(settings, 'trials', { quick: 2, standard: 2, full: 10 });
   const shard = (seed: number, family: string, rest = '') => `seed-${seed}_${family}${rest}`;
   return {
     spec,
