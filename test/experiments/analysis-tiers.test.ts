@@ -69,13 +69,11 @@ describe('the standard tier of lesion and paths', () => {
 });
 
 describe('default seeds', () => {
-  it('quick lesion and paths run two seeds, so their verdicts can be decided; standard three; full and given weights one', async () => {
-    for (const name of ['lesion', 'paths'] as const) {
-      expect((await experimentPlan(name, flags)).spec.seeds, name).toEqual([0, 1]);
-      expect(defaultSeeds(name, 'standard'), name).toEqual([0, 1, 2]);
-      expect(defaultSeeds(name, 'full'), name).toEqual([0]);
-      expect(defaultSeeds(name, 'quick', true), name).toEqual([0]);
-    }
+  it('quick runs take two seeds, so their verdicts can be decided; standard three; full and given weights one', async () => {
+    for (const name of ANALYSIS_EXPERIMENTS) expect((await experimentPlan(name, flags)).spec.seeds, name).toEqual([0, 1]);
+    expect((await experimentPlan('paths', { ...flags, standard: true })).spec.seeds).toEqual([0, 1, 2]);
+    expect((await experimentPlan('lesion', { ...flags, full: true })).spec.seeds).toEqual([0]);
+    expect(defaultSeeds('quick', true)).toEqual([0]);
     expect((await experimentPlan('lesion', { ...flags, seeds: '4' })).spec.seeds).toEqual([4]);
   });
 });

@@ -4,7 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { DATASET_NAMES, type DatasetName } from '../../data/registry.js';
 import {
   ANALYSIS_EXPERIMENTS, analysisPlan, defaultSeeds, FIXED_DATASET_EXPERIMENTS, GIVEN_WEIGHTS_EXPERIMENTS, isAnalysisExperiment, STANDARD_EXPERIMENTS,
-  type AnalysisExperimentName, type AnalysisSettings,
+  type AnalysisSettings,
 } from '../../experiments/analysis/index.js';
 import { degradationSpec } from '../../experiments/degradation.js';
 import { checkWeightsFit, resolveWeights } from '../../experiments/given-weights.js';
@@ -123,12 +123,12 @@ export function tierOf(flags: Pick<ExperimentFlags, 'quick' | 'standard' | 'full
   return asked[0] ?? 'quick';
 }
 
-/** The settings an analysis experiment takes from the flags (its default seeds depend on the experiment and tier). */
-export async function analysisSettings(name: AnalysisExperimentName, flags: ExperimentFlags): Promise<AnalysisSettings> {
+/** The settings every analysis experiment takes from the flags (the default seeds depend on the tier). */
+export async function analysisSettings(flags: ExperimentFlags): Promise<AnalysisSettings> {
   const mode = tierOf(flags);
   let dataset = datasetOf(flags) ?? (flags.dataDir ? 'cifar10' : 'fashion-mnist');
   const settings: AnalysisSettings = {
-    mode, dataset, dataDir: flags.dataDir, seeds: seedsOf(flags) ?? defaultSeeds(name, mode, flags.weights !== undefined),
+    mode, dataset, dataDir: flags.dataDir, seeds: seedsOf(flags) ?? defaultSeeds(mode, flags.weights !== undefined),
     epochs: flags.epochs ? positiveInteger('--epochs', flags.epochs) : undefined,
     trainSubset: flags.trainSubset ? positiveInteger('--train-subset', flags.trainSubset) : undefined,
   };
@@ -181,5 +181,5 @@ export async function experimentPlan(name: string, flags: ExperimentFlags): Prom
   refuse(given && flags.epochs !== undefined, '--epochs', `${name} --weights`, 'given weights are analysed without training');
   const fixed = FIXED_DATASET_EXPERIMENTS[name];
   refuse(fixed !== undefined && (flags.dataset !== undefined || flags.dataDir !== undefined), flags.dataset !== undefined ? '--dataset' : '--data-dir', name, fixed ?? '');
-  return analysisPlan(name, await analysisSettings(name, flags));
+  return analysisPlan(name, await analysisSettings(flags));
 }

@@ -77,7 +77,7 @@ export function registerExperimentCommand(program: Command): void {
     .option('--data-dir <dir>', "the dataset's folder: the (Fashion-)MNIST idx files, the CIFAR-10 binary batches, or class folders of images")
     .option('--epochs <n>', 'override the number of epochs of every training run')
     .option('--train-subset <n>', 'override the training-subset size')
-    .option('--seeds <list>', 'comma-separated seeds; every seed trains and measures on its own (default: --quick 0,1 where two fit its budget, else 0; --standard 0,1,2; --full and --weights 0; degradation --quick 0,1, else 0,1,2)')
+    .option('--seeds <list>', 'comma-separated seeds; every seed trains and measures on its own (default: --quick 0,1; --standard 0,1,2; analysis --full and --weights 0, degradation --full 0,1,2)')
     .option('--precision <p>', 'fp32 (default) | bf16: convolutions and matrix products on bfloat16 operands with FP32 sums and master weights')
     .option('--store <dir>', 'run store root', 'runs')
     .option('--workers <n>', 'local: jobs run at once (default: one per core)')
