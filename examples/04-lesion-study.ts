@@ -5,11 +5,12 @@
  *   npx tsx 04-lesion-study.ts --data-dir photos/ --weights resnet.safetensors     # skip training
  *
  * `photos/` holds one folder per class (PNG or JPEG, any size), as torchvision's ImageFolder.
- * After training (or loading your weights), every residual block is deleted in turn — its output
- * becomes its shortcut's, y = shortcut(x) — and the test error is measured again. Veit et al.
- * found that a residual network survives the loss of most single blocks (its paths act like an
- * ensemble), except where the block changes resolution. The model is never changed: a lesion is
- * a scoped override. The command line runs the full experiment (several seeds, random multi-block
+ * After training (or loading your weights), every residual block that keeps its input's shape is
+ * deleted in turn — its output becomes its shortcut's, y = shortcut(x) — and the test error is
+ * measured again. Veit et al. found that a residual network survives the loss of most single
+ * blocks (its paths act like an ensemble); the downsampling blocks, which change the resolution,
+ * are left out of that claim and of this study. The model is never changed: a lesion is a scoped
+ * override. The command line runs the full experiment (several seeds, random multi-block
  * deletions, an HTML report) on saved weights:
  *
  *   npx skiplab experiment lesion --weights resnet.safetensors --model resnet_cifar --model-options '{"depth": 20}' --dataset folder --data-dir photos/

@@ -9,15 +9,20 @@ import { correctCount } from '../train/metrics.js';
 import { skipBlocks, withHooks, withMode, type AnalysedModel } from './model-parts.js';
 
 /**
- * Whether each skip block can be deleted at test time (Veit et al. 2016 §4): every block whose
- * branch can be removed (it has a skip), or that can be bypassed because it keeps its input's
- * shape (a plain twin's block). In the order `skips()` lists the blocks.
+ * The blocks a lesion study deletes (Veit et al. 2016 §4): the skip blocks whose output has their
+ * input's shape and whose branch can be removed, in the order `skips()` lists them. Veit et al.
+ * delete only blocks that keep the shape; a downsampling block (stride 2, more channels) is left
+ * out of their claim (§4.1, the exceptions in Fig. 3a), since its shortcut is not the identity and
+ * deleting it changes the resolution or features every later block sees. A plain twin's block
+ * is bypassed (y = x), which also needs the shape kept. One evaluation-mode pass over `probe`
+ * finds them.
  */
 export function lesionableBlocks(model: AnalysedModel, probe: Tensor): string[] {
   const blocks = skipBlocks(model);
   const ok = new Set<string>();
   withMode(model, false, () => noGrad(() => withHooks(
     () => blocks.map(({ path, module }) => module.registerForwardHook((_m, x, y) => {
+      if (!shapesEqual(x.shape, y.shape)) return;
       try {
         if (shapesEqual(module.forwardJunctions(x, withoutBranch).shape, y.shape)) ok.add(path);
       } catch (error) {
@@ -33,7 +38,9 @@ export function lesionableBlocks(model: AnalysedModel, probe: Tensor): string[] 
  * Evaluate with the given blocks deleted (Veit et al. 2016 §4): each deleted block's output is
  * replaced by its output with every branch removed (`withoutBranch`: y = shortcut(x) merged as
  * if F were 0; a plain block is bypassed). A scoped override — forward hooks removed before
- * returning — so the trained model is never changed.
+ * returning — so the trained model is never changed. Any skip block whose deletion keeps its
+ * output's shape may be given (a downsampling block's too, e.g. to compare with PyTorch); the
+ * lesion study itself deletes only `lesionableBlocks`.
  */
 export function withLesions<T>(model: AnalysedModel, paths: readonly string[], fn: () => T): T {
   const blocks = new Map(skipBlocks(model).map((b) => [b.path, b.module]));
@@ -72,17 +79,21 @@ export function classificationError(model: Module, batches: readonly Batch[]): n
 /** The test error (fraction) with one block deleted, and the block's path and index. */
 export interface SingleLesion {
   block: string;
+  /** Position among all the model's skip blocks (downsampling ones included), as `skips()` lists them. */
   index: number;
   error: number;
 }
 
-/** Test error with each single block deleted in turn (Veit et al. 2016 Fig. 3). */
-export function lesionEachBlock(model: AnalysedModel, batches: readonly Batch[], options: { blocks?: string[] } = {}): { baseline: number; lesions: SingleLesion[] } {
+/**
+ * Test error with each single block deleted in turn (Veit et al. 2016 Fig. 3): by default each of
+ * `lesionableBlocks`, so the downsampling blocks are `excluded` (the skip blocks not deleted).
+ */
+export function lesionEachBlock(model: AnalysedModel, batches: readonly Batch[], options: { blocks?: string[] } = {}): { baseline: number; lesions: SingleLesion[]; excluded: string[] } {
   const all = skipBlocks(model).map((b) => b.path);
   const chosen = options.blocks ?? lesionableBlocks(model, batches[0]!.x);
   const baseline = classificationError(model, batches);
   const lesions = chosen.map((block) => ({ block, index: all.indexOf(block), error: withLesions(model, [block], () => classificationError(model, batches)) }));
-  return { baseline, lesions };
+  return { baseline, lesions, excluded: all.filter((p) => !chosen.includes(p)) };
 }
 
 /** Test errors (fractions) with `deleted` random blocks removed, over several trials, and their mean. */
@@ -94,7 +105,8 @@ export interface RandomLesions {
 
 /**
  * Test error with k random blocks deleted, k = 1..n (Veit et al. 2016 Fig. 5a): for each k,
- * `trials` seeded draws of k distinct blocks among `blocks` (default: all deletable ones).
+ * `trials` seeded draws of k distinct blocks among `blocks` (default: `lesionableBlocks`, so
+ * never a downsampling block).
  */
 export function lesionRandomBlocks(
   model: AnalysedModel, batches: readonly Batch[], options: { rng: Rng; trials?: number; blocks?: string[]; maxDeleted?: number },

@@ -1,19 +1,11 @@
 import type { DatasetName } from '../data/registry.js';
+import { RECIPES, type TrainConfigInput } from '../train/config.js';
 import type { ExperimentSpecInput } from './spec.js';
 import { parseExperimentSpec, SpecError, type ExperimentSpec } from './spec.js';
+import { STANDARD_RECIPE, STANDARD_SEEDS, STANDARD_WIDTH } from './standard-tier.js';
 
 /** Training images of the quick tier: small enough that two seeds of all six nets finish within 5 minutes on 2 cores. */
 export const QUICK_TRAIN_SUBSET = 4000;
-
-/**
- * The standard tier's budget: 4 passes over the 60,000 official images (1,876 steps of 128, ÷10
- * at 50 % and 75 %) with stages of 8/16/32 channels — the paper's 16/32/64 cost three times as
- * much per image, and four epochs at width 8 converge further than two at width 16 within the
- * hour for 3 seeds of plain/ResNet-20 and -56 on 2 cores. scripts/calibration/degradation_standard.py
- * trains the same recipe in PyTorch.
- */
-export const STANDARD_EPOCHS = 4;
-export const STANDARD_WIDTH = 8;
 
 /** The full tier's warm-up of the 110-layer nets (He et al. 2015 §4.2): lr 0.01 for 400 iterations, then 0.1. */
 export const DEPTH_110_WARMUP = { lr: 0.01, steps: 400 } as const;
@@ -35,12 +27,23 @@ export interface DegradationOptions {
 }
 
 /**
+ * The recipe of each tier: He et al.'s CIFAR recipe throughout. Quick mode's 125 steps are too
+ * few for the ÷10 drops, so it keeps a constant rate after a short warm-up, in batches of 64;
+ * full mode is the paper's (160 epochs, pad-crop-flip augmentation).
+ */
+const DEGRADATION_RECIPES = {
+  quick: { ...RECIPES['he-cifar'], epochs: 2, batchSize: 64, schedule: 'constant', warmupEpochs: 0.25, augment: 'none' },
+  standard: STANDARD_RECIPE,
+  full: { ...RECIPES['he-cifar'], epochs: 160, warmupEpochs: 0 },
+} as const satisfies Record<DegradationOptions['mode'], Partial<TrainConfigInput> & { epochs: number }>;
+
+/**
  * The degradation experiment (He et al. 2015, Fig. 1 and 6): plain and residual CIFAR-style nets
  * (3 stages of 16/32/64 channels, option A shortcuts, batch norm) at several depths, trained with
- * one recipe — SGD 0.1, momentum 0.9, weight decay 1e-4, batch 128, ÷10 at 50 % and 75 % of the
- * steps (in the full tier the 110-layer nets start at 0.01 for 400 steps, as in §4.2). The
- * claim: the deepest plain net ends with a HIGHER training error than the shallow one, and its
- * residual twin does not.
+ * one recipe — He et al.'s §4.2: SGD 0.1, momentum 0.9, weight decay 1e-4, batch 128, ÷10 at
+ * 50 % and 75 % of the steps (the standard tier's `STANDARD_RECIPE`; in the full tier the
+ * 110-layer nets start at 0.01 for 400 steps, as in §4.2). The claim: the deepest plain net ends
+ * with a HIGHER training error than the shallow one, and its residual twin does not.
  *
  * Quick mode keeps the effect visible in minutes with two seeds (one seed decides no verdict): a
  * class-balanced 4,000-image subset of Fashion-MNIST, 2 epochs in batches of 64 (125 steps),
@@ -58,6 +61,7 @@ export function degradationSpec(options: DegradationOptions): ExperimentSpec {
   for (const d of depths) {
     if (!Number.isInteger(d) || d < 8 || (d - 2) % 6 !== 0) throw new SpecError(`degradation: depth ${d} is not of the form 6n + 2 with n >= 1 (8, 14, 20, 32, 44, 56, 110, ...)`);
   }
+  const recipe = DEGRADATION_RECIPES[mode];
   const input: ExperimentSpecInput = {
     name: `degradation-${mode}${options.precision === 'bf16' ? '-bf16' : ''}`,
     kind: 'degradation',
@@ -67,16 +71,8 @@ export function degradationSpec(options: DegradationOptions): ExperimentSpec {
       ...(mode === 'standard' ? { modelOptions: { baseWidth: STANDARD_WIDTH } } : {}),
       dataset,
       dataDir: options.dataDir,
-      epochs: options.epochs ?? { quick: 2, standard: STANDARD_EPOCHS, full: 160 }[mode],
-      batchSize: quick ? 64 : 128,
-      optimizer: 'sgd',
-      lr: 0.1,
-      momentum: 0.9,
-      weightDecay: 1e-4,
-      // The paper's ÷10 drops at 50 % and 75 % of the steps; quick mode's 125 steps are too few for them.
-      schedule: quick ? 'constant' : 'step',
-      warmupEpochs: quick ? 0.25 : 0,
-      augment: mode === 'full' ? 'pad-crop-flip' : 'none',
+      ...recipe,
+      epochs: options.epochs ?? recipe.epochs,
       // Standard and full train on the whole official training set.
       trainSubset: quick ? (options.trainSubset ?? QUICK_TRAIN_SUBSET) : options.trainSubset,
       testSubset: quick ? 1000 : undefined,
@@ -90,7 +86,7 @@ export function degradationSpec(options: DegradationOptions): ExperimentSpec {
     // iterations), and then go back to 0.1". A fixed 400 steps, for the plain twin as well, so
     // the two still differ only in the skip.
     ...(mode === 'full' && depths.includes(110) ? { overrides: [{ where: { 'modelOptions.depth': 110 }, set: { constantWarmup: DEPTH_110_WARMUP } }] } : {}),
-    seeds: options.seeds ?? (quick ? [0, 1] : [0, 1, 2]),
+    seeds: options.seeds ?? (quick ? [0, 1] : [...STANDARD_SEEDS]),
   };
   return parseExperimentSpec(input, 'degradation spec');
 }

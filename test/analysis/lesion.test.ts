@@ -20,11 +20,23 @@ describe('lesion', () => {
     const model = build({ zeroInitResidual: true });
     const reference = logits(model);
     const blocks = lesionableBlocks(model, x);
-    expect(blocks).toHaveLength(6); // every residual block, including the downsampling ones
+    expect(blocks).toEqual(['layer1.0', 'layer1.1', 'layer2.1', 'layer3.1']);
     for (const b of blocks) expect(withLesions(model, [b], () => logits(model))).toEqual(reference);
     expect(withLesions(model, blocks, () => logits(model))).toEqual(reference);
     const { baseline, lesions } = lesionEachBlock(model, batches);
     for (const l of lesions) expect(l.error).toBe(baseline);
+  });
+
+  it('deletes only blocks that keep their input\'s shape: the downsampling blocks are excluded (Veit et al. 2016 §4)', () => {
+    // The residual net's downsampling blocks can be deleted (their zero-pad shortcut has the output's shape), yet are never chosen.
+    const model = build({});
+    expect(withLesions(model, ['layer2.0'], () => logits(model))).toHaveLength(6 * 3);
+    const single = lesionEachBlock(model, batches);
+    expect(single.lesions.map((l) => [l.block, l.index])).toEqual([['layer1.0', 0], ['layer1.1', 1], ['layer2.1', 3], ['layer3.1', 5]]);
+    expect(single.excluded).toEqual(['layer2.0', 'layer3.0']);
+    const random = lesionRandomBlocks(model, batches, { rng: new Rng(2), trials: 1 });
+    expect(random.candidates).toEqual(['layer1.0', 'layer1.1', 'layer2.1', 'layer3.1']);
+    expect(random.results.map((r) => r.deleted)).toEqual([1, 2, 3, 4]);
   });
 
   it('deleting a trained-looking (random) branch changes the output, and the model is intact afterwards', () => {
@@ -60,7 +72,7 @@ describe('lesion', () => {
   it('deletes k random blocks for k = 1..n with seeded draws', () => {
     const model = build({ zeroInitResidual: true });
     const result = lesionRandomBlocks(model, batches, { rng: new Rng(1), trials: 2 });
-    expect(result.results.map((r) => r.deleted)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(result.results.map((r) => r.deleted)).toEqual([1, 2, 3, 4]);
     for (const r of result.results) expect(r.meanError).toBe(classificationError(model, batches));
   });
 });

@@ -28,9 +28,9 @@ describe('analysing a PyTorch-trained state dict', () => {
     const error = (actual: Float32Array, name: string): number => maxRelativeError(actual, expected[name]!.f32);
     expect(error(logits(), 'logits')).toBeLessThan(1e-4);
 
-    const blocks = lesionableBlocks(model, x);
-    expect(blocks).toEqual(['layer1.0', 'layer1.1', 'layer2.0', 'layer2.1', 'layer3.0', 'layer3.1']);
-    for (const block of blocks) {
+    // The lesion study deletes only the shape-keeping blocks; the surgery itself is checked on every block, downsampling ones too.
+    expect(lesionableBlocks(model, x)).toEqual(['layer1.0', 'layer1.1', 'layer2.1', 'layer3.1']);
+    for (const block of ['layer1.0', 'layer1.1', 'layer2.0', 'layer2.1', 'layer3.0', 'layer3.1']) {
       const lesioned = withLesions(model, [block], logits);
       expect(error(lesioned, `lesion.${block}`), block).toBeLessThan(1e-4);
       // A real change, far above the tolerance: the comparison can fail.

@@ -35,6 +35,14 @@ describe('skiplab experiment lesion --seeds 0,1,2', () => {
     expect(results.version).toBe(1);
     expect(results.seeds.map((s) => s.seed)).toEqual([0, 1, 2]);
     for (const seed of results.seeds) expect(seed.models.map((m) => m.family)).toEqual(['residual', 'plain']);
+    // Only the shape-keeping blocks are deleted, alone or at random: ResNet-20's two downsampling blocks never are (Veit et al. 2016 §4).
+    const shapeKeeping = ['layer1.0', 'layer1.1', 'layer1.2', 'layer2.1', 'layer2.2', 'layer3.1', 'layer3.2'];
+    for (const model of results.seeds.flatMap((s) => s.models)) {
+      expect(model.single.map((l) => l.block)).toEqual(shapeKeeping);
+      expect(model.candidates).toEqual(shapeKeeping);
+      expect(model.excluded).toEqual(['layer2.0', 'layer3.0']);
+      expect(model.random.map((k) => k.deleted)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    }
     // Each seed trained its own twins: different weights, so different baselines.
     expect(new Set(results.sources.map((s) => s.sha256)).size).toBe(6);
     expect(new Set(results.seeds.map((s) => s.models[0]!.baseline)).size).toBeGreaterThan(1);
@@ -44,7 +52,7 @@ describe('skiplab experiment lesion --seeds 0,1,2', () => {
     expect(readdirSync(join(dir, 'shards', 'lesion-random'))).toHaveLength(3 * 2 * 2);
     const html = readFileSync(join(dir, 'report.html'), 'utf8');
     // One verdict over the three seeds (lesion's claims), then each seed's figures under its own heading.
-    expect(html).toMatch(/(Supported|Contradicted|Inconclusive at this budget) \(3 seeds; quick: 1 epoch on 64 fashion-mnist training images, batch 64; fashion-mnist\): deleting a single block barely changes ResNet-20/);
+    expect(html).toMatch(/(Supported|Contradicted|Inconclusive at this budget) \(3 seeds; quick: 1 epoch on 64 fashion-mnist training images, batch 64; fashion-mnist\): deleting a single block barely changes ResNet-20&#39;s test error \(increase at most 2 points; 7 of 9 blocks; the 2 downsampling blocks \(layer2\.0, layer3\.0\) excluded\)/);
     for (const seed of [0, 1, 2]) expect(html).toContain(`Seed ${seed}.`);
     for (const source of results.sources) expect(html).toContain(source.sha256);
 
@@ -95,7 +103,9 @@ describe('skiplab experiment lesion --weights (a PyTorch-trained state dict)', (
     expect(results.sources).toEqual([{ label: 'given', seed: 0, model: 'resnet_cifar', modelOptions, path: fixture, sha256, run: null }]);
     const [model] = results.seeds[0]!.models;
     expect(model!.family).toBe('given');
-    expect(model!.single.map((l) => l.block)).toEqual(['layer1.0', 'layer1.1', 'layer2.0', 'layer2.1', 'layer3.0', 'layer3.1']);
+    // Option-B projections keep the downsampling blocks deletable, but the study leaves them out.
+    expect(model!.single.map((l) => l.block)).toEqual(['layer1.0', 'layer1.1', 'layer2.1', 'layer3.1']);
+    expect(model!.excluded).toEqual(['layer2.0', 'layer3.0']);
     const html = readFileSync(join(dir, 'report.html'), 'utf8');
     expect(html).toContain(fixture);
     expect(html).toContain(sha256);
@@ -132,6 +142,7 @@ describe('experiment flags', () => {
     const flags = { store: scratch(), report: false, executor: 'local' };
     const refused: [string, Record<string, unknown>, RegExp][] = [
       ['lesion', { depths: '8,20' }, /--depths does not apply to lesion/],
+      ['landscape', { standard: true }, /--standard does not apply to landscape: the standard tier is defined for degradation, lesion and paths only/],
       ['landscape', { detach: true }, /--detach does not apply to landscape: its measurements start when its training ends/],
       ['unet-skips', { dataset: 'mnist' }, /--dataset does not apply to unet-skips: it trains on the digit-segmentation set/],
       ['degradation', { weights: 'x.safetensors' }, /--weights does not apply to degradation/],

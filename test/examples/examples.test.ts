@@ -136,7 +136,8 @@ describe('examples and README code', () => {
     const baseline = Number(/nothing deleted: ([\d.]+) %/.exec(trained)![1]);
     expect(baseline).toBeLessThanOrEqual(25); // chance is 50 %
     const lesions = [...trained.matchAll(/delete (\S+) +test error +([\d.]+) %/g)].map((m) => [m[1], Number(m[2])]);
-    expect(lesions.map(([block]) => block)).toEqual(['layer1.0', 'layer2.0', 'layer3.0']);
+    // ResNet-8 has one block per stage; the two downsampling ones are left out (Veit et al. 2016 §4).
+    expect(lesions.map(([block]) => block)).toEqual(['layer1.0']);
     // The same weights, loaded instead of trained, give the same numbers.
     const reloaded = runExample('04-lesion-study.ts', [...common, '--weights', weights]);
     expect(reloaded).not.toMatch(/trained/);
@@ -150,7 +151,7 @@ describe('examples and README code', () => {
     const results = JSON.parse(readFileSync(join(store, experiment!, 'results.json'), 'utf8')) as { dataset: string; seeds: { models: { family: string; single: { block: string }[] }[] }[] };
     expect(results.dataset).toBe('folder');
     expect(results.seeds[0]!.models[0]!.family).toBe('given');
-    expect(results.seeds[0]!.models[0]!.single.map((l) => l.block)).toEqual(['layer1.0', 'layer2.0', 'layer3.0']);
+    expect(results.seeds[0]!.models[0]!.single.map((l) => l.block)).toEqual(['layer1.0']);
   }, 600_000);
 
   it.runIf(haveRedis || process.env.CI)('5: a sweep spec on BullMQ: two workers share the 8 runs, and the report is written from their results', async () => {

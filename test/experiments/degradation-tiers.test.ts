@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { tierOf } from '../../src/cli/commands/experiment-plans.js';
-import { degradationSpec, QUICK_TRAIN_SUBSET, STANDARD_EPOCHS, STANDARD_WIDTH } from '../../src/experiments/degradation.js';
+import { degradationSpec, QUICK_TRAIN_SUBSET } from '../../src/experiments/degradation.js';
+import { STANDARD_EPOCHS, STANDARD_WIDTH } from '../../src/experiments/standard-tier.js';
 import { expandSpec } from '../../src/experiments/spec.js';
 
 describe('degradation tiers', () => {

@@ -9,12 +9,12 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const source = (label: string, seed: number) => ({ label, seed, model: 'resnet_cifar', modelOptions: { depth: 8 }, path: `twins/skip-none_seed-${seed}/weights/epoch-4.safetensors`, sha256: String(seed).repeat(64), run: `twins/skip-none_seed-${seed}` });
 
-function folder(name: string, seeds: object[]): string {
-  const dir = join(root, `${name}-quick`);
+function folder(name: string, seeds: object[], mode = 'quick'): string {
+  const dir = join(root, `${name}-${mode}`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'results.json'), JSON.stringify({
-    version: 1, experiment: name, mode: 'quick', dataset: 'fashion-mnist', budget: '4 epochs on 2,048 fashion-mnist training images, batch 64', seconds: 12, writtenAt: '2025-01-01T00:00:00Z',
+    version: 1, experiment: name, mode, dataset: 'fashion-mnist', budget: '4 epochs on 2,048 fashion-mnist training images, batch 64', seconds: 12, writtenAt: '2025-01-01T00:00:00Z',
     sources: seeds.map((_, i) => source('plain', i)), seeds: seeds.map((s, i) => ({ seed: i, ...s })),
   }));
   return dir;
@@ -44,6 +44,20 @@ describe('analysis report sections', () => {
     // The same seeds with no gap between scratch and constructed: the text follows the numbers.
     const noGap = await analysisSection('identity-construction', folder('identity-construction', [0.2, 0.2, 0.2].map((scratch) => ({ inserted: ['a'], maxOutputDifference: 0, rows: rows(scratch) }))));
     expect(noGap.conclusion).toMatch(/^Contradicted \(3 seeds/);
+  });
+
+  it('say which lesion candidates there were and that the downsampling blocks are excluded, in the standard tier too', async () => {
+    const candidates = ['layer1.0', 'layer1.1', 'layer2.1', 'layer3.1'];
+    const model = (family: string, increase: number) => ({
+      family, parameters: 1000, baseline: 0.1, single: candidates.map((block, index) => ({ block, index: [0, 1, 3, 5][index]!, error: 0.1 + increase })),
+      random: [1, 2, 3, 4].map((deleted) => ({ deleted, meanError: 0.1 + deleted * increase, errors: [0.1 + deleted * increase] })), candidates, excluded: ['layer2.0', 'layer3.0'],
+    });
+    const seeds = [0.001, 0.002, 0.003].map((r) => ({ depth: 14, testImages: 2000, models: [model('residual', r), model('plain', 0.4)] }));
+    const section = await analysisSection('lesion', folder('lesion', seeds, 'standard'));
+    expect(section.conclusion).toMatch(/^Supported \(3 seeds; standard: .*\): deleting a single block barely changes ResNet-14's test error \(increase at most 2 points; 4 of 6 blocks; the 2 downsampling blocks \(layer2\.0, layer3\.0\) excluded\)/);
+    const intro = section.blocks.find((b) => b.kind === 'paragraph' && b.text.startsWith('A deleted residual block'));
+    expect(intro && intro.kind === 'paragraph' && intro.text).toContain('residual, 4 of 6 blocks; the 2 downsampling blocks (layer2.0, layer3.0) excluded; plain, 4 of 6 blocks');
+    expect(intro && intro.kind === 'paragraph' && intro.text).toContain('Measured in standard mode');
   });
 
   it('refuse a results.json that does not match its schema, naming the file and the field', async () => {

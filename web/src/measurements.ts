@@ -6,10 +6,9 @@
  */
 import { featureReuse, highwayGateActivity } from '../../src/analysis/feature-reuse.js';
 import { filterNormalizedDirection, linspace, lossLandscape1d } from '../../src/analysis/landscape.js';
-import { withLesions } from '../../src/analysis/lesion.js';
-import { l2Norm, skipBlocks, withHooks, withMode } from '../../src/analysis/model-parts.js';
+import { lesionableBlocks, withLesions } from '../../src/analysis/lesion.js';
+import { l2Norm, withMode } from '../../src/analysis/model-parts.js';
 import { noGrad } from '../../src/autograd/no-grad.js';
-import { shapesEqual } from '../../src/tensor/shape.js';
 import { Rng } from '../../src/tensor/rng.js';
 import { batchLoss, labBatch, type LabRun } from './lab-run.js';
 
@@ -25,20 +24,12 @@ export function hiddenGradientRms(run: LabRun): { layers: string[]; rms: number[
 }
 
 /**
- * The skip blocks whose output has their input's shape: the blocks Veit et al. 2016 §4 delete.
- * Downsampling blocks (stride 2, more channels) are left out, as Veit et al. left them out of
- * their claim; their shortcut alone is not the identity.
+ * The skip blocks whose output has their input's shape: the blocks Veit et al. 2016 §4 delete
+ * (`lesionableBlocks`). Downsampling blocks (stride 2, more channels) are left out, as Veit et
+ * al. left them out of their claim; their shortcut alone is not the identity.
  */
 export function shapeKeepingBlocks(run: LabRun): string[] {
-  const keep: string[] = [];
-  const probe = labBatch(run.data, run.data.test, [0, 1]).x;
-  withMode(run.model, false, () => noGrad(() => withHooks(
-    () => skipBlocks(run.model).map(({ path, module }) => module.registerForwardHook((_m, x, y) => {
-      if (shapesEqual(x.shape, y.shape)) keep.push(path);
-    })),
-    () => run.model.forward(probe),
-  )));
-  return keep;
+  return lesionableBlocks(run.model, labBatch(run.data, run.data.test, [0, 1]).x);
 }
 
 export interface LesionSweep {

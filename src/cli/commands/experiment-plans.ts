@@ -3,7 +3,8 @@ import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { DATASET_NAMES, type DatasetName } from '../../data/registry.js';
 import {
-  ANALYSIS_EXPERIMENTS, analysisPlan, FIXED_DATASET_EXPERIMENTS, GIVEN_WEIGHTS_EXPERIMENTS, isAnalysisExperiment, type AnalysisSettings,
+  ANALYSIS_EXPERIMENTS, analysisPlan, defaultSeeds, FIXED_DATASET_EXPERIMENTS, GIVEN_WEIGHTS_EXPERIMENTS, isAnalysisExperiment, STANDARD_EXPERIMENTS,
+  type AnalysisSettings,
 } from '../../experiments/analysis/index.js';
 import { degradationSpec } from '../../experiments/degradation.js';
 import { checkWeightsFit, resolveWeights } from '../../experiments/given-weights.js';
@@ -122,12 +123,12 @@ export function tierOf(flags: Pick<ExperimentFlags, 'quick' | 'standard' | 'full
   return asked[0] ?? 'quick';
 }
 
-/** The settings every analysis experiment takes from the flags. */
+/** The settings every analysis experiment takes from the flags (the default seeds depend on the tier). */
 export async function analysisSettings(flags: ExperimentFlags): Promise<AnalysisSettings> {
-  const mode = flags.full ? 'full' : 'quick';
+  const mode = tierOf(flags);
   let dataset = datasetOf(flags) ?? (flags.dataDir ? 'cifar10' : 'fashion-mnist');
   const settings: AnalysisSettings = {
-    mode, dataset, dataDir: flags.dataDir, seeds: seedsOf(flags) ?? [0],
+    mode, dataset, dataDir: flags.dataDir, seeds: seedsOf(flags) ?? defaultSeeds(mode, flags.weights !== undefined),
     epochs: flags.epochs ? positiveInteger('--epochs', flags.epochs) : undefined,
     trainSubset: flags.trainSubset ? positiveInteger('--train-subset', flags.trainSubset) : undefined,
   };
@@ -173,8 +174,8 @@ export async function experimentPlan(name: string, flags: ExperimentFlags): Prom
     throw new UserInputError(`unknown experiment '${name}' (built in: degradation, ${ANALYSIS_EXPERIMENTS.join(', ')}, all; or give a .json/.yaml spec file)`);
   }
   refuse(flags.precision !== undefined, '--precision', name, 'its measurements are defined in FP32 (only degradation and spec files take --precision)');
-  refuse(flags.depths !== undefined, '--depths', name, 'its depths are fixed by --quick/--full (only degradation takes --depths)');
-  refuse(Boolean(flags.standard), '--standard', name, 'the standard tier is defined for degradation only so far; use --quick or --full');
+  refuse(flags.depths !== undefined, '--depths', name, 'its depths are fixed by its tier (only degradation takes --depths)');
+  refuse(Boolean(flags.standard) && !STANDARD_EXPERIMENTS.includes(name), '--standard', name, `the standard tier is defined for degradation, ${STANDARD_EXPERIMENTS.join(' and ')} only; use --quick or --full`);
   refuse(Boolean(flags.detach), '--detach', name, 'its measurements start when its training ends, so it runs in the foreground (--detach is for training sweeps)');
   refuse(given && !GIVEN_WEIGHTS_EXPERIMENTS.includes(name), '--weights', name, `it compares models it trains itself; --weights works with ${GIVEN_WEIGHTS_EXPERIMENTS.join(', ')}`);
   refuse(given && flags.epochs !== undefined, '--epochs', `${name} --weights`, 'given weights are analysed without training');

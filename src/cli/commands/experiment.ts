@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { getBackend } from '../../backend/select.js';
-import { ANALYSIS_EXPERIMENTS, FIXED_DATASET_EXPERIMENTS, GIVEN_WEIGHTS_EXPERIMENTS } from '../../experiments/analysis/index.js';
+import { ANALYSIS_EXPERIMENTS, FIXED_DATASET_EXPERIMENTS, GIVEN_WEIGHTS_EXPERIMENTS, STANDARD_EXPERIMENTS } from '../../experiments/analysis/index.js';
 import type { Executor } from '../../experiments/executor.js';
 import type { JobEvent } from '../../experiments/jobs.js';
 import { localExecutor } from '../../experiments/local-executor.js';
@@ -70,14 +70,14 @@ export function registerExperimentCommand(program: Command): void {
     .description('run an experiment (built-in name or spec file): its training runs and measurements as jobs on an executor, into the run store, then its report')
     .argument('<name>', `degradation, ${ANALYSIS_EXPERIMENTS.join(', ')}, all, or a spec file (.json/.yaml)`)
     .option('--quick', 'the few-minutes version (default)')
-    .option('--standard', 'degradation: the hour-long tier on the full official training set, with learning-rate drops, depths 20 and 56, 3 seeds')
+    .option('--standard', `degradation, ${STANDARD_EXPERIMENTS.join(', ')}: the hour-long tier on the full official training set, with learning-rate drops, 3 seeds (degradation: depths 20 and 56; ${STANDARD_EXPERIMENTS.join(' and ')}: one trained ResNet-56 and its plain twin per seed, shared)`)
     .option('--full', 'the paper-scale version (CIFAR-10 when --data-dir is given)')
     .option('--depths <list>', 'degradation: comma-separated depths 6n+2, e.g. 8,20,56')
     .option('--dataset <name>', 'fashion-mnist | mnist | cifar10 | folder')
     .option('--data-dir <dir>', "the dataset's folder: the (Fashion-)MNIST idx files, the CIFAR-10 binary batches, or class folders of images")
     .option('--epochs <n>', 'override the number of epochs of every training run')
     .option('--train-subset <n>', 'override the training-subset size')
-    .option('--seeds <list>', 'comma-separated seeds (default 0); every seed trains and measures on its own')
+    .option('--seeds <list>', 'comma-separated seeds; every seed trains and measures on its own (default: --quick 0,1; --standard 0,1,2; analysis --full and --weights 0, degradation --full 0,1,2)')
     .option('--precision <p>', 'fp32 (default) | bf16: convolutions and matrix products on bfloat16 operands with FP32 sums and master weights')
     .option('--store <dir>', 'run store root', 'runs')
     .option('--workers <n>', 'local: jobs run at once (default: one per core)')

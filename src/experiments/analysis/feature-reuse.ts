@@ -36,7 +36,7 @@ const unstored = (blocks: readonly z.infer<typeof denseBlockReuseSchema>[]) => b
  * DenseNet-BC (L = 28, k = 8, blocks of 4) it replaces.
  */
 export function featureReuseDenseNet(settings: AnalysisSettings): { depth: number; growthRate: number; modelOptions: Record<string, number | boolean>; name: string } {
-  const { depth, growthRate } = pick(settings.mode, { depth: 19, growthRate: 6 }, { depth: 40, growthRate: 12 });
+  const { depth, growthRate } = pick(settings.mode, { quick: { depth: 19, growthRate: 6 }, full: { depth: 40, growthRate: 12 } });
   return { depth, growthRate, modelOptions: { depth, growthRate, bottleneck: false, compression: 1, initFeatures: 16 }, name: `DenseNet (L=${depth}, k=${growthRate})` };
 }
 

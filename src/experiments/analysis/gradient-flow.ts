@@ -32,9 +32,9 @@ type Family = Exclude<GradientFlowModel['family'], 'given'>;
 
 export function gradientFlowPlan(settings: AnalysisSettings): ExperimentPlan {
   const spec = analysisSpec(settings, 'gradient-flow', 'Per-layer gradient norms at initialisation and over training: plain (with and without BN), residual, highway and dense nets of equal depth.');
-  const depth = size(settings, 'depth', 20, 56);
-  const width = size(settings, 'width', 8, 16);
-  const probe = size(settings, 'probe', 64, 64);
+  const depth = size(settings, 'depth', { quick: 20, full: 56 });
+  const width = size(settings, 'width', { quick: 8, full: 16 });
+  const probe = size(settings, 'probe', { quick: 64, full: 64 });
   const resnet = (skip: 'identity' | 'none') => ({ model: 'resnet_cifar', modelOptions: { depth, baseWidth: width, skip } });
   const nets: Record<Family, { name: string; lr: number; variant: Record<string, unknown> }> = {
     plain: { name: `plain-${depth}`, lr: 0.05, variant: resnet('none') },
@@ -47,7 +47,7 @@ export function gradientFlowPlan(settings: AnalysisSettings): ExperimentPlan {
   };
   const training = trainingSpec(settings, `gradient-flow-nets-d${depth}-w${width}`, {
     description: 'Five nets of equal depth trained with the analysis recipe, keeping every epoch\'s weights for the gradient-flow measurement.',
-    base: { weightSnapshots: 'every-epoch', ...analysisRecipe(settings, { epochs: size(settings, 'epochs', 2, 10), trainSubset: size(settings, 'trainSubset', 640, 20000), testSubset: probe }) },
+    base: { weightSnapshots: 'every-epoch', ...analysisRecipe(settings, { epochs: size(settings, 'epochs', { quick: 2, full: 10 }), trainSubset: size(settings, 'trainSubset', { quick: 640, full: 20000 }), testSubset: probe }) },
     variants: Object.fromEntries(Object.entries(nets).map(([family, net]) => [family, { ...net.variant, lr: net.lr }])),
   });
   const epochs = training.base.epochs!;

@@ -30,9 +30,9 @@ export const highwayGatesStep = defineStep({
 
 export function highwayGatesPlan(settings: AnalysisSettings): ExperimentPlan {
   const spec = analysisSpec(settings, 'highway-gates', 'Srivastava et al. 2015: transform-gate activity per layer and per example over training, and training error of the highway net vs its plain twin.');
-  const depth = size(settings, 'depth', 20, 50);
-  const width = size(settings, 'width', 50, 50);
-  const probe = size(settings, 'testSubset', 500, 500);
+  const depth = size(settings, 'depth', { quick: 20, full: 50 });
+  const width = size(settings, 'width', { quick: 50, full: 50 });
+  const probe = size(settings, 'testSubset', { quick: 500, full: 500 });
   // Srivastava et al. 2015 §4.1 widened the plain nets to the highway nets' parameter count; the
   // twin's width is the one whose whole-net count, on this data's input size, is nearest
   // (on 28x28 images: 66 for depth 20, 69 for 50).
@@ -40,7 +40,7 @@ export function highwayGatesPlan(settings: AnalysisSettings): ExperimentPlan {
   const plainWidth = parameterMatchedTwin('highway_fc', options)?.value ?? width;
   const training = trainingSpec(settings, `highway-fc-d${depth}-w${width}-p${plainWidth}`, {
     description: 'A fully connected highway net and its plain twin widened to the same parameter count, trained with the analysis recipe, keeping every epoch\'s weights.',
-    base: { model: 'highway_fc', modelOptions: { depth, width }, weightSnapshots: 'every-epoch', ...analysisRecipe(settings, { epochs: size(settings, 'epochs', 4, 20), trainSubset: size(settings, 'trainSubset', 4096, 60000), testSubset: probe }) },
+    base: { model: 'highway_fc', modelOptions: { depth, width }, weightSnapshots: 'every-epoch', ...analysisRecipe(settings, { epochs: size(settings, 'epochs', { quick: 4, full: 20 }), trainSubset: size(settings, 'trainSubset', { quick: 4096, full: 60000 }), testSubset: probe }) },
     grid: { 'modelOptions.skip': ['gated', 'none'] },
     overrides: [{ where: { 'modelOptions.skip': 'none' }, set: { modelOptions: { width: plainWidth } } }],
   });

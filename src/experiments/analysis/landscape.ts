@@ -67,10 +67,10 @@ export const landscapeHessianStep = defineStep({
 
 export function landscapePlan(settings: AnalysisSettings): ExperimentPlan {
   const spec = analysisSpec(settings, 'landscape', 'Li et al. 2018: filter-normalised loss surfaces and Hessian eigenvalue ratio, residual vs plain at the same depth.');
-  const images = size(settings, 'images', 128, 2500);
-  const line = size(settings, 'line', 11, 41);
-  const grid = size(settings, 'grid', 7, 31);
-  const iterations = size(settings, 'hessianIterations', HESSIAN_LANCZOS_STEPS.quick, HESSIAN_LANCZOS_STEPS.full);
+  const images = size(settings, 'images', { quick: 128, full: 2500 });
+  const line = size(settings, 'line', { quick: 11, full: 41 });
+  const grid = size(settings, 'grid', { quick: 7, full: 31 });
+  const iterations = size(settings, 'hessianIterations', HESSIAN_LANCZOS_STEPS);
   const shard = (seed: number, family: TwinFamily, part: string) => `seed-${seed}_${family}_${part}`;
   return {
     spec,

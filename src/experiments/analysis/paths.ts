@@ -11,7 +11,10 @@ import { size, twinRun, twinsSpec, type AnalysisSettings } from './settings.js';
  * Veit et al. 2016 §4.2 / Fig. 6 on the trained residual twin (or given weights): path-length
  * distribution (Binomial(n, 1/2)), gradient magnitude reaching the input per path length (sampled
  * paths), their product, and the range of lengths that carries 90 % of the gradient. One shard
- * per seed.
+ * per seed. Every residual block counts, downsampling ones included: the unraveled view (§3)
+ * enters or skips each of them (the paper's ResNet-110 has 54 such blocks), unlike the lesion
+ * study, which deletes only shape-keeping ones. The standard tier measures the ResNet-56 twins
+ * lesion trains (one training folder).
  */
 const analysisSchema = pathsResultsSchema.shape.seeds.element.omit({ seed: true, depth: true, finalTrainError: true, paper: true });
 
@@ -29,8 +32,8 @@ export const pathsStep = defineStep({
 
 export function pathsPlan(settings: AnalysisSettings): ExperimentPlan {
   const spec = analysisSpec(settings, 'paths', 'Veit et al. 2016: residual nets as ensembles of paths — path lengths, gradient per length, and the effective paths.');
-  const images = size(settings, 'images', 32, 128);
-  const samplesPerLength = size(settings, 'samplesPerLength', 3, 10);
+  const images = size(settings, 'images', { quick: 32, standard: 128, full: 128 });
+  const samplesPerLength = size(settings, 'samplesPerLength', { quick: 3, standard: 4, full: 10 });
   const shard = (seed: number) => `seed-${seed}_model`;
   return {
     spec,

@@ -29,7 +29,7 @@ export const representationsStep = defineStep({
 
 export function representationsPlan(settings: AnalysisSettings): ExperimentPlan {
   const spec = analysisSpec(settings, 'representations', 'How much each block changes its input, how similar the block outputs are (linear CKA), and how far weights move in training.');
-  const images = size(settings, 'images', 128, 500);
+  const images = size(settings, 'images', { quick: 128, full: 500 });
   const shard = (seed: number, family: string) => `seed-${seed}_${family}`;
   return {
     spec,

@@ -5,7 +5,7 @@ import { defineStep, measureJob } from '../measurement.js';
 import type { ExperimentPlan } from '../plan.js';
 import { probeSchema, transformerResidualResultsSchema } from '../results/transformer-residual.js';
 import { analysisSpec, epochHistory, fixedBatches, last, parameterCountOf, plannedRun, resultsHeader } from './common.js';
-import { analysisRecipe, size, trainingSpec, type AnalysisSettings } from './settings.js';
+import { analysisRecipe, pick, size, trainingSpec, type AnalysisSettings } from './settings.js';
 
 /**
  * A pre-LN transformer (images read as sequences of rows) with and without its residual adds at
@@ -35,14 +35,14 @@ export const transformerProbeStep = defineStep({
 
 export function transformerResidualPlan(settings: AnalysisSettings): ExperimentPlan {
   const spec = analysisSpec(settings, 'transformer-residual', 'A pre-LN transformer with and without residual adds: training loss and a linear probe for token position.');
-  const dim = size(settings, 'dim', 32, 64);
-  const depths = settings.sizes?.layers ? [settings.sizes.layers] : settings.mode === 'quick' ? [2, 4] : [2, 4, 8, 12];
-  const probe = size(settings, 'testSubset', 96, 500);
+  const dim = size(settings, 'dim', { quick: 32, full: 64 });
+  const depths = settings.sizes?.layers ? [settings.sizes.layers] : pick(settings.mode, { quick: [2, 4], full: [2, 4, 8, 12] });
+  const probe = size(settings, 'testSubset', { quick: 96, full: 500 });
   const training = trainingSpec(settings, `transformer-dim${dim}`, {
     description: 'Pre-LN transformers over image rows with and without residual adds, trained with the analysis recipe (lr 0.01, gradients clipped at 1).',
     base: {
       model: 'transformer_classifier', modelOptions: { dim, heads: 4 }, weightSnapshots: 'ends', clipGradNorm: 1, logEverySteps: 4,
-      ...analysisRecipe(settings, { epochs: size(settings, 'epochs', 3, 10), trainSubset: size(settings, 'trainSubset', 1536, 60000), testSubset: probe, lr: 0.01 }),
+      ...analysisRecipe(settings, { epochs: size(settings, 'epochs', { quick: 3, full: 10 }), trainSubset: size(settings, 'trainSubset', { quick: 1536, full: 60000 }), testSubset: probe, lr: 0.01 }),
     },
     grid: { 'modelOptions.layers': depths, 'modelOptions.skip': ['identity', 'none'] },
   });

@@ -80,14 +80,14 @@ export const unetEpochStep = defineStep({
 
 export function unetSkipsPlan(settings: AnalysisSettings): ExperimentPlan {
   const spec = analysisSpec(settings, 'unet-skips', 'Ronneberger et al. 2015: U-Net with and without its long skip connections on digit segmentation.');
-  const canvas = size(settings, 'size', 36, 64);
-  const levels = size(settings, 'levels', 2, 4);
+  const canvas = size(settings, 'size', { quick: 36, full: 64 });
+  const levels = size(settings, 'levels', { quick: 2, full: 4 });
   const shown = 4;
   const training = trainingSpec(settings, `unet-l${levels}`, {
     description: 'U-Net and its plain twin (no long skips) on digit segmentation, trained with the analysis recipe, keeping every epoch\'s weights.',
     base: {
-      model: 'unet', modelOptions: { levels, baseWidth: size(settings, 'width', 8, 32), oddSizes: 'pad' }, weightSnapshots: 'every-epoch',
-      ...analysisRecipe(settings, { epochs: size(settings, 'epochs', 4, 20), trainSubset: size(settings, 'trainSubset', 384, 4000), testSubset: size(settings, 'testSubset', 96, 500), batchSize: 32 }),
+      model: 'unet', modelOptions: { levels, baseWidth: size(settings, 'width', { quick: 8, full: 32 }), oddSizes: 'pad' }, weightSnapshots: 'every-epoch',
+      ...analysisRecipe(settings, { epochs: size(settings, 'epochs', { quick: 4, full: 20 }), trainSubset: size(settings, 'trainSubset', { quick: 384, full: 4000 }), testSubset: size(settings, 'testSubset', { quick: 96, full: 500 }), batchSize: 32 }),
       dataset: 'digit-segmentation', dataDir: undefined, segmentation: { size: canvas, minDigits: 1, maxDigits: 2, labels: 'binary' },
     },
     grid: { 'modelOptions.skip': ['concat', 'none'] },

@@ -29,7 +29,7 @@ export function analysisResultsSchema<K extends string, S extends z.ZodRawShape>
   return z.strictObject({
     version: z.literal(RESULTS_VERSION),
     experiment: z.literal(experiment),
-    mode: z.enum(['quick', 'full']),
+    mode: z.enum(['quick', 'standard', 'full']),
     dataset: z.string(),
     /** What the measured models were trained with, in words ("4 epochs on 2,048 images"), for every verdict's sentence. */
     budget: z.string(),

@@ -10,6 +10,17 @@ export function singleDeletionIncrease(model: Model): number {
   return finiteMean(model.single.map((s) => s.error - model.baseline!));
 }
 
+/**
+ * Which blocks were deleted, in words: "25 of 27 blocks; the 2 downsampling blocks (layer2.0,
+ * layer3.0) excluded" — only blocks that keep their input's shape are deleted (Veit et al. 2016 §4).
+ */
+export function deletedBlocksText(model: Pick<Model, 'candidates' | 'excluded'>): string {
+  const { candidates, excluded } = model;
+  const total = candidates.length + excluded.length;
+  if (excluded.length === 0) return `all ${total} block${total === 1 ? '' : 's'} keep their input's shape`;
+  return `${candidates.length} of ${total} blocks; the ${excluded.length} downsampling block${excluded.length === 1 ? '' : 's'} (${excluded.join(', ')}) excluded`;
+}
+
 /** How much worse a single deletion may leave a residual net and still count as "barely matters". */
 export const SINGLE_DELETION_MARGIN = 0.02;
 /** By how much more the plain twin must suffer from a deletion for "residual nets degrade smoothly". */
@@ -18,7 +29,8 @@ export const PLAIN_COLLAPSE_MARGIN = 0.05;
 /**
  * Veit et al. 2016 §4.1: deleting a single block of a trained residual net barely changes its
  * test error (Fig. 3a), while deleting a layer of a plain net destroys it (Fig. 3b). Ours: the
- * mean increase over every single-block deletion, per seed.
+ * mean increase over every single-block deletion, per seed. Only blocks that keep their input's
+ * shape are deleted: Veit et al. leave the downsampling blocks out of the claim, and so do we.
  */
 export function lesionClaims(results: LesionResults): ClaimCheck[] {
   const budget = analysisBudget(results);
@@ -33,7 +45,7 @@ export function lesionClaims(results: LesionResults): ClaimCheck[] {
   const checks: ClaimCheck[] = [{
     experiment: 'lesion',
     paper: { number: 'single deletions leave the test error close to the baseline (the few downsampling blocks excepted)', setting: 'ResNet-110 (54 blocks), CIFAR-10', source: 'Veit et al. 2016 §4.1, Fig. 3a' },
-    verdict: verdictOf(`deleting a single block barely changes ${subjectName}'s test error (increase at most ${points(SINGLE_DELETION_MARGIN)})`, budget, compareAtOrBelow,
+    verdict: verdictOf(`deleting a single block barely changes ${subjectName}'s test error (increase at most ${points(SINGLE_DELETION_MARGIN)}; ${deletedBlocksText(subject[0]!)})`, budget, compareAtOrBelow,
       { label: `${subjectName} mean increase in test error per single deletion`, values: subject.map(singleDeletionIncrease) }, reference('no change', 0), { margin: SINGLE_DELETION_MARGIN }),
     parameters: parameterText([{ name: subjectName, counts: subject.map((m) => m.parameters) }]),
   }];
