@@ -5,7 +5,7 @@ import { STANDARD_TEST_IMAGES } from '../../src/experiments/analysis/settings.js
 import { degradationSpec } from '../../src/experiments/degradation.js';
 import type { ExperimentPlan, PlanContext } from '../../src/experiments/plan.js';
 import { expandSpec } from '../../src/experiments/spec.js';
-import { STANDARD_RECIPE, STANDARD_SEEDS } from '../../src/experiments/standard-tier.js';
+import { STANDARD_EPOCHS, STANDARD_RECIPE, STANDARD_SEEDS, STANDARD_WIDTH } from '../../src/experiments/standard-tier.js';
 
 const flags = { store: 'unused', report: false, executor: 'local' };
 
@@ -25,14 +25,14 @@ describe('the standard tier of lesion and paths', () => {
     expect(lesion.spec.name).toBe('lesion-standard');
     expect(paths.spec.name).toBe('paths-standard');
     expect(lesion.spec.seeds).toEqual([0, 1, 2]);
-    const folder = `resnet56-w16-twins-standard-fashion-mnist-nall-t${STANDARD_TEST_IMAGES}-e${STANDARD_RECIPE.epochs}`;
+    const folder = `resnet56-w${STANDARD_WIDTH}-twins-standard-fashion-mnist-nall-t${STANDARD_TEST_IMAGES}-e${STANDARD_RECIPE.epochs}`;
     expect(trainedRuns(lesion).sort()).toEqual(['identity', 'none'].flatMap((skip) => STANDARD_SEEDS.map((seed) => `${folder}/skip-${skip}_seed-${seed}`)).sort());
     // Paths measures the residual twins of the same folder: training happens once for both.
     expect(trainedRuns(paths).sort()).toEqual(STANDARD_SEEDS.map((seed) => `${folder}/skip-identity_seed-${seed}`));
     const [training] = lesion.training;
     for (const run of expandSpec(training!.spec)) {
       expect(run.config).toMatchObject({ model: 'resnet_cifar', dataset: 'fashion-mnist', testSubset: STANDARD_TEST_IMAGES, weightSnapshots: 'ends', ...STANDARD_RECIPE });
-      expect(run.config.modelOptions).toMatchObject({ depth: 56, baseWidth: 16 });
+      expect(run.config.modelOptions).toMatchObject({ depth: 56, baseWidth: STANDARD_WIDTH });
       expect(['identity', 'none']).toContain(run.config.modelOptions.skip); // option A shortcuts, or none
       expect(run.config.trainSubset).toBeUndefined();
     }
@@ -43,7 +43,8 @@ describe('the standard tier of lesion and paths', () => {
     const twins = expandSpec((analysisPlan('lesion', { mode: 'standard', dataset: 'fashion-mnist', seeds: [0] }).training[0]!).spec)[0]!.config;
     const recipe = Object.keys(STANDARD_RECIPE) as (keyof typeof STANDARD_RECIPE)[];
     expect(Object.fromEntries(recipe.map((k) => [k, twins[k]]))).toEqual(Object.fromEntries(recipe.map((k) => [k, degradation[k]])));
-    expect(twins).toMatchObject({ optimizer: 'sgd', lr: 0.1, momentum: 0.9, weightDecay: 1e-4, batchSize: 128, schedule: 'step', epochs: 2 });
+    expect(twins).toMatchObject({ optimizer: 'sgd', lr: 0.1, momentum: 0.9, weightDecay: 1e-4, batchSize: 128, schedule: 'step', epochs: STANDARD_EPOCHS });
+    expect(twins.modelOptions.baseWidth).toBe(degradation.modelOptions.baseWidth);
   });
 
   it('measures every seed: lesion per model and random trial, paths per seed, on the standard test subset', async () => {
