@@ -1,4 +1,5 @@
 import type { KernelExports } from './loader.js';
+import type { ParallelCall } from './threads.js';
 
 /**
  * Memory design of the wasm backend: copy-in / copy-out through one reused scratch arena.
@@ -142,15 +143,19 @@ function align(byte: number): number {
   return Math.ceil(byte / 64) * 64; // not `& ~63`: offsets may pass 2^31
 }
 
-/** A thread's share of a parallel kernel: calls are run on that thread (see threads.ts). */
+/** Where a parallel kernel's task runs its export calls: directly, or recorded for a worker (threads.ts). */
 export interface Lane {
-  call(name: 'gemm' | 'im2col' | 'col2im', ...args: number[]): void;
+  call(name: ParallelCall, ...args: number[]): void;
 }
 
-/** Runs `build` once per lane (lane 0 on the calling thread) and returns when all are done. */
+/**
+ * Runs a kernel cut into `count` tasks, each on some lane, and returns when all are done. Tasks
+ * must write disjoint outputs and use their own scratch; their number comes from the shapes alone,
+ * so a kernel's result does not depend on how many lanes there are or which lane ran which task.
+ */
 export interface Parallel {
   readonly lanes: number;
-  run(build: (lane: Lane, index: number) => void): void;
+  run(count: number, build: (lane: Lane, task: number) => void): void;
 }
 
 /** What every kernel wrapper needs: the module's exports, its scratch arena, its lanes. */
@@ -160,9 +165,14 @@ export interface WasmContext {
   readonly parallel: Parallel;
 }
 
-/** One lane: the calling thread runs every call directly. */
+/** One lane: the calling thread runs every task, in order, calling the exports directly. */
 export function singleLane(kernels: KernelExports): Parallel {
   const table = kernels as unknown as Record<string, (...args: number[]) => void>;
   const lane: Lane = { call: (name, ...args) => table[name]!(...args) };
-  return { lanes: 1, run: (build) => build(lane, 0) };
+  return {
+    lanes: 1,
+    run: (count, build) => {
+      for (let task = 0; task < count; task++) build(lane, task);
+    },
+  };
 }
