@@ -34,7 +34,7 @@ export class Arena {
   /** Bytes at `reserved` before the arena proper are set aside for good (the thread pool's). */
   readonly reserved: number;
 
-  constructor(kernels: KernelExports, memory: WebAssembly.Memory = kernels.memory, reservedBytes = 0) {
+  constructor(private readonly kernels: KernelExports, memory: WebAssembly.Memory = kernels.memory, reservedBytes = 0) {
     this.memory = memory;
     this.reserved = align(kernels.heapBase());
     this.base = align(this.reserved + reservedBytes);
@@ -64,10 +64,10 @@ export class Arena {
     return this.takeBytes(length * 4);
   }
 
-  /** Reserve `length` floats set to 0. */
+  /** Reserve `length` floats set to 0 (by the module's memset: TypedArray.fill is slow on a shared memory). */
   takeZeroed(length: number): number {
     const pointer = this.take(length);
-    this.f32.fill(0, pointer / 4, (pointer / 4) + length);
+    this.kernels.fillZeros(pointer, length);
     return pointer;
   }
 

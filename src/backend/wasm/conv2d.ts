@@ -83,13 +83,15 @@ export function makeConv2d({ kernels, arena, parallel }: WasmContext): Pick<Back
     arena.reset();
     const pdy = arena.input(dy);
     const pw = arena.input(w);
-    // col2im accumulates, and positions no window touches must end up 0.
-    const pdx = g.pointwise ? arena.take(dxLength) : arena.takeZeroed(dxLength);
+    // col2im accumulates, and positions no window touches must end up 0: each task clears its
+    // own images first.
+    const pdx = arena.take(dxLength);
     const tasks = tasksFor(g);
     const own = scratch(g, tasks, planeOut);
     parallel.run(tasks, (lane, task) => {
       const { cols: pcols, work } = own[task]!;
       const [first, end] = shareOf(g.batch, tasks, task);
+      if (!g.pointwise) lane.call('fillZeros', pdx + 4 * first * g.inChannels * planeIn, (end - first) * g.inChannels * planeIn);
       for (let n = first; n < end; n++) {
         for (let group = 0; group < g.groups; group++) {
           const dxAt = pdx + 4 * (n * g.inChannels + group * g.groupIn) * planeIn;

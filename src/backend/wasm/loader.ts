@@ -20,6 +20,7 @@ export interface KernelExports {
     b0: number, b1: number, b2: number, b3: number): void;
   affine(x: number, alpha: number, beta: number, out: number, n: number): void;
   axpy(alpha: number, x: number, y: number, n: number): void;
+  fillZeros(out: number, n: number): void;
   im2col(x: number, channels: number, height: number, width: number, kernelHeight: number, kernelWidth: number,
     strideH: number, strideW: number, padH: number, padW: number, dilationH: number, dilationW: number,
     outHeight: number, outWidth: number, cols: number): void;
