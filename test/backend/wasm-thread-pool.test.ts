@@ -7,7 +7,12 @@ import { Arena } from '../../src/backend/wasm/arena.js';
 import { createThreadedWasmBackend, loadWasmBackend } from '../../src/backend/wasm/index.js';
 import { loadThreadedKernelsSync, threadedKernelsUrl } from '../../src/backend/wasm/loader.js';
 import { poolReservedBytes, ThreadPool } from '../../src/backend/wasm/threads.js';
+import { crossEntropy } from '../../src/autograd/functions/cross-entropy.js';
+import { getBackend, setBackend } from '../../src/backend/select.js';
+import { resnetCifar } from '../../src/models/resnet-cifar.js';
+import { Adam } from '../../src/optim/adam.js';
 import { Rng } from '../../src/tensor/rng.js';
+import { intTensor, randn } from '../../src/tensor/tensor.js';
 
 /**
  * The wasm thread pool itself (src/backend/wasm/threads.ts): its results must not depend on the
@@ -81,6 +86,31 @@ describe('wasm thread pool', () => {
       param.set(x);
       b.adamStep(param, dy, new Float32Array(n).fill(0.1), new Float32Array(n).fill(0.2), adam);
     });
+  });
+
+  it('trains to the same losses, bit for bit, on 1, 2 and 3 threads as unthreaded (ResNet-8, batch 32, Adam)', () => {
+    const losses = (backend: Backend): number[] => {
+      const previous = getBackend();
+      setBackend(backend);
+      try {
+        const rng = new Rng(11);
+        const model = resnetCifar({ depth: 8, baseWidth: 8, inChannels: 1, rng });
+        const optimizer = new Adam(model.parameters(), { lr: 0.003 });
+        const x = randn([32, 1, 28, 28], { rng });
+        const labels = intTensor(Array.from({ length: 32 }, (_, i) => (i * 7) % 10));
+        return [0, 1, 2].map(() => {
+          optimizer.zeroGrad();
+          const loss = crossEntropy(model.forward(x), labels);
+          loss.backward();
+          optimizer.step();
+          return loss.item();
+        });
+      } finally {
+        setBackend(previous);
+      }
+    };
+    const reference = losses(unthreaded);
+    for (const { lanes, backend } of threaded) expect(losses(backend), `${lanes} thread(s)`).toEqual(reference);
   });
 
   it('throws the error of a task that failed on any lane, then keeps working', () => {
