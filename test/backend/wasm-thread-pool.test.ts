@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Backend, Conv2dParams, GemmParams, Shape } from '../../src/backend/backend.js';
 import { Arena } from '../../src/backend/wasm/arena.js';
+import { UNARY_OPS } from '../../src/backend/wasm/elementwise.js';
 import { createThreadedWasmBackend, loadWasmBackend } from '../../src/backend/wasm/index.js';
 import { loadThreadedKernelsSync, threadedKernelsUrl } from '../../src/backend/wasm/loader.js';
 import { poolReservedBytes, ThreadPool } from '../../src/backend/wasm/threads.js';
@@ -111,6 +112,25 @@ describe('wasm thread pool', () => {
     };
     const reference = losses(unthreaded);
     for (const { lanes, backend } of threaded) expect(losses(backend), `${lanes} thread(s)`).toEqual(reference);
+  });
+
+  it('finishes every task once, after the task has written its output', () => {
+    const loaded = loadThreadedKernelsSync();
+    if (!('kernels' in loaded)) throw new Error(loaded.reason);
+    // A pool over its own memory, so the test can read what the tasks wrote.
+    const { kernels, module, memory } = loaded;
+    const arena = new Arena(kernels, memory, poolReservedBytes(3));
+    const own = new ThreadPool(module, kernels, memory, 3, arena.reserved);
+    const x = arena.input(Float32Array.from({ length: 8 * 4096 }, (_, i) => i - 5000));
+    const y = arena.take(8 * 4096);
+    const seen: number[] = [];
+    const relu = UNARY_OPS.indexOf('relu');
+    own.run(8, (lane, task) => lane.call('unary', relu, x + 4 * 4096 * task, y + 4 * 4096 * task, 4096), (task) => {
+      const out = new Float32Array(memory.buffer, y + 4 * 4096 * task, 4096);
+      expect(out.every((v, i) => v === Math.max(0, task * 4096 + i - 5000))).toBe(true);
+      seen.push(task);
+    });
+    expect([...seen].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
   });
 
   it('throws the error of a task that failed on any lane, then keeps working', () => {

@@ -152,10 +152,11 @@ export interface Lane {
  * Runs a kernel cut into `count` tasks, each on some lane, and returns when all are done. Tasks
  * must write disjoint outputs and use their own scratch; their number comes from the shapes alone,
  * so a kernel's result does not depend on how many lanes there are or which lane ran which task.
+ * `finish(task)` runs on the calling thread once that task is done (to copy its output out).
  */
 export interface Parallel {
   readonly lanes: number;
-  run(count: number, build: (lane: Lane, task: number) => void): void;
+  run(count: number, build: (lane: Lane, task: number) => void, finish?: (task: number) => void): void;
 }
 
 /** What every kernel wrapper needs: the module's exports, its scratch arena, its lanes. */
@@ -171,8 +172,11 @@ export function singleLane(kernels: KernelExports): Parallel {
   const lane: Lane = { call: (name, ...args) => table[name]!(...args) };
   return {
     lanes: 1,
-    run: (count, build) => {
-      for (let task = 0; task < count; task++) build(lane, task);
+    run: (count, build, finish) => {
+      for (let task = 0; task < count; task++) {
+        build(lane, task);
+        finish?.(task);
+      }
     },
   };
 }

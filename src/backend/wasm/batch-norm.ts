@@ -1,6 +1,6 @@
 import type { Backend, BatchNormParams, Shape } from '../backend.js';
 import type { Lane, WasmContext } from './arena.js';
-import { ELEMENT_WORK, runByElements, shareOf, taskCount } from './tasks.js';
+import { copyRange, ELEMENT_WORK, type Output, runByElements, shareOf, taskCount } from './tasks.js';
 import { UNARY_OPS } from './elementwise.js';
 
 /**
@@ -28,11 +28,15 @@ export function makeBatchNorm({ kernels, arena, parallel }: WasmContext): Pick<B
       call(lane, first, end - first);
     });
   };
-  const byImages = (batch: number, image: number, call: (lane: Lane, first: number, count: number) => void): void => {
+  // Each task's images of `outputs` are copied back as soon as that task is done.
+  const byImages = (batch: number, image: number, call: (lane: Lane, first: number, count: number) => void, outputs: readonly Output[]): void => {
     const tasks = taskCount(batch, batch * image * ELEMENT_WORK);
     parallel.run(tasks, (lane, task) => {
       const [first, end] = shareOf(batch, tasks, task);
       call(lane, first, end - first);
+    }, (task) => {
+      const [first, end] = shareOf(batch, tasks, task);
+      copyRange(arena, outputs, first * image, end * image, batch * image);
     });
   };
   /**
@@ -110,8 +114,7 @@ export function makeBatchNorm({ kernels, arena, parallel }: WasmContext): Pick<B
           lane.call('axpy', 1, pr + at, pout + at, count * image);
           if (p.relu) lane.call('unary', RELU_CODE, pout + at, pout + at, count * image);
         }
-      });
-      arena.output(pout, out);
+      }, [[pout, out]]);
     },
 
     batchNormStatistics(x, xShape, gamma, beta, runningMean, runningVar, p, saveMean, saveInvStd, scale, shift) {
@@ -131,7 +134,7 @@ export function makeBatchNorm({ kernels, arena, parallel }: WasmContext): Pick<B
         // Fused ReLU: mask dy in place by reluOutput > 0 with ReLU's own backward kernel (it
         // tests its x argument, and reluOutput > 0 exactly where the pre-activation is).
         const py = arena.input(reluOutput.subarray(0, x.length));
-        runByElements(parallel, x.length, (lane, first, n) =>
+        runByElements(parallel, arena, x.length, (lane, first, n) =>
           lane.call('unaryBackward', RELU_CODE, py + 4 * first, py + 4 * first, pdy + 4 * first, pdy + 4 * first, n));
         if (maskedGradient) arena.output(pdy, maskedGradient);
       }
@@ -167,12 +170,12 @@ export function makeBatchNorm({ kernels, arena, parallel }: WasmContext): Pick<B
         byImages(batch, image, (lane, first, count) => {
           const at = 4 * first * image;
           lane.call('batchNormBackwardInput', px + at, pdy + at, pdx + at, count, channels, spatial, pcoefficients);
-        });
+        }, [[pdx, dx]]);
       } else {
         for (let c = 0; c < channels; c++) f32[pcoefficients / 4 + c] = f32[pcoefficients / 4 + 4 * c]!;
         kernels.channelAffine(pdy, pdx, batch, channels, spatial, pzeros, pcoefficients, pzeros, 0);
+        arena.output(pdx, dx);
       }
-      arena.output(pdx, dx);
     },
   };
 }

@@ -1,7 +1,7 @@
 import type { Backend, Conv2dParams, Shape } from '../backend.js';
 import type { Lane, WasmContext } from './arena.js';
 import { convGeometry, type ConvGeometry as Geometry } from '../conv-geometry.js';
-import { shareOf, taskCount } from './tasks.js';
+import { copyRange, shareOf, taskCount } from './tasks.js';
 
 /**
  * Convolution as im2col + SIMD GEMM (Chellapilla et al. 2006), the same decomposition as the
@@ -41,6 +41,12 @@ export function makeConv2d({ kernels, arena, parallel }: WasmContext): Pick<Back
     return Array.from({ length: tasks }, (_, task) => own[task % own.length]!);
   };
 
+  /** Copies each task's images of the result out of the arena as soon as that task is done. */
+  const copyOut = (pointer: number, target: Float32Array, image: number, batch: number, tasks: number) => (task: number): void => {
+    const [first, end] = shareOf(batch, tasks, task);
+    copyRange(arena, [[pointer, target]], first * image, end * image, batch * image);
+  };
+
   function conv2dForward(
     x: Float32Array, xShape: Shape, w: Float32Array, wShape: Shape, bias: Float32Array | null,
     params: Conv2dParams, out: Float32Array, outShape: Shape,
@@ -67,9 +73,11 @@ export function makeConv2d({ kernels, arena, parallel }: WasmContext): Pick<Back
           lane.call('gemm', g.groupOut, planeOut, g.patch, pw + 4 * group * g.groupOut * g.patch, g.patch, 1, cols, planeOut, 1, outAt, 0, work);
         }
       }
-    });
-    if (bias) kernels.addChannelBias(pout, g.batch, g.outChannels, planeOut, arena.input(bias));
-    arena.output(pout, out);
+    }, bias ? undefined : copyOut(pout, out, g.outChannels * planeOut, g.batch, tasks));
+    if (bias) {
+      kernels.addChannelBias(pout, g.batch, g.outChannels, planeOut, arena.input(bias));
+      arena.output(pout, out);
+    }
   }
 
   function conv2dBackwardInput(
@@ -102,8 +110,7 @@ export function makeConv2d({ kernels, arena, parallel }: WasmContext): Pick<Back
           if (!g.pointwise) col2im(lane, pcols, g, dxAt);
         }
       }
-    });
-    arena.output(pdx, dx.subarray(0, dxLength));
+    }, copyOut(pdx, dx.subarray(0, dxLength), g.inChannels * planeIn, g.batch, tasks));
   }
 
   function conv2dBackwardWeight(

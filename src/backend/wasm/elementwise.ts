@@ -1,7 +1,7 @@
 import type { Backend, BinaryOp, Shape, UnaryOp } from '../backend.js';
 import { typescriptBackend } from '../ts/index.js';
 import type { Lane, WasmContext } from './arena.js';
-import { ELEMENT_WORK, runByElements, shareOf, taskCount } from './tasks.js';
+import { copyRange, ELEMENT_WORK, type Output, runByElements, shareOf, taskCount } from './tasks.js';
 
 /** Op codes: the index here is the constant of the same name in wasm/assembly/elementwise.ts. */
 export const UNARY_OPS: readonly UnaryOp[] = ['neg', 'exp', 'log', 'sqrt', 'abs', 'square', 'reciprocal', 'relu', 'gelu', 'sigmoid', 'tanh'];
@@ -53,15 +53,16 @@ export function collapseBroadcast(aShape: Shape, bShape: Shape, outShape: Shape)
 }
 
 export function makeElementwise({ arena, parallel }: WasmContext): Pick<Backend, 'unary' | 'unaryBackward' | 'binary' | 'affine' | 'axpy'> {
-  const byElements = (n: number, call: (lane: Lane, first: number, count: number) => void): void => runByElements(parallel, n, call);
+  // Each task's range of `outputs` is copied back as soon as that task is done.
+  const byElements = (n: number, call: (lane: Lane, first: number, count: number) => void, outputs: readonly Output[]): void =>
+    runByElements(parallel, arena, n, call, outputs);
   return {
     unary(op, x, out) {
       arena.reset();
       const px = arena.input(x);
       const pout = arena.take(out.length);
       const code = unaryCode.get(op)!;
-      byElements(x.length, (lane, first, count) => lane.call('unary', code, px + 4 * first, pout + 4 * first, count));
-      arena.output(pout, out);
+      byElements(x.length, (lane, first, count) => lane.call('unary', code, px + 4 * first, pout + 4 * first, count), [[pout, out]]);
     },
 
     unaryBackward(op, x, y, dy, dx) {
@@ -74,8 +75,7 @@ export function makeElementwise({ arena, parallel }: WasmContext): Pick<Backend,
       const pdx = arena.take(dx.length);
       const code = unaryCode.get(op)!;
       byElements(dx.length, (lane, first, count) =>
-        lane.call('unaryBackward', code, px + 4 * first, py + 4 * first, pdy + 4 * first, pdx + 4 * first, count));
-      arena.output(pdx, dx);
+        lane.call('unaryBackward', code, px + 4 * first, py + 4 * first, pdy + 4 * first, pdx + 4 * first, count), [[pdx, dx]]);
     },
 
     binary(op, a, aShape, b, bShape, out, outShape) {
@@ -106,24 +106,24 @@ export function makeElementwise({ arena, parallel }: WasmContext): Pick<Backend,
           'binaryStrided', code, pa + 4 * first * sa[split]!, pb + 4 * first * sb[split]!, pout + 4 * first * inner,
           d[0]!, d[1]!, d[2]!, d[3]!, sa[0]!, sa[1]!, sa[2]!, sa[3]!, sb[0]!, sb[1]!, sb[2]!, sb[3]!,
         );
+      }, (task) => {
+        const [first, end] = shareOf(sizes[split]!, tasks, task);
+        copyRange(arena, [[pout, out]], first * inner, end * inner, out.length);
       });
-      arena.output(pout, out);
     },
 
     affine(x, alpha, beta, out) {
       arena.reset();
       const px = arena.input(x);
       const pout = arena.take(out.length);
-      byElements(x.length, (lane, first, count) => lane.call('affine', px + 4 * first, alpha, beta, pout + 4 * first, count));
-      arena.output(pout, out);
+      byElements(x.length, (lane, first, count) => lane.call('affine', px + 4 * first, alpha, beta, pout + 4 * first, count), [[pout, out]]);
     },
 
     axpy(alpha, x, y) {
       arena.reset();
       const px = arena.input(x);
       const py = arena.input(y);
-      byElements(x.length, (lane, first, count) => lane.call('axpy', alpha, px + 4 * first, py + 4 * first, count));
-      arena.output(py, y);
+      byElements(x.length, (lane, first, count) => lane.call('axpy', alpha, px + 4 * first, py + 4 * first, count), [[py, y]]);
     },
   };
 }

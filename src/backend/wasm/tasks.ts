@@ -1,4 +1,4 @@
-import type { Lane, Parallel } from './arena.js';
+import type { Arena, Lane, Parallel } from './arena.js';
 
 /**
  * How a parallel kernel is cut into tasks (see threads.ts). The count depends on the shapes
@@ -51,11 +51,30 @@ export function elementRange(n: number, count: number, task: number): [first: nu
   return [first * LINE, Math.min(n, end * LINE)];
 }
 
-/** A per-element kernel over `n` elements, cut into element ranges when that pays. */
-export function runByElements(parallel: Parallel, n: number, call: (lane: Lane, first: number, count: number) => void): void {
+/** Where a kernel's result goes: its arena pointer and the array it is copied out to. */
+export type Output = readonly [pointer: number, target: Float32Array];
+
+/**
+ * Copy elements [first, end) of each output out of the arena; the range ending at `n` also takes
+ * whatever its target holds past n, as a whole copy would.
+ */
+export function copyRange(arena: Arena, outputs: readonly Output[], first: number, end: number, n: number): void {
+  for (const [pointer, target] of outputs) arena.output(pointer + 4 * first, target.subarray(first, end === n ? target.length : end));
+}
+
+/**
+ * A per-element kernel over `n` elements, cut into element ranges when that pays; each range of
+ * the `outputs` is copied out as soon as its task is done.
+ */
+export function runByElements(
+  parallel: Parallel, arena: Arena, n: number, call: (lane: Lane, first: number, count: number) => void, outputs: readonly Output[] = [],
+): void {
   const tasks = elementTasks(n);
   parallel.run(tasks, (lane, task) => {
     const [first, end] = elementRange(n, tasks, task);
     call(lane, first, end - first);
-  });
+  }, outputs.length > 0 ? (task) => {
+    const [first, end] = elementRange(n, tasks, task);
+    copyRange(arena, outputs, first, end, n);
+  } : undefined);
 }

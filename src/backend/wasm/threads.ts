@@ -56,11 +56,12 @@ const [BUSY_MS, TASKS_RUN, SLEEPS, CATCH_UPS] = [0, 1, 2, 3];
 /** How long a lane spins before it sleeps, in ms (both for the next kernel and for the last task). */
 export const DEFAULT_SPIN_MS = 0.05;
 
-function layout(threads: number): { stats: number; starts: number; records: number; bytes: number } {
+function layout(threads: number): { stats: number; starts: number; finished: number; records: number; bytes: number } {
   const stats = CONTROL_BYTES;
   const starts = stats + 8 * STAT_SLOTS * threads;
-  const records = Math.ceil((starts + 4 * (MAX_TASKS + 1)) / 64) * 64;
-  return { stats, starts, records, bytes: records + 8 * RECORD * RECORD_CAPACITY };
+  const finished = starts + 4 * (MAX_TASKS + 1);
+  const records = Math.ceil((finished + 4 * MAX_TASKS) / 64) * 64;
+  return { stats, starts, finished, records, bytes: records + 8 * RECORD * RECORD_CAPACITY };
 }
 
 /** Bytes of shared memory the pool keeps for itself, at the start of the arena. */
@@ -73,10 +74,11 @@ export interface LaneWorkerData {
   names: readonly string[];
   lane: number;
   spinMs: number;
-  /** Byte offsets of the control block, the lane's counters, the task starts and the records. */
+  /** Byte offsets of the control block, the lanes' counters, the task starts, the tasks' done flags and the records. */
   control: number;
   stats: number;
   starts: number;
+  finished: number;
   records: number;
   constants: { record: number; maxTasks: number; capacity: number; message: number; messageUnits: number; statSlots: number };
 }
@@ -88,7 +90,7 @@ export interface LaneWorkerData {
  * })` below; the browser lab wraps it for a Web Worker.
  */
 export const LANE_LOOP_SOURCE = `
-const { module, memory, names, lane, spinMs, control, stats: statsAt, starts: startsAt, records: recordsAt, constants } = workerData;
+const { module, memory, names, lane, spinMs, control, stats: statsAt, starts: startsAt, finished: finishedAt, records: recordsAt, constants } = workerData;
 const instance = new WebAssembly.Instance(module, { env: { memory, abort(_m, _f, line, column) {
   throw new Error('kernel aborted at kernels-threads.wasm line ' + line + ':' + column);
 } } });
@@ -98,6 +100,7 @@ const calls = names.map((name) => instance.exports[name]);
 const ctrl = new Int32Array(memory.buffer, control, 256);
 const stats = new Float64Array(memory.buffer, statsAt + 8 * constants.statSlots * lane, constants.statSlots);
 const starts = new Int32Array(memory.buffer, startsAt, constants.maxTasks + 1);
+const finished = new Int32Array(memory.buffer, finishedAt, constants.maxTasks);
 const records = new Float64Array(memory.buffer, recordsAt, constants.capacity * constants.record);
 ready();
 // Control slots: 0 generation, 1 claim word, 2 tasks done, 3 failures, 4 memory pages (GENERATION… in threads.ts).
@@ -137,6 +140,7 @@ for (;;) {
     }
     stats[0] += performance.now() - began;
     stats[1] += 1;
+    Atomics.store(finished, task, 1);
     if (Atomics.add(ctrl, 2, 1) + 1 === count) Atomics.notify(ctrl, 2);
   }
   const idle = performance.now();
@@ -169,6 +173,7 @@ export class ThreadPool implements Parallel {
   private readonly ctrl: Int32Array;
   private readonly stats: Float64Array;
   private readonly starts: Int32Array;
+  private readonly finished: Int32Array;
   private readonly records: Float64Array;
   private recorded = 0;
   private regions = 0;
@@ -195,6 +200,7 @@ export class ThreadPool implements Parallel {
     this.ctrl = new Int32Array(memory.buffer, reserved, CONTROL_BYTES / 4);
     this.stats = new Float64Array(memory.buffer, reserved + at.stats, STAT_SLOTS * threads);
     this.starts = new Int32Array(memory.buffer, reserved + at.starts, MAX_TASKS + 1);
+    this.finished = new Int32Array(memory.buffer, reserved + at.finished, MAX_TASKS);
     this.records = new Float64Array(memory.buffer, reserved + at.records, RECORD * RECORD_CAPACITY);
     const records = this.records;
     this.recorder = {
@@ -213,21 +219,26 @@ export class ThreadPool implements Parallel {
     for (let lane = 1; lane < threads; lane++) {
       startLane({
         module, memory, names: PARALLEL_CALLS, lane, spinMs, control: reserved, stats: reserved + at.stats,
-        starts: reserved + at.starts, records: reserved + at.records,
+        starts: reserved + at.starts, finished: reserved + at.finished, records: reserved + at.records,
         constants: { record: RECORD, maxTasks: MAX_TASKS, capacity: RECORD_CAPACITY, message: MESSAGE, messageUnits: MESSAGE_UNITS, statSlots: STAT_SLOTS },
       });
     }
   }
 
   /**
-   * Run tasks 0…count−1 of `build`, each on whichever lane claims it; returns when all are done.
-   * One task runs on the calling thread without waking anyone.
+   * Run tasks 0…count−1 of `build`, each on whichever lane claims it, and `finish(task)` on the
+   * calling thread once that task is done — while other lanes may still be working, which is
+   * where copying a task's output back overlaps the rest of the kernel. Returns when all tasks
+   * are done and finished. One task runs on the calling thread without waking anyone.
    */
-  run(count: number, build: (lane: Lane, task: number) => void): void {
+  run(count: number, build: (lane: Lane, task: number) => void, finish?: (task: number) => void): void {
     if (count <= 0) return;
     if (count === 1 || this.lanes === 1) {
       const began = performance.now();
-      for (let task = 0; task < count; task++) build(this.direct, task);
+      for (let task = 0; task < count; task++) {
+        build(this.direct, task);
+        finish?.(task);
+      }
       const ms = performance.now() - began;
       if (count === 1) {
         this.inlineRegions++;
@@ -248,6 +259,7 @@ export class ThreadPool implements Parallel {
       build(this.recorder, task);
     }
     this.starts[count] = this.recorded;
+    this.finished.fill(0, 0, count);
     const began = performance.now();
     const ctrl = this.ctrl;
     Atomics.store(ctrl, DONE, 0);
@@ -258,6 +270,26 @@ export class ThreadPool implements Parallel {
     Atomics.notify(ctrl, GENERATION);
     this.regions++;
     let failure: unknown = null;
+    // Tasks whose `finish` has run, in order of completion checks; finishing is the caller's work.
+    const finishedHere = finish ? new Uint8Array(count) : null;
+    let finishedCount = 0;
+    const finishCompleted = (): boolean => {
+      let any = false;
+      for (let task = 0; task < count; task++) {
+        if (finishedHere![task] || Atomics.load(this.finished, task) === 0) continue;
+        finishedHere![task] = 1;
+        finishedCount++;
+        any = true;
+        const started = performance.now();
+        try {
+          finish!(task);
+        } catch (error) {
+          failure ??= error;
+        }
+        this.stats[BUSY_MS] += performance.now() - started;
+      }
+      return any;
+    };
     for (;;) {
       const word = Atomics.load(ctrl, CLAIM);
       const task = word & 0xffff;
@@ -271,16 +303,20 @@ export class ThreadPool implements Parallel {
       }
       this.stats[BUSY_MS] += performance.now() - started;
       this.stats[TASKS_RUN] += 1;
+      Atomics.store(this.finished, task, 1);
       Atomics.add(ctrl, DONE, 1);
+      if (finishedHere) finishCompleted();
     }
     const waiting = performance.now();
+    let idleSince = waiting;
     for (let done = Atomics.load(ctrl, DONE); done < count; done = Atomics.load(ctrl, DONE)) {
-      if (performance.now() - waiting < this.spinMs) continue;
-      Atomics.wait(ctrl, DONE, done);
+      if (finishedHere && finishCompleted()) idleSince = performance.now();
+      else if (performance.now() - idleSince >= this.spinMs) Atomics.wait(ctrl, DONE, done);
     }
-    const finished = performance.now();
-    this.callerWaitMs += finished - waiting;
-    this.regionMs += finished - began;
+    if (finishedHere && finishedCount < count) finishCompleted();
+    const ended = performance.now();
+    this.callerWaitMs += ended - waiting;
+    this.regionMs += ended - began;
     if (failure) throw failure;
     if (Atomics.load(ctrl, ERRORS) > 0) throw new Error(`wasm threads: a kernel failed in a worker thread (${this.workerMessage()})`);
   }
