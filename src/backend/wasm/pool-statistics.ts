@@ -14,10 +14,10 @@ export interface PoolStatistics {
   inlineMs: number;
   /** ms the calling thread spent inside published kernels, from publishing to the last task done. */
   regionMs: number;
-  /** ms the calling thread waited for other lanes' last tasks after it found none left to claim. */
+  /** ms the calling thread waited for other lanes' last tasks after it found none left to claim (finishing tasks not counted). */
   callerWaitMs: number;
   /**
-   * Per lane (0 = the calling thread): ms running tasks and tasks run; workers also count their
+   * Per lane (0 = the calling thread, whose ms include finishing tasks): ms running tasks and tasks run; workers also count their
    * sleeps and how often they caught up with memory the caller had grown (grow(0)).
    */
   lanes: { busyMs: number; tasks: number; sleeps: number; catchUps: number }[];

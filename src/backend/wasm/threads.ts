@@ -273,6 +273,7 @@ export class ThreadPool implements Parallel {
     // Tasks whose `finish` has run, in order of completion checks; finishing is the caller's work.
     const finishedHere = finish ? new Uint8Array(count) : null;
     let finishedCount = 0;
+    let finishMs = 0;
     const finishCompleted = (): boolean => {
       let any = false;
       for (let task = 0; task < count; task++) {
@@ -286,7 +287,9 @@ export class ThreadPool implements Parallel {
         } catch (error) {
           failure ??= error;
         }
-        this.stats[BUSY_MS] += performance.now() - started;
+        const ms = performance.now() - started;
+        this.stats[BUSY_MS] += ms;
+        finishMs += ms;
       }
       return any;
     };
@@ -308,6 +311,7 @@ export class ThreadPool implements Parallel {
       if (finishedHere) finishCompleted();
     }
     const waiting = performance.now();
+    const finishedBeforeWaiting = finishMs;
     let idleSince = waiting;
     for (let done = Atomics.load(ctrl, DONE); done < count; done = Atomics.load(ctrl, DONE)) {
       if (finishedHere && finishCompleted()) idleSince = performance.now();
@@ -315,7 +319,7 @@ export class ThreadPool implements Parallel {
     }
     if (finishedHere && finishedCount < count) finishCompleted();
     const ended = performance.now();
-    this.callerWaitMs += ended - waiting;
+    this.callerWaitMs += ended - waiting - (finishMs - finishedBeforeWaiting);
     this.regionMs += ended - began;
     if (failure) throw failure;
     if (Atomics.load(ctrl, ERRORS) > 0) throw new Error(`wasm threads: a kernel failed in a worker thread (${this.workerMessage()})`);
