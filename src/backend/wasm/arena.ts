@@ -21,7 +21,9 @@ import type { ParallelCall } from './threads.js';
  * noise for GEMM and convolution (≥ 2·K flops per copied element), but it bounds memory-bound
  * kernels (elementwise, optimiser steps) at roughly the speed of the TypeScript loops; pure data
  * movement (permute, copyRegion, gather/scatter) therefore stays on the TypeScript kernels. The
- * arena grows to the high-water mark of the largest single call and is never shrunk.
+ * arena grows to the high-water mark of the largest single call and is never shrunk. On worker
+ * threads (threads.ts) the copies are the calling thread's alone: they are most of what stays
+ * serial, so kernels copy each task's output back as soon as that task is done.
  */
 export class Arena {
   private readonly memory: WebAssembly.Memory;

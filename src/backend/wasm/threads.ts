@@ -18,7 +18,15 @@ import type { PoolStatistics } from './pool-statistics.js';
  * Waking: a worker that runs out of tasks spins on the generation word for a short while
  * (training steps issue parallel kernels back to back, and a spin answers in a few hundred
  * nanoseconds where a futex wake-up costs tens of microseconds) and then sleeps in Atomics.wait.
- * The caller likewise spins, then sleeps, until the last task is reported done.
+ * The caller likewise spins, then sleeps, until the last task is reported done; meanwhile it
+ * copies finished tasks' outputs back (`finish`), the one part of a kernel only it can do.
+ *
+ * Growth: only the caller grows the memory, always before it publishes. V8 tells the other
+ * threads by an interrupt, and until a thread handles it its instance checks memory.fill and
+ * memory.copy against the old size (plain loads and stores are guarded by pages, so they do not
+ * notice); a worker whose last futex wait returned at once may not have handled it. So the
+ * caller publishes the memory's size with the tasks, and a worker that knows a smaller one
+ * calls memory.grow(0), which brings its own view up to date.
  *
  * In the browser the same pool runs inside a Web Worker (the page's main thread cannot
  * Atomics.wait) of a cross-origin isolated page (a shared memory needs isolation), its lanes Web
