@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { experimentPlan } from '../../src/cli/commands/experiment-plans.js';
+import { plansOf } from '../../src/cli/commands/experiment.js';
 import { ANALYSIS_EXPERIMENTS, analysisPlan, defaultSeeds, STANDARD_EXPERIMENTS } from '../../src/experiments/analysis/index.js';
 import { STANDARD_TEST_IMAGES } from '../../src/experiments/analysis/settings.js';
 import { degradationSpec } from '../../src/experiments/degradation.js';
@@ -66,6 +67,11 @@ describe('the standard tier of lesion and paths', () => {
       expect(() => analysisPlan(name, { mode: 'standard', dataset: 'fashion-mnist', seeds: [0] }), name).toThrow(/has no standard tier \(only lesion and paths do\)/);
     }
     await expect(experimentPlan('lesion', { ...flags, standard: true, full: true })).rejects.toThrow(/give one tier, not --standard and --full/);
+  });
+
+  it('all --standard stands for the experiments with a standard tier', async () => {
+    const plans = await plansOf('all', { ...flags, standard: true });
+    expect(plans.map((p) => p.spec.name)).toEqual(['degradation-standard', 'lesion-standard', 'paths-standard']);
   });
 });
 

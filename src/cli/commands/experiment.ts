@@ -49,15 +49,23 @@ async function executorOf(flags: ExperimentFlags): Promise<Executor> {
   return bullmqExecutor({ redis: flags.redis, insecure: flags.insecure, detach: flags.detach, onStatus: (s) => printer.update(s), log: (line) => void process.stderr.write(`skiplab: ${line}\n`) });
 }
 
-/** The experiments `name` stands for, with the flags each receives. */
-async function plansOf(name: string, flags: ExperimentFlags): Promise<ExperimentPlan[]> {
+/**
+ * The experiments `name` stands for, with the flags each receives. `all --standard` stands for
+ * the experiments that have a standard tier, and says which it leaves out.
+ */
+export async function plansOf(name: string, flags: ExperimentFlags): Promise<ExperimentPlan[]> {
   if (name !== 'all') return [await experimentPlan(name, flags)];
   // Every experiment, each with the flags it can honour: --depths is degradation's, and an
   // experiment with fixed data keeps it.
   if (flags.weights !== undefined) throw new UserInputError(`--weights does not apply to all: it works with ${GIVEN_WEIGHTS_EXPERIMENTS.join(', ')} one at a time`);
   if (flags.precision !== undefined) throw new UserInputError('--precision does not apply to all: it works with degradation and spec files one at a time');
   if (flags.detach) throw new UserInputError('--detach does not apply to all: the analysis experiments measure when their training ends, so they run in the foreground');
-  return Promise.all(['degradation', ...ANALYSIS_EXPERIMENTS].map((each) => {
+  let names = ['degradation', ...ANALYSIS_EXPERIMENTS];
+  if (flags.standard) {
+    names = ['degradation', ...STANDARD_EXPERIMENTS];
+    process.stderr.write(`skiplab: all --standard runs ${names.join(', ')} (the experiments with a standard tier)\n`);
+  }
+  return Promise.all(names.map((each) => {
     const fixed = FIXED_DATASET_EXPERIMENTS[each as keyof typeof FIXED_DATASET_EXPERIMENTS];
     if (fixed && (flags.dataset || flags.dataDir)) process.stderr.write(`skiplab: ${each} keeps its own data (${fixed})\n`);
     return experimentPlan(each, { ...flags, depths: each === 'degradation' ? flags.depths : undefined, ...(fixed ? { dataset: undefined, dataDir: undefined } : {}) });
