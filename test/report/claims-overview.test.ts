@@ -72,6 +72,7 @@ describe('the combined report\'s claims table', () => {
     expect(table).toHaveLength(2);
     expect(String(table[0]![3])).toMatch(/^final training error plain-8 24\.8 % \(24\.5–25\.0\) \(2 seeds\) · plain-44 37\.0 %.* \(pytorch 1\.13\.0a0\)$/);
     expect(String(table[1]![0])).toMatch(/^skiplab reproduces PyTorch/);
+    expect(String(table[1]![1])).toMatch(/^PyTorch reference: final training error plain-8 /);
     expect(String(table[1]![4])).toMatch(/^supported: /);
     // PyTorch's ResNet-44 far below ours: separated by more than the margin.
     writeFileSync(path, JSON.stringify(calibration(2, { p8: [0.245, 0.25], p44: [0.36, 0.38], r8: [0.225, 0.235], r44: [0.1, 0.11] })));

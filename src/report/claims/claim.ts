@@ -17,6 +17,8 @@ export interface ClaimCheck {
     setting: string;
     /** Where: paper, section, figure or table. */
     source: string;
+    /** What the reference is, when it is not a paper ("PyTorch reference"). */
+    kind?: string;
   };
   verdict: Verdict;
   /** Parameter counts of the compared models ("ResNet-20 272,474 · plain-20 272,474"), when it compares models. */
@@ -41,7 +43,7 @@ export function parameterText(models: readonly { name: string; counts: readonly 
 /** The sentence of a check: the verdict, with the paper's number beside it and the parameter counts. */
 export function claimSentence(check: ClaimCheck): string {
   const sentence = verdictSentence(check.verdict);
-  const paper = ` Paper's claim (${check.paper.source}; ${check.paper.setting}): ${check.paper.number}.`;
+  const paper = ` ${check.paper.kind ?? "Paper's claim"} (${check.paper.source}; ${check.paper.setting}): ${check.paper.number}.`;
   return `${sentence}${paper}${check.parameters ? ` Parameters: ${check.parameters}.` : ''}`;
 }
 

@@ -50,7 +50,7 @@ export function degradationClaims(results: DegradationResults, calibration: Load
       { margin: ERROR_MARGIN }));
     checks.push({
       experiment: 'degradation',
-      paper: { number: calibrationSummary(calibration), setting: 'the same nets, recipe, official data and seeds', source: `${framework}, scripts/calibration/degradation_standard.py` },
+      paper: { kind: 'PyTorch reference', number: calibrationSummary(calibration), setting: 'the same nets, recipe, official data and seeds', source: `${framework}, scripts/calibration/degradation_standard.py` },
       verdict: allOf(`skiplab reproduces PyTorch: each net's final training error lies inside PyTorch's seed range (widened by ${points(ERROR_MARGIN)})`, parts),
       parameters,
     });

@@ -23,7 +23,7 @@ export function claimsOverview(stores: readonly ExperimentStore[]): ReportSectio
     const reference = calibrationSummary(loadCalibration(store));
     return experimentClaims(store).map((c) => [
       `${c.verdict.claim} [${c.experiment}]`,
-      `${c.paper.number} — ${c.paper.setting} (${c.paper.source})`,
+      `${c.paper.kind ? `${c.paper.kind}: ` : ''}${c.paper.number} — ${c.paper.setting} (${c.paper.source})`,
       `${c.verdict.evidence} (${c.verdict.seeds} seed${c.verdict.seeds === 1 ? '' : 's'}; ${c.verdict.budget.tier}: ${c.verdict.budget.description})${c.parameters ? `; parameters ${c.parameters}` : ''}`,
       reference,
       `${c.verdict.outcome}: ${c.verdict.reason}`,
