@@ -1,5 +1,4 @@
 import type { KernelExports } from './loader.js';
-import type { ParallelCall } from './threads.js';
 
 /**
  * Memory design of the wasm backend: copy-in / copy-out through one reused scratch arena.
@@ -21,9 +20,7 @@ import type { ParallelCall } from './threads.js';
  * noise for GEMM and convolution (≥ 2·K flops per copied element), but it bounds memory-bound
  * kernels (elementwise, optimiser steps) at roughly the speed of the TypeScript loops; pure data
  * movement (permute, copyRegion, gather/scatter) therefore stays on the TypeScript kernels. The
- * arena grows to the high-water mark of the largest single call and is never shrunk. On worker
- * threads (threads.ts) the copies are the calling thread's alone: they are most of what stays
- * serial, so kernels copy each task's output back as soon as that task is done.
+ * arena grows to the high-water mark of the largest single call and is never shrunk.
  */
 export class Arena {
   private readonly memory: WebAssembly.Memory;
@@ -36,7 +33,7 @@ export class Arena {
   /** Bytes at `reserved` before the arena proper are set aside for good (the thread pool's). */
   readonly reserved: number;
 
-  constructor(private readonly kernels: KernelExports, memory: WebAssembly.Memory = kernels.memory, reservedBytes = 0) {
+  constructor(kernels: KernelExports, memory: WebAssembly.Memory = kernels.memory, reservedBytes = 0) {
     this.memory = memory;
     this.reserved = align(kernels.heapBase());
     this.base = align(this.reserved + reservedBytes);
@@ -66,10 +63,10 @@ export class Arena {
     return this.takeBytes(length * 4);
   }
 
-  /** Reserve `length` floats set to 0 (by the module's memset: TypedArray.fill is slow on a shared memory). */
+  /** Reserve `length` floats set to 0. */
   takeZeroed(length: number): number {
     const pointer = this.take(length);
-    this.kernels.fillZeros(pointer, length);
+    this.f32.fill(0, pointer / 4, (pointer / 4) + length);
     return pointer;
   }
 
@@ -145,20 +142,15 @@ function align(byte: number): number {
   return Math.ceil(byte / 64) * 64; // not `& ~63`: offsets may pass 2^31
 }
 
-/** Where a parallel kernel's task runs its export calls: directly, or recorded for a worker (threads.ts). */
+/** A thread's share of a parallel kernel: calls are run on that thread (see threads.ts). */
 export interface Lane {
-  call(name: ParallelCall, ...args: number[]): void;
+  call(name: 'gemm' | 'im2col' | 'col2im', ...args: number[]): void;
 }
 
-/**
- * Runs a kernel cut into `count` tasks, each on some lane, and returns when all are done. Tasks
- * must write disjoint outputs and use their own scratch; their number comes from the shapes alone,
- * so a kernel's result does not depend on how many lanes there are or which lane ran which task.
- * `finish(task)` runs on the calling thread once that task is done (to copy its output out).
- */
+/** Runs `build` once per lane (lane 0 on the calling thread) and returns when all are done. */
 export interface Parallel {
   readonly lanes: number;
-  run(count: number, build: (lane: Lane, task: number) => void, finish?: (task: number) => void): void;
+  run(build: (lane: Lane, index: number) => void): void;
 }
 
 /** What every kernel wrapper needs: the module's exports, its scratch arena, its lanes. */
@@ -168,17 +160,9 @@ export interface WasmContext {
   readonly parallel: Parallel;
 }
 
-/** One lane: the calling thread runs every task, in order, calling the exports directly. */
+/** One lane: the calling thread runs every call directly. */
 export function singleLane(kernels: KernelExports): Parallel {
   const table = kernels as unknown as Record<string, (...args: number[]) => void>;
   const lane: Lane = { call: (name, ...args) => table[name]!(...args) };
-  return {
-    lanes: 1,
-    run: (count, build, finish) => {
-      for (let task = 0; task < count; task++) {
-        build(lane, task);
-        finish?.(task);
-      }
-    },
-  };
+  return { lanes: 1, run: (build) => build(lane, 0) };
 }
