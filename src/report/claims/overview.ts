@@ -3,13 +3,13 @@ import type { ExperimentStore } from '../../experiments/store.js';
 import { paragraphBlock, tableBlock, type ReportSection } from '../html.js';
 import { readResults } from '../sections/common.js';
 import { analysisClaims, hasAnalysisSection } from '../sections/index.js';
-import { calibrationSummary, loadCalibration } from './calibration.js';
+import { calibrationSummary, loadCalibration, type LoadedCalibration } from './calibration.js';
 import type { ClaimCheck } from './claim.js';
 import { degradationClaims } from './degradation.js';
 
 /** The claim checks of one experiment folder, by the kind its spec declares (none for plain training sweeps). */
-export function experimentClaims(store: ExperimentStore): ClaimCheck[] {
-  if (store.spec.kind === 'degradation') return degradationClaims(readResults(store.path, store.spec.name, degradationResultsSchema), loadCalibration(store));
+export function experimentClaims(store: ExperimentStore, calibration: LoadedCalibration | null = loadCalibration(store)): ClaimCheck[] {
+  if (store.spec.kind === 'degradation') return degradationClaims(readResults(store.path, store.spec.name, degradationResultsSchema), calibration);
   if (hasAnalysisSection(store.spec.kind)) return analysisClaims(store.spec.kind, store.path);
   return [];
 }
@@ -20,8 +20,9 @@ export function experimentClaims(store: ExperimentStore): ClaimCheck[] {
  */
 export function claimsOverview(stores: readonly ExperimentStore[]): ReportSection {
   const rows = stores.flatMap((store) => {
-    const reference = calibrationSummary(loadCalibration(store));
-    return experimentClaims(store).map((c) => [
+    const calibration = loadCalibration(store);
+    const reference = calibrationSummary(calibration);
+    return experimentClaims(store, calibration).map((c) => [
       `${c.verdict.claim} [${c.experiment}]`,
       `${c.paper.kind ? `${c.paper.kind}: ` : ''}${c.paper.number} — ${c.paper.setting} (${c.paper.source})`,
       `${c.verdict.evidence} (${c.verdict.seeds} seed${c.verdict.seeds === 1 ? '' : 's'}; ${c.verdict.budget.tier}: ${c.verdict.budget.description})${c.parameters ? `; parameters ${c.parameters}` : ''}`,
