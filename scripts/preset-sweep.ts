@@ -4,17 +4,17 @@
 // on any number of threads (src/backend/wasm/tasks.ts); the runs of a seed train one after the
 // other. Landscape slices can be cut with other settings than the page's, to try them.
 // Usage: tsx scripts/preset-sweep.ts --preset landscape [--seeds 1,2,3] [--set depth=32,width=4,maxSteps=200]
-//        [--directions 8] [--points 11] [--images 250]
+//        [--directions 8] [--points 11] [--images 250] (the page's slices by default)
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { setBackend } from '../src/backend/select.js';
 import { loadWasmBackend, wasmUnavailableReason } from '../src/backend/wasm/index.js';
 import { decodeLabAsset, type LabDataset } from '../web/src/asset.js';
-import { EVAL_IMAGES, LabRun } from '../web/src/lab-run.js';
+import { LabRun } from '../web/src/lab-run.js';
 import { landscapeSlices } from '../web/src/measurements.js';
 import { presetById } from '../web/src/presets.js';
-import { ResultRecorder, SLICE_DIRECTIONS, SLICE_POINTS } from '../web/src/result-recorder.js';
+import { ResultRecorder, SLICE_DIRECTIONS, SLICE_IMAGES, SLICE_POINTS } from '../web/src/result-recorder.js';
 import { buildWeb } from './build-web.js';
 import type { LabSettings } from '../web/src/settings.js';
 
@@ -25,7 +25,7 @@ const { values } = parseArgs({
     set: { type: 'string', default: '' },
     directions: { type: 'string', default: String(SLICE_DIRECTIONS) },
     points: { type: 'string', default: String(SLICE_POINTS) },
-    images: { type: 'string' },
+    images: { type: 'string', default: String(SLICE_IMAGES) },
   },
 });
 if (!values.preset) throw new Error('preset-sweep: --preset is required');
@@ -37,7 +37,7 @@ const positive = (flag: string, text: string): number => {
 const seeds = values.seeds.split(',').map((s) => positive('seeds', s));
 const directions = positive('directions', values.directions);
 const points = positive('points', values.points);
-const images = values.images === undefined ? null : positive('images', values.images);
+const images = positive('images', values.images);
 const overrides: Partial<Record<keyof LabSettings, number>> = {};
 for (const pair of values.set.split(',').filter(Boolean)) {
   const [key, value] = pair.split('=');
@@ -64,9 +64,8 @@ for (const seed of seeds) {
   const started = Date.now();
   const results = preset.runs.map(({ settings: base }) => {
     const settings = { ...base, ...overrides } as LabSettings;
-    const custom = preset.measure === 'landscape' && (images !== null || directions !== SLICE_DIRECTIONS || points !== SLICE_POINTS);
-    // Custom slices are cut on every held-out image the run evaluates on (the page: the first 250).
-    const run = new LabRun(settings, dataset(settings.dataset), custom ? images ?? 250 : EVAL_IMAGES);
+    const custom = preset.measure === 'landscape' && (images !== SLICE_IMAGES || directions !== SLICE_DIRECTIONS || points !== SLICE_POINTS);
+    const run = new LabRun(settings, dataset(settings.dataset));
     const recorder = new ResultRecorder(run, custom ? null : preset.measure);
     recorder.begin();
     for (let step = 1; step <= settings.maxSteps; step++) {
@@ -74,7 +73,7 @@ for (const seed of seeds) {
       if (step % 50 === 0) console.error(`seed ${seed}: step ${step} of ${settings.maxSteps} after ${((Date.now() - started) / 1000).toFixed(0)} s`);
     }
     const result = recorder.finish();
-    if (custom) result.landscape = landscapeSlices(run, directions, points, 1);
+    if (custom) result.landscape = landscapeSlices(run, directions, points, 1, images);
     return result;
   });
   const checks = preset.judge(results);

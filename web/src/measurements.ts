@@ -57,14 +57,15 @@ export interface LandscapeSlices {
 
 /**
  * Loss along `directions` filter-normalised random directions (Li et al. 2018 §4), on the first
- * `batches` batches of held-out images; direction d is drawn from seed + 1 + d, so a run and its
+ * `images` held-out images (one batch); direction d is drawn from seed + 1 + d, so a run and its
  * twin are cut along directions drawn the same way.
  */
-export function landscapeSlices(run: LabRun, directions: number, points: number, range: number, batches = run.evalBatches.length): LandscapeSlices {
+export function landscapeSlices(run: LabRun, directions: number, points: number, range: number, images: number): LandscapeSlices {
   const alphas = linspace(-range, range, points);
+  const batch = labBatch(run.data, run.data.test, Array.from({ length: Math.min(images, run.data.test.count) }, (_, i) => i));
   const losses = Array.from({ length: directions }, (_, d) => {
     const direction = filterNormalizedDirection(run.model, new Rng(run.settings.seed + 1 + d));
-    return lossLandscape1d(run.model, direction, run.evalBatches.slice(0, batches), alphas, (output, batch) => batchLoss(output, batch.y)).map((p) => p.loss);
+    return lossLandscape1d(run.model, direction, [batch], alphas, (output, b) => batchLoss(output, b.y)).map((p) => p.loss);
   });
   return { alphas, losses };
 }

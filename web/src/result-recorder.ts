@@ -16,7 +16,7 @@ import type { MeasureKind, RunResults } from './run-results.js';
  */
 export const SLICE_DIRECTIONS = 8;
 export const SLICE_POINTS = 11;
-const SLICE_BATCHES = 1;
+export const SLICE_IMAGES = 250;
 
 export class ResultRecorder {
   private readonly losses: number[] = [];
@@ -55,7 +55,7 @@ export class ResultRecorder {
         results.lesion = lesionSweep(this.run);
         break;
       case 'landscape':
-        results.landscape = landscapeSlices(this.run, SLICE_DIRECTIONS, SLICE_POINTS, 1, SLICE_BATCHES);
+        results.landscape = landscapeSlices(this.run, SLICE_DIRECTIONS, SLICE_POINTS, 1, SLICE_IMAGES);
         break;
       case 'feature-reuse':
         results.featureReuse = { maps: featureReuseMaps(this.run), ...denseCutTest(this.run), initialCutChange: this.initialCutChange };
