@@ -1,8 +1,7 @@
 // Run a preset of the browser lab in Node over several seeds and print each seed's verdict: the
 // way the presets' settings are chosen (a verdict that flips from seed to seed is not a finding).
-// The runs train on the single-threaded wasm backend, whose numbers are the page's bit for bit
-// on any number of threads (src/backend/wasm/tasks.ts); the runs of a seed train one after the
-// other. Landscape slices can be cut with other settings than the page's, to try them.
+// The runs train on the single-threaded wasm backend (the page's numbers when it runs on one
+// thread); the runs of a seed train one after the other. Landscape slices can be cut with other settings than the page's, to try them.
 // Usage: tsx scripts/preset-sweep.ts --preset landscape [--seeds 1,2,3] [--set depth=32,width=4,maxSteps=200]
 //        [--directions 8] [--points 11] [--images 250] (the page's slices by default)
 import { readFileSync } from 'node:fs';
