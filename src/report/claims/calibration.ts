@@ -57,17 +57,26 @@ export function recipeMismatches(recipe: CalibrationRecipe, base: ExperimentSpec
 
 /**
  * The training recipe of the nets an experiment measured: a degradation experiment trains them
- * itself (its spec's base); an analysis experiment measures the runs of a training spec stored
+ * itself (its spec's base); the lesion experiment measures the runs of a training spec stored
  * beside it, named by its results' weights sources. A string says why there is none to compare.
  */
-function trainingBase(store: ExperimentStore): ExperimentSpec['base'] | string {
-  if (store.spec.kind === 'degradation') return store.spec.base;
-  const results = readResults(store.path, store.spec.kind, lesionResultsSchema);
-  const folders = [...new Set(results.sources.map((s) => s.run?.split('/')[0] ?? null))];
-  if (folders.length !== 1 || folders[0] === null) return 'weights trained elsewhere';
-  const specPath = join(store.path, '..', folders[0], 'experiment.json');
-  if (!existsSync(specPath)) return `the training spec of the measured nets (${specPath}) is missing`;
-  return parseExperimentSpec(JSON.parse(readFileSync(specPath, 'utf8')), specPath).base;
+function trainingBase(store: ExperimentStore, kind: CalibratedKind): ExperimentSpec['base'] | string {
+  switch (kind) {
+    case 'degradation':
+      return store.spec.base;
+    case 'lesion': {
+      const results = readResults(store.path, kind, lesionResultsSchema);
+      const folders = [...new Set(results.sources.map((s) => s.run?.split('/')[0] ?? null))];
+      if (folders.length !== 1 || folders[0] === null) return 'weights trained elsewhere';
+      const specPath = join(store.path, '..', folders[0], 'experiment.json');
+      if (!existsSync(specPath)) return `the training spec of the measured nets (${specPath}) is missing`;
+      return parseExperimentSpec(JSON.parse(readFileSync(specPath, 'utf8')), specPath).base;
+    }
+    default: {
+      const never: never = kind;
+      throw new Error(`trainingBase: no training recipe known for '${String(never)}'`);
+    }
+  }
 }
 
 /** The calibration of an experiment, validated; null when there is none. A malformed file is an error naming the file and the field. */
@@ -84,7 +93,7 @@ export function loadCalibration(store: ExperimentStore): LoadedCalibration | nul
   }
   const parsed = CALIBRATION_SCHEMAS[kind].safeParse(raw);
   if (!parsed.success) throw new ResultsError(`${path} is not a PyTorch calibration: ${describeIssues(parsed.error.issues)}`);
-  const base = trainingBase(store);
+  const base = trainingBase(store, kind);
   const mismatches = typeof base === 'string' ? [base] : recipeMismatches(parsed.data.recipe, base);
   return { kind, path, calibration: parsed.data, mismatches } as LoadedCalibration;
 }
