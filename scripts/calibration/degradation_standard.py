@@ -13,278 +13,34 @@ decay 1e-4 on every parameter, batch 128, the rate divided by 10 at 50 % and 75 
 no augmentation, pixels normalised with the training split's mean and standard deviation.
 """
 
-import argparse
-import gzip
-import hashlib
-import json
-import math
-import os
-import platform
-import struct
 import sys
-import tempfile
 import time
 
-import numpy as np
+# Before torch: standard_common pins OpenBLAS's threads to --threads, then imports torch.
+from standard_common import parameter_count, prepare, resume, run_missing, standard_parser, train_model
 
 
-def _threads_argument(argv, default=2):
-    for i, arg in enumerate(argv):
-        if arg == '--threads' and i + 1 < len(argv):
-            return argv[i + 1]
-        if arg.startswith('--threads='):
-            return arg.split('=', 1)[1]
-    return str(default)
+def train_run(args, data, depth, skip, seed, save):
+    def on_epoch(epochs, seconds):
+        save({'depth': depth, 'skip': skip, 'seed': seed, 'complete': False, 'seconds': seconds, 'epochs': epochs})
 
-
-# Debian's python3-torch does its matrix products in the system BLAS; OpenBLAS keeps a thread pool
-# of its own that torch.set_num_threads does not reach, so pin it before torch loads it.
-for _variable in ('OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS'):
-    os.environ.setdefault(_variable, _threads_argument(sys.argv))
-
-import torch  # noqa: E402
-import torch.nn as nn
-import torch.nn.functional as F
-
-IDX_FILES = {
-    'train': ('train-images-idx3-ubyte', 'train-labels-idx1-ubyte'),
-    'test': ('t10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'),
-}
-
-
-def find_file(data_dir, stem):
-    for name in (stem + '.gz', stem):
-        path = os.path.join(data_dir, name)
-        if os.path.exists(path):
-            return path
-    raise SystemExit(f'degradation_standard: {stem}[.gz] is missing in {data_dir}')
-
-
-def read_idx(path):
-    raw = open(path, 'rb').read()
-    digest = hashlib.sha256(raw).hexdigest()
-    data = gzip.decompress(raw) if raw[:2] == b'\x1f\x8b' else raw
-    if data[0] != 0 or data[1] != 0 or data[2] != 0x08:
-        raise SystemExit(f'degradation_standard: {path} is not an unsigned-byte idx file')
-    rank = data[3]
-    shape = struct.unpack('>' + 'I' * rank, data[4:4 + 4 * rank])
-    values = np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * rank)
-    if values.size != int(np.prod(shape)):
-        raise SystemExit(f'degradation_standard: {path} holds {values.size} values for shape {shape}')
-    return values.reshape(shape), digest
-
-
-def load_split(data_dir, split):
-    images_path, labels_path = (find_file(data_dir, stem) for stem in IDX_FILES[split])
-    images, images_hash = read_idx(images_path)
-    labels, labels_hash = read_idx(labels_path)
-    files = [{'path': images_path, 'sha256': images_hash}, {'path': labels_path, 'sha256': labels_hash}]
-    return images, labels, files
-
-
-class ZeroPadShortcut(nn.Module):
-    """Option A (sec. 3.3, 4.2): x[:, :, ::s, ::s], then zero channels appended after x's."""
-
-    def __init__(self, out_channels, stride):
-        super().__init__()
-        self.out_channels = out_channels
-        self.stride = stride
-
-    def forward(self, x):
-        if self.stride > 1:
-            x = x[:, :, ::self.stride, ::self.stride]
-        return F.pad(x, (0, 0, 0, 0, 0, self.out_channels - x.shape[1]))
-
-
-class BasicBlock(nn.Module):
-    def __init__(self, in_channels, planes, stride, residual):
-        super().__init__()
-        self.conv1 = nn.Conv2d(in_channels, planes, 3, stride, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(planes)
-        self.conv2 = nn.Conv2d(planes, planes, 3, 1, 1, bias=False)
-        self.bn2 = nn.BatchNorm2d(planes)
-        shape_changes = stride != 1 or in_channels != planes
-        self.downsample = (ZeroPadShortcut(planes, stride) if shape_changes else nn.Identity()) if residual else None
-
-    def forward(self, x):
-        out = self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x)))))
-        if self.downsample is not None:
-            out = out + self.downsample(x)
-        return F.relu(out)
-
-
-class ResNetCifar(nn.Module):
-    """6n + 2 layers: conv, three stages of n blocks (width, 2 width, 4 width), pool, fc."""
-
-    def __init__(self, depth, residual, width, in_channels=1, num_classes=10):
-        super().__init__()
-        n = (depth - 2) // 6
-        self.conv1 = nn.Conv2d(in_channels, width, 3, 1, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(width)
-        channels = width
-        stages = []
-        for planes, stride in ((width, 1), (2 * width, 2), (4 * width, 2)):
-            blocks = []
-            for i in range(n):
-                blocks.append(BasicBlock(channels, planes, stride if i == 0 else 1, residual))
-                channels = planes
-            stages.append(nn.Sequential(*blocks))
-        self.layer1, self.layer2, self.layer3 = stages
-        self.fc = nn.Linear(channels, num_classes)
-        # torchvision's initialisation, as skiplab's initLikeTorchvision: convolutions
-        # kaiming_normal_(fan_out, relu), BN gamma 1 and beta 0, the linear layer PyTorch's default.
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                nn.init.kaiming_normal_(m.weight, mode='fan_out', nonlinearity='relu')
-            elif isinstance(m, nn.BatchNorm2d):
-                nn.init.ones_(m.weight)
-                nn.init.zeros_(m.bias)
-
-    def forward(self, x):
-        out = F.relu(self.bn1(self.conv1(x)))
-        out = self.layer3(self.layer2(self.layer1(out)))
-        out = F.adaptive_avg_pool2d(out, 1).flatten(1)
-        return self.fc(out)
-
-
-def step_rate(lr, step, total_steps, warmup_steps):
-    """lr / 10 at 50 % and 75 % of the steps (skiplab's 'step' schedule), after a linear warm-up
-    from 0.1 lr (skiplab's linearWarmup)."""
-    milestones = (round(total_steps * 0.5), round(total_steps * 0.75))
-    rate = lr * 0.1 ** sum(step >= m for m in milestones)
-    if step < warmup_steps:
-        rate *= 0.1 + 0.9 * step / warmup_steps
-    return rate
-
-
-def evaluate(model, x, y, batch_size=500):
-    model.eval()
-    loss_sum, wrong = 0.0, 0
-    with torch.no_grad():
-        for start in range(0, x.shape[0], batch_size):
-            out = model(x[start:start + batch_size])
-            target = y[start:start + batch_size]
-            loss_sum += F.cross_entropy(out, target, reduction='sum').item()
-            wrong += (out.argmax(1) != target).sum().item()
-    return loss_sum / x.shape[0], wrong / x.shape[0]
-
-
-def train_run(args, data, depth, skip, seed, on_epoch):
-    torch.manual_seed(seed)
-    # channels_last sends the convolutions to oneDNN's blocked kernels: the same arithmetic, about
-    # 2.4× faster than NCHW on this Debian build (measured on ResNet-20, width 8, batch 128).
-    model = ResNetCifar(depth, skip == 'identity', args.width).to(memory_format=torch.channels_last)
-    x_train, y_train, x_test, y_test = data
-    count = x_train.shape[0]
-    steps_per_epoch = math.ceil(count / args.batch_size)
-    total_steps = steps_per_epoch * args.epochs
-    warmup_steps = round(args.warmup_epochs * steps_per_epoch)
-    optimizer = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=0.9, weight_decay=1e-4)
-    shuffle = torch.Generator().manual_seed(seed)
-    epochs = []
-    step = 0
-    started = time.time()
-    for epoch in range(args.epochs):
-        model.train()
-        loss_sum, wrong = 0.0, 0
-        order = torch.randperm(count, generator=shuffle)
-        for start in range(0, count, args.batch_size):
-            rate = step_rate(args.lr, step, total_steps, warmup_steps)
-            for group in optimizer.param_groups:
-                group['lr'] = rate
-            index = order[start:start + args.batch_size]
-            out = model(x_train[index])
-            loss = F.cross_entropy(out, y_train[index])
-            if not math.isfinite(loss.item()):
-                raise SystemExit(f'{skip}-{depth} seed {seed}: loss {loss.item()} at step {step}')
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            step += 1
-            loss_sum += loss.item() * index.shape[0]
-            wrong += (out.argmax(1) != y_train[index]).sum().item()
-        test_loss, test_error = evaluate(model, x_test, y_test)
-        record = {'epoch': epoch + 1, 'step': step, 'lr': rate, 'trainLoss': loss_sum / count, 'trainError': wrong / count,
-                  'testLoss': test_loss, 'testError': test_error, 'seconds': time.time() - started}
-        epochs.append(record)
-        on_epoch({'depth': depth, 'skip': skip, 'seed': seed, 'complete': False, 'seconds': time.time() - started, 'epochs': epochs})
-        print(f'{"plain" if skip == "none" else "resnet"}-{depth} seed {seed} epoch {epoch + 1}/{args.epochs}: '
-              f'train error {100 * record["trainError"]:.2f} %, test error {100 * test_error:.2f} % ({record["seconds"]:.0f} s)', flush=True)
+    model, epochs, started = train_model(args, data, depth, skip, seed, on_epoch)
     final = epochs[-1]
-    return {'depth': depth, 'skip': skip, 'seed': seed, 'complete': True, 'parameters': sum(p.numel() for p in model.parameters()),
+    return {'depth': depth, 'skip': skip, 'seed': seed, 'complete': True, 'parameters': parameter_count(model),
             'final': {k: final[k] for k in ('trainLoss', 'trainError', 'testLoss', 'testError')},
             'seconds': time.time() - started, 'epochs': epochs}
 
 
-def write_atomic(path, value):
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=directory, prefix='.' + os.path.basename(path), suffix='.tmp')
-    with os.fdopen(fd, 'w') as f:
-        json.dump(value, f, indent=1)
-        f.write('\n')
-    os.replace(temporary, path)
-
-
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--data-dir', default=os.environ.get('SKIPLAB_DATA', '/usr/share/datasets/fashion-mnist'))
-    parser.add_argument('--out', required=True)
-    parser.add_argument('--depths', default='20,56')
-    parser.add_argument('--seeds', default='0,1,2')
-    parser.add_argument('--width', type=int, default=8)
-    parser.add_argument('--epochs', type=int, default=4)
-    parser.add_argument('--batch-size', type=int, default=128)
-    parser.add_argument('--lr', type=float, default=0.1)
-    parser.add_argument('--warmup-epochs', type=float, default=0)
-    parser.add_argument('--train-count', type=int, default=0, help='use the first N training images (0: all); for smoke tests')
-    parser.add_argument('--threads', type=int, default=2)
-    args = parser.parse_args()
-    torch.set_num_threads(args.threads)
-
-    train_images, train_labels, train_files = load_split(args.data_dir, 'train')
-    test_images, test_labels, test_files = load_split(args.data_dir, 'test')
-    # Normalise with the full training split's statistics of pixels in [0, 1] (as skiplab's prepareRun).
-    scaled = train_images.astype(np.float64) / 255
-    mean, std = float(scaled.mean()), float(scaled.std())
-    if args.train_count:
-        train_images, train_labels = train_images[:args.train_count], train_labels[:args.train_count]
-    to_tensor = lambda images: torch.from_numpy(((images.astype(np.float32) / 255 - mean) / std).astype(np.float32)).unsqueeze(1).contiguous(memory_format=torch.channels_last)
-    data = (to_tensor(train_images), torch.from_numpy(train_labels.astype(np.int64)),
-            to_tensor(test_images), torch.from_numpy(test_labels.astype(np.int64)))
-
-    recipe = {'model': 'resnet_cifar', 'shortcut': 'A', 'baseWidth': args.width, 'epochs': args.epochs, 'batchSize': args.batch_size,
-              'optimizer': 'sgd', 'lr': args.lr, 'momentum': 0.9, 'weightDecay': 1e-4, 'schedule': 'step (/10 at 50 % and 75 % of the steps)',
-              'warmupEpochs': args.warmup_epochs, 'augment': 'none', 'trainCount': int(train_images.shape[0]), 'testCount': int(test_images.shape[0]),
-              'normalize': {'mean': mean, 'std': std}}
-    existing = json.load(open(args.out)) if os.path.exists(args.out) else None
-    if existing and existing.get('recipe') != recipe:
-        raise SystemExit(f'degradation_standard: {args.out} holds runs of another recipe; move it away or use another --out')
-    result = existing or {
-        'experiment': 'degradation-standard', 'framework': f'pytorch {torch.__version__}',
-        'host': {'python': platform.python_version(), 'threads': args.threads, 'machine': platform.machine()},
-        'data': {'kind': 'official', 'name': 'fashion-mnist', 'files': train_files + test_files},
-        'recipe': recipe, 'runs': [],
-    }
-    # Runs cut short by a stop keep their finished epochs in the file, marked incomplete; they are
-    # trained again from the start (no checkpoints), and replaced when done.
-    result['runs'] = [r for r in result['runs'] if r.get('complete', True) or r['epochs']]
-    done = {(r['seed'], r['depth'], r['skip']) for r in result['runs'] if r.get('complete', True)}
+    args = standard_parser(__doc__.split('\n')[0], depths='20,56').parse_args()
+    data, data_record, recipe = prepare(args)
+    result = resume(args, 'degradation-standard', data_record, recipe)
     # The plain nets first, seed by seed at both depths: a partial calibration then already answers
     # the degradation question (plain-56 against plain-20) with as many seeds as finished.
-    for skip in ('none', 'identity'):
-        for seed in (int(s) for s in args.seeds.split(',')):
-            for depth in (int(d) for d in args.depths.split(',')):
-                if (seed, depth, skip) in done:
-                    continue
-                key = (seed, depth, skip)
-                others = [r for r in result['runs'] if (r['seed'], r['depth'], r['skip']) != key]
-
-                def save(run):
-                    result['runs'] = others + [run]
-                    write_atomic(args.out, result)
-
-                save(train_run(args, data, depth, skip, seed, save))
+    keys = [(seed, depth, skip) for skip in ('none', 'identity')
+            for seed in (int(s) for s in args.seeds.split(','))
+            for depth in (int(d) for d in args.depths.split(','))]
+    run_missing(args, result, keys, lambda key, save: train_run(args, data, key[1], key[2], key[0], save))
     print(f'degradation_standard: {len(result["runs"])} runs in {args.out}')
 
 

@@ -4,7 +4,8 @@ import { RECIPES, type TrainConfigInput } from '../train/config.js';
  * The standard tier's budget: 4 passes over the 60,000 official images (1,876 steps of 128, ÷10
  * at 50 % and 75 %) with stages of 8/16/32 channels. The paper's 16/32/64 cost three times as
  * much per image; four epochs at width 8 converge further than two at width 16 for less, and
- * scripts/calibration/degradation_standard.py trains the same recipe in PyTorch. Degradation's 12
+ * scripts/calibration/degradation_standard.py and lesion_standard.py train the same recipe in
+ * PyTorch. Degradation's 12
  * runs (3 seeds of plain/ResNet-20 and -56) and the six ResNet-56 nets of lesion and paths each
  * take about an hour on 2 cores (the local executor runs two one-thread jobs at a time).
  */

@@ -6,7 +6,7 @@ import { ExperimentStore } from '../experiments/store.js';
 import { writeFileAtomicSync } from '../io/atomic-write.js';
 import { RunDirectory } from '../train/run-store.js';
 import { degradationSection } from './degradation-section.js';
-import { loadCalibration } from './claims/calibration.js';
+import { calibrationOfKind, loadCalibration } from './claims/calibration.js';
 import { claimsOverview } from './claims/overview.js';
 import { runSection } from './run-section.js';
 import { renderReport, type ReportSection } from './html.js';
@@ -17,12 +17,12 @@ import { analysisSection, hasAnalysisSection } from './sections/index.js';
 export async function experimentSections(store: ExperimentStore): Promise<ReportSection[]> {
   switch (store.spec.kind) {
     case 'degradation':
-      return [await degradationSection(readResults(store.path, store.spec.name, degradationResultsSchema), store.spec, loadCalibration(store))];
+      return [await degradationSection(readResults(store.path, store.spec.name, degradationResultsSchema), store.spec, calibrationOfKind(loadCalibration(store), 'degradation'))];
     case 'training':
       // A plain sweep: each run's curves and final numbers, in the spec's order (runs not started yet are left out).
       return Promise.all(store.runs().map((r) => store.runDirectory(r)).filter((run) => existsSync(run.configPath)).map(runSection));
     default:
-      if (hasAnalysisSection(store.spec.kind)) return [await analysisSection(store.spec.kind, store.path)];
+      if (hasAnalysisSection(store.spec.kind)) return [await analysisSection(store.spec.kind, store.path, loadCalibration(store))];
       throw new ResultsError(`${store.path}: no report is defined for experiments of kind '${store.spec.kind}'`);
   }
 }

@@ -1,7 +1,7 @@
 import type { DegradationResults, DegradationRun } from '../experiments/degradation-results.js';
 import type { ExperimentSpec } from '../experiments/spec.js';
 import { formatSummary, summarizeSeeds } from '../analysis/statistics.js';
-import { calibrationRuns, type LoadedCalibration } from './claims/calibration.js';
+import { calibrationRuns, type LoadedCalibrationOf } from './claims/calibration.js';
 import { claimSentence } from './claims/claim.js';
 import { degradationClaims, HE_TABLE6_TEST_ERROR } from './claims/degradation.js';
 import { claimsTable } from './claims/table.js';
@@ -28,7 +28,7 @@ function seriesOf(run: DegradationRun): LineSeries[] {
  * colour per depth, training error dashed and test error bold; then the final numbers and the
  * measured conclusion.
  */
-export async function degradationSection(results: DegradationResults, config: ExperimentSpec, calibration: LoadedCalibration | null = null): Promise<ReportSection> {
+export async function degradationSection(results: DegradationResults, config: ExperimentSpec, calibration: LoadedCalibrationOf<'degradation'> | null = null): Promise<ReportSection> {
   const plain = results.runs.filter((r) => !r.residual);
   const residual = results.runs.filter((r) => r.residual);
   const depths = [...new Set(results.runs.map((r) => r.depth))].sort((a, b) => a - b);

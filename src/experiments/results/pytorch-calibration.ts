@@ -1,9 +1,9 @@
 import { z } from 'zod';
 
 /**
- * A PyTorch calibration of the degradation experiment, as scripts/calibration/degradation_standard.py
- * writes it: the same nets, recipe, official data and seeds trained in PyTorch, run by run. Runs
- * cut short are kept with `complete: false` and carry no final numbers.
+ * PyTorch calibrations of skiplab's standard experiments, as the scripts in scripts/calibration/
+ * write them: the same nets, recipe, official data and seeds trained in PyTorch, run by run. Runs
+ * cut short are kept with `complete: false` and carry no final numbers; a complete run must.
  */
 const finalErrorsSchema = z.object({
   trainLoss: z.number(),
@@ -12,16 +12,40 @@ const finalErrorsSchema = z.object({
   testError: z.number().min(0).max(1),
 });
 
-export const calibrationRunSchema = z.object({
+/** What every calibration run records: which net and seed, whether it finished, and how long it took. */
+const runShape = {
   depth: z.number().int().positive(),
   skip: z.enum(['identity', 'none']),
   seed: z.number().int().nonnegative(),
   complete: z.boolean(),
   parameters: z.number().int().positive().optional(),
-  final: finalErrorsSchema.optional(),
   seconds: z.number().nonnegative(),
-});
-export type CalibrationRun = z.infer<typeof calibrationRunSchema>;
+};
+
+/** A complete run must carry its measurement `field`; the issue names it. */
+function completeHas<T extends { complete: boolean }>(field: keyof T & string) {
+  return (run: T, context: z.RefinementCtx) => {
+    if (run.complete && run[field] === undefined) context.addIssue({ code: 'custom', path: [field], message: `a complete run needs '${field}'` });
+  };
+}
+
+/** A degradation run (degradation_standard.py): final training and test loss and error. */
+export const degradationCalibrationRunSchema = z.object({ ...runShape, final: finalErrorsSchema.optional() }).superRefine(completeHas('final'));
+export type DegradationCalibrationRun = z.infer<typeof degradationCalibrationRunSchema>;
+
+/**
+ * A lesion run (lesion_standard.py): test error of the intact net and with each single
+ * shape-keeping block deleted (Veit et al. 2016 §4), in evaluation mode on `testImages` images.
+ */
+export const lesionCalibrationRunSchema = z.object({
+  ...runShape,
+  testImages: z.number().int().positive().optional(),
+  baseline: z.number().min(0).max(1).optional(),
+  single: z.array(z.object({ block: z.string().min(1), error: z.number().min(0).max(1) })).optional(),
+  /** The blocks not deleted because they change their input's shape (the downsampling ones). */
+  excluded: z.array(z.string()).optional(),
+}).superRefine(completeHas('baseline')).superRefine(completeHas('single'));
+export type LesionCalibrationRun = z.infer<typeof lesionCalibrationRunSchema>;
 
 /** The recipe fields a skiplab spec must share with the calibration for the comparison to mean anything. */
 export const calibrationRecipeSchema = z.object({
@@ -35,16 +59,29 @@ export const calibrationRecipeSchema = z.object({
 });
 export type CalibrationRecipe = z.infer<typeof calibrationRecipeSchema>;
 
-export const degradationCalibrationSchema = z.object({
-  experiment: z.string().min(1),
-  /** "pytorch 1.13.0a0". */
-  framework: z.string().min(1),
-  data: z.object({
-    kind: z.string(),
-    name: z.string(),
-    files: z.array(z.object({ path: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 in hex') })),
-  }),
-  recipe: calibrationRecipeSchema,
-  runs: z.array(calibrationRunSchema),
-});
+/** A calibration file: what was run, with which data and recipe, and its runs. */
+function calibrationSchema<R extends z.ZodTypeAny>(run: R) {
+  return z.object({
+    experiment: z.string().min(1),
+    /** "pytorch 1.13.0a0". */
+    framework: z.string().min(1),
+    data: z.object({
+      kind: z.string(),
+      name: z.string(),
+      files: z.array(z.object({ path: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 in hex') })),
+    }),
+    recipe: calibrationRecipeSchema,
+    runs: z.array(run),
+  });
+}
+
+export const degradationCalibrationSchema = calibrationSchema(degradationCalibrationRunSchema);
 export type DegradationCalibration = z.infer<typeof degradationCalibrationSchema>;
+
+export const lesionCalibrationSchema = calibrationSchema(lesionCalibrationRunSchema);
+export type LesionCalibration = z.infer<typeof lesionCalibrationSchema>;
+
+/** The calibration schema of each experiment kind that has one. */
+export const CALIBRATION_SCHEMAS = { degradation: degradationCalibrationSchema, lesion: lesionCalibrationSchema } as const;
+export type CalibratedKind = keyof typeof CALIBRATION_SCHEMAS;
+export interface CalibrationOf { degradation: DegradationCalibration; lesion: LesionCalibration }

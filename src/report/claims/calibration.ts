@@ -1,21 +1,29 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatSummary, summarizeSeeds } from '../../analysis/statistics.js';
-import { degradationCalibrationSchema, type CalibrationRun, type DegradationCalibration } from '../../experiments/results/pytorch-calibration.js';
+import { lesionResultsSchema } from '../../experiments/results/lesion.js';
+import {
+  CALIBRATION_SCHEMAS, type CalibratedKind, type CalibrationOf, type CalibrationRecipe, type DegradationCalibrationRun, type LesionCalibrationRun,
+} from '../../experiments/results/pytorch-calibration.js';
+import { parseExperimentSpec, type ExperimentSpec } from '../../experiments/spec.js';
 import type { ExperimentStore } from '../../experiments/store.js';
 import { packageRoot } from '../../util/package-root.js';
 import { describeIssues } from '../../util/zod-issues.js';
-import { ResultsError } from '../sections/common.js';
+import { readResults, ResultsError } from '../sections/common.js';
 
-/** A PyTorch calibration found for an experiment, and how its recipe differs from the experiment's (empty: the same). */
-export interface LoadedCalibration {
+/** A PyTorch calibration found for an experiment of kind K, and how its recipe differs from the experiment's (empty: the same). */
+export interface LoadedCalibrationOf<K extends CalibratedKind> {
+  kind: K;
   path: string;
-  calibration: DegradationCalibration;
+  calibration: CalibrationOf[K];
   mismatches: string[];
 }
+export type LoadedCalibration = { [K in CalibratedKind]: LoadedCalibrationOf<K> }[CalibratedKind];
 
 /** resnet_cifar's default first-stage width (16/32/64 channels, He et al. 2016 §4.2). */
 const DEFAULT_BASE_WIDTH = 16;
+
+const isCalibrated = (kind: string): kind is CalibratedKind => Object.hasOwn(CALIBRATION_SCHEMAS, kind);
 
 /**
  * Where an experiment's PyTorch calibration is: `pytorch-reference.json` in its folder, else the
@@ -28,29 +36,53 @@ export function calibrationPath(store: ExperimentStore): string | null {
   return existsSync(committed) ? committed : null;
 }
 
-/** The recipe fields where the calibration and the experiment's spec disagree, in words. */
-export function recipeMismatches(calibration: DegradationCalibration, store: ExperimentStore): string[] {
-  const base = store.spec.base;
-  const ours: Record<string, unknown> = {
+/** The recipe fields where the calibration and a training spec's base disagree, in words. */
+export function recipeMismatches(recipe: CalibrationRecipe, base: ExperimentSpec['base']): string[] {
+  const ours: Record<keyof CalibrationRecipe, unknown> = {
     baseWidth: base.modelOptions?.baseWidth ?? DEFAULT_BASE_WIDTH,
     epochs: base.epochs,
     batchSize: base.batchSize,
     lr: base.lr,
     warmupEpochs: base.warmupEpochs ?? 0,
-    trainCount: base.trainSubset ?? calibration.recipe.trainCount,
-    testCount: base.testSubset ?? calibration.recipe.testCount,
+    trainCount: base.trainSubset ?? recipe.trainCount,
+    testCount: base.testSubset ?? recipe.testCount,
   };
-  const mismatches = Object.entries(ours)
-    .filter(([key, value]) => value !== calibration.recipe[key as keyof DegradationCalibration['recipe']])
-    .map(([key, value]) => `${key} ${String(value)} here, ${String(calibration.recipe[key as keyof DegradationCalibration['recipe']])} in PyTorch`);
+  const mismatches = (Object.keys(ours) as (keyof CalibrationRecipe)[])
+    .filter((key) => ours[key] !== recipe[key])
+    .map((key) => `${key} ${String(ours[key])} here, ${String(recipe[key])} in PyTorch`);
   if (base.schedule !== undefined && base.schedule !== 'step') mismatches.push(`schedule ${base.schedule} here, step in PyTorch`);
   if (base.augment !== undefined && base.augment !== 'none') mismatches.push(`augment ${base.augment} here, none in PyTorch`);
   return mismatches;
 }
 
+/**
+ * The training recipe of the nets an experiment measured: a degradation experiment trains them
+ * itself (its spec's base); the lesion experiment measures the runs of a training spec stored
+ * beside it, named by its results' weights sources. A string says why there is none to compare.
+ */
+function trainingBase(store: ExperimentStore, kind: CalibratedKind): ExperimentSpec['base'] | string {
+  switch (kind) {
+    case 'degradation':
+      return store.spec.base;
+    case 'lesion': {
+      const results = readResults(store.path, kind, lesionResultsSchema);
+      const folders = [...new Set(results.sources.map((s) => s.run?.split('/')[0] ?? null))];
+      if (folders.length !== 1 || folders[0] === null) return 'weights trained elsewhere';
+      const specPath = join(store.path, '..', folders[0], 'experiment.json');
+      if (!existsSync(specPath)) return `the training spec of the measured nets (${specPath}) is missing`;
+      return parseExperimentSpec(JSON.parse(readFileSync(specPath, 'utf8')), specPath).base;
+    }
+    default: {
+      const never: never = kind;
+      throw new Error(`trainingBase: no training recipe known for '${String(never)}'`);
+    }
+  }
+}
+
 /** The calibration of an experiment, validated; null when there is none. A malformed file is an error naming the file and the field. */
 export function loadCalibration(store: ExperimentStore): LoadedCalibration | null {
-  if (store.spec.kind !== 'degradation') return null;
+  const kind = store.spec.kind;
+  if (!isCalibrated(kind)) return null;
   const path = calibrationPath(store);
   if (path === null) return null;
   let raw: unknown;
@@ -59,26 +91,48 @@ export function loadCalibration(store: ExperimentStore): LoadedCalibration | nul
   } catch (error) {
     throw new ResultsError(`${path}: not valid JSON (${(error as Error).message})`);
   }
-  const parsed = degradationCalibrationSchema.safeParse(raw);
+  const parsed = CALIBRATION_SCHEMAS[kind].safeParse(raw);
   if (!parsed.success) throw new ResultsError(`${path} is not a PyTorch calibration: ${describeIssues(parsed.error.issues)}`);
-  return { path, calibration: parsed.data, mismatches: recipeMismatches(parsed.data, store) };
+  const base = trainingBase(store, kind);
+  const mismatches = typeof base === 'string' ? [base] : recipeMismatches(parsed.data.recipe, base);
+  return { kind, path, calibration: parsed.data, mismatches } as LoadedCalibration;
 }
 
 /** The complete runs of one net in a calibration. */
-export function calibrationRuns(calibration: DegradationCalibration, residual: boolean, depth: number): CalibrationRun[] {
-  return calibration.runs.filter((r) => r.complete && r.final && r.depth === depth && (r.skip === 'identity') === residual);
+export function calibrationRuns<R extends { complete: boolean; depth: number; skip: 'identity' | 'none' }>(calibration: { runs: R[] }, residual: boolean, depth: number): R[] {
+  return calibration.runs.filter((r) => r.complete && r.depth === depth && (r.skip === 'identity') === residual);
 }
 
-/** "plain-20 8.1 ± 0.3 % · … final training error (pytorch 1.13; 3 seeds)", or why it does not apply. */
+/** A complete lesion run's mean increase in test error over its single deletions (as skiplab's singleDeletionIncrease). */
+export function calibrationDeletionIncrease(run: LesionCalibrationRun): number {
+  const single = run.single ?? [];
+  if (run.baseline === undefined || single.length === 0) return NaN;
+  return single.reduce((sum, s) => sum + s.error - run.baseline!, 0) / single.length;
+}
+
+/** What a calibration's summary reports for each kind, from one complete run. */
+const SUMMARIZED: { [K in CalibratedKind]: { what: string; value: (run: CalibrationOf[K]['runs'][number]) => number } } = {
+  degradation: { what: 'final training error', value: (run: DegradationCalibrationRun) => run.final!.trainError },
+  lesion: { what: 'mean increase in test error per single deletion', value: calibrationDeletionIncrease },
+};
+
+/** "final training error plain-20 8.1 ± 0.3 % (3 seeds) · … (pytorch 1.13)", or why it does not apply. */
 export function calibrationSummary(loaded: LoadedCalibration | null): string {
   if (loaded === null) return 'not calibrated';
   const { calibration, mismatches } = loaded;
   if (mismatches.length > 0) return `calibrated with another recipe (${mismatches.join('; ')}): not compared`;
-  const depths = [...new Set(calibration.runs.map((r) => r.depth))].sort((a, b) => a - b);
+  const { what, value } = SUMMARIZED[loaded.kind] as { what: string; value: (run: CalibrationOf[CalibratedKind]['runs'][number]) => number };
+  const runs: CalibrationOf[CalibratedKind]['runs'] = calibration.runs;
+  const depths = [...new Set(runs.map((r) => r.depth))].sort((a, b) => a - b);
   const parts = [false, true].flatMap((residual) => depths.map((depth) => {
-    const values = calibrationRuns(calibration, residual, depth).map((r) => r.final!.trainError);
+    const values = calibrationRuns({ runs }, residual, depth).map(value);
     const name = `${residual ? 'ResNet' : 'plain'}-${depth}`;
     return values.length ? `${name} ${formatSummary(summarizeSeeds(values), { scale: 100, digits: 1, unit: ' %' })} (${values.length} seed${values.length === 1 ? '' : 's'})` : `${name} –`;
   }));
-  return `final training error ${parts.join(' · ')} (${calibration.framework})`;
+  return `${what} ${parts.join(' · ')} (${calibration.framework})`;
+}
+
+/** The loaded calibration if it belongs to an experiment of `kind`, else null. */
+export function calibrationOfKind<K extends CalibratedKind>(loaded: LoadedCalibration | null, kind: K): LoadedCalibrationOf<K> | null {
+  return loaded !== null && loaded.kind === kind ? (loaded as LoadedCalibrationOf<K>) : null;
 }

@@ -1,6 +1,6 @@
 import { allOf, compareAbove, compareAtOrBelow, compareInsideRange, type VerdictBudget } from '../../analysis/verdict.js';
 import type { DegradationResults, DegradationRun } from '../../experiments/results/degradation.js';
-import { calibrationRuns, calibrationSummary, type LoadedCalibration } from './calibration.js';
+import { calibrationRuns, calibrationSummary, type LoadedCalibrationOf } from './calibration.js';
 import { parameterText, points, verdictOf, type ClaimCheck } from './claim.js';
 
 /** Points of final training error that count as "higher" (and that "at or below" allows). */
@@ -20,7 +20,7 @@ const name = (residual: boolean, depth: number) => `${residual ? 'ResNet' : 'pla
  * PyTorch calibration of the same recipe, a second check: each of our nets' final training error
  * falls inside PyTorch's seed spread.
  */
-export function degradationClaims(results: DegradationResults, calibration: LoadedCalibration | null = null): ClaimCheck[] {
+export function degradationClaims(results: DegradationResults, calibration: LoadedCalibrationOf<'degradation'> | null = null): ClaimCheck[] {
   const depths = [...new Set(results.runs.map((r) => r.depth))].sort((a, b) => a - b);
   if (depths.length < 2) return [];
   const [shallow, deep] = [depths[0]!, depths[depths.length - 1]!];

@@ -9,6 +9,7 @@ import type { PathsResults } from '../../experiments/results/paths.js';
 import type { RepresentationsResults } from '../../experiments/results/representations.js';
 import type { TransformerResidualResults } from '../../experiments/results/transformer-residual.js';
 import type { UnetSkipsResults } from '../../experiments/results/unet-skips.js';
+import type { LoadedCalibration } from './calibration.js';
 import type { ClaimCheck } from './claim.js';
 import { featureReuseClaims } from './feature-reuse.js';
 import { gradientFlowClaims } from './gradient-flow.js';
@@ -35,8 +36,11 @@ export interface AnalysisResultsOf {
   'identity-construction': IdentityConstructionResults;
 }
 
-/** The claim checks of each analysis experiment: a missing one does not compile. */
-export const ANALYSIS_CLAIMS: { [K in AnalysisExperimentName]: (results: AnalysisResultsOf[K]) => ClaimCheck[] } = {
+/**
+ * The claim checks of each analysis experiment: a missing one does not compile. Each gets the
+ * experiment's PyTorch calibration too (null when it has none); those without one ignore it.
+ */
+export const ANALYSIS_CLAIMS: { [K in AnalysisExperimentName]: (results: AnalysisResultsOf[K], calibration?: LoadedCalibration | null) => ClaimCheck[] } = {
   'gradient-flow': gradientFlowClaims,
   paths: pathsClaims,
   lesion: lesionClaims,

@@ -3,14 +3,14 @@ import type { ExperimentStore } from '../../experiments/store.js';
 import { paragraphBlock, tableBlock, type ReportSection } from '../html.js';
 import { readResults } from '../sections/common.js';
 import { analysisClaims, hasAnalysisSection } from '../sections/index.js';
-import { calibrationSummary, loadCalibration, type LoadedCalibration } from './calibration.js';
+import { calibrationOfKind, calibrationSummary, loadCalibration, type LoadedCalibration } from './calibration.js';
 import type { ClaimCheck } from './claim.js';
 import { degradationClaims } from './degradation.js';
 
 /** The claim checks of one experiment folder, by the kind its spec declares (none for plain training sweeps). */
 export function experimentClaims(store: ExperimentStore, calibration: LoadedCalibration | null = loadCalibration(store)): ClaimCheck[] {
-  if (store.spec.kind === 'degradation') return degradationClaims(readResults(store.path, store.spec.name, degradationResultsSchema), calibration);
-  if (hasAnalysisSection(store.spec.kind)) return analysisClaims(store.spec.kind, store.path);
+  if (store.spec.kind === 'degradation') return degradationClaims(readResults(store.path, store.spec.name, degradationResultsSchema), calibrationOfKind(calibration, 'degradation'));
+  if (hasAnalysisSection(store.spec.kind)) return analysisClaims(store.spec.kind, store.path, calibration);
   return [];
 }
 

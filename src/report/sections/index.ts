@@ -14,6 +14,7 @@ import { transformerResidualResultsSchema } from '../../experiments/results/tran
 import { unetSkipsResultsSchema } from '../../experiments/results/unet-skips.js';
 import { paragraphBlock, tableBlock, type ReportBlock, type ReportSection } from '../html.js';
 import { ANALYSIS_CLAIMS, claimSentence, claimsTable, type AnalysisResultsOf, type ClaimCheck } from '../claims/index.js';
+import type { LoadedCalibration } from '../claims/calibration.js';
 import { readResults, ResultsError, type SeedSection } from './common.js';
 import { featureReuseSection } from './feature-reuse.js';
 import { gradientFlowSection } from './gradient-flow.js';
@@ -31,14 +32,16 @@ type AnyResults = AnalysisResultsHeader & { seeds: { seed: number }[] };
 /**
  * The section of one analysis experiment, from its results.json alone (checked against the
  * experiment's schema, the writer's): the verdicts over every seed first (computed by the
- * experiment's claim checks), then each seed's figures and tables.
+ * experiment's claim checks, with its PyTorch calibration if any), then each seed's figures and tables.
  */
-function sectionOf<K extends AnalysisExperimentName, S extends z.ZodType<AnyResults & AnalysisResultsOf[K]>>(kind: K, schema: S, build: (seed: z.output<S>['seeds'][number], header: AnalysisResultsHeader) => Promise<SeedSection>) {
-  return async (dir: string): Promise<ReportSection> => {
+function sectionOf<K extends AnalysisExperimentName, S extends z.ZodType<AnyResults & AnalysisResultsOf[K]>>(
+  kind: K, schema: S, build: (seed: z.output<S>['seeds'][number], header: AnalysisResultsHeader, calibration: LoadedCalibration | null) => Promise<SeedSection>,
+) {
+  return async (dir: string, calibration: LoadedCalibration | null): Promise<ReportSection> => {
     const results = readResults(dir, kind, schema);
-    const checks = ANALYSIS_CLAIMS[kind](results);
+    const checks = ANALYSIS_CLAIMS[kind](results, calibration);
     const built: SeedSection[] = [];
-    for (const seed of results.seeds) built.push(await build(seed, results));
+    for (const seed of results.seeds) built.push(await build(seed, results, calibration));
     const first = built[0]!;
     const several = built.length > 1;
     return {
@@ -55,9 +58,9 @@ function sectionOf<K extends AnalysisExperimentName, S extends z.ZodType<AnyResu
 }
 
 /** The claim checks of an analysis experiment folder, from its results.json (for the combined report's table). */
-export function analysisClaims(kind: AnalysisExperimentName, dir: string): ClaimCheck[] {
+export function analysisClaims(kind: AnalysisExperimentName, dir: string, calibration: LoadedCalibration | null = null): ClaimCheck[] {
   const schema = SCHEMAS[kind];
-  return (ANALYSIS_CLAIMS[kind] as (r: unknown) => ClaimCheck[])(readResults(dir, kind, schema));
+  return (ANALYSIS_CLAIMS[kind] as (r: unknown, c: LoadedCalibration | null) => ClaimCheck[])(readResults(dir, kind, schema), calibration);
 }
 
 const SCHEMAS: Record<AnalysisExperimentName, z.ZodType<AnyResults>> = {
@@ -74,7 +77,7 @@ const SCHEMAS: Record<AnalysisExperimentName, z.ZodType<AnyResults>> = {
 };
 
 /** Report sections of the analysis experiments, by experiment kind (= name). */
-const sections: Record<AnalysisExperimentName, (dir: string) => Promise<ReportSection>> = {
+const sections: Record<AnalysisExperimentName, (dir: string, calibration: LoadedCalibration | null) => Promise<ReportSection>> = {
   'gradient-flow': sectionOf('gradient-flow', gradientFlowResultsSchema, gradientFlowSection),
   paths: sectionOf('paths', pathsResultsSchema, pathsSection),
   lesion: sectionOf('lesion', lesionResultsSchema, lesionSection),
@@ -100,11 +103,12 @@ function sourcesTable(sources: readonly WeightsSource[]): ReportBlock {
 }
 
 /**
- * The report section of an analysis experiment folder (`<store>/<name>-<mode>/`).
+ * The report section of an analysis experiment folder (`<store>/<name>-<mode>/`), with its
+ * PyTorch calibration when it has one (`loadCalibration`).
  *
  * @example const section = await analysisSection('lesion', 'runs/lesion-quick');
  */
-export function analysisSection(kind: string, experimentDir: string): Promise<ReportSection> {
+export function analysisSection(kind: string, experimentDir: string, calibration: LoadedCalibration | null = null): Promise<ReportSection> {
   if (!hasAnalysisSection(kind)) throw new ResultsError(`${join(experimentDir, 'experiment.json')}: no analysis report section for kind '${kind}' (known: ${Object.keys(sections).join(', ')})`);
-  return sections[kind](experimentDir);
+  return sections[kind](experimentDir, calibration);
 }
