@@ -96,8 +96,17 @@ describe('the lesion report against a PyTorch calibration', () => {
     const rows = overviewRows(dir);
     expect(rows[0]![3]).toMatch(/plain-14 – · ResNet-14 1\.0 % \(1 seed\)/);
     const check = reproduces(rows)!;
-    expect(check[4]).toMatch(/^inconclusive: /);
-    expect(check[2]).toMatch(/no finite value of PyTorch plain-14 increase/);
+    expect(check[4]).toMatch(/^inconclusive: .*fewer than 2 seeds/);
+    // The twin PyTorch has not trained is named, not compared with an empty range.
+    expect(check[0]).toContain('plain-14 not yet trained in PyTorch');
+    expect(check[2]).not.toContain('PyTorch plain-14');
+    expect(check[2]).toMatch(/\(1 seed;/);
+  });
+
+  it('makes no reproduction check before PyTorch has trained either twin', () => {
+    const dir = lesionFolder(ours.residual, ours.plain);
+    calibration(dir, { residual: [null], plain: [] });
+    expect(reproduces(overviewRows(dir))).toBeUndefined();
   });
 
   it('shows PyTorch\'s runs beside ours in the lesion section, seed by seed', async () => {
