@@ -12,7 +12,8 @@ function recipeText(config: TrainConfig): string {
   const images = config.trainSubset === undefined ? `the full ${config.dataset} training set` : `${config.trainSubset.toLocaleString('en')} ${config.dataset} training images`;
   const warmup = config.warmupEpochs ? `, linear warm-up over ${config.warmupEpochs} epochs` : '';
   const constant = config.constantWarmup ? `, lr ${config.constantWarmup.lr} for the first ${config.constantWarmup.steps} steps` : '';
-  return `${config.epochs} epoch${config.epochs === 1 ? '' : 's'} on ${images}, batch ${config.batchSize}, ${config.schedule} lr ${config.lr}${warmup}${constant}`;
+  const schedule = config.schedule === 'step' ? `lr ${config.lr} ÷ 10 at 50 % and 75 % of the steps` : `${config.schedule} lr ${config.lr}`;
+  return `${config.epochs} epoch${config.epochs === 1 ? '' : 's'} on ${images}, batch ${config.batchSize}, ${schedule}${warmup}${constant}`;
 }
 
 /** Read every run of a degradation experiment from the store (the report's only source). */

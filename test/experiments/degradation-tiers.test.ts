@@ -5,12 +5,20 @@ import { STANDARD_EPOCHS, STANDARD_WIDTH } from '../../src/experiments/standard-
 import { expandSpec } from '../../src/experiments/spec.js';
 
 describe('degradation tiers', () => {
-  it('quick: 2 seeds of plain and ResNet at depths 8/20/44 on a subset, constant rate after a warm-up', () => {
+  it('quick: 2 seeds of the standard tier\'s plain and ResNet nets at depths 8/20/44 on a subset, ÷10 drops after a warm-up', () => {
     const spec = degradationSpec({ mode: 'quick' });
     const runs = expandSpec(spec);
     expect(runs).toHaveLength(12);
     expect(new Set(runs.map((r) => r.config.seed))).toEqual(new Set([0, 1]));
-    expect(runs[0]!.config).toMatchObject({ trainSubset: QUICK_TRAIN_SUBSET, epochs: 2, schedule: 'constant', batchSize: 64 });
+    expect(new Set(runs.map((r) => r.config.modelOptions.depth))).toEqual(new Set([8, 20, 44]));
+    for (const run of runs) {
+      expect(run.config).toMatchObject({ trainSubset: QUICK_TRAIN_SUBSET, epochs: 4, schedule: 'step', batchSize: 64, warmupEpochs: 0.25 });
+      expect(run.config.modelOptions.baseWidth).toBe(STANDARD_WIDTH);
+    }
+  });
+
+  it('full: the paper\'s width of 16', () => {
+    for (const run of expandSpec(degradationSpec({ mode: 'full' }))) expect(run.config.modelOptions.baseWidth).toBeUndefined();
   });
 
   it('standard: the full official training set, ÷10 drops, depths 20 and 56, 3 seeds', () => {

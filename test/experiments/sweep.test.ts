@@ -117,7 +117,7 @@ describe('local executor', () => {
     const [plain8, plain14, residual8, residual14] = [stored(8, false), stored(14, false), stored(8, true), stored(14, true)];
     const pct = (v: number): string => `${(v * 100).toFixed(1)} %`;
     expect(results.tier).toBe('quick');
-    expect(results.budget).toBe('1 epoch on 256 fashion-mnist training images, batch 128, constant lr 0.1, linear warm-up over 0.25 epochs');
+    expect(results.budget).toBe('1 epoch on 256 fashion-mnist training images, batch 128, lr 0.1 ÷ 10 at 50 % and 75 % of the steps, linear warm-up over 0.25 epochs');
     const [check] = degradationClaims(results);
     expect(check!.verdict.evidence).toBe(`plain-14 ${pct(plain14)} vs plain-8 ${pct(plain8)} (1 seed, no interval); ResNet-14 ${pct(residual14)} vs ResNet-8 ${pct(residual8)} (1 seed, no interval)`);
     // One seed decides nothing, whatever the numbers.
