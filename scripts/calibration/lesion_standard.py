@@ -15,11 +15,12 @@ plain block is bypassed, y = x. Only blocks whose output keeps their input's sha
 downsampling blocks (layer2.0, layer3.0) are excluded, as Veit et al. exclude them (sec. 4.1).
 """
 
+import os
 import sys
 import time
 
 # Before torch: standard_common pins OpenBLAS's threads to --threads, then imports torch.
-from standard_common import F, evaluate, parameter_count, prepare, resume, run_missing, run_name, standard_parser, torch, train_model
+from standard_common import F, evaluate, parameter_count, prepare, resume, run_missing, run_name, save_state, standard_parser, torch, train_model
 
 # skiplab's STANDARD_TEST_IMAGES (src/experiments/analysis/settings.ts).
 STANDARD_TEST_IMAGES = 1000
@@ -66,6 +67,8 @@ def lesion_run(args, data, depth, skip, seed, save):
         save({'depth': depth, 'skip': skip, 'seed': seed, 'complete': False, 'seconds': seconds, 'epochs': epochs})
 
     model, epochs, started = train_model(args, data, depth, skip, seed, on_epoch)
+    if args.save_weights:
+        save_state(model, os.path.join(args.save_weights, f'{run_name(depth, skip)}-seed-{seed}.pt'))
     _, _, x_test, y_test = data
     baseline = evaluate(model, x_test, y_test)[1]
     chosen = shape_keeping_blocks(model, x_test[:2])
@@ -82,6 +85,7 @@ def lesion_run(args, data, depth, skip, seed, save):
 def main():
     parser = standard_parser(__doc__.split('\n')[0], depths='56')
     parser.add_argument('--test-count', type=int, default=STANDARD_TEST_IMAGES, help='evaluate on the first N official test images')
+    parser.add_argument('--save-weights', default='', help='a folder to keep each trained net in (state_dict, e.g. for paths_standard.py)')
     args = parser.parse_args()
     data, data_record, recipe = prepare(args, test_count=args.test_count)
     result = resume(args, 'lesion-standard', data_record, recipe)

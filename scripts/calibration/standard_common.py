@@ -232,6 +232,16 @@ def write_atomic(path, value):
     os.replace(temporary, path)
 
 
+def save_state(model, path):
+    """Keep a trained net's state_dict at `path`, written atomically (temp file, then rename)."""
+    os.makedirs(os.path.dirname(path) or '.', exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=os.path.dirname(path) or '.', suffix='.tmp')
+    os.close(handle)
+    torch.save(model.state_dict(), temporary)
+    os.chmod(temporary, 0o644)
+    os.replace(temporary, path)
+
+
 def standard_parser(description, depths):
     """The command line both calibrations share; `depths` is the default of --depths."""
     parser = argparse.ArgumentParser(description=description)
