@@ -7,7 +7,7 @@ import { analysisBudget, parameterText, verdictOf, type ClaimCheck } from './cla
 type Seed = PathsResults['seeds'][number];
 
 /** Mean path length weighted by each length's share of the gradient (Veit et al. Fig. 6c). */
-export function gradientWeightedLength(seed: Seed): number {
+export function gradientWeightedLength(seed: Pick<Seed, 'contribution'>): number {
   const shares = seed.contribution.map((c) => c.share ?? NaN);
   const total = shares.reduce((a, b) => a + b, 0);
   return seed.contribution.reduce((s, c, i) => s + c.length * shares[i]!, 0) / total;
