@@ -47,6 +47,27 @@ export const lesionCalibrationRunSchema = z.object({
 }).superRefine(completeHas('baseline')).superRefine(completeHas('single'));
 export type LesionCalibrationRun = z.infer<typeof lesionCalibrationRunSchema>;
 
+/**
+ * A paths run (paths_standard.py): the gradient reaching the input per path length of the residual
+ * net (Veit et al. 2016 §4.2, Fig. 6), as skiplab's gradientByPathLength measures it, on
+ * `testImages` test images with `samplesPerLength` sampled paths per length.
+ */
+export const pathsCalibrationRunSchema = z.object({
+  ...runShape,
+  /** The saved net measured (lesion_standard.py --save-weights), or null when trained here. */
+  weights: z.object({ path: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 in hex') }).nullable().optional(),
+  finalTrainError: z.number().min(0).max(1).nullable().optional(),
+  testImages: z.number().int().positive().optional(),
+  samplesPerLength: z.number().int().positive().optional(),
+  blocks: z.number().int().positive().optional(),
+  gradientByLength: z.array(z.object({ length: z.number().int().nonnegative(), gradientNorm: z.number().nonnegative(), samples: z.number().int().positive() })).optional(),
+  contribution: z.array(z.object({ length: z.number().int().nonnegative(), share: z.number().min(0).max(1) })).optional(),
+  effectiveRange: z.object({ from: z.number().int().nonnegative(), to: z.number().int().nonnegative(), coverage: z.number().min(0).max(1) }).optional(),
+  gradientWeightedLength: z.number().nonnegative().optional(),
+}).superRefine(completeHas('blocks')).superRefine(completeHas('gradientByLength')).superRefine(completeHas('contribution'))
+  .superRefine(completeHas('gradientWeightedLength')).superRefine(completeHas('samplesPerLength'));
+export type PathsCalibrationRun = z.infer<typeof pathsCalibrationRunSchema>;
+
 /** The recipe fields a skiplab spec must share with the calibration for the comparison to mean anything. */
 export const calibrationRecipeSchema = z.object({
   baseWidth: z.number().int().positive(),
@@ -81,7 +102,13 @@ export type DegradationCalibration = z.infer<typeof degradationCalibrationSchema
 export const lesionCalibrationSchema = calibrationSchema(lesionCalibrationRunSchema);
 export type LesionCalibration = z.infer<typeof lesionCalibrationSchema>;
 
+/** A paths calibration also says how it measured: images, sampled paths per length, the effective range's coverage. */
+export const pathsCalibrationSchema = calibrationSchema(pathsCalibrationRunSchema).extend({
+  measurement: z.object({ images: z.number().int().positive(), samplesPerLength: z.number().int().positive(), coverage: z.number().gt(0).max(1) }),
+});
+export type PathsCalibration = z.infer<typeof pathsCalibrationSchema>;
+
 /** The calibration schema of each experiment kind that has one. */
-export const CALIBRATION_SCHEMAS = { degradation: degradationCalibrationSchema, lesion: lesionCalibrationSchema } as const;
+export const CALIBRATION_SCHEMAS = { degradation: degradationCalibrationSchema, lesion: lesionCalibrationSchema, paths: pathsCalibrationSchema } as const;
 export type CalibratedKind = keyof typeof CALIBRATION_SCHEMAS;
-export interface CalibrationOf { degradation: DegradationCalibration; lesion: LesionCalibration }
+export interface CalibrationOf { degradation: DegradationCalibration; lesion: LesionCalibration; paths: PathsCalibration }

@@ -1,9 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatSummary, summarizeSeeds } from '../../analysis/statistics.js';
+import type { WeightsSource } from '../../experiments/results/header.js';
 import { lesionResultsSchema } from '../../experiments/results/lesion.js';
+import { pathsResultsSchema } from '../../experiments/results/paths.js';
 import {
-  CALIBRATION_SCHEMAS, type CalibratedKind, type CalibrationOf, type CalibrationRecipe, type DegradationCalibrationRun, type LesionCalibrationRun,
+  CALIBRATION_SCHEMAS, type CalibratedKind, type CalibrationOf, type CalibrationRecipe, type DegradationCalibrationRun, type LesionCalibrationRun, type PathsCalibrationRun,
 } from '../../experiments/results/pytorch-calibration.js';
 import { parseExperimentSpec, type ExperimentSpec } from '../../experiments/spec.js';
 import type { ExperimentStore } from '../../experiments/store.js';
@@ -55,28 +57,42 @@ export function recipeMismatches(recipe: CalibrationRecipe, base: ExperimentSpec
   return mismatches;
 }
 
+/** The base of the one training spec stored beside an analysis experiment whose runs its weights sources name. */
+function measuredNetsBase(store: ExperimentStore, sources: readonly WeightsSource[]): ExperimentSpec['base'] | string {
+  const folders = [...new Set(sources.map((s) => s.run?.split('/')[0] ?? null))];
+  if (folders.length !== 1 || folders[0] === null) return 'weights trained elsewhere';
+  const specPath = join(store.path, '..', folders[0], 'experiment.json');
+  if (!existsSync(specPath)) return `the training spec of the measured nets (${specPath}) is missing`;
+  return parseExperimentSpec(JSON.parse(readFileSync(specPath, 'utf8')), specPath).base;
+}
+
 /**
  * The training recipe of the nets an experiment measured: a degradation experiment trains them
- * itself (its spec's base); the lesion experiment measures the runs of a training spec stored
- * beside it, named by its results' weights sources. A string says why there is none to compare.
+ * itself (its spec's base); lesion and paths measure the runs of a training spec stored beside
+ * them, named by their results' weights sources. A string says why there is none to compare.
  */
 function trainingBase(store: ExperimentStore, kind: CalibratedKind): ExperimentSpec['base'] | string {
   switch (kind) {
     case 'degradation':
       return store.spec.base;
-    case 'lesion': {
-      const results = readResults(store.path, kind, lesionResultsSchema);
-      const folders = [...new Set(results.sources.map((s) => s.run?.split('/')[0] ?? null))];
-      if (folders.length !== 1 || folders[0] === null) return 'weights trained elsewhere';
-      const specPath = join(store.path, '..', folders[0], 'experiment.json');
-      if (!existsSync(specPath)) return `the training spec of the measured nets (${specPath}) is missing`;
-      return parseExperimentSpec(JSON.parse(readFileSync(specPath, 'utf8')), specPath).base;
-    }
+    case 'lesion':
+      return measuredNetsBase(store, readResults(store.path, kind, lesionResultsSchema).sources);
+    case 'paths':
+      return measuredNetsBase(store, readResults(store.path, kind, pathsResultsSchema).sources);
     default: {
       const never: never = kind;
       throw new Error(`trainingBase: no training recipe known for '${String(never)}'`);
     }
   }
+}
+
+/**
+ * Whether the paths experiment sampled as many paths per length as PyTorch did: fewer samples
+ * make each length's gradient noisier, so the numbers would not be comparable.
+ */
+function samplingMismatches(store: ExperimentStore, torchSamples: number): string[] {
+  const ours = [...new Set(readResults(store.path, 'paths', pathsResultsSchema).seeds.flatMap((s) => s.gradientByLength.map((g) => g.samples)))];
+  return ours.length === 1 && ours[0] === torchSamples ? [] : [`samplesPerLength ${ours.join('/')} here, ${torchSamples} in PyTorch`];
 }
 
 /** The calibration of an experiment, validated; null when there is none. A malformed file is an error naming the file and the field. */
@@ -95,6 +111,7 @@ export function loadCalibration(store: ExperimentStore): LoadedCalibration | nul
   if (!parsed.success) throw new ResultsError(`${path} is not a PyTorch calibration: ${describeIssues(parsed.error.issues)}`);
   const base = trainingBase(store, kind);
   const mismatches = typeof base === 'string' ? [base] : recipeMismatches(parsed.data.recipe, base);
+  if (kind === 'paths') mismatches.push(...samplingMismatches(store, (parsed.data as CalibrationOf['paths']).measurement.samplesPerLength));
   return { kind, path, calibration: parsed.data, mismatches } as LoadedCalibration;
 }
 
@@ -110,10 +127,19 @@ export function calibrationDeletionIncrease(run: LesionCalibrationRun): number {
   return single.reduce((sum, s) => sum + s.error - run.baseline!, 0) / single.length;
 }
 
-/** What a calibration's summary reports for each kind, from one complete run. */
-const SUMMARIZED: { [K in CalibratedKind]: { what: string; value: (run: CalibrationOf[K]['runs'][number]) => number } } = {
-  degradation: { what: 'final training error', value: (run: DegradationCalibrationRun) => run.final!.trainError },
-  lesion: { what: 'mean increase in test error per single deletion', value: calibrationDeletionIncrease },
+/** A complete paths run's mean path length weighted by each length's share of the gradient (as skiplab's gradientWeightedLength). */
+export function calibrationWeightedLength(run: PathsCalibrationRun): number {
+  return run.gradientWeightedLength ?? NaN;
+}
+
+type SummaryFormat = { scale: number; digits: number; unit: string };
+const PERCENT_SUMMARY: SummaryFormat = { scale: 100, digits: 1, unit: ' %' };
+
+/** What a calibration's summary reports for each kind, from one complete run, for which twins (the paths experiment measures only the residual one). */
+const SUMMARIZED: { [K in CalibratedKind]: { what: string; value: (run: CalibrationOf[K]['runs'][number]) => number; format: SummaryFormat; residualOnly: boolean } } = {
+  degradation: { what: 'final training error', value: (run: DegradationCalibrationRun) => run.final!.trainError, format: PERCENT_SUMMARY, residualOnly: false },
+  lesion: { what: 'mean increase in test error per single deletion', value: calibrationDeletionIncrease, format: PERCENT_SUMMARY, residualOnly: false },
+  paths: { what: 'gradient-weighted mean path length', value: calibrationWeightedLength, format: { scale: 1, digits: 2, unit: ' blocks' }, residualOnly: true },
 };
 
 /** "final training error plain-20 8.1 ± 0.3 % (3 seeds) · … (pytorch 1.13)", or why it does not apply. */
@@ -121,13 +147,13 @@ export function calibrationSummary(loaded: LoadedCalibration | null): string {
   if (loaded === null) return 'not calibrated';
   const { calibration, mismatches } = loaded;
   if (mismatches.length > 0) return `calibrated with another recipe (${mismatches.join('; ')}): not compared`;
-  const { what, value } = SUMMARIZED[loaded.kind] as { what: string; value: (run: CalibrationOf[CalibratedKind]['runs'][number]) => number };
+  const { what, value, format, residualOnly } = SUMMARIZED[loaded.kind] as { what: string; value: (run: CalibrationOf[CalibratedKind]['runs'][number]) => number; format: SummaryFormat; residualOnly: boolean };
   const runs: CalibrationOf[CalibratedKind]['runs'] = calibration.runs;
   const depths = [...new Set(runs.map((r) => r.depth))].sort((a, b) => a - b);
-  const parts = [false, true].flatMap((residual) => depths.map((depth) => {
+  const parts = (residualOnly ? [true] : [false, true]).flatMap((residual) => depths.map((depth) => {
     const values = calibrationRuns({ runs }, residual, depth).map(value);
     const name = `${residual ? 'ResNet' : 'plain'}-${depth}`;
-    return values.length ? `${name} ${formatSummary(summarizeSeeds(values), { scale: 100, digits: 1, unit: ' %' })} (${values.length} seed${values.length === 1 ? '' : 's'})` : `${name} –`;
+    return values.length ? `${name} ${formatSummary(summarizeSeeds(values), format)} (${values.length} seed${values.length === 1 ? '' : 's'})` : `${name} –`;
   }));
   return `${what} ${parts.join(' · ')} (${calibration.framework})`;
 }
