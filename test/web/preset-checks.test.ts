@@ -55,6 +55,16 @@ describe('preset checks', () => {
     expect(checks.sliceRoughness(alphas, [5, 0.8, 1, 4, 2])).toBeCloseTo(Math.log10(2) + Math.log10(1 / 0.8), 12);
   });
 
+  it('slice non-convexity is the share of the curvature that bends downwards', () => {
+    const alphas = [-1, -0.5, 0, 0.5, 1];
+    expect(checks.sliceNonConvexity(alphas, [9, 3, 1, 2, 8])).toBe(0);
+    expect(checks.sliceNonConvexity(alphas, [1, 3, 4, 3, 1])).toBe(1);
+    // Second differences 4.4, 2.8 and −5: 5 of 12.2 bends downwards.
+    expect(checks.sliceNonConvexity(alphas, [5, 0.8, 1, 4, 2])).toBeCloseTo(5 / 12.2, 12);
+    expect(checks.sliceNonConvexity(alphas, [2, 2, 2, 2, 2])).toBe(0);
+    expect(() => checks.sliceNonConvexity([0, 1], [1, 2])).toThrow(/3 or more/);
+  });
+
   it('landscape: plain rougher than residual, or not', () => {
     const alphas = [-1, -0.5, 0, 0.5, 1];
     const slices = (bumps: number[]) => results({ landscape: { alphas, losses: bumps.map((b) => [9, 3, 1, 4, 4 / 10 ** b]) } });

@@ -73,6 +73,25 @@ export function sliceRoughness(alphas: readonly number[], losses: readonly numbe
   return rough;
 }
 
+/**
+ * How far one slice is from convex: of the curvature along it (second differences of the loss
+ * over evenly spaced α), the share that bends downwards, Σ max(0, −Δ²) / Σ |Δ²|. 0 for a convex
+ * slice, 1 for a concave one. A one-dimensional counterpart of the ratio of negative to
+ * positive Hessian curvature, |λmin / λmax|, that Li et al. 2018 map to test whether the
+ * surfaces they plot are really convex (§6, "Are we really seeing convexity?").
+ */
+export function sliceNonConvexity(alphas: readonly number[], losses: readonly number[]): number {
+  if (alphas.length !== losses.length || losses.length < 3) throw new Error(`sliceNonConvexity: ${losses.length} losses at ${alphas.length} points (3 or more each needed)`);
+  let down = 0;
+  let total = 0;
+  for (let i = 1; i + 1 < losses.length; i++) {
+    const bend = losses[i - 1]! - 2 * losses[i]! + losses[i + 1]!;
+    down += Math.max(0, -bend);
+    total += Math.abs(bend);
+  }
+  return total > 0 ? down / total : 0;
+}
+
 /** Li et al.'s landscape: plain slices are rougher than residual ones, paired by direction. */
 export function smootherSlices(residual: RunResults, plain: RunResults): Check {
   const r = residual.landscape;
