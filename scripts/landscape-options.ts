@@ -35,7 +35,8 @@ for (const dir of process.argv.slice(2)) {
     const settings = Object.entries(saved.overrides).map(([k, v]) => `${k}=${v}`).join(',') || 'page';
     const total = residual.losses.length;
     for (const directions of [Math.min(8, total), total].filter((d, i, all) => all.indexOf(d) === i)) {
-      for (const every of [2, 1].filter((e) => (residual.alphas.length - 1) % e === 0)) {
+      // Every other point only where that still leaves the page's 11 (21 → 11), never coarser.
+      for (const every of [2, 1].filter((e) => e === 1 || ((residual.alphas.length - 1) % e === 0 && (residual.alphas.length - 1) / e >= 10))) {
         const r = subsample(residual.alphas, residual.losses, directions, every);
         const p = subsample(plain.alphas, plain.losses, directions, every);
         for (const s of statistics) {
