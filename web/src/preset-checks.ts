@@ -4,7 +4,7 @@
  * "as the claim says", and each sentence is built from the numbers.
  */
 import type { RunResults } from './run-results.js';
-import { check, formatInterval, meanInterval, pairedDifference, type Check } from './verdict.js';
+import { check, formatInterval, meanInterval, pairedDifference, undecided, type Check } from './verdict.js';
 
 /** Batches at the end of training whose losses are compared. */
 const LOSS_WINDOW = 100;
@@ -92,17 +92,25 @@ export function sliceNonConvexity(alphas: readonly number[], losses: readonly nu
   return total > 0 ? down / total : 0;
 }
 
-/** Li et al.'s landscape: plain slices are rougher than residual ones, paired by direction. */
-export function smootherSlices(residual: RunResults, plain: RunResults): Check {
+/**
+ * Li et al. 2018 Fig. 5: the depth from which the plain net's surface turns chaotic while the
+ * ResNet's stays smooth; at depth 20 both are smooth, so a shallower pair cannot decide the claim.
+ */
+export const LANDSCAPE_CLAIM_DEPTH = 56;
+
+/** Li et al.'s landscape: plain slices are rougher than residual ones, paired by direction; decided only at `LANDSCAPE_CLAIM_DEPTH` or deeper. */
+export function smootherSlices(residual: RunResults, plain: RunResults, depth: number): Check {
   const r = residual.landscape;
   const p = plain.landscape;
   if (!r || !p) throw new Error('smootherSlices: a run has no landscape slices');
   const rr = r.losses.map((l) => sliceRoughness(r.alphas, l));
   const pr = p.losses.map((l) => sliceRoughness(p.alphas, l));
   const effect = pairedDifference(pr, rr);
-  return check('Li et al.: without skips the loss surface is rougher (non-convex) around the trained weights.', effect, 0.03,
+  const measured = check('Li et al.: without skips the loss surface is rougher (non-convex) around the trained weights.', effect, 0.03,
     `Roughness of each slice (decades the loss falls while it should rise, walking out from the trained weights): residual ${rr.map((v) => v.toFixed(3)).join(', ')}; plain ${pr.map((v) => v.toFixed(3)).join(', ')}. ` +
     `Plain − residual ${formatInterval(effect, 3)} (95 % interval over ${pr.length} directions; counts from 0.03).`);
+  return depth >= LANDSCAPE_CLAIM_DEPTH ? measured
+    : undecided(measured, `Li et al. find ResNet-20 and plain-20 both smooth and the difference from depth ${LANDSCAPE_CLAIM_DEPTH} on, so nets of depth ${depth} cannot show it`);
 }
 
 /** Huang et al.'s reuse: cutting the long dense connections costs the trained net accuracy. */
