@@ -5,12 +5,14 @@
  * worker's 'speed' message, what the page's "Measure speed" button runs): the thread counts
  * alternate over several rounds, so a slow spell of a shared machine weighs on both.
  */
+import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import chromium from '@sparticuz/chromium';
 import { chromium as playwright } from 'playwright-core';
 import { buildWeb } from '../scripts/build-web.js';
 import { serveDirectory } from '../scripts/serve-web.js';
+import type { ParallelReading } from '../src/backend/wasm/pool-statistics.js';
 import type { SpeedResult } from '../web/src/protocol.js';
 import { defaultSettings, type LabSettings } from '../web/src/settings.js';
 
@@ -25,6 +27,10 @@ export interface WebThreadsRow {
   /** All threads over 1 thread, from the median steps and from the fastest. */
   speedup: number;
   bestSpeedup: number;
+  /** The thread pool's load-robust readings on all threads (src/backend/wasm/threads.ts, parallelReading). */
+  parallel: ParallelReading | null;
+  /** The machine's 1-minute load average when the row was done. */
+  load: number;
   browser: string;
 }
 
@@ -66,10 +72,13 @@ export async function runWebThreadsSection(options: { rounds: number; seconds: n
       }), [c.settings, [1, cores], options.rounds, options.seconds] as const);
       const row: WebThreadsRow = {
         id: c.id, label: c.label, threads: result.threads, median: result.median, best: result.best,
-        speedup: result.median[1]! / result.median[0]!, bestSpeedup: result.best[1]! / result.best[0]!, browser: `Chromium ${browser.version()}`,
+        speedup: result.median[1]! / result.median[0]!, bestSpeedup: result.best[1]! / result.best[0]!,
+        parallel: result.parallel[1] ?? null, load: loadavg()[0]!, browser: `Chromium ${browser.version()}`,
       };
       rows.push(row);
-      log(`  ${c.id}: median step ${row.median.map((v, i) => `${v.toFixed(2)} steps/s × ${row.threads[i]}`).join(', ')} (×${row.speedup.toFixed(2)}); fastest step ×${row.bestSpeedup.toFixed(2)}`);
+      log(`  ${c.id}: median step ${row.median.map((v, i) => `${v.toFixed(2)} steps/s × ${row.threads[i]}`).join(', ')} (×${row.speedup.toFixed(2)}); fastest step ×${row.bestSpeedup.toFixed(2)}` +
+        (row.parallel ? `; serial fraction ${row.parallel.serialFraction.toFixed(3)} (bound ×${row.parallel.amdahlBound.toFixed(2)}), workers ran ${(100 * row.parallel.workerTaskShare).toFixed(0)} % of tasks` : '') +
+        `; load ${row.load.toFixed(1)}`);
     }
   } finally {
     await browser.close();
@@ -80,9 +89,12 @@ export async function runWebThreadsSection(options: { rounds: number; seconds: n
 
 export function printWebThreadsTable(rows: WebThreadsRow[], printColumns: (header: string[], lines: string[][], rightFrom: number) => void, rounds: number): void {
   console.log('');
-  printColumns(['web', 'row', 'threads', 'steps/s 1 thread', 'steps/s all', 'all/1', 'fastest 1', 'fastest all', 'fastest all/1'], rows.map((r) => [
+  printColumns(['web', 'row', 'threads', 'steps/s 1 thread', 'steps/s all', 'all/1', 'fastest 1', 'fastest all', 'fastest all/1', 'serial f', 'bound', 'worker tasks', 'load'], rows.map((r) => [
     'web', r.label, String(r.threads[1]), r.median[0]!.toFixed(2), r.median[1]!.toFixed(2), r.speedup.toFixed(2),
     r.best[0]!.toFixed(2), r.best[1]!.toFixed(2), r.bestSpeedup.toFixed(2),
+    r.parallel ? r.parallel.serialFraction.toFixed(3) : '–', r.parallel ? `×${r.parallel.amdahlBound.toFixed(2)}` : '–',
+    r.parallel ? `${(100 * r.parallel.workerTaskShare).toFixed(0)} %` : '–', r.load.toFixed(1),
   ]), 2);
-  console.log(`${rows[0]?.browser ?? 'Chromium'}, wasm backend in the lab's worker, page cross-origin isolated; steps/s from the median and the fastest step of ${rounds} alternating rounds per thread count; whole training steps (forward, loss, backward, Adam) on the lab's data`);
+  console.log(`${rows[0]?.browser ?? 'Chromium'}, wasm backend in the lab's worker, page cross-origin isolated; steps/s from the median and the fastest step of ${rounds} alternating rounds per thread count; whole training steps (forward, loss, backward, Adam) on the lab's data; ` +
+    "serial f: the share of the threaded run's work outside parallel kernels, bound: Amdahl's 1/(f + (1 − f)/T), worker tasks: the share the other threads ran (ratios a busy host disturbs far less than steps/s); load: 1-minute load average");
 }

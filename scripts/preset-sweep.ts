@@ -3,8 +3,10 @@
 // The runs train on the single-threaded wasm backend (the page's numbers when it runs on one
 // thread); the runs of a seed train one after the other. Landscape slices can be cut with other settings than the page's, to try them.
 // Usage: tsx scripts/preset-sweep.ts --preset landscape [--seeds 1,2,3] [--set depth=32,width=4,maxSteps=200]
-//        [--directions 8] [--points 11] [--images 250] (the page's slices by default)
-import { readFileSync } from 'node:fs';
+//        [--directions 8] [--points 11] [--images 250] (the page's slices by default) [--out dir]
+// With --out, each seed's raw results (the landscape slices among them) are written to
+// dir/<preset>-seed<N>.json, so other statistics can be judged on them without training again.
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { setBackend } from '../src/backend/select.js';
@@ -25,6 +27,7 @@ const { values } = parseArgs({
     directions: { type: 'string', default: String(SLICE_DIRECTIONS) },
     points: { type: 'string', default: String(SLICE_POINTS) },
     images: { type: 'string', default: String(SLICE_IMAGES) },
+    out: { type: 'string' },
   },
 });
 if (!values.preset) throw new Error('preset-sweep: --preset is required');
@@ -75,6 +78,12 @@ for (const seed of seeds) {
     if (custom) result.landscape = landscapeSlices(run, directions, points, 1, images);
     return result;
   });
+  if (values.out) {
+    mkdirSync(values.out, { recursive: true });
+    const file = resolve(values.out, `${preset.id}-seed${seed}.json`);
+    writeFileSync(`${file}.tmp`, JSON.stringify({ preset: preset.id, seed, overrides, directions, points, images, results }));
+    renameSync(`${file}.tmp`, file);
+  }
   const checks = preset.judge(results);
   console.log(JSON.stringify({
     preset: preset.id, seed, overrides, directions, points, images, seconds: (Date.now() - started) / 1000,

@@ -11,9 +11,10 @@ import { maxRelativeError } from '../helpers/backends.js';
 
 /**
  * The multi-threaded wasm backend (worker threads over a shared memory) against the TypeScript
- * reference, on the kernels it splits between threads: GEMM by rows of C, convolution by
- * images (backward-weight with one partial dw per thread). Three lanes on purpose, so that batches
- * of 1 and 2 and matrices of fewer than 12 rows leave lanes without work.
+ * reference, on the kernels it splits into tasks: GEMM by rows of C, convolution by images
+ * (backward-weight with one partial dw per task), batch norm by channels and by images, and the
+ * elementwise kernels and optimiser steps by element ranges. Three lanes on purpose, so that
+ * batches of 1 and 2 and matrices of fewer than 12 rows leave lanes without work.
  */
 const TOLERANCE = 1e-4;
 let threaded: Backend;
@@ -55,6 +56,49 @@ describe('wasm backend on 3 threads', () => {
       });
     }
   }
+
+  // 16·8·40·40 = 204,800 values: large enough to be cut into several tasks (src/backend/wasm/tasks.ts).
+  const bnShape: Shape = [16, 8, 40, 40];
+  const bnLength = size(bnShape);
+  for (const variant of ['plain', 'relu', 'residual and relu'] as const) {
+    it(`batch norm forward and backward, ${variant}, x [${bnShape}]`, () => {
+      const x = random(bnLength).map((v) => 3 * v + 0.5);
+      const gamma = random(8);
+      const beta = random(8);
+      const residual = variant === 'residual and relu' ? random(bnLength) : null;
+      const p = { training: true, momentum: 0.1, eps: 1e-5, relu: variant !== 'plain' };
+      const forward = (b: Backend, out: Float32Array, saved: Float32Array[]) =>
+        b.batchNormForward(x, bnShape, gamma, beta, new Float32Array(8), new Float32Array(8).fill(1), p, out, saved[0]!, saved[1]!, residual);
+      const saved = [new Float32Array(8), new Float32Array(8)];
+      expectSame('batchNormForward', (b, out) => forward(b, out, saved), bnLength);
+      const y = new Float32Array(bnLength);
+      forward(ts, y, saved);
+      const dy = random(bnLength);
+      const reluOutput = variant === 'plain' ? null : y;
+      expectSame('batchNormBackward dx', (b, dx) => b.batchNormBackward(x, bnShape, dy, gamma, saved[0]!, saved[1]!, true, dx, null, null, reluOutput), bnLength);
+      expectSame('batchNormBackward dgamma', (b, dgamma) =>
+        b.batchNormBackward(x, bnShape, dy, gamma, saved[0]!, saved[1]!, true, new Float32Array(bnLength), dgamma, null, reluOutput), 8);
+    });
+  }
+
+  it(`elementwise kernels and optimiser steps over ${bnLength} values`, () => {
+    const a = random(bnLength);
+    const b = random(bnLength);
+    const channelBias = random(8);
+    expectSame('unary relu', (backend, out) => backend.unary('relu', a, out), bnLength);
+    expectSame('unary tanh', (backend, out) => backend.unary('tanh', a, out), bnLength);
+    expectSame('unaryBackward sigmoid', (backend, dx) => backend.unaryBackward('sigmoid', a, b, a, dx), bnLength);
+    expectSame('binary add, (N, C, H, W) + (1, C, 1, 1)', (backend, out) => backend.binary('add', a, bnShape, channelBias, [1, 8, 1, 1], out, bnShape), bnLength);
+    expectSame('binary mul', (backend, out) => backend.binary('mul', a, bnShape, b, bnShape, out, bnShape), bnLength);
+    expectSame('affine', (backend, out) => backend.affine(a, 0.5, -2, out), bnLength);
+    expectSame('axpy', (backend, y) => backend.axpy(-0.25, a, y), bnLength, b);
+    const adam = { lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, decoupledWeightDecay: true, step: 3 };
+    const m = random(bnLength).map(Math.abs);
+    const v = random(bnLength).map(Math.abs);
+    expectSame('adamStep', (backend, param) => backend.adamStep(param, a, m.slice(), v.slice(), adam), bnLength, b);
+    const sgd = { lr: 0.1, momentum: 0.9, dampening: 0, weightDecay: 1e-4, nesterov: true, firstStep: false };
+    expectSame('sgdStep', (backend, param) => backend.sgdStep(param, a, m.slice(), sgd), bnLength, b);
+  });
 
   const cases: { x: Shape; w: Shape; p: Conv2dParams }[] = [
     { x: [5, 3, 9, 11], w: [4, 3, 3, 3], p: { stride: [1, 1], padding: [1, 1], dilation: [1, 1], groups: 1 } },

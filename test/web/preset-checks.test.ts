@@ -55,13 +55,36 @@ describe('preset checks', () => {
     expect(checks.sliceRoughness(alphas, [5, 0.8, 1, 4, 2])).toBeCloseTo(Math.log10(2) + Math.log10(1 / 0.8), 12);
   });
 
+  it('slice non-convexity is the share of the curvature that bends downwards', () => {
+    const alphas = [-1, -0.5, 0, 0.5, 1];
+    expect(checks.sliceNonConvexity(alphas, [9, 3, 1, 2, 8])).toBe(0);
+    expect(checks.sliceNonConvexity(alphas, [1, 3, 4, 3, 1])).toBe(1);
+    // Second differences 4.4, 2.8 and −5: 5 of 12.2 bends downwards.
+    expect(checks.sliceNonConvexity(alphas, [5, 0.8, 1, 4, 2])).toBeCloseTo(5 / 12.2, 12);
+    expect(checks.sliceNonConvexity(alphas, [2, 2, 2, 2, 2])).toBe(0);
+    expect(() => checks.sliceNonConvexity([0, 1], [1, 2])).toThrow(/3 or more/);
+  });
+
   it('landscape: plain rougher than residual, or not', () => {
     const alphas = [-1, -0.5, 0, 0.5, 1];
     const slices = (bumps: number[]) => results({ landscape: { alphas, losses: bumps.map((b) => [9, 3, 1, 4, 4 / 10 ** b]) } });
     const smooth = results({ landscape: { alphas, losses: [[9, 3, 1, 2, 8], [7, 2, 1, 3, 6], [8, 4, 1, 2, 9]] } });
-    expect(checks.smootherSlices(smooth, slices([0.2, 0.3, 0.25])).outcome).toBe('supported');
-    expect(checks.smootherSlices(smooth, smooth).outcome).toBe('contradicted');
-    expect(checks.smootherSlices(slices([0.2, 0.3, 0.25]), smooth).outcome).toBe('contradicted');
+    expect(checks.smootherSlices(smooth, slices([0.2, 0.3, 0.25]), 56).outcome).toBe('supported');
+    expect(checks.smootherSlices(smooth, smooth, 56).outcome).toBe('contradicted');
+    expect(checks.smootherSlices(slices([0.2, 0.3, 0.25]), smooth, 110).outcome).toBe('contradicted');
+  });
+
+  it('landscape: nets shallower than Li et al.\'s depth 56 decide nothing, whatever the slices', () => {
+    const alphas = [-1, -0.5, 0, 0.5, 1];
+    const smooth = results({ landscape: { alphas, losses: [[9, 3, 1, 2, 8], [7, 2, 1, 3, 6], [8, 4, 1, 2, 9]] } });
+    const rough = results({ landscape: { alphas, losses: [0.2, 0.3, 0.25].map((b) => [9, 3, 1, 4, 4 / 10 ** b]) } });
+    for (const [residual, plain] of [[smooth, rough], [rough, smooth]] as const) {
+      const c = checks.smootherSlices(residual, plain, 20);
+      expect(c.outcome).toBe('inconclusive');
+      expect(c.undecided).toMatch(/from depth 56 on, so nets of depth 20 cannot show it/);
+      // The numbers are still shown.
+      expect(c.measured).toMatch(/^Roughness of each slice .* Not decided: /);
+    }
   });
 
   it('feature reuse: cutting the long connections costs accuracy, or not', () => {

@@ -11,7 +11,7 @@ interface LabView {
   isolation: { isolated: boolean; reason?: string } | null;
   checks: { outcome: string }[] | null;
   errors: string[];
-  speed: { threads: number[]; median: number[] } | null;
+  speed: { threads: number[]; median: number[]; parallel: ({ serialFraction: number; amdahlBound: number; workerTaskShare: number } | null)[] } | null;
   runs: { threads: number; step: number; backend: string }[];
 }
 
@@ -72,6 +72,14 @@ describe('the lab on a plain static host under /lab/', () => {
       expect(after.errors).toEqual([]);
       expect(after.speed!.threads).toEqual([1, cores]);
       expect(after.speed!.median.every((v) => v > 0)).toBe(true);
+      // The pool's counters: none for the unthreaded backend; on every core a serial fraction in
+      // (0, 1) whose Amdahl bound lies between 1 and the thread count.
+      const [unthreaded, threaded] = after.speed!.parallel;
+      expect(unthreaded).toBeNull();
+      expect(threaded!.serialFraction).toBeGreaterThan(0);
+      expect(threaded!.serialFraction).toBeLessThan(1);
+      expect(threaded!.amdahlBound).toBeGreaterThan(1);
+      expect(threaded!.amdahlBound).toBeLessThanOrEqual(cores);
       expect(await lab.page.textContent('#speed-result')).toMatch(/steps\/s on 1 thread, [\d.]+ on \d/);
       expect(lab.consoleErrors).toEqual([]);
     } finally {

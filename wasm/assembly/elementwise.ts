@@ -193,3 +193,11 @@ export function axpy(alpha: f32, x: usize, y: usize, n: i32): void {
     store<f32>(y + o, load<f32>(y + o) + alpha * load<f32>(x + o));
   }
 }
+
+/**
+ * out[i] = 0 for i < n: a native memset (memory.fill), which JavaScript's TypedArray.fill is
+ * not on a shared memory (V8 fills a SharedArrayBuffer with relaxed atomic stores).
+ */
+export function fillZeros(out: usize, n: i32): void {
+  memory.fill(out, 0, <usize>n << 2);
+}

@@ -2,7 +2,7 @@
 // TypeScript side in src/backend/wasm/ calls. Pointers are byte offsets into this module's
 // memory, which JavaScript manages (see src/backend/wasm/arena.ts); nothing here allocates.
 export { gemm, gemmWorkspaceFloats } from './gemm';
-export { affine, axpy, binaryStrided, unary, unaryBackward } from './elementwise';
+export { affine, axpy, binaryStrided, fillZeros, unary, unaryBackward } from './elementwise';
 export { addChannelBias, col2im, im2col } from './conv2d';
 export { batchNormBackwardInput, batchNormBackwardSums, batchNormStatistics, channelAffine } from './normalization';
 export { avgPool2d, maxPool2dBackward, maxPool2dForward } from './pool';

@@ -13,10 +13,12 @@ function horizontalSum(v: v128): f64 {
 /**
  * mean[c] = Σ x / (N·S); variance[c] = Σ (x − mean)² / (N·S) (two-pass, biased). The f32 lanes
  * sum x − first (the channel's first value), so they keep their digits when |mean| ≫ σ.
+ * `imageChannels` is the channel count of the whole tensor, so a thread can take a run of
+ * `channels` channels starting at x (and at mean, variance).
  */
-export function batchNormStatistics(x: usize, batch: i32, channels: i32, spatial: i32, mean: usize, variance: usize): void {
+export function batchNormStatistics(x: usize, batch: i32, channels: i32, spatial: i32, mean: usize, variance: usize, imageChannels: i32): void {
   const rowBytes = <usize>spatial << 2;
-  const imageBytes = <usize>channels * rowBytes;
+  const imageBytes = <usize>imageChannels * rowBytes;
   const count = <f64>batch * <f64>spatial;
   for (let c = 0; c < channels; c++) {
     const first = load<f32>(x + <usize>c * rowBytes);
@@ -93,12 +95,15 @@ export function channelAffine(x: usize, out: usize, batch: i32, channels: i32, s
   }
 }
 
-/** sumDy[c] = Σ dy; sumDyCentered[c] = Σ dy·(x − mean[c]) (f64 outputs). */
+/**
+ * sumDy[c] = Σ dy; sumDyCentered[c] = Σ dy·(x − mean[c]) (f64 outputs); `imageChannels` as in
+ * batchNormStatistics.
+ */
 export function batchNormBackwardSums(
-  x: usize, dy: usize, batch: i32, channels: i32, spatial: i32, mean: usize, sumDy: usize, sumDyCentered: usize,
+  x: usize, dy: usize, batch: i32, channels: i32, spatial: i32, mean: usize, sumDy: usize, sumDyCentered: usize, imageChannels: i32,
 ): void {
   const rowBytes = <usize>spatial << 2;
-  const imageBytes = <usize>channels * rowBytes;
+  const imageBytes = <usize>imageChannels * rowBytes;
   for (let c = 0; c < channels; c++) {
     const mf = load<f32>(mean + (<usize>c << 2));
     const vm = f32x4.splat(mf);

@@ -25,11 +25,11 @@ export function canUseThreads(): boolean {
 }
 
 /**
- * A wasm backend splitting GEMM and convolution over `threads` threads: this worker plus
- * threads − 1 lane workers, started and instantiated before it returns (a lane that is still
- * starting could not answer a kernel that waits for it).
+ * A wasm backend splitting its kernels over `threads` threads: this worker plus threads − 1 lane
+ * workers, started and instantiated before it returns (so the first kernels do not wait for a
+ * lane's start-up), with its pool (for its counters).
  */
-export async function createBrowserThreadedBackend(kernelsUrl: URL, threads: number): Promise<Backend> {
+export async function createBrowserThreadedBackend(kernelsUrl: URL, threads: number): Promise<{ backend: Backend; pool: ThreadPool }> {
   if (!canUseThreads()) throw new Error('wasm threads need a cross-origin isolated page (SharedArrayBuffer)');
   const { kernels, module, memory } = await loadThreadedKernelsAsync(kernelsUrl);
   const arena = new Arena(kernels, memory, poolReservedBytes(threads));
@@ -48,5 +48,5 @@ export async function createBrowserThreadedBackend(kernelsUrl: URL, threads: num
   } finally {
     URL.revokeObjectURL(script);
   }
-  return createWasmBackend(kernels, { arena, parallel: pool });
+  return { backend: createWasmBackend(kernels, { arena, parallel: pool }), pool };
 }

@@ -4,7 +4,7 @@
  * "as the claim says", and each sentence is built from the numbers.
  */
 import type { RunResults } from './run-results.js';
-import { check, formatInterval, meanInterval, pairedDifference, type Check } from './verdict.js';
+import { check, formatInterval, meanInterval, pairedDifference, undecided, type Check } from './verdict.js';
 
 /** Batches at the end of training whose losses are compared. */
 const LOSS_WINDOW = 100;
@@ -73,17 +73,44 @@ export function sliceRoughness(alphas: readonly number[], losses: readonly numbe
   return rough;
 }
 
-/** Li et al.'s landscape: plain slices are rougher than residual ones, paired by direction. */
-export function smootherSlices(residual: RunResults, plain: RunResults): Check {
+/**
+ * How far one slice is from convex: of the curvature along it (second differences of the loss
+ * over evenly spaced α), the share that bends downwards, Σ max(0, −Δ²) / Σ |Δ²|. 0 for a convex
+ * slice, 1 for a concave one. A one-dimensional counterpart of the ratio of negative to
+ * positive Hessian curvature, |λmin / λmax|, that Li et al. 2018 map to test whether the
+ * surfaces they plot are really convex (§6, "Are we really seeing convexity?").
+ */
+export function sliceNonConvexity(alphas: readonly number[], losses: readonly number[]): number {
+  if (alphas.length !== losses.length || losses.length < 3) throw new Error(`sliceNonConvexity: ${losses.length} losses at ${alphas.length} points (3 or more each needed)`);
+  let down = 0;
+  let total = 0;
+  for (let i = 1; i + 1 < losses.length; i++) {
+    const bend = losses[i - 1]! - 2 * losses[i]! + losses[i + 1]!;
+    down += Math.max(0, -bend);
+    total += Math.abs(bend);
+  }
+  return total > 0 ? down / total : 0;
+}
+
+/**
+ * Li et al. 2018 Fig. 5: the depth from which the plain net's surface turns chaotic while the
+ * ResNet's stays smooth; at depth 20 both are smooth, so a shallower pair cannot decide the claim.
+ */
+export const LANDSCAPE_CLAIM_DEPTH = 56;
+
+/** Li et al.'s landscape: plain slices are rougher than residual ones, paired by direction; decided only at `LANDSCAPE_CLAIM_DEPTH` or deeper. */
+export function smootherSlices(residual: RunResults, plain: RunResults, depth: number): Check {
   const r = residual.landscape;
   const p = plain.landscape;
   if (!r || !p) throw new Error('smootherSlices: a run has no landscape slices');
   const rr = r.losses.map((l) => sliceRoughness(r.alphas, l));
   const pr = p.losses.map((l) => sliceRoughness(p.alphas, l));
   const effect = pairedDifference(pr, rr);
-  return check('Li et al.: without skips the loss surface is rougher (non-convex) around the trained weights.', effect, 0.03,
+  const measured = check('Li et al.: without skips the loss surface is rougher (non-convex) around the trained weights.', effect, 0.03,
     `Roughness of each slice (decades the loss falls while it should rise, walking out from the trained weights): residual ${rr.map((v) => v.toFixed(3)).join(', ')}; plain ${pr.map((v) => v.toFixed(3)).join(', ')}. ` +
     `Plain − residual ${formatInterval(effect, 3)} (95 % interval over ${pr.length} directions; counts from 0.03).`);
+  return depth >= LANDSCAPE_CLAIM_DEPTH ? measured
+    : undecided(measured, `Li et al. find ResNet-20 and plain-20 both smooth and the difference from depth ${LANDSCAPE_CLAIM_DEPTH} on, so nets of depth ${depth} cannot show it`);
 }
 
 /** Huang et al.'s reuse: cutting the long dense connections costs the trained net accuracy. */

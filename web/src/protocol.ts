@@ -1,6 +1,7 @@
 /** Messages between the page (main.ts) and a worker (worker.ts): one worker per run, or one for a speed test. */
 import type { MeasureKind, RunResults } from './run-results.js';
 import type { LabSettings } from './settings.js';
+import type { ParallelReading } from '../../src/backend/wasm/pool-statistics.js';
 
 /** A box in the network diagram: a stem/head layer or a block that owns a skip. */
 export interface DiagramNode {
@@ -60,6 +61,8 @@ export interface SpeedResult {
   threads: number[];
   median: number[];
   best: number[];
+  /** Per thread count, the thread pool's readings over the timed steps (null: no pool, one thread). */
+  parallel: (ParallelReading | null)[];
 }
 
 export type FromWorker =

@@ -70,11 +70,21 @@ export interface Check {
   effect: Interval;
   minimumEffect: number;
   outcome: Outcome;
+  /** Why the setting cannot decide the claim whatever the numbers (then the outcome is inconclusive). */
+  undecided?: string;
 }
 
 /** A check: the claim, the measured effect and the smallest effect that counts; the outcome follows. */
 export function check(claim: string, effect: Interval, minimumEffect: number, measured: string): Check {
   return { claim, measured, effect, minimumEffect, outcome: judge(effect, minimumEffect) };
+}
+
+/**
+ * A check the setting cannot decide, whatever the numbers (a net shallower than the depth the
+ * paper's claim is about): inconclusive, with the measured numbers kept and `why` added.
+ */
+export function undecided(c: Check, why: string): Check {
+  return { ...c, outcome: 'inconclusive', undecided: why, measured: `${c.measured} Not decided: ${why}.` };
 }
 
 /** A preset's verdict: all its checks supported → supported; any contradicted → contradicted. */

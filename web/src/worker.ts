@@ -11,6 +11,8 @@ import { filterNormalizedDirection, linspace, lossLandscape1d } from '../../src/
 import type { Backend } from '../../src/backend/backend.js';
 import { setBackend } from '../../src/backend/select.js';
 import { initWasmBackend } from '../../src/backend/wasm/index.js';
+import { addStatistics, parallelReading, type PoolStatistics } from '../../src/backend/wasm/pool-statistics.js';
+import type { ThreadPool } from '../../src/backend/wasm/threads.js';
 import { decodeSafetensors, encodeSafetensors } from '../../src/io/safetensors-codec.js';
 import { Rng } from '../../src/tensor/rng.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
@@ -53,7 +55,7 @@ let initialised: Promise<void> | null = null;
 async function chooseBackend(urls: AssetUrls, threads: number): Promise<{ backend: Backend | 'ts'; threads: number }> {
   if (threads > 1 && canUseThreads()) {
     try {
-      return { backend: await createBrowserThreadedBackend(here(urls.threadedKernels), threads), threads };
+      return { backend: (await createBrowserThreadedBackend(here(urls.threadedKernels), threads)).backend, threads };
     } catch (error) {
       post({ type: 'error', message: `wasm threads unavailable, training on one thread: ${(error as Error).message}` });
     }
@@ -199,29 +201,38 @@ async function init(message: Extract<ToWorker, { type: 'init' }>): Promise<void>
 async function speed(message: Extract<ToWorker, { type: 'speed' }>): Promise<SpeedResult> {
   const settings = checkSettings(message.settings, 'speed test');
   data = await loadData(message.urls.data);
-  const backends: Backend[] = [];
+  const sides: { backend: Backend; pool: ThreadPool | null; stepSeconds: number[]; pooled: PoolStatistics | null; pooledMs: number }[] = [];
   for (const threads of message.threads) {
-    backends.push(threads === 1 ? await initWasmBackend(here(message.urls.kernels)) : await createBrowserThreadedBackend(here(message.urls.threadedKernels), threads));
+    const { backend, pool } = threads === 1
+      ? { backend: await initWasmBackend(here(message.urls.kernels)), pool: null }
+      : await createBrowserThreadedBackend(here(message.urls.threadedKernels), threads);
+    sides.push({ backend, pool, stepSeconds: [], pooled: null, pooledMs: 0 });
   }
-  const stepSeconds = message.threads.map(() => [] as number[]);
   for (let round = 0; round < message.rounds; round++) {
-    backends.forEach((backend, i) => {
-      setBackend(backend);
+    for (const side of sides) {
+      setBackend(side.backend);
       const timed = new LabRun(settings, data, 1);
       timed.trainStep();
       timed.trainStep();
+      side.pool?.resetStatistics();
       const started = performance.now();
       for (let steps = 0; performance.now() - started < message.seconds * 1000 || steps < 3; steps++) {
         const t0 = performance.now();
         timed.trainStep();
-        stepSeconds[i]!.push((performance.now() - t0) / 1000);
+        side.stepSeconds.push((performance.now() - t0) / 1000);
       }
-    });
+      if (side.pool) {
+        const stretch = side.pool.statistics();
+        side.pooled = side.pooled ? addStatistics(side.pooled, stretch) : stretch;
+        side.pooledMs += performance.now() - started;
+      }
+    }
   }
   const median = (v: number[]): number => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
   return {
     title: describeModel(new LabRun(settings, data, 1).model, settings, []).title, threads: message.threads,
-    median: stepSeconds.map((v) => 1 / median(v)), best: stepSeconds.map((v) => 1 / Math.min(...v)),
+    median: sides.map((s) => 1 / median(s.stepSeconds)), best: sides.map((s) => 1 / Math.min(...s.stepSeconds)),
+    parallel: sides.map((s) => (s.pooled ? parallelReading(s.pooled, s.pooledMs) : null)),
   };
 }
 

@@ -54,17 +54,23 @@ export function copyRegion(
     dst[dstOff] = accumulate ? dst[dstOff]! + src[srcOff]! : src[srcOff]!;
     return;
   }
-  const inner = region[rank - 1]!;
+  // Trailing dimensions the region spans whole in both arrays join the innermost run, which is
+  // then contiguous on both sides: padding channels (N, C, H, W) into (N, C', H, W) copies one
+  // run of C·H·W per image instead of N·C·H runs of W.
+  let split = rank - 1;
+  while (split > 0 && region[split] === srcShape[split] && region[split] === dstShape[split]) split--;
+  let inner = 1;
+  for (let d = split; d < rank; d++) inner *= region[d]!;
   const index = new Array<number>(rank).fill(0);
   let rows = 1;
-  for (let d = 0; d < rank - 1; d++) rows *= region[d]!;
+  for (let d = 0; d < split; d++) rows *= region[d]!;
   for (let r = 0; r < rows; r++) {
     if (accumulate) {
       for (let j = 0; j < inner; j++) dst[dstOff + j] = dst[dstOff + j]! + src[srcOff + j]!;
     } else {
       dst.set(src.subarray(srcOff, srcOff + inner), dstOff);
     }
-    for (let d = rank - 2; d >= 0; d--) {
+    for (let d = split - 1; d >= 0; d--) {
       index[d]!++;
       srcOff += ss[d]!;
       dstOff += ds[d]!;

@@ -1,4 +1,5 @@
 import type { KernelExports } from './loader.js';
+import type { ParallelCall } from './threads.js';
 
 /**
  * Memory design of the wasm backend: copy-in / copy-out through one reused scratch arena.
@@ -20,7 +21,9 @@ import type { KernelExports } from './loader.js';
  * noise for GEMM and convolution (≥ 2·K flops per copied element), but it bounds memory-bound
  * kernels (elementwise, optimiser steps) at roughly the speed of the TypeScript loops; pure data
  * movement (permute, copyRegion, gather/scatter) therefore stays on the TypeScript kernels. The
- * arena grows to the high-water mark of the largest single call and is never shrunk.
+ * arena grows to the high-water mark of the largest single call and is never shrunk. On worker
+ * threads (threads.ts) the copies are the calling thread's alone: they are most of what stays
+ * serial, so kernels copy each task's output back as soon as that task is done.
  */
 export class Arena {
   private readonly memory: WebAssembly.Memory;
@@ -33,7 +36,7 @@ export class Arena {
   /** Bytes at `reserved` before the arena proper are set aside for good (the thread pool's). */
   readonly reserved: number;
 
-  constructor(kernels: KernelExports, memory: WebAssembly.Memory = kernels.memory, reservedBytes = 0) {
+  constructor(private readonly kernels: KernelExports, memory: WebAssembly.Memory = kernels.memory, reservedBytes = 0) {
     this.memory = memory;
     this.reserved = align(kernels.heapBase());
     this.base = align(this.reserved + reservedBytes);
@@ -63,10 +66,10 @@ export class Arena {
     return this.takeBytes(length * 4);
   }
 
-  /** Reserve `length` floats set to 0. */
+  /** Reserve `length` floats set to 0 (by the module's memset: TypedArray.fill is slow on a shared memory). */
   takeZeroed(length: number): number {
     const pointer = this.take(length);
-    this.f32.fill(0, pointer / 4, (pointer / 4) + length);
+    this.kernels.fillZeros(pointer, length);
     return pointer;
   }
 
@@ -142,15 +145,20 @@ function align(byte: number): number {
   return Math.ceil(byte / 64) * 64; // not `& ~63`: offsets may pass 2^31
 }
 
-/** A thread's share of a parallel kernel: calls are run on that thread (see threads.ts). */
+/** Where a parallel kernel's task runs its export calls: directly, or recorded for a worker (threads.ts). */
 export interface Lane {
-  call(name: 'gemm' | 'im2col' | 'col2im', ...args: number[]): void;
+  call(name: ParallelCall, ...args: number[]): void;
 }
 
-/** Runs `build` once per lane (lane 0 on the calling thread) and returns when all are done. */
+/**
+ * Runs a kernel cut into `count` tasks, each on some lane, and returns when all are done. Tasks
+ * must write disjoint outputs and use their own scratch; their number comes from the shapes alone,
+ * so a kernel's result does not depend on how many lanes there are or which lane ran which task.
+ * `finish(task)` runs on the calling thread once that task is done (to copy its output out).
+ */
 export interface Parallel {
   readonly lanes: number;
-  run(build: (lane: Lane, index: number) => void): void;
+  run(count: number, build: (lane: Lane, task: number) => void, finish?: (task: number) => void): void;
 }
 
 /** What every kernel wrapper needs: the module's exports, its scratch arena, its lanes. */
@@ -160,9 +168,17 @@ export interface WasmContext {
   readonly parallel: Parallel;
 }
 
-/** One lane: the calling thread runs every call directly. */
+/** One lane: the calling thread runs every task, in order, calling the exports directly. */
 export function singleLane(kernels: KernelExports): Parallel {
   const table = kernels as unknown as Record<string, (...args: number[]) => void>;
   const lane: Lane = { call: (name, ...args) => table[name]!(...args) };
-  return { lanes: 1, run: (build) => build(lane, 0) };
+  return {
+    lanes: 1,
+    run: (count, build, finish) => {
+      for (let task = 0; task < count; task++) {
+        build(lane, task);
+        finish?.(task);
+      }
+    },
+  };
 }

@@ -1,5 +1,6 @@
 import type { Backend, BatchNormParams, Shape } from '../backend.js';
-import type { WasmContext } from './arena.js';
+import type { Lane, WasmContext } from './arena.js';
+import { copyRange, ELEMENT_WORK, type Output, runByElements, shareOf, taskCount } from './tasks.js';
 import { UNARY_OPS } from './elementwise.js';
 
 /**
@@ -17,7 +18,27 @@ function view(xShape: Shape): [number, number, number] {
   return [xShape[0]!, xShape[1]!, spatial];
 }
 
-export function makeBatchNorm({ kernels, arena }: WasmContext): Pick<Backend, 'batchNormForward' | 'batchNormStatistics' | 'batchNormBackward'> {
+export function makeBatchNorm({ kernels, arena, parallel }: WasmContext): Pick<Backend, 'batchNormForward' | 'batchNormStatistics' | 'batchNormBackward'> {
+  // The per-channel sums split by channels (each task's channels are whole, so the sums are the
+  // same bits on any number of threads); the per-element maps split by images.
+  const byChannels = (batch: number, channels: number, spatial: number, call: (lane: Lane, first: number, count: number) => void): void => {
+    const tasks = taskCount(channels, 2 * batch * channels * spatial * ELEMENT_WORK);
+    parallel.run(tasks, (lane, task) => {
+      const [first, end] = shareOf(channels, tasks, task);
+      call(lane, first, end - first);
+    });
+  };
+  // Each task's images of `outputs` are copied back as soon as that task is done.
+  const byImages = (batch: number, image: number, call: (lane: Lane, first: number, count: number) => void, outputs: readonly Output[]): void => {
+    const tasks = taskCount(batch, batch * image * ELEMENT_WORK);
+    parallel.run(tasks, (lane, task) => {
+      const [first, end] = shareOf(batch, tasks, task);
+      call(lane, first, end - first);
+    }, (task) => {
+      const [first, end] = shareOf(batch, tasks, task);
+      copyRange(arena, outputs, first * image, end * image, batch * image);
+    });
+  };
   /**
    * The statistics of x (in the arena at px) and the per-channel map bn(x) = (x − center)·scale +
    * shift with center the f32 mean: centring before scaling keeps the digits that folding the
@@ -36,7 +57,11 @@ export function makeBatchNorm({ kernels, arena }: WasmContext): Pick<Backend, 'b
     }
     const pmean = arena.takeBytes(8 * channels);
     const pvariance = arena.takeBytes(8 * channels);
-    if (useBatchStats) kernels.batchNormStatistics(px, batch, channels, spatial, pmean, pvariance);
+    if (useBatchStats) {
+      byChannels(batch, channels, spatial, (lane, first, count) => lane.call(
+        'batchNormStatistics', px + 4 * first * spatial, batch, count, spatial, pmean + 8 * first, pvariance + 8 * first, channels,
+      ));
+    }
     const f64 = arena.f64;
     for (let c = 0; c < channels; c++) {
       let mean: number;
@@ -78,14 +103,18 @@ export function makeBatchNorm({ kernels, arena }: WasmContext): Pick<Backend, 'b
       f32.set(center, pcenter / 4);
       f32.set(scale, pscale / 4);
       f32.set(shift, pshift / 4);
-      kernels.channelAffine(px, pout, batch, channels, spatial, pcenter, pscale, pshift, residual || !p.relu ? 0 : 1);
-      if (residual) {
-        // + residual (1·r is exact: the same rounding as the add kernel), then the ReLU kernel.
-        const pr = arena.input(residual.subarray(0, x.length));
-        kernels.axpy(1, pr, pout, x.length);
-        if (p.relu) kernels.unary(RELU_CODE, pout, pout, x.length);
-      }
-      arena.output(pout, out);
+      const relu = residual || !p.relu ? 0 : 1;
+      const image = channels * spatial;
+      const pr = residual ? arena.input(residual.subarray(0, x.length)) : 0;
+      byImages(batch, image, (lane, first, count) => {
+        const at = 4 * first * image;
+        lane.call('channelAffine', px + at, pout + at, count, channels, spatial, pcenter, pscale, pshift, relu);
+        if (residual) {
+          // + residual (1·r is exact: the same rounding as the add kernel), then the ReLU kernel.
+          lane.call('axpy', 1, pr + at, pout + at, count * image);
+          if (p.relu) lane.call('unary', RELU_CODE, pout + at, pout + at, count * image);
+        }
+      }, [[pout, out]]);
     },
 
     batchNormStatistics(x, xShape, gamma, beta, runningMean, runningVar, p, saveMean, saveInvStd, scale, shift) {
@@ -105,7 +134,8 @@ export function makeBatchNorm({ kernels, arena }: WasmContext): Pick<Backend, 'b
         // Fused ReLU: mask dy in place by reluOutput > 0 with ReLU's own backward kernel (it
         // tests its x argument, and reluOutput > 0 exactly where the pre-activation is).
         const py = arena.input(reluOutput.subarray(0, x.length));
-        kernels.unaryBackward(RELU_CODE, py, py, pdy, pdy, x.length);
+        runByElements(parallel, arena, x.length, (lane, first, n) =>
+          lane.call('unaryBackward', RELU_CODE, py + 4 * first, py + 4 * first, pdy + 4 * first, pdy + 4 * first, n));
         if (maskedGradient) arena.output(pdy, maskedGradient);
       }
       const pmean = arena.input(saveMean.subarray(0, channels));
@@ -114,7 +144,10 @@ export function makeBatchNorm({ kernels, arena }: WasmContext): Pick<Backend, 'b
       const psumCentered = arena.takeBytes(8 * channels);
       const pcoefficients = arena.take(4 * channels);
       const pzeros = arena.takeZeroed(channels);
-      kernels.batchNormBackwardSums(px, pdy, batch, channels, spatial, pmean, psumDy, psumCentered);
+      byChannels(batch, channels, spatial, (lane, first, count) => lane.call(
+        'batchNormBackwardSums', px + 4 * first * spatial, pdy + 4 * first * spatial, batch, count, spatial,
+        pmean + 4 * first, psumDy + 8 * first, psumCentered + 8 * first, channels,
+      ));
       const f64 = arena.f64;
       const f32 = arena.f32;
       for (let c = 0; c < channels; c++) {
@@ -133,12 +166,16 @@ export function makeBatchNorm({ kernels, arena }: WasmContext): Pick<Backend, 'b
         f32[at + 3] = training ? (sumDyXhat / count) * invStd : 0;
       }
       if (training) {
-        kernels.batchNormBackwardInput(px, pdy, pdx, batch, channels, spatial, pcoefficients);
+        const image = channels * spatial;
+        byImages(batch, image, (lane, first, count) => {
+          const at = 4 * first * image;
+          lane.call('batchNormBackwardInput', px + at, pdy + at, pdx + at, count, channels, spatial, pcoefficients);
+        }, [[pdx, dx]]);
       } else {
         for (let c = 0; c < channels; c++) f32[pcoefficients / 4 + c] = f32[pcoefficients / 4 + 4 * c]!;
         kernels.channelAffine(pdy, pdx, batch, channels, spatial, pzeros, pcoefficients, pzeros, 0);
+        arena.output(pdx, dx);
       }
-      arena.output(pdx, dx);
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { Backend, Conv2dParams, Shape } from '../backend.js';
 import type { Lane, WasmContext } from './arena.js';
 import { convGeometry, type ConvGeometry as Geometry } from '../conv-geometry.js';
+import { copyRange, shareOf, taskCount } from './tasks.js';
 
 /**
  * Convolution as im2col + SIMD GEMM (Chellapilla et al. 2006), the same decomposition as the
@@ -25,13 +26,26 @@ export function makeConv2d({ kernels, arena, parallel }: WasmContext): Pick<Back
   };
   const im2col = columns('im2col');
   const col2im = columns('col2im');
-  /** Images are dealt to lanes round-robin; each lane gets its own columns and GEMM workspace. */
-  const lanesFor = (g: Geometry): number => Math.max(1, Math.min(parallel.lanes, g.batch));
-  const scratch = (g: Geometry, lanes: number, planeOut: number): { cols: number; work: number }[] =>
-    Array.from({ length: lanes }, () => ({
+  /**
+   * Tasks take contiguous runs of images (taskCount: by the shapes only, so the bits do not
+   * depend on the thread count); each task has its own columns and GEMM workspace, which tasks
+   * share when one thread runs them all in turn.
+   */
+  const tasksFor = (g: Geometry): number =>
+    taskCount(g.batch, g.batch * g.groups * g.groupOut * g.patch * g.outHeight * g.outWidth);
+  const scratch = (g: Geometry, tasks: number, planeOut: number): { cols: number; work: number }[] => {
+    const own = Array.from({ length: parallel.lanes === 1 ? 1 : tasks }, () => ({
       cols: g.pointwise ? 0 : arena.take(g.patch * planeOut),
       work: arena.take(kernels.gemmWorkspaceFloats()),
     }));
+    return Array.from({ length: tasks }, (_, task) => own[task % own.length]!);
+  };
+
+  /** Copies each task's images of the result out of the arena as soon as that task is done. */
+  const copyOut = (pointer: number, target: Float32Array, image: number, batch: number, tasks: number) => (task: number): void => {
+    const [first, end] = shareOf(batch, tasks, task);
+    copyRange(arena, [[pointer, target]], first * image, end * image, batch * image);
+  };
 
   function conv2dForward(
     x: Float32Array, xShape: Shape, w: Float32Array, wShape: Shape, bias: Float32Array | null,
@@ -44,11 +58,12 @@ export function makeConv2d({ kernels, arena, parallel }: WasmContext): Pick<Back
     const px = arena.input(x);
     const pw = arena.input(w);
     const pout = arena.take(out.length);
-    const lanes = lanesFor(g);
-    const own = scratch(g, lanes, planeOut);
-    parallel.run((lane, index) => {
-      for (let n = index; n < g.batch && index < lanes; n += lanes) {
-        const { cols: pcols, work } = own[index]!;
+    const tasks = tasksFor(g);
+    const own = scratch(g, tasks, planeOut);
+    parallel.run(tasks, (lane, task) => {
+      const { cols: pcols, work } = own[task]!;
+      const [first, end] = shareOf(g.batch, tasks, task);
+      for (let n = first; n < end; n++) {
         for (let group = 0; group < g.groups; group++) {
           const xAt = px + 4 * (n * g.inChannels + group * g.groupIn) * planeIn;
           const outAt = pout + 4 * (n * g.outChannels + group * g.groupOut) * planeOut;
@@ -58,9 +73,11 @@ export function makeConv2d({ kernels, arena, parallel }: WasmContext): Pick<Back
           lane.call('gemm', g.groupOut, planeOut, g.patch, pw + 4 * group * g.groupOut * g.patch, g.patch, 1, cols, planeOut, 1, outAt, 0, work);
         }
       }
-    });
-    if (bias) kernels.addChannelBias(pout, g.batch, g.outChannels, planeOut, arena.input(bias));
-    arena.output(pout, out);
+    }, bias ? undefined : copyOut(pout, out, g.outChannels * planeOut, g.batch, tasks));
+    if (bias) {
+      kernels.addChannelBias(pout, g.batch, g.outChannels, planeOut, arena.input(bias));
+      arena.output(pout, out);
+    }
   }
 
   function conv2dBackwardInput(
@@ -74,13 +91,16 @@ export function makeConv2d({ kernels, arena, parallel }: WasmContext): Pick<Back
     arena.reset();
     const pdy = arena.input(dy);
     const pw = arena.input(w);
-    // col2im accumulates, and positions no window touches must end up 0.
-    const pdx = g.pointwise ? arena.take(dxLength) : arena.takeZeroed(dxLength);
-    const lanes = lanesFor(g);
-    const own = scratch(g, lanes, planeOut);
-    parallel.run((lane, index) => {
-      for (let n = index; n < g.batch && index < lanes; n += lanes) {
-        const { cols: pcols, work } = own[index]!;
+    // col2im accumulates, and positions no window touches must end up 0: each task clears its
+    // own images first.
+    const pdx = arena.take(dxLength);
+    const tasks = tasksFor(g);
+    const own = scratch(g, tasks, planeOut);
+    parallel.run(tasks, (lane, task) => {
+      const { cols: pcols, work } = own[task]!;
+      const [first, end] = shareOf(g.batch, tasks, task);
+      if (!g.pointwise) lane.call('fillZeros', pdx + 4 * first * g.inChannels * planeIn, (end - first) * g.inChannels * planeIn);
+      for (let n = first; n < end; n++) {
         for (let group = 0; group < g.groups; group++) {
           const dxAt = pdx + 4 * (n * g.inChannels + group * g.groupIn) * planeIn;
           const dyAt = pdy + 4 * (n * g.outChannels + group * g.groupOut) * planeOut;
@@ -90,8 +110,7 @@ export function makeConv2d({ kernels, arena, parallel }: WasmContext): Pick<Back
           if (!g.pointwise) col2im(lane, pcols, g, dxAt);
         }
       }
-    });
-    arena.output(pdx, dx.subarray(0, dxLength));
+    }, copyOut(pdx, dx.subarray(0, dxLength), g.inChannels * planeIn, g.batch, tasks));
   }
 
   function conv2dBackwardWeight(
@@ -105,25 +124,26 @@ export function makeConv2d({ kernels, arena, parallel }: WasmContext): Pick<Back
     arena.reset();
     const px = arena.input(x);
     const pdy = arena.input(dy);
-    const lanes = lanesFor(g);
-    // One dw per lane, zeroed so that a lane without images (or an empty batch) adds 0; the
-    // partial sums are added together at the end.
-    const partial = Array.from({ length: lanes }, () => arena.takeZeroed(dwLength));
-    const own = scratch(g, lanes, planeOut);
-    parallel.run((lane, index) => {
-      for (let n = index; n < g.batch && index < lanes; n += lanes) {
-        const { cols: pcols, work } = own[index]!;
+    const tasks = tasksFor(g);
+    // One dw per task, zeroed so that an empty batch adds 0; the partial sums are added together
+    // in task order at the end, so the sum is the same whichever lane ran which task.
+    const partial = Array.from({ length: tasks }, () => arena.takeZeroed(dwLength));
+    const own = scratch(g, tasks, planeOut);
+    parallel.run(tasks, (lane, task) => {
+      const { cols: pcols, work } = own[task]!;
+      const [first, end] = shareOf(g.batch, tasks, task);
+      for (let n = first; n < end; n++) {
         for (let group = 0; group < g.groups; group++) {
           const xAt = px + 4 * (n * g.inChannels + group * g.groupIn) * planeIn;
           const dyAt = pdy + 4 * (n * g.outChannels + group * g.groupOut) * planeOut;
           const cols = g.pointwise ? xAt : pcols;
           if (!g.pointwise) im2col(lane, xAt, g, pcols);
           // (O/g, patch) += (O/g, OH·OW) · colsᵀ: B(q, r) = cols[r·OH·OW + q].
-          lane.call('gemm', g.groupOut, g.patch, planeOut, dyAt, planeOut, 1, cols, 1, planeOut, partial[index]! + 4 * group * g.groupOut * g.patch, 1, work);
+          lane.call('gemm', g.groupOut, g.patch, planeOut, dyAt, planeOut, 1, cols, 1, planeOut, partial[task]! + 4 * group * g.groupOut * g.patch, 1, work);
         }
       }
     });
-    for (let lane = 1; lane < lanes; lane++) kernels.axpy(1, partial[lane]!, partial[0]!, dwLength);
+    for (let task = 1; task < tasks; task++) kernels.axpy(1, partial[task]!, partial[0]!, dwLength);
     arena.output(partial[0]!, dw.subarray(0, dwLength));
   }
 

@@ -1,6 +1,7 @@
 import type { Backend, BinaryOp, Shape, UnaryOp } from '../backend.js';
 import { typescriptBackend } from '../ts/index.js';
-import type { WasmContext } from './arena.js';
+import type { Lane, WasmContext } from './arena.js';
+import { copyRange, ELEMENT_WORK, type Output, runByElements, shareOf, taskCount } from './tasks.js';
 
 /** Op codes: the index here is the constant of the same name in wasm/assembly/elementwise.ts. */
 export const UNARY_OPS: readonly UnaryOp[] = ['neg', 'exp', 'log', 'sqrt', 'abs', 'square', 'reciprocal', 'relu', 'gelu', 'sigmoid', 'tanh'];
@@ -51,14 +52,17 @@ export function collapseBroadcast(aShape: Shape, bShape: Shape, outShape: Shape)
   return { sizes, a, b };
 }
 
-export function makeElementwise({ kernels, arena }: WasmContext): Pick<Backend, 'unary' | 'unaryBackward' | 'binary' | 'affine' | 'axpy'> {
+export function makeElementwise({ arena, parallel }: WasmContext): Pick<Backend, 'unary' | 'unaryBackward' | 'binary' | 'affine' | 'axpy'> {
+  // Each task's range of `outputs` is copied back as soon as that task is done.
+  const byElements = (n: number, call: (lane: Lane, first: number, count: number) => void, outputs: readonly Output[]): void =>
+    runByElements(parallel, arena, n, call, outputs);
   return {
     unary(op, x, out) {
       arena.reset();
       const px = arena.input(x);
       const pout = arena.take(out.length);
-      kernels.unary(unaryCode.get(op)!, px, pout, x.length);
-      arena.output(pout, out);
+      const code = unaryCode.get(op)!;
+      byElements(x.length, (lane, first, count) => lane.call('unary', code, px + 4 * first, pout + 4 * first, count), [[pout, out]]);
     },
 
     unaryBackward(op, x, y, dy, dx) {
@@ -69,8 +73,9 @@ export function makeElementwise({ kernels, arena }: WasmContext): Pick<Backend, 
       const px = USES_Y.has(op) ? pdy : arena.input(x);
       const py = USES_Y.has(op) ? arena.input(y) : pdy;
       const pdx = arena.take(dx.length);
-      kernels.unaryBackward(unaryCode.get(op)!, px, py, pdy, pdx, dx.length);
-      arena.output(pdx, dx);
+      const code = unaryCode.get(op)!;
+      byElements(dx.length, (lane, first, count) =>
+        lane.call('unaryBackward', code, px + 4 * first, py + 4 * first, pdy + 4 * first, pdx + 4 * first, count), [[pdx, dx]]);
     },
 
     binary(op, a, aShape, b, bShape, out, outShape) {
@@ -89,27 +94,36 @@ export function makeElementwise({ kernels, arena }: WasmContext): Pick<Backend, 
       const pa = arena.input(a);
       const pb = arena.input(b);
       const pout = arena.take(out.length);
-      kernels.binaryStrided(
-        binaryCode.get(op)!, pa, pb, pout,
-        sizes[0]!, sizes[1]!, sizes[2]!, sizes[3]!, sa[0]!, sa[1]!, sa[2]!, sa[3]!, sb[0]!, sb[1]!, sb[2]!, sb[3]!,
-      );
-      arena.output(pout, out);
+      // Tasks split the outermost dimension that has more than one index.
+      const code = binaryCode.get(op)!;
+      const split = Math.max(0, sizes.findIndex((d) => d > 1));
+      const inner = sizes.slice(split + 1).reduce((p, d) => p * d, 1);
+      const tasks = taskCount(sizes[split]!, out.length * ELEMENT_WORK);
+      parallel.run(tasks, (lane, task) => {
+        const [first, end] = shareOf(sizes[split]!, tasks, task);
+        const d = sizes.map((size, i) => (i === split ? end - first : size));
+        lane.call(
+          'binaryStrided', code, pa + 4 * first * sa[split]!, pb + 4 * first * sb[split]!, pout + 4 * first * inner,
+          d[0]!, d[1]!, d[2]!, d[3]!, sa[0]!, sa[1]!, sa[2]!, sa[3]!, sb[0]!, sb[1]!, sb[2]!, sb[3]!,
+        );
+      }, (task) => {
+        const [first, end] = shareOf(sizes[split]!, tasks, task);
+        copyRange(arena, [[pout, out]], first * inner, end * inner, out.length);
+      });
     },
 
     affine(x, alpha, beta, out) {
       arena.reset();
       const px = arena.input(x);
       const pout = arena.take(out.length);
-      kernels.affine(px, alpha, beta, pout, x.length);
-      arena.output(pout, out);
+      byElements(x.length, (lane, first, count) => lane.call('affine', px + 4 * first, alpha, beta, pout + 4 * first, count), [[pout, out]]);
     },
 
     axpy(alpha, x, y) {
       arena.reset();
       const px = arena.input(x);
       const py = arena.input(y);
-      kernels.axpy(alpha, px, py, x.length);
-      arena.output(py, y);
+      byElements(x.length, (lane, first, count) => lane.call('axpy', alpha, px + 4 * first, py + 4 * first, count), [[py, y]]);
     },
   };
 }

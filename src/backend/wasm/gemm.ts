@@ -1,5 +1,6 @@
 import type { Backend, GemmParams } from '../backend.js';
-import { type Lane, singleLane, type WasmContext } from './arena.js';
+import type { Lane, WasmContext } from './arena.js';
+import { shareOf, taskCount } from './tasks.js';
 
 /**
  * Batched GEMM on the SIMD128 kernel (wasm/assembly/gemm.ts). Transposed operands are passed as
@@ -7,7 +8,6 @@ import { type Lane, singleLane, type WasmContext } from './arena.js';
  * separate transpose pass; only the elements the batch touches are copied in.
  */
 export function makeGemm({ kernels, arena, parallel }: WasmContext): Backend['gemm'] {
-  const serial = singleLane(kernels);
   return (params: GemmParams, a: Float32Array, b: Float32Array, c: Float32Array): void => {
     const { batch, m, n, k, transA, transB, strideA, strideB, strideC, accumulate } = params;
     if (batch <= 0 || m <= 0 || n <= 0) return;
@@ -18,26 +18,28 @@ export function makeGemm({ kernels, arena, parallel }: WasmContext): Backend['ge
     const pa = arena.input(a.subarray(0, spanA));
     const pb = arena.input(b.subarray(0, spanB));
     const pc = accumulate ? arena.input(c.subarray(0, spanC)) : arena.take(spanC);
-    // Split the rows of C between lanes (in multiples of the micro-kernel's 4 rows) when each
-    // lane gets enough work to pay for waking a thread; every lane packs into its own workspace.
-    const lanes = m * n * k >= 1 << 18 ? Math.min(parallel.lanes, Math.ceil(m / 4)) : 1;
-    const rowsPerLane = Math.ceil(m / lanes / 4) * 4;
-    const work = Array.from({ length: lanes }, () => arena.take(kernels.gemmWorkspaceFloats()));
+    // Split the rows of C into tasks of whole micro-kernel row quads (4 rows) when the product is
+    // big enough to pay for handing work to another thread; every task packs into its own workspace
+    // (one for all when one thread runs them in turn).
+    const quads = Math.ceil(m / 4);
+    const tasks = taskCount(quads, batch * m * n * k);
+    const workspaces = Array.from({ length: parallel.lanes === 1 ? 1 : tasks }, () => arena.take(kernels.gemmWorkspaceFloats()));
+    const work = Array.from({ length: tasks }, (_, task) => workspaces[task % workspaces.length]!);
     // A(i, p): stored (m, k) → (k, 1); stored (k, m) and transposed → (1, m). Likewise B(p, j).
     const [aRow, aCol] = transA ? [1, m] : [k, 1];
     const [bRow, bCol] = transB ? [1, k] : [n, 1];
-    const run = (lane: Lane, index: number): void => {
-      const first = index * rowsPerLane;
-      const rows = Math.min(m - first, rowsPerLane);
+    parallel.run(tasks, (lane: Lane, task: number): void => {
+      const [firstQuad, endQuad] = shareOf(quads, tasks, task);
+      const first = 4 * firstQuad;
+      const rows = Math.min(m, 4 * endQuad) - first;
       if (rows <= 0) return;
       for (let t = 0; t < batch; t++) {
         lane.call(
           'gemm', rows, n, k, pa + 4 * (t * strideA + first * aRow), aRow, aCol, pb + 4 * t * strideB, bRow, bCol,
-          pc + 4 * (t * strideC + first * n), accumulate ? 1 : 0, work[index]!,
+          pc + 4 * (t * strideC + first * n), accumulate ? 1 : 0, work[task]!,
         );
       }
-    };
-    (lanes === 1 ? serial : parallel).run((lane, index) => run(lane, index));
+    });
     if (strideC === m * n || batch === 1) {
       arena.output(pc, c.subarray(0, spanC));
     } else {

@@ -19,8 +19,8 @@ import { poolReservedBytes, ThreadPool } from './threads.js';
  * The WebAssembly SIMD backend (DESIGN.md decision 2): kernels compiled from wasm/assembly/ by
  * AssemblyScript with SIMD128, for the browser lab and for Node machines without the native
  * build. Memory is copy-in/copy-out through one scratch arena (the trade-off is argued in
- * arena.ts). One thread by default; SKIPLAB_WASM_THREADS=n splits GEMM and convolution over n
- * threads in Node (threads.ts). Kernels that only move data (permute, copyRegion, gather/scatter)
+ * arena.ts). One thread by default; SKIPLAB_WASM_THREADS=n splits GEMM, convolution, batch
+ * norm, elementwise kernels and optimiser steps over n threads in Node (threads.ts, tasks.ts). Kernels that only move data (permute, copyRegion, gather/scatter)
  * and the rare reduceMaxBackward use the TypeScript reference, which is already as fast as a copy
  * into WebAssembly memory and back would be.
  *
@@ -65,15 +65,16 @@ function requestedThreads(): number {
 }
 
 /**
- * A wasm backend whose GEMM and convolution kernels run on `threads` threads (the calling one
- * plus worker threads over a shared memory), or null with the reason when this runtime cannot.
+ * A wasm backend whose kernels run on `threads` threads (the calling one plus worker threads
+ * over a shared memory), with its pool (for its counters), or the reason
+ * when this runtime cannot.
  */
-export function createThreadedWasmBackend(threads: number): { backend: Backend } | { reason: string } {
+export function createThreadedWasmBackend(threads: number, spinMs?: number): { backend: Backend; pool: ThreadPool } | { reason: string } {
   const result = loadThreadedKernelsSync();
   if (!('kernels' in result)) return result;
   const arena = new Arena(result.kernels, result.memory, poolReservedBytes(threads));
-  const parallel = new ThreadPool(result.module, result.kernels, result.memory, threads, arena.reserved);
-  return { backend: createWasmBackend(result.kernels, { arena, parallel }) };
+  const pool = new ThreadPool(result.module, result.kernels, result.memory, threads, arena.reserved, undefined, spinMs);
+  return { backend: createWasmBackend(result.kernels, { arena, parallel: pool }), pool };
 }
 
 /**

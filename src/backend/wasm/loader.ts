@@ -20,6 +20,7 @@ export interface KernelExports {
     b0: number, b1: number, b2: number, b3: number): void;
   affine(x: number, alpha: number, beta: number, out: number, n: number): void;
   axpy(alpha: number, x: number, y: number, n: number): void;
+  fillZeros(out: number, n: number): void;
   im2col(x: number, channels: number, height: number, width: number, kernelHeight: number, kernelWidth: number,
     strideH: number, strideW: number, padH: number, padW: number, dilationH: number, dilationW: number,
     outHeight: number, outWidth: number, cols: number): void;
@@ -27,11 +28,12 @@ export interface KernelExports {
     strideH: number, strideW: number, padH: number, padW: number, dilationH: number, dilationW: number,
     outHeight: number, outWidth: number, dx: number): void;
   addChannelBias(out: number, batch: number, channels: number, spatial: number, bias: number): void;
-  batchNormStatistics(x: number, batch: number, channels: number, spatial: number, mean: number, variance: number): void;
+  /** imageChannels: channels of the whole tensor (x may start at a later channel). */
+  batchNormStatistics(x: number, batch: number, channels: number, spatial: number, mean: number, variance: number, imageChannels: number): void;
   /** relu: 1 fuses the following ReLU. */
   channelAffine(x: number, out: number, batch: number, channels: number, spatial: number, center: number, scale: number, shift: number, relu: number): void;
   batchNormBackwardSums(x: number, dy: number, batch: number, channels: number, spatial: number,
-    mean: number, sumDy: number, sumDyCentered: number): void;
+    mean: number, sumDy: number, sumDyCentered: number, imageChannels: number): void;
   batchNormBackwardInput(x: number, dy: number, dx: number, batch: number, channels: number, spatial: number, coefficients: number): void;
   maxPool2dForward(x: number, planes: number, height: number, width: number, outHeight: number, outWidth: number,
     kernelH: number, kernelW: number, strideH: number, strideW: number, padH: number, padW: number,

@@ -1,8 +1,12 @@
 import type { Backend } from '../backend.js';
-import type { WasmContext } from './arena.js';
+import type { Lane, WasmContext } from './arena.js';
+import { type Output, runByElements } from './tasks.js';
 
 /** SGD and Adam/AdamW steps (PyTorch's formulas, see backend.ts) and inverted dropout. */
-export function makeOptimizers({ kernels, arena }: WasmContext): Pick<Backend, 'sgdStep' | 'adamStep' | 'dropoutForward'> {
+export function makeOptimizers({ kernels, arena, parallel }: WasmContext): Pick<Backend, 'sgdStep' | 'adamStep' | 'dropoutForward'> {
+  // Each task's range of `outputs` is copied back as soon as that task is done.
+  const byElements = (n: number, call: (lane: Lane, first: number, count: number) => void, outputs: readonly Output[]): void =>
+    runByElements(parallel, arena, n, call, outputs);
   return {
     sgdStep(param, grad, momentumBuffer, p) {
       const useMomentum = p.momentum !== 0 && momentumBuffer !== null;
@@ -10,12 +14,10 @@ export function makeOptimizers({ kernels, arena }: WasmContext): Pick<Backend, '
       const pparam = arena.input(param);
       const pgrad = arena.input(grad);
       const pbuffer = useMomentum ? arena.input(momentumBuffer) : 0;
-      kernels.sgdStep(
-        pparam, pgrad, pbuffer, param.length, p.lr, p.momentum, p.dampening, p.weightDecay,
-        p.nesterov ? 1 : 0, p.firstStep ? 1 : 0, useMomentum ? 1 : 0,
-      );
-      arena.output(pparam, param);
-      if (useMomentum) arena.output(pbuffer, momentumBuffer);
+      byElements(param.length, (lane, first, count) => lane.call(
+        'sgdStep', pparam + 4 * first, pgrad + 4 * first, useMomentum ? pbuffer + 4 * first : 0, count, p.lr, p.momentum, p.dampening,
+        p.weightDecay, p.nesterov ? 1 : 0, p.firstStep ? 1 : 0, useMomentum ? 1 : 0,
+      ), useMomentum ? [[pparam, param], [pbuffer, momentumBuffer]] : [[pparam, param]]);
     },
     adamStep(param, grad, m, v, p) {
       // Bias corrections in float64 once per step (Kingma & Ba 2015, Algorithm 1).
@@ -26,13 +28,10 @@ export function makeOptimizers({ kernels, arena }: WasmContext): Pick<Backend, '
       const pgrad = arena.input(grad);
       const pm = arena.input(m);
       const pv = arena.input(v);
-      kernels.adamStep(
-        pparam, pgrad, pm, pv, param.length, p.lr, p.beta1, p.beta2, p.eps, p.weightDecay,
-        p.decoupledWeightDecay ? 1 : 0, stepSize, invSqrtBias2,
-      );
-      arena.output(pparam, param);
-      arena.output(pm, m);
-      arena.output(pv, v);
+      byElements(param.length, (lane, first, count) => lane.call(
+        'adamStep', pparam + 4 * first, pgrad + 4 * first, pm + 4 * first, pv + 4 * first, count, p.lr, p.beta1, p.beta2, p.eps,
+        p.weightDecay, p.decoupledWeightDecay ? 1 : 0, stepSize, invSqrtBias2,
+      ), [[pparam, param], [pm, m], [pv, v]]);
     },
     dropoutForward(x, p, seed, out, mask) {
       arena.reset();

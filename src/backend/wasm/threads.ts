@@ -1,73 +1,163 @@
 import type { Lane, Parallel } from './arena.js';
 import type { KernelExports } from './loader.js';
+import type { PoolStatistics } from './pool-statistics.js';
 
 /**
- * Worker threads for the wasm backend (Node): T − 1 workers instantiate kernels-threads.wasm over
- * one shared WebAssembly memory, so they see the same arena as the main thread. A parallel kernel
- * records, per lane, a short list of export calls (pointers and sizes only) into a command region
- * of that memory; the workers are woken through Atomics on a control block, run their lists while
- * the main thread runs lane 0's directly, and the main thread blocks (Atomics.wait) until all are
- * done. Each lane writes disjoint outputs and uses its own scratch, so no locks are needed.
+ * Worker threads for the wasm backend: T − 1 workers instantiate kernels-threads.wasm over one
+ * shared WebAssembly memory, so they see the same arena as the calling thread.
  *
- * In the browser the same pool runs inside a Web Worker (the main thread cannot Atomics.wait) of
- * a cross-origin isolated page (a shared memory needs isolation), its lanes Web Workers started
- * through `startLane` (web/src/browser-threads.ts).
+ * A parallel kernel is cut into tasks whose number depends only on the shapes, never on the
+ * thread count (so a kernel returns the same bits on 1 thread and on 4). The calling thread
+ * records every task's export calls (pointers and sizes only) into a command region of the
+ * shared memory, publishes them, and then it and the workers *claim* tasks one at a time from a
+ * shared cursor (compare-and-swap) until none is left, the calling thread running its share
+ * directly. A worker that the operating system has not scheduled yet — the common case on a
+ * busy 2-core machine — simply claims nothing: the calling thread does its tasks, and a slow
+ * lane can no longer hold the whole step back as a fixed split did.
+ *
+ * Waking: a worker that runs out of tasks spins on the generation word for a short while
+ * (training steps issue parallel kernels back to back, and a spin answers in a few hundred
+ * nanoseconds where a futex wake-up costs tens of microseconds) and then sleeps in Atomics.wait.
+ * The caller likewise spins, then sleeps, until the last task is reported done; meanwhile it
+ * copies finished tasks' outputs back (`finish`), the one part of a kernel only it can do.
+ *
+ * Growth: only the caller grows the memory, always before it publishes. V8 tells the other
+ * threads by an interrupt, and until a thread handles it its instance checks memory.fill and
+ * memory.copy against the old size (plain loads and stores are guarded by pages, so they do not
+ * notice); a worker whose last futex wait returned at once may not have handled it. So the
+ * caller publishes the memory's size with the tasks, and a worker that knows a smaller one
+ * calls memory.grow(0), which brings its own view up to date.
+ *
+ * In the browser the same pool runs inside a Web Worker (the page's main thread cannot
+ * Atomics.wait) of a cross-origin isolated page (a shared memory needs isolation), its lanes Web
+ * Workers started through `startLane` (web/src/browser-threads.ts).
  */
 
-/** Exports a worker may be asked to run: the index is what a command record stores. */
-export const PARALLEL_CALLS = ['gemm', 'im2col', 'col2im'] as const;
+/** Exports a task may call: the index is what a command record stores. */
+export const PARALLEL_CALLS = [
+  'gemm', 'im2col', 'col2im', 'fillZeros', 'axpy', 'unary', 'unaryBackward', 'binaryStrided', 'affine', 'channelAffine',
+  'batchNormStatistics', 'batchNormBackwardSums', 'batchNormBackwardInput', 'adamStep', 'sgdStep',
+] as const;
 export type ParallelCall = (typeof PARALLEL_CALLS)[number];
 
 const MAX_ARGS = 16;
 const RECORD = 2 + MAX_ARGS; // call index, argument count, arguments (float64 slots)
-/** Records per worker: conv kernels record two per image and group. */
-export const LANE_CAPACITY = 4096;
-const CONTROL_BYTES = 64; // int32 [generation, done, errors, unused…]
-const LANE_BYTES = 8 * (1 + LANE_CAPACITY * RECORD);
+/** Export calls one parallel kernel may record, over all its tasks. */
+export const RECORD_CAPACITY = 8192;
+/** Tasks one parallel kernel may be cut into (the claim word keeps the count in 16 bits). */
+export const MAX_TASKS = 1024;
+
+// Control block, int32 slots. The claim word packs (task count << 16 | next unclaimed task), so
+// one compare-and-swap both checks that a task is left and takes it.
+const GENERATION = 0; // bumped when a kernel's tasks are published; the workers' futex
+const CLAIM = 1;
+const DONE = 2; // tasks finished; the caller's futex
+const ERRORS = 3;
+const PAGES = 4; // the memory's size in 64 KiB pages when the tasks were published
+const MESSAGE = 16; // int32 slot where the first failure's message starts (UTF-16 code units)
+const MESSAGE_UNITS = 200; // ends inside the 256 slots of CONTROL_BYTES
+const CONTROL_BYTES = 1024;
+/** Per-lane counters, float64: ms running tasks, tasks run, times it went to sleep, times it caught up with grown memory. */
+const STAT_SLOTS = 4;
+const [BUSY_MS, TASKS_RUN, SLEEPS, CATCH_UPS] = [0, 1, 2, 3];
+
+/** How long a lane spins before it sleeps, in ms (both for the next kernel and for the last task). */
+export const DEFAULT_SPIN_MS = 0.05;
+
+function layout(threads: number): { stats: number; starts: number; finished: number; records: number; bytes: number } {
+  const stats = CONTROL_BYTES;
+  const starts = stats + 8 * STAT_SLOTS * threads;
+  const finished = starts + 4 * (MAX_TASKS + 1);
+  const records = Math.ceil((finished + 4 * MAX_TASKS) / 64) * 64;
+  return { stats, starts, finished, records, bytes: records + 8 * RECORD * RECORD_CAPACITY };
+}
 
 /** Bytes of shared memory the pool keeps for itself, at the start of the arena. */
-export const poolReservedBytes = (threads: number): number => CONTROL_BYTES + (threads - 1) * LANE_BYTES;
+export const poolReservedBytes = (threads: number): number => layout(threads).bytes;
 
-/** What a lane's worker is started with: the module, the shared memory, and where its commands are. */
+/** What a lane's worker is started with: the module, the shared memory, and where the pool's regions are. */
 export interface LaneWorkerData {
   module: WebAssembly.Module;
   memory: WebAssembly.Memory;
   names: readonly string[];
+  lane: number;
+  spinMs: number;
+  /** Byte offsets of the control block, the lanes' counters, the task starts, the tasks' done flags and the records. */
   control: number;
-  commands: number;
-  record: number;
+  stats: number;
+  starts: number;
+  finished: number;
+  records: number;
+  constants: { record: number; maxTasks: number; capacity: number; message: number; messageUnits: number; statSlots: number };
 }
 
 /**
  * The loop every lane worker runs, as plain JavaScript with `workerData` (a LaneWorkerData) and
- * `ready()` in scope: instantiate the module over the shared memory, say it is ready, then run
- * its command list each time the generation counter moves. Node wraps it for
- * `new Worker(code, { eval: true })` below; the browser lab wraps it for a Web Worker.
+ * `ready()` in scope: instantiate the module over the shared memory, say it is ready, then claim
+ * and run tasks each time the generation moves. Node wraps it for `new Worker(code, { eval: true
+ * })` below; the browser lab wraps it for a Web Worker.
  */
 export const LANE_LOOP_SOURCE = `
-const { module, memory, names, control, commands, record } = workerData;
+const { module, memory, names, lane, spinMs, control, stats: statsAt, starts: startsAt, finished: finishedAt, records: recordsAt, constants } = workerData;
 const instance = new WebAssembly.Instance(module, { env: { memory, abort(_m, _f, line, column) {
   throw new Error('kernel aborted at kernels-threads.wasm line ' + line + ':' + column);
 } } });
 const calls = names.map((name) => instance.exports[name]);
+// The pool's regions lie below the arena, inside the memory as it was when the pool started,
+// so views taken now stay valid however the memory grows later.
+const ctrl = new Int32Array(memory.buffer, control, 256);
+const stats = new Float64Array(memory.buffer, statsAt + 8 * constants.statSlots * lane, constants.statSlots);
+const starts = new Int32Array(memory.buffer, startsAt, constants.maxTasks + 1);
+const finished = new Int32Array(memory.buffer, finishedAt, constants.maxTasks);
+const records = new Float64Array(memory.buffer, recordsAt, constants.capacity * constants.record);
 ready();
-let seen = 0;
+// Control slots: 0 generation, 1 claim word, 2 tasks done, 3 failures, 4 memory pages (GENERATION… in threads.ts).
+let seen = Atomics.load(ctrl, 0);
+let knownPages = memory.buffer.byteLength / 65536;
 for (;;) {
-  const ctrl = new Int32Array(memory.buffer, control, 4);
-  Atomics.wait(ctrl, 0, seen);
-  seen = Atomics.load(ctrl, 0);
-  const list = new Float64Array(memory.buffer, commands);
-  try {
-    const count = list[0];
-    for (let r = 0; r < count; r++) {
-      const at = 1 + r * record;
-      calls[list[at]](...list.subarray(at + 2, at + 2 + list[at + 1]));
+  for (;;) {
+    const word = Atomics.load(ctrl, 1);
+    const count = word >>> 16;
+    const task = word & 0xffff;
+    if (task >= count) break;
+    if (Atomics.compareExchange(ctrl, 1, word, word + 1) !== word) continue;
+    const began = performance.now();
+    try {
+      // Memory the caller grew for these tasks: V8 tells other threads of a shared memory's
+      // growth by an interrupt, and until this thread handles it, its instance keeps the old
+      // size, against which memory.fill and memory.copy check their bounds — and trap. A futex
+      // wait that sleeps handles the interrupt, but a thread that was spinning or busy may not
+      // have; grow(0) on its own memory object brings this thread's size up to date.
+      const pages = Atomics.load(ctrl, 4);
+      if (pages > knownPages) {
+        memory.grow(0);
+        knownPages = memory.buffer.byteLength / 65536;
+        stats[3] += 1;
+      }
+      for (let r = starts[task], end = starts[task + 1]; r < end; r++) {
+        const at = r * constants.record;
+        calls[records[at]](...records.subarray(at + 2, at + 2 + records[at + 1]));
+      }
+    } catch (error) {
+      if (Atomics.add(ctrl, 3, 1) === 0) {
+        const text = 'lane ' + lane + ': ' + String(error && error.stack || error);
+        const units = Math.min(text.length, constants.messageUnits - 1);
+        for (let i = 0; i < units; i++) ctrl[constants.message + i] = text.charCodeAt(i);
+        ctrl[constants.message + units] = 0;
+      }
     }
-  } catch (error) {
-    Atomics.add(ctrl, 2, 1);
+    stats[0] += performance.now() - began;
+    stats[1] += 1;
+    Atomics.store(finished, task, 1);
+    if (Atomics.add(ctrl, 2, 1) + 1 === count) Atomics.notify(ctrl, 2);
   }
-  Atomics.add(ctrl, 1, 1);
-  Atomics.notify(ctrl, 1);
+  const idle = performance.now();
+  while (Atomics.load(ctrl, 0) === seen && performance.now() - idle < spinMs);
+  if (Atomics.load(ctrl, 0) === seen) {
+    stats[2] += 1;
+    Atomics.wait(ctrl, 0, seen);
+  }
+  seen = Atomics.load(ctrl, 0);
 }
 `;
 
@@ -86,65 +176,191 @@ function startNodeLane(data: LaneWorkerData): void {
 export class ThreadPool implements Parallel {
   readonly lanes: number;
   private readonly memory: WebAssembly.Memory;
-  private readonly kernels: KernelExports;
-  private readonly control: number;
+  private readonly calls: ((...args: number[]) => void)[];
+  private readonly spinMs: number;
+  private readonly ctrl: Int32Array;
+  private readonly stats: Float64Array;
+  private readonly starts: Int32Array;
+  private readonly finished: Int32Array;
+  private readonly records: Float64Array;
+  private recorded = 0;
+  private regions = 0;
+  private inlineRegions = 0;
+  private inlineMs = 0;
+  private regionMs = 0;
+  private callerWaitMs = 0;
+  private readonly recorder: Lane;
+  private readonly direct: Lane;
 
   /**
    * `reserved` is the byte offset of poolReservedBytes(threads) bytes the pool may use;
    * `startLane` starts one worker running LANE_LOOP_SOURCE (Node worker threads by default).
    */
   constructor(module: WebAssembly.Module, kernels: KernelExports, memory: WebAssembly.Memory, threads: number, reserved: number,
-    startLane: (data: LaneWorkerData) => void = startNodeLane) {
+    startLane: (data: LaneWorkerData) => void = startNodeLane, spinMs = DEFAULT_SPIN_MS) {
+    if (threads < 1 || threads > 64) throw new Error(`wasm threads: ${threads} threads; expected 1 to 64`);
     this.lanes = threads;
     this.memory = memory;
-    this.kernels = kernels;
-    this.control = reserved;
+    this.spinMs = spinMs;
+    const table = kernels as unknown as Record<ParallelCall, (...args: number[]) => void>;
+    this.calls = PARALLEL_CALLS.map((name) => table[name]);
+    const at = layout(threads);
+    this.ctrl = new Int32Array(memory.buffer, reserved, CONTROL_BYTES / 4);
+    this.stats = new Float64Array(memory.buffer, reserved + at.stats, STAT_SLOTS * threads);
+    this.starts = new Int32Array(memory.buffer, reserved + at.starts, MAX_TASKS + 1);
+    this.finished = new Int32Array(memory.buffer, reserved + at.finished, MAX_TASKS);
+    this.records = new Float64Array(memory.buffer, reserved + at.records, RECORD * RECORD_CAPACITY);
+    const records = this.records;
+    this.recorder = {
+      call: (name, ...args) => {
+        const r = this.recorded;
+        if (r >= RECORD_CAPACITY) throw new Error(`wasm threads: more than ${RECORD_CAPACITY} calls recorded for one kernel`);
+        if (args.length > MAX_ARGS) throw new Error(`wasm threads: ${name} with ${args.length} arguments; at most ${MAX_ARGS}`);
+        const base = r * RECORD;
+        records[base] = PARALLEL_CALLS.indexOf(name);
+        records[base + 1] = args.length;
+        records.set(args, base + 2);
+        this.recorded = r + 1;
+      },
+    };
+    this.direct = { call: (name, ...args) => table[name](...args) };
     for (let lane = 1; lane < threads; lane++) {
-      startLane({ module, memory, names: PARALLEL_CALLS, control: this.control, commands: this.commandsOf(lane), record: RECORD });
+      startLane({
+        module, memory, names: PARALLEL_CALLS, lane, spinMs, control: reserved, stats: reserved + at.stats,
+        starts: reserved + at.starts, finished: reserved + at.finished, records: reserved + at.records,
+        constants: { record: RECORD, maxTasks: MAX_TASKS, capacity: RECORD_CAPACITY, message: MESSAGE, messageUnits: MESSAGE_UNITS, statSlots: STAT_SLOTS },
+      });
     }
-  }
-
-  private commandsOf(lane: number): number {
-    return this.control + CONTROL_BYTES + (lane - 1) * LANE_BYTES;
   }
 
   /**
-   * Run `build` for every lane: lanes 1…T−1 record their calls for the workers, which start at
-   * once; lane 0 then calls the main thread's exports directly; returns when every lane is done.
+   * Run tasks 0…count−1 of `build`, each on whichever lane claims it, and `finish(task)` on the
+   * calling thread once that task is done — while other lanes may still be working, which is
+   * where copying a task's output back overlaps the rest of the kernel. Returns when all tasks
+   * are done and finished. One task runs on the calling thread without waking anyone.
    */
-  run(build: (lane: Lane, index: number) => void): void {
-    const lists: Float64Array[] = [];
-    for (let index = 1; index < this.lanes; index++) {
-      const list = new Float64Array(this.memory.buffer, this.commandsOf(index), 1 + LANE_CAPACITY * RECORD);
-      list[0] = 0;
-      build({
-        call(name, ...args) {
-          const count = list[0]!;
-          if (count >= LANE_CAPACITY) throw new Error(`wasm threads: more than ${LANE_CAPACITY} calls recorded for one lane`);
-          const at = 1 + count * RECORD;
-          list[at] = PARALLEL_CALLS.indexOf(name);
-          list[at + 1] = args.length;
-          list.set(args, at + 2);
-          list[0] = count + 1;
-        },
-      }, index);
-      lists.push(list);
+  run(count: number, build: (lane: Lane, task: number) => void, finish?: (task: number) => void): void {
+    if (count <= 0) return;
+    if (count === 1 || this.lanes === 1) {
+      const began = performance.now();
+      for (let task = 0; task < count; task++) {
+        build(this.direct, task);
+        finish?.(task);
+      }
+      const ms = performance.now() - began;
+      if (count === 1) {
+        this.inlineRegions++;
+        this.inlineMs += ms;
+      } else {
+        // One lane: what more lanes would split, timed as lane 0's work.
+        this.regions++;
+        this.regionMs += ms;
+        this.stats[BUSY_MS] += ms;
+        this.stats[TASKS_RUN] += count;
+      }
+      return;
     }
-    const ctrl = new Int32Array(this.memory.buffer, this.control, 4);
-    Atomics.store(ctrl, 1, 0);
-    Atomics.store(ctrl, 2, 0);
-    Atomics.add(ctrl, 0, 1);
-    Atomics.notify(ctrl, 0);
-    const kernels = this.kernels as unknown as Record<ParallelCall, (...args: number[]) => void>;
-    let mainError: unknown = null;
-    try {
-      build({ call: (name, ...args) => kernels[name](...args) }, 0);
-    } catch (error) {
-      mainError = error;
+    if (count > MAX_TASKS) throw new Error(`wasm threads: ${count} tasks for one kernel; at most ${MAX_TASKS}`);
+    this.recorded = 0;
+    for (let task = 0; task < count; task++) {
+      this.starts[task] = this.recorded;
+      build(this.recorder, task);
     }
-    const workers = this.lanes - 1;
-    for (let done = Atomics.load(ctrl, 1); done < workers; done = Atomics.load(ctrl, 1)) Atomics.wait(ctrl, 1, done);
-    if (mainError) throw mainError;
-    if (Atomics.load(ctrl, 2) > 0) throw new Error('wasm threads: a kernel failed in a worker thread');
+    this.starts[count] = this.recorded;
+    this.finished.fill(0, 0, count);
+    const began = performance.now();
+    const ctrl = this.ctrl;
+    Atomics.store(ctrl, DONE, 0);
+    Atomics.store(ctrl, ERRORS, 0);
+    Atomics.store(ctrl, PAGES, this.memory.buffer.byteLength / 65536);
+    Atomics.store(ctrl, CLAIM, count << 16);
+    Atomics.add(ctrl, GENERATION, 1);
+    Atomics.notify(ctrl, GENERATION);
+    this.regions++;
+    let failure: unknown = null;
+    // Tasks whose `finish` has run, in order of completion checks; finishing is the caller's work.
+    const finishedHere = finish ? new Uint8Array(count) : null;
+    let finishedCount = 0;
+    let finishMs = 0;
+    const finishCompleted = (): boolean => {
+      let any = false;
+      for (let task = 0; task < count; task++) {
+        if (finishedHere![task] || Atomics.load(this.finished, task) === 0) continue;
+        finishedHere![task] = 1;
+        finishedCount++;
+        any = true;
+        const started = performance.now();
+        try {
+          finish!(task);
+        } catch (error) {
+          failure ??= error;
+        }
+        const ms = performance.now() - started;
+        this.stats[BUSY_MS] += ms;
+        finishMs += ms;
+      }
+      return any;
+    };
+    for (;;) {
+      const word = Atomics.load(ctrl, CLAIM);
+      const task = word & 0xffff;
+      if (task >= count) break;
+      if (Atomics.compareExchange(ctrl, CLAIM, word, word + 1) !== word) continue;
+      const started = performance.now();
+      try {
+        this.runTask(task);
+      } catch (error) {
+        failure ??= error;
+      }
+      this.stats[BUSY_MS] += performance.now() - started;
+      this.stats[TASKS_RUN] += 1;
+      Atomics.store(this.finished, task, 1);
+      Atomics.add(ctrl, DONE, 1);
+      if (finishedHere) finishCompleted();
+    }
+    const waiting = performance.now();
+    const finishedBeforeWaiting = finishMs;
+    let idleSince = waiting;
+    for (let done = Atomics.load(ctrl, DONE); done < count; done = Atomics.load(ctrl, DONE)) {
+      if (finishedHere && finishCompleted()) idleSince = performance.now();
+      else if (performance.now() - idleSince >= this.spinMs) Atomics.wait(ctrl, DONE, done);
+    }
+    if (finishedHere && finishedCount < count) finishCompleted();
+    const ended = performance.now();
+    this.callerWaitMs += ended - waiting - (finishMs - finishedBeforeWaiting);
+    this.regionMs += ended - began;
+    if (failure) throw failure;
+    if (Atomics.load(ctrl, ERRORS) > 0) throw new Error(`wasm threads: a kernel failed in a worker thread (${this.workerMessage()})`);
+  }
+
+  private runTask(task: number): void {
+    const records = this.records;
+    for (let r = this.starts[task]!, end = this.starts[task + 1]!; r < end; r++) {
+      const at = r * RECORD;
+      this.calls[records[at]!]!(...records.subarray(at + 2, at + 2 + records[at + 1]!));
+    }
+  }
+
+  private workerMessage(): string {
+    let text = '';
+    for (let i = MESSAGE; i < MESSAGE + MESSAGE_UNITS && this.ctrl[i] !== 0; i++) text += String.fromCharCode(this.ctrl[i]!);
+    return text || 'no message';
+  }
+
+  /** Counters since the last reset (see PoolStatistics). */
+  statistics(): PoolStatistics {
+    const lanes = Array.from({ length: this.lanes }, (_, lane) => ({
+      busyMs: this.stats[lane * STAT_SLOTS + BUSY_MS]!,
+      tasks: this.stats[lane * STAT_SLOTS + TASKS_RUN]!,
+      sleeps: this.stats[lane * STAT_SLOTS + SLEEPS]!,
+      catchUps: this.stats[lane * STAT_SLOTS + CATCH_UPS]!,
+    }));
+    return { regions: this.regions, inlineRegions: this.inlineRegions, inlineMs: this.inlineMs, regionMs: this.regionMs, callerWaitMs: this.callerWaitMs, lanes };
+  }
+
+  resetStatistics(): void {
+    this.stats.fill(0);
+    this.regions = this.inlineRegions = 0;
+    this.regionMs = this.callerWaitMs = this.inlineMs = 0;
   }
 }

@@ -1,0 +1,80 @@
+import type { Arena, Lane, Parallel } from './arena.js';
+
+/**
+ * How a parallel kernel is cut into tasks (see threads.ts). The count depends on the shapes
+ * only — never on the number of threads — so results are the same bits on any number of
+ * threads, and a kernel too small to pay for handing work to another thread is one task, which
+ * the calling thread runs without waking anyone.
+ */
+
+/**
+ * Multiply-adds (or element updates, for memory-bound kernels weighted accordingly) that one task
+ * should carry at least: about 20–40 µs of SIMD work, several times what claiming a task and
+ * waking a sleeping thread cost.
+ */
+export const MIN_TASK_WORK = 1 << 17;
+
+/** At most this many tasks per kernel: enough for two to four lanes to even out a slow one. */
+export const MAX_TASKS = 8;
+
+/** Tasks for `units` independent pieces (images, row blocks) of `work` multiply-adds in all. */
+export function taskCount(units: number, work: number): number {
+  return Math.max(1, Math.min(units, MAX_TASKS, Math.floor(work / MIN_TASK_WORK)));
+}
+
+/** Task `task` of `count` gets units [first, end): contiguous, sizes differing by at most 1. */
+export function shareOf(units: number, count: number, task: number): [first: number, end: number] {
+  const base = Math.floor(units / count);
+  const extra = units % count;
+  const first = task * base + Math.min(task, extra);
+  return [first, first + base + (task < extra ? 1 : 0)];
+}
+
+/**
+ * What one element of a memory-bound kernel (elementwise, batch norm, optimiser steps) weighs
+ * in multiply-adds: one SIMD lane's load-compute-store against a GEMM's four multiply-adds per
+ * loaded value, so these split only when large.
+ */
+export const ELEMENT_WORK = 2;
+
+/** Floats per task boundary: a cache line, so two threads never write the same line. */
+const LINE = 16;
+
+/** Tasks for a memory-bound kernel over `n` elements. */
+export function elementTasks(n: number): number {
+  return taskCount(Math.ceil(n / LINE), n * ELEMENT_WORK);
+}
+
+/** Task `task`'s elements [first, end) of `n`, in whole cache lines. */
+export function elementRange(n: number, count: number, task: number): [first: number, end: number] {
+  const [first, end] = shareOf(Math.ceil(n / LINE), count, task);
+  return [first * LINE, Math.min(n, end * LINE)];
+}
+
+/** Where a kernel's result goes: its arena pointer and the array it is copied out to. */
+export type Output = readonly [pointer: number, target: Float32Array];
+
+/**
+ * Copy elements [first, end) of each output out of the arena; the range ending at `n` also takes
+ * whatever its target holds past n, as a whole copy would.
+ */
+export function copyRange(arena: Arena, outputs: readonly Output[], first: number, end: number, n: number): void {
+  for (const [pointer, target] of outputs) arena.output(pointer + 4 * first, target.subarray(first, end === n ? target.length : end));
+}
+
+/**
+ * A per-element kernel over `n` elements, cut into element ranges when that pays; each range of
+ * the `outputs` is copied out as soon as its task is done.
+ */
+export function runByElements(
+  parallel: Parallel, arena: Arena, n: number, call: (lane: Lane, first: number, count: number) => void, outputs: readonly Output[] = [],
+): void {
+  const tasks = elementTasks(n);
+  parallel.run(tasks, (lane, task) => {
+    const [first, end] = elementRange(n, tasks, task);
+    call(lane, first, end - first);
+  }, outputs.length > 0 ? (task) => {
+    const [first, end] = elementRange(n, tasks, task);
+    copyRange(arena, outputs, first, end, n);
+  } : undefined);
+}
