@@ -44,7 +44,7 @@ export function presets(seed = 1): Preset[] {
       title: 'Degradation: deeper plain nets train worse',
       claim: 'A deeper plain network has higher training error than a shallower one — not overfitting, an optimisation failure — and skip connections remove it.',
       finding: 'He et al. 2015 §4.1–4.2 (Fig. 1, 6): plain-56 ends with higher training error than plain-20 on CIFAR-10; ResNet-56 trains to lower error than both.',
-      expect: 'Three runs on the same batches: plain-20, plain-56 and ResNet-56 (4 channels wide, 300 Adam steps). Plain-56 should lag plain-20, ResNet-56 should lead plain-56. About 105 s on 2 cores.',
+      expect: 'Three runs on the same batches: plain-20, plain-56 and ResNet-56 (4 channels wide, 300 Adam steps). Plain-56 should lag plain-20, ResNet-56 should lead plain-56. About 65 s on 2 cores (105 s without threads).',
       runs: [
         run('ResNet-56', seed, { architecture: 'resnet', depth: 56, width: 4, skip: 'identity', maxSteps: 300 }),
         run('plain-56', seed, { architecture: 'resnet', depth: 56, width: 4, skip: 'none', maxSteps: 300 }),
@@ -78,7 +78,7 @@ export function presets(seed = 1): Preset[] {
       title: 'Lesion: delete one block',
       claim: 'Dropping single layers from a network with skip connections has much less effect than from a network without them.',
       finding: 'Veit et al. 2016 §4 (Fig. 3): deleting any single non-downsampling block of a trained ResNet-110 barely changes its CIFAR-10 error, while deleting a layer of a plain VGG net drops it to chance. Downsampling blocks are excluded from the claim.',
-      expect: 'A ResNet-32 and its plain twin (4 channels wide, 300 Adam steps); then each of the 13 blocks that keep their input\'s shape is deleted in turn (y = x) and the test accuracy re-measured. About 65 s on 2 cores.',
+      expect: 'A ResNet-32 and its plain twin (4 channels wide, 300 Adam steps); then each of the 13 blocks that keep their input\'s shape is deleted in turn (y = x) and the test accuracy re-measured. About 40 s on 2 cores (65 s without threads).',
       runs: [
         run('ResNet-32', seed, { architecture: 'resnet', depth: 32, width: 4, skip: 'identity', maxSteps: 300 }),
         run('plain-32', seed, { architecture: 'resnet', depth: 32, width: 4, skip: 'none', maxSteps: 300 }),
@@ -91,7 +91,7 @@ export function presets(seed = 1): Preset[] {
       title: 'Loss landscape: smooth with skips, rough without',
       claim: 'Skip connections make the loss surface smoother and easier to optimise.',
       finding: 'Li et al. 2018 §5 (Fig. 5): filter-normalised slices of ResNet-56 are smooth and nearly convex around the minimum; without skips the surface turns chaotic, with sharp non-convex regions, as depth grows.',
-      expect: 'A ResNet-20 and its plain twin (8 wide, 300 Adam steps), then eight filter-normalised random directions through each trained net, 11 points from α = −1 to 1 on 250 test images. A rough slice rises and falls again on its way out from the minimum. About 2 minutes on 2 cores. The verdict stays inconclusive at this depth: Li et al. find ResNet-20 and plain-20 both smooth, and the comparison with the numbers flips from seed to seed; the claim is about depth 56 and more, where a plain net needs far more than a minute to reach a minimum (200 steps leave plain-56 at 16–22 % test accuracy).',
+      expect: 'A ResNet-20 and its plain twin (8 wide, 300 Adam steps), then eight filter-normalised random directions through each trained net, 11 points from α = −1 to 1 on 250 test images. A rough slice rises and falls again on its way out from the minimum. About 80 s on 2 cores (2 minutes without threads). The verdict stays inconclusive at this depth: Li et al. find ResNet-20 and plain-20 both smooth, and the comparison with the numbers flips from seed to seed; the claim is about depth 56 and more, where a plain net needs far more than a minute to reach a minimum (200 steps leave plain-56 at 16–22 % test accuracy).',
       runs: [
         run('ResNet-20', seed, { architecture: 'resnet', depth: 20, width: 8, skip: 'identity', maxSteps: 300 }),
         run('plain-20', seed, { architecture: 'resnet', depth: 20, width: 8, skip: 'none', maxSteps: 300 }),
@@ -104,7 +104,7 @@ export function presets(seed = 1): Preset[] {
       title: 'DenseNet feature reuse',
       claim: 'DenseNets concatenate every earlier layer\'s feature maps, so deeper layers reuse features learned by early ones.',
       finding: 'Huang et al. 2017 §5 (Fig. 5): in a trained DenseNet every layer spreads its weights over many inputs of its block — features of very early layers are used directly by deep layers.',
-      expect: 'A DenseNet-22 (three blocks of 6 layers, growth rate 4, 200 Adam steps). The heat maps show each layer\'s mean |weight| on each earlier layer (Huang\'s Fig. 5); the test then cuts every long connection (each layer keeps only its predecessor) and counts the test images it costs. About 80 s on 2 cores.',
+      expect: 'A DenseNet-22 (three blocks of 6 layers, growth rate 4, 200 Adam steps). The heat maps show each layer\'s mean |weight| on each earlier layer (Huang\'s Fig. 5); the test then cuts every long connection (each layer keeps only its predecessor) and counts the test images it costs. About 50 s on 2 cores (80 s without threads).',
       runs: [run('DenseNet-22', seed, { architecture: 'densenet', depth: 22, width: 4, skip: 'concat', maxSteps: 200 })],
       measure: 'feature-reuse',
       judge: ([dense]) => [judge.featureReuse(dense!)],
@@ -114,7 +114,7 @@ export function presets(seed = 1): Preset[] {
       title: 'Highway gates: depth 50 trains',
       claim: 'Skip connections with gates learn to regulate the flow of information to deeper layers, so very deep highway networks train.',
       finding: 'Srivastava et al. 2015 §4.1 (Fig. 1, 2): highway nets of 50 and 100 layers optimise as well as shallow ones while plain nets deeper than about 20 layers fail; the trained transform gates are mostly closed (carry) and vary with the input.',
-      expect: 'A 50-layer highway net and its plain twin (50 units, 400 Adam steps). The plain net should stay at chance; the highway net learns, and its gates move from where they started. About 15 s on 2 cores.',
+      expect: 'A 50-layer highway net and its plain twin (50 units, 400 Adam steps). The plain net should stay at chance; the highway net learns, and its gates move from where they started. About 10 s on 2 cores (15 s without threads).',
       runs: [
         run('highway-50', seed, { architecture: 'highway', depth: 50, width: 50, skip: 'gated', maxSteps: 400 }),
         run('plain-50', seed, { architecture: 'highway', depth: 50, width: 50, skip: 'none', maxSteps: 400 }),
