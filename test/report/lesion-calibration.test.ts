@@ -6,6 +6,7 @@ import { ExperimentStore } from '../../src/experiments/store.js';
 import { experimentSections } from '../../src/report/build.js';
 import { loadCalibration } from '../../src/report/claims/calibration.js';
 import { claimsOverview } from '../../src/report/claims/overview.js';
+import { CALIBRATION_RECIPE, writeTwinsSpec } from '../helpers/calibration-twins.js';
 
 /**
  * A lesion experiment folder beside the training spec of its twins (as `skiplab experiment lesion`
@@ -17,15 +18,9 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const blocks = ['layer1.0', 'layer1.1', 'layer2.1', 'layer3.1'];
 const excluded = ['layer2.0', 'layer3.0'];
-const recipe = { baseWidth: 8, epochs: 4, batchSize: 128, lr: 0.1, warmupEpochs: 0, trainCount: 60000, testCount: 1000 };
+const recipe = CALIBRATION_RECIPE;
 
-function twinsSpec(epochs: number): void {
-  mkdirSync(join(root, 'twins'), { recursive: true });
-  writeFileSync(join(root, 'twins', 'experiment.json'), JSON.stringify({
-    name: 'twins', kind: 'training', seeds: [0, 1, 2], grid: { 'modelOptions.skip': ['identity', 'none'] },
-    base: { model: 'resnet_cifar', modelOptions: { depth: 14, baseWidth: 8 }, dataset: 'fashion-mnist', testSubset: 1000, epochs, batchSize: 128, lr: 0.1, schedule: 'step', warmupEpochs: 0, augment: 'none' },
-  }));
-}
+const twinsSpec = (epochs: number): void => writeTwinsSpec(root, epochs);
 
 /** Our lesion results: per seed a residual and a plain twin whose every single deletion raises the test error by the given amount. */
 function lesionFolder(residual: number[], plain: number[]): string {
