@@ -14,6 +14,7 @@ it runs `steps` training steps in this fresh process and prints the resident mem
 `import torch` and the peak (getrusage's ru_maxrss), in MB.
 """
 import json
+import os
 import resource
 import statistics
 import sys
@@ -22,6 +23,9 @@ import time
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'scripts', 'torch_models'))
+from cifar_resnet import ResNetCifar  # noqa: E402  (He et al.'s CIFAR ResNet with option A, as skiplab's)
 
 
 def median_seconds(fn, repeats, clock="wall", threads=1, min_seconds=0.0):
@@ -37,48 +41,7 @@ def median_seconds(fn, repeats, clock="wall", threads=1, min_seconds=0.0):
     return statistics.median(times)
 
 
-# ---- models (the same architectures as src/models) -------------------------------------------
-class BasicBlock(nn.Module):
-    """He et al. 2015 CIFAR block; option A shortcut: subsample and zero-pad channels."""
-
-    def __init__(self, cin, cout, stride, skip):
-        super().__init__()
-        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(cout)
-        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
-        self.bn2 = nn.BatchNorm2d(cout)
-        self.skip, self.stride, self.pad = skip, stride, cout - cin
-
-    def forward(self, x):
-        out = F.relu(self.bn1(self.conv1(x)))
-        out = self.bn2(self.conv2(out))
-        if self.skip:
-            shortcut = x[:, :, :: self.stride, :: self.stride] if self.stride > 1 else x
-            if self.pad:
-                shortcut = F.pad(shortcut, (0, 0, 0, 0, self.pad // 2, self.pad - self.pad // 2))
-            out = out + shortcut
-        return F.relu(out)
-
-
-class ResNetCifar(nn.Module):
-    def __init__(self, depth, skip=True, in_channels=3):
-        super().__init__()
-        n = (depth - 2) // 6
-        self.conv1 = nn.Conv2d(in_channels, 16, 3, 1, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(16)
-        layers, cin = [], 16
-        for stage, width in enumerate([16, 32, 64]):
-            for i in range(n):
-                layers.append(BasicBlock(cin, width, 2 if stage > 0 and i == 0 else 1, skip))
-                cin = width
-        self.layers = nn.Sequential(*layers)
-        self.fc = nn.Linear(64, 10)
-
-    def forward(self, x):
-        x = self.layers(F.relu(self.bn1(self.conv1(x))))
-        return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
-
-
+# ---- models (the same architectures as src/models; the CIFAR ResNet is scripts/torch_models) ----
 class DenseNetBC(nn.Module):
     """Huang et al. 2017, DenseNet-BC for CIFAR (k = 12, θ = 0.5)."""
 
@@ -154,7 +117,7 @@ def build(row):
     if name in ("resnet20", "resnet56"):
         return ResNetCifar(int(name[6:]))
     if name == "plain20":
-        return ResNetCifar(20, skip=False)
+        return ResNetCifar(20, skip="none")
     if name == "densenet_bc_40":
         return DenseNetBC(40)
     if name == "unet":

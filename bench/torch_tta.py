@@ -16,8 +16,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from torch_suite import ResNetCifar  # noqa: E402  (the same model as the bench's other rows)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'scripts', 'torch_models'))
+from cifar_resnet import ResNetCifar  # noqa: E402  (the same model as the bench's other rows)
 
 
 def read_idx(path):

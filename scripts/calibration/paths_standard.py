@@ -25,7 +25,7 @@ import sys
 import time
 
 # Before torch: standard_common pins OpenBLAS's threads to --threads, then imports torch.
-from standard_common import PROGRAM, F, ResNetCifar, parameter_count, prepare, resume, run_missing, run_name, standard_parser, torch, train_model
+from standard_common import PROGRAM, F, parameter_count, prepare, resume, run_missing, run_name, standard_net, standard_parser, torch, train_model
 
 # skiplab's STANDARD_TEST_IMAGES: the twins' training recipe evaluates on the first 1000 test images.
 STANDARD_TEST_IMAGES = 1000
@@ -89,7 +89,7 @@ def trained_or_saved(args, data, depth, seed, on_epoch):
     """The residual net of `seed`: loaded from --weights when saved there, else trained (with its epochs)."""
     path = os.path.join(args.weights, f'{run_name(depth, "identity")}-seed-{seed}.pt') if args.weights else None
     if path and os.path.exists(path):
-        model = ResNetCifar(depth, True, args.width).to(memory_format=torch.channels_last)
+        model = standard_net(depth, 'identity', args.width)
         model.load_state_dict(torch.load(path, map_location='cpu'))
         weights = {'path': path, 'sha256': hashlib.sha256(open(path, 'rb').read()).hexdigest()}
         return model, [], weights, time.time()

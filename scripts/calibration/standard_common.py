@@ -1,6 +1,6 @@
 """What skiplab's standard-tier PyTorch calibrations share: the pinned BLAS threads, the official
-Fashion-MNIST files, the nets of src/models/resnet-cifar.ts, the recipe, its training loop, and
-resumable atomic output.
+Fashion-MNIST files, the nets of src/models/resnet-cifar.ts (scripts/torch_models/cifar_resnet.py,
+built as the standard tier builds them), the recipe, its training loop, and resumable atomic output.
 
 Import this module before torch: it pins OpenBLAS's threads to the script's `--threads` first.
 """
@@ -38,8 +38,10 @@ for _variable in ('OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS'):
     os.environ.setdefault(_variable, _threads_argument(sys.argv))
 
 import torch  # noqa: E402
-import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'torch_models'))
+from cifar_resnet import ResNetCifar  # noqa: E402
 
 IDX_FILES = {
     'train': ('train-images-idx3-ubyte', 'train-labels-idx1-ubyte'),
@@ -77,75 +79,6 @@ def load_split(data_dir, split):
     return images, labels, files
 
 
-class ZeroPadShortcut(nn.Module):
-    """Option A (sec. 3.3, 4.2): x[:, :, ::s, ::s], then zero channels appended after x's."""
-
-    def __init__(self, out_channels, stride):
-        super().__init__()
-        self.out_channels = out_channels
-        self.stride = stride
-
-    def forward(self, x):
-        if self.stride > 1:
-            x = x[:, :, ::self.stride, ::self.stride]
-        return F.pad(x, (0, 0, 0, 0, 0, self.out_channels - x.shape[1]))
-
-
-class BasicBlock(nn.Module):
-    def __init__(self, in_channels, planes, stride, residual):
-        super().__init__()
-        self.conv1 = nn.Conv2d(in_channels, planes, 3, stride, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(planes)
-        self.conv2 = nn.Conv2d(planes, planes, 3, 1, 1, bias=False)
-        self.bn2 = nn.BatchNorm2d(planes)
-        shape_changes = stride != 1 or in_channels != planes
-        self.downsample = (ZeroPadShortcut(planes, stride) if shape_changes else nn.Identity()) if residual else None
-
-    def forward(self, x):
-        out = self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x)))))
-        if self.downsample is not None:
-            out = out + self.downsample(x)
-        return F.relu(out)
-
-
-class ResNetCifar(nn.Module):
-    """6n + 2 layers: conv, three stages of n blocks (width, 2 width, 4 width), pool, fc."""
-
-    def __init__(self, depth, residual, width, in_channels=1, num_classes=10):
-        super().__init__()
-        n = (depth - 2) // 6
-        self.conv1 = nn.Conv2d(in_channels, width, 3, 1, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(width)
-        channels = width
-        stages = []
-        for planes, stride in ((width, 1), (2 * width, 2), (4 * width, 2)):
-            blocks = []
-            for i in range(n):
-                blocks.append(BasicBlock(channels, planes, stride if i == 0 else 1, residual))
-                channels = planes
-            stages.append(nn.Sequential(*blocks))
-        self.layer1, self.layer2, self.layer3 = stages
-        self.fc = nn.Linear(channels, num_classes)
-        # torchvision's initialisation, as skiplab's initLikeTorchvision: convolutions
-        # kaiming_normal_(fan_out, relu), BN gamma 1 and beta 0, the linear layer PyTorch's default.
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                nn.init.kaiming_normal_(m.weight, mode='fan_out', nonlinearity='relu')
-            elif isinstance(m, nn.BatchNorm2d):
-                nn.init.ones_(m.weight)
-                nn.init.zeros_(m.bias)
-
-    def forward(self, x):
-        out = F.relu(self.bn1(self.conv1(x)))
-        out = self.layer3(self.layer2(self.layer1(out)))
-        out = F.adaptive_avg_pool2d(out, 1).flatten(1)
-        return self.fc(out)
-
-    def blocks(self):
-        """The residual blocks in forward order with their module paths ('layer2.0'), as skiplab's skips()."""
-        return [(f'{stage}.{i}', block) for stage in ('layer1', 'layer2', 'layer3') for i, block in enumerate(getattr(self, stage))]
-
-
 def step_rate(lr, step, total_steps, warmup_steps):
     """lr / 10 at 50 % and 75 % of the steps (skiplab's 'step' schedule), after a linear warm-up
     from 0.1 lr (skiplab's linearWarmup)."""
@@ -172,13 +105,20 @@ def run_name(depth, skip):
     return f'{"plain" if skip == "none" else "resnet"}-{depth}'
 
 
+def standard_net(depth, skip, width):
+    """The twin skiplab's standard tier builds: Fashion-MNIST's one input channel, skip 'identity'
+    (option A) or 'none', initialised as its initLikeTorchvision, in the channels_last layout:
+    it sends the convolutions to oneDNN's blocked kernels, the same arithmetic about 2.4x faster
+    than NCHW on this Debian build (measured on ResNet-20, width 8, batch 128)."""
+    net = ResNetCifar(depth, skip, width, in_channels=1, init='torchvision')
+    return net.to(memory_format=torch.channels_last)
+
+
 def train_model(args, data, depth, skip, seed, on_epoch):
     """Train one net with the recipe; on_epoch gets the epochs so far after each. Returns the
     trained model, its epoch records and the start time."""
     torch.manual_seed(seed)
-    # channels_last sends the convolutions to oneDNN's blocked kernels: the same arithmetic, about
-    # 2.4× faster than NCHW on this Debian build (measured on ResNet-20, width 8, batch 128).
-    model = ResNetCifar(depth, skip == 'identity', args.width).to(memory_format=torch.channels_last)
+    model = standard_net(depth, skip, args.width)
     x_train, y_train, x_test, y_test = data
     count = x_train.shape[0]
     steps_per_epoch = math.ceil(count / args.batch_size)
