@@ -1,6 +1,6 @@
 import type { Backend, BatchNormParams, Shape } from '../backend.js';
 import type { Lane, WasmContext } from './arena.js';
-import { copyRange, ELEMENT_WORK, type Output, runByElements, shareOf, taskCount } from './tasks.js';
+import { copyRangeIn, ELEMENT_WORK, type Input, inputsByTask, type Output, outputsByTask, runByElements, shareOf, taskCount, unitElements } from './tasks.js';
 import { UNARY_OPS } from './elementwise.js';
 
 /**
@@ -28,15 +28,17 @@ export function makeBatchNorm({ kernels, arena, parallel }: WasmContext): Pick<B
       call(lane, first, end - first);
     });
   };
-  // Each task's images of `outputs` are copied back as soon as that task is done.
-  const byImages = (batch: number, image: number, call: (lane: Lane, first: number, count: number) => void, outputs: readonly Output[]): void => {
+  // Each task's images of `inputs` are copied in just before it may start, of `outputs` back as soon as it is done.
+  const byImages = (
+    batch: number, image: number, call: (lane: Lane, first: number, count: number) => void, outputs: readonly Output[], inputs: readonly Input[] = [],
+  ): void => {
     const tasks = taskCount(batch, batch * image * ELEMENT_WORK);
     parallel.run(tasks, (lane, task) => {
       const [first, end] = shareOf(batch, tasks, task);
       call(lane, first, end - first);
-    }, (task) => {
-      const [first, end] = shareOf(batch, tasks, task);
-      copyRange(arena, outputs, first * image, end * image, batch * image);
+    }, {
+      prepare: inputsByTask(arena, batch * image, unitElements(batch, image, tasks), inputs),
+      finish: outputsByTask(arena, batch * image, unitElements(batch, image, tasks), outputs),
     });
   };
   /**
@@ -105,7 +107,7 @@ export function makeBatchNorm({ kernels, arena, parallel }: WasmContext): Pick<B
       f32.set(shift, pshift / 4);
       const relu = residual || !p.relu ? 0 : 1;
       const image = channels * spatial;
-      const pr = residual ? arena.input(residual.subarray(0, x.length)) : 0;
+      const pr = residual ? arena.take(x.length) : 0;
       byImages(batch, image, (lane, first, count) => {
         const at = 4 * first * image;
         lane.call('channelAffine', px + at, pout + at, count, channels, spatial, pcenter, pscale, pshift, relu);
@@ -114,7 +116,7 @@ export function makeBatchNorm({ kernels, arena, parallel }: WasmContext): Pick<B
           lane.call('axpy', 1, pr + at, pout + at, count * image);
           if (p.relu) lane.call('unary', RELU_CODE, pout + at, pout + at, count * image);
         }
-      }, [[pout, out]]);
+      }, [[pout, out]], residual ? [[pr, residual.subarray(0, x.length)]] : []);
     },
 
     batchNormStatistics(x, xShape, gamma, beta, runningMean, runningVar, p, saveMean, saveInvStd, scale, shift) {
@@ -128,15 +130,18 @@ export function makeBatchNorm({ kernels, arena, parallel }: WasmContext): Pick<B
       const [batch, channels, spatial] = view(xShape);
       const count = batch * spatial;
       arena.reset();
-      const px = arena.input(x);
-      const pdy = arena.input(dy);
+      const px = arena.take(x.length);
+      const pdy = arena.take(dy.length);
       if (reluOutput) {
         // Fused ReLU: mask dy in place by reluOutput > 0 with ReLU's own backward kernel (it
-        // tests its x argument, and reluOutput > 0 exactly where the pre-activation is).
-        const py = arena.input(reluOutput.subarray(0, x.length));
+        // tests its x argument, and reluOutput > 0 exactly where the pre-activation is). x rides
+        // along with each range, for the sums below.
+        const py = arena.take(x.length);
         runByElements(parallel, arena, x.length, (lane, first, n) =>
-          lane.call('unaryBackward', RELU_CODE, py + 4 * first, py + 4 * first, pdy + 4 * first, pdy + 4 * first, n));
-        if (maskedGradient) arena.output(pdy, maskedGradient);
+          lane.call('unaryBackward', RELU_CODE, py + 4 * first, py + 4 * first, pdy + 4 * first, pdy + 4 * first, n),
+        maskedGradient ? [[pdy, maskedGradient]] : [], [[py, reluOutput.subarray(0, x.length)], [pdy, dy], [px, x]]);
+      } else {
+        copyRangeIn(arena, [[px, x], [pdy, dy]], 0, x.length, x.length);
       }
       const pmean = arena.input(saveMean.subarray(0, channels));
       const pdx = arena.take(x.length);
