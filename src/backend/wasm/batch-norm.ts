@@ -20,12 +20,26 @@ function view(xShape: Shape): [number, number, number] {
 
 export function makeBatchNorm({ kernels, arena, parallel }: WasmContext): Pick<Backend, 'batchNormForward' | 'batchNormStatistics' | 'batchNormBackward'> {
   // The per-channel sums split by channels (each task's channels are whole, so the sums are the
-  // same bits on any number of threads); the per-element maps split by images.
-  const byChannels = (batch: number, channels: number, spatial: number, call: (lane: Lane, first: number, count: number) => void): void => {
+  // same bits on any number of threads); the per-element maps split by images. A task's channels
+  // of `inputs` (one plane per image) are copied in just before it may start.
+  const byChannels = (
+    batch: number, channels: number, spatial: number, call: (lane: Lane, first: number, count: number) => void, inputs: readonly Input[],
+  ): void => {
     const tasks = taskCount(channels, 2 * batch * channels * spatial * ELEMENT_WORK);
     parallel.run(tasks, (lane, task) => {
       const [first, end] = shareOf(channels, tasks, task);
       call(lane, first, end - first);
+    }, {
+      prepare: (task) => {
+        const [first, end] = shareOf(channels, tasks, task);
+        const f32 = arena.f32;
+        for (const [pointer, source] of inputs) {
+          for (let n = 0; n < batch; n++) {
+            const from = (n * channels + first) * spatial;
+            f32.set(source.subarray(from, from + (end - first) * spatial), pointer / 4 + from);
+          }
+        }
+      },
     });
   };
   // Each task's images of `inputs` are copied in just before it may start, of `outputs` back as soon as it is done.
@@ -42,12 +56,12 @@ export function makeBatchNorm({ kernels, arena, parallel }: WasmContext): Pick<B
     });
   };
   /**
-   * The statistics of x (in the arena at px) and the per-channel map bn(x) = (x − center)·scale +
+   * The statistics of x (copied into the arena at px) and the per-channel map bn(x) = (x − center)·scale +
    * shift with center the f32 mean: centring before scaling keeps the digits that folding the
    * mean into the shift would cancel (|mean| ≫ σ).
    */
   function statistics(
-    px: number, xShape: Shape, gamma: Float32Array | null, beta: Float32Array | null, runningMean: Float32Array | null,
+    x: Float32Array, px: number, xShape: Shape, gamma: Float32Array | null, beta: Float32Array | null, runningMean: Float32Array | null,
     runningVar: Float32Array | null, p: BatchNormParams, saveMean: Float32Array, saveInvStd: Float32Array,
     center: Float32Array, scale: Float32Array, shift: Float32Array,
   ): void {
@@ -62,7 +76,9 @@ export function makeBatchNorm({ kernels, arena, parallel }: WasmContext): Pick<B
     if (useBatchStats) {
       byChannels(batch, channels, spatial, (lane, first, count) => lane.call(
         'batchNormStatistics', px + 4 * first * spatial, batch, count, spatial, pmean + 8 * first, pvariance + 8 * first, channels,
-      ));
+      ), [[px, x]]);
+    } else {
+      copyRangeIn(arena, [[px, x]], 0, x.length, x.length);
     }
     const f64 = arena.f64;
     for (let c = 0; c < channels; c++) {
@@ -94,13 +110,13 @@ export function makeBatchNorm({ kernels, arena, parallel }: WasmContext): Pick<B
     batchNormForward(x, xShape, gamma, beta, runningMean, runningVar, p, out, saveMean, saveInvStd, residual) {
       const [batch, channels, spatial] = view(xShape);
       arena.reset();
-      const px = arena.input(x);
+      const px = arena.take(x.length);
       const pout = arena.take(x.length);
       const pcenter = arena.take(channels);
       const pscale = arena.take(channels);
       const pshift = arena.take(channels);
       const center = new Float32Array(channels), scale = new Float32Array(channels), shift = new Float32Array(channels);
-      statistics(px, xShape, gamma, beta, runningMean, runningVar, p, saveMean, saveInvStd, center, scale, shift);
+      statistics(x, px, xShape, gamma, beta, runningMean, runningVar, p, saveMean, saveInvStd, center, scale, shift);
       const f32 = arena.f32; // after the arena stopped growing
       f32.set(center, pcenter / 4);
       f32.set(scale, pscale / 4);
@@ -123,7 +139,7 @@ export function makeBatchNorm({ kernels, arena, parallel }: WasmContext): Pick<B
       arena.reset();
       const center = new Float32Array(xShape[1]!);
       // saveMean holds the f32 mean, the centre of the map.
-      statistics(arena.input(x), xShape, gamma, beta, runningMean, runningVar, p, saveMean, saveInvStd, center, scale, shift);
+      statistics(x, arena.take(x.length), xShape, gamma, beta, runningMean, runningVar, p, saveMean, saveInvStd, center, scale, shift);
     },
 
     batchNormBackward(x, xShape, dy, gamma, saveMean, saveInvStd, training, dx, dgamma, dbeta, reluOutput, _reluOf, maskedGradient) {
@@ -140,8 +156,6 @@ export function makeBatchNorm({ kernels, arena, parallel }: WasmContext): Pick<B
         runByElements(parallel, arena, x.length, (lane, first, n) =>
           lane.call('unaryBackward', RELU_CODE, py + 4 * first, py + 4 * first, pdy + 4 * first, pdy + 4 * first, n),
         maskedGradient ? [[pdy, maskedGradient]] : [], [[py, reluOutput.subarray(0, x.length)], [pdy, dy], [px, x]]);
-      } else {
-        copyRangeIn(arena, [[px, x], [pdy, dy]], 0, x.length, x.length);
       }
       const pmean = arena.input(saveMean.subarray(0, channels));
       const pdx = arena.take(x.length);
@@ -152,7 +166,7 @@ export function makeBatchNorm({ kernels, arena, parallel }: WasmContext): Pick<B
       byChannels(batch, channels, spatial, (lane, first, count) => lane.call(
         'batchNormBackwardSums', px + 4 * first * spatial, pdy + 4 * first * spatial, batch, count, spatial,
         pmean + 4 * first, psumDy + 8 * first, psumCentered + 8 * first, channels,
-      ));
+      ), reluOutput ? [] : [[px, x], [pdy, dy]]);
       const f64 = arena.f64;
       const f32 = arena.f32;
       for (let c = 0; c < channels; c++) {
