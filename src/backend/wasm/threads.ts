@@ -22,7 +22,8 @@ import type { PoolStatistics } from './pool-statistics.js';
  * (training steps issue parallel kernels back to back, and a spin answers in a few hundred
  * nanoseconds where a futex wake-up costs tens of microseconds) and then sleeps in Atomics.wait.
  * The caller likewise spins, then sleeps, until the last task is reported done; meanwhile it
- * copies finished tasks' outputs back (`finish`), the one part of a kernel only it can do.
+ * copies finished tasks' outputs back (`finish`): copies are the one part of a kernel only it
+ * can do.
  *
  * Growth: only the caller grows the memory, always before it publishes. V8 tells the other
  * threads by an interrupt, and until a thread handles it its instance checks memory.fill and
