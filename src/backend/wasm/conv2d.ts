@@ -1,7 +1,7 @@
 import type { Backend, Conv2dParams, Shape } from '../backend.js';
 import type { Lane, WasmContext } from './arena.js';
 import { convGeometry, type ConvGeometry as Geometry } from '../conv-geometry.js';
-import { inputsByTask, outputsByTask, shareOf, taskCount, unitElements, type Input, type Output } from './tasks.js';
+import { inputsByTask, MAX_SUM_TASKS, outputsByTask, shareOf, taskCount, unitElements, type Input, type Output } from './tasks.js';
 
 /**
  * Convolution as im2col + SIMD GEMM (Chellapilla et al. 2006), the same decomposition as the
@@ -31,8 +31,8 @@ export function makeConv2d({ kernels, arena, parallel }: WasmContext): Pick<Back
    * depend on the thread count); each task has its own columns and GEMM workspace, which tasks
    * share when one thread runs them all in turn.
    */
-  const tasksFor = (g: Geometry): number =>
-    taskCount(g.batch, g.batch * g.groups * g.groupOut * g.patch * g.outHeight * g.outWidth);
+  const tasksFor = (g: Geometry, most?: number): number =>
+    taskCount(g.batch, g.batch * g.groups * g.groupOut * g.patch * g.outHeight * g.outWidth, most);
   const scratch = (g: Geometry, tasks: number, planeOut: number): { cols: number; work: number }[] => {
     const own = Array.from({ length: parallel.lanes === 1 ? 1 : tasks }, () => ({
       cols: g.pointwise ? 0 : arena.take(g.patch * planeOut),
@@ -131,7 +131,7 @@ export function makeConv2d({ kernels, arena, parallel }: WasmContext): Pick<Back
     arena.reset();
     const px = arena.take(x.length);
     const pdy = arena.take(dy.length);
-    const tasks = tasksFor(g);
+    const tasks = tasksFor(g, MAX_SUM_TASKS);
     // One dw per task, zeroed so that an empty batch adds 0; the partial sums are added together
     // in task order at the end, so the sum is the same whichever lane ran which task.
     const partial = Array.from({ length: tasks }, () => arena.takeZeroed(dwLength));

@@ -14,12 +14,21 @@ import type { Arena, Lane, Parallel, TaskHooks } from './arena.js';
  */
 export const MIN_TASK_WORK = 1 << 17;
 
-/** At most this many tasks per kernel: enough for two to four lanes to even out a slow one. */
-export const MAX_TASKS = 8;
+/**
+ * At most this many tasks per kernel. Lanes finish a kernel together only to within about one
+ * task, so more tasks leave less idle tail: 16 keeps it near 1/16 of a kernel on two lanes.
+ */
+export const MAX_TASKS = 16;
+
+/**
+ * At most this many tasks for kernels that add per-task partial sums in task order (the weight
+ * gradient over a batch): the count fixes the order of the additions, so it fixes the last bits.
+ */
+export const MAX_SUM_TASKS = 8;
 
 /** Tasks for `units` independent pieces (images, row blocks) of `work` multiply-adds in all. */
-export function taskCount(units: number, work: number): number {
-  return Math.max(1, Math.min(units, MAX_TASKS, Math.floor(work / MIN_TASK_WORK)));
+export function taskCount(units: number, work: number, most = MAX_TASKS): number {
+  return Math.max(1, Math.min(units, most, Math.floor(work / MIN_TASK_WORK)));
 }
 
 /** Task `task` of `count` gets units [first, end): contiguous, sizes differing by at most 1. */
