@@ -138,12 +138,44 @@ describe('wasm thread pool', () => {
     const y = arena.take(8 * 4096);
     const seen: number[] = [];
     const relu = UNARY_OPS.indexOf('relu');
-    own.run(8, (lane, task) => lane.call('unary', relu, x + 4 * 4096 * task, y + 4 * 4096 * task, 4096), (task) => {
-      const out = new Float32Array(memory.buffer, y + 4 * 4096 * task, 4096);
-      expect(out.every((v, i) => v === Math.max(0, task * 4096 + i - 5000))).toBe(true);
-      seen.push(task);
+    own.run(8, (lane, task) => lane.call('unary', relu, x + 4 * 4096 * task, y + 4 * 4096 * task, 4096), {
+      finish: (task) => {
+        const out = new Float32Array(memory.buffer, y + 4 * 4096 * task, 4096);
+        expect(out.every((v, i) => v === Math.max(0, task * 4096 + i - 5000))).toBe(true);
+        seen.push(task);
+      },
     });
     expect([...seen].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+  });
+
+  it('starts no task before its inputs are prepared, on any lane', () => {
+    const loaded = loadThreadedKernelsSync();
+    if (!('kernels' in loaded)) throw new Error(loaded.reason);
+    const { kernels, module, memory } = loaded;
+    const arena = new Arena(kernels, memory, poolReservedBytes(3));
+    const own = new ThreadPool(module, kernels, memory, 3, arena.reserved);
+    const size = 16384;
+    const x = arena.take(8 * size);
+    const y = arena.take(8 * size);
+    // x starts as NaN: a task that ran before its inputs were in would write NaN.
+    new Float32Array(memory.buffer, x, 8 * size).fill(Number.NaN);
+    const prepared: number[] = [];
+    const relu = UNARY_OPS.indexOf('relu');
+    for (let round = 0; round < 20; round++) {
+      prepared.length = 0;
+      own.run(8, (lane, task) => lane.call('unary', relu, x + 4 * size * task, y + 4 * size * task, size), {
+        prepare: (task) => {
+          // Slow enough that the other lanes are waiting for the later tasks.
+          const values = Float32Array.from({ length: size }, (_, i) => Math.sin(round + task * size + i));
+          new Float32Array(memory.buffer, x + 4 * size * task, size).set(values);
+          prepared.push(task);
+        },
+      });
+      expect(prepared).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+      const out = new Float32Array(memory.buffer, y, 8 * size);
+      expect(out.every((v, i) => v === Math.max(0, Math.fround(Math.sin(round + i))))).toBe(true);
+      new Float32Array(memory.buffer, x, 8 * size).fill(Number.NaN);
+    }
   });
 
   it('throws the error of a task that failed on any lane, then keeps working', () => {

@@ -23,7 +23,8 @@ import type { ParallelCall } from './threads.js';
  * movement (permute, copyRegion, gather/scatter) therefore stays on the TypeScript kernels. The
  * arena grows to the high-water mark of the largest single call and is never shrunk. On worker
  * threads (threads.ts) the copies are the calling thread's alone: they are most of what stays
- * serial, so kernels copy each task's output back as soon as that task is done.
+ * serial, so kernels copy each task's inputs in just before that task may start and its output
+ * back as soon as it is done, while the other lanes work (TaskHooks).
  */
 export class Arena {
   private readonly memory: WebAssembly.Memory;
@@ -151,14 +152,24 @@ export interface Lane {
 }
 
 /**
+ * What the calling thread does around a parallel kernel's tasks, the copies only it can make
+ * (tensors are its own arrays): `prepare(task)` before the task may start on any lane (to copy
+ * that task's inputs in), in task order, and `finish(task)` once the task is done (to copy its
+ * output out). Both overlap with other lanes' tasks.
+ */
+export interface TaskHooks {
+  prepare?: (task: number) => void;
+  finish?: (task: number) => void;
+}
+
+/**
  * Runs a kernel cut into `count` tasks, each on some lane, and returns when all are done. Tasks
  * must write disjoint outputs and use their own scratch; their number comes from the shapes alone,
  * so a kernel's result does not depend on how many lanes there are or which lane ran which task.
- * `finish(task)` runs on the calling thread once that task is done (to copy its output out).
  */
 export interface Parallel {
   readonly lanes: number;
-  run(count: number, build: (lane: Lane, task: number) => void, finish?: (task: number) => void): void;
+  run(count: number, build: (lane: Lane, task: number) => void, hooks?: TaskHooks): void;
 }
 
 /** What every kernel wrapper needs: the module's exports, its scratch arena, its lanes. */
@@ -174,10 +185,11 @@ export function singleLane(kernels: KernelExports): Parallel {
   const lane: Lane = { call: (name, ...args) => table[name]!(...args) };
   return {
     lanes: 1,
-    run: (count, build, finish) => {
+    run: (count, build, hooks) => {
       for (let task = 0; task < count; task++) {
+        hooks?.prepare?.(task);
         build(lane, task);
-        finish?.(task);
+        hooks?.finish?.(task);
       }
     },
   };

@@ -1,6 +1,6 @@
 import type { Backend, BatchNormParams, Shape } from '../backend.js';
 import type { Lane, WasmContext } from './arena.js';
-import { copyRange, ELEMENT_WORK, type Output, runByElements, shareOf, taskCount } from './tasks.js';
+import { copyRangeIn, ELEMENT_WORK, type Input, inputsByTask, type Output, outputsByTask, runByElements, shareOf, taskCount, unitElements } from './tasks.js';
 import { UNARY_OPS } from './elementwise.js';
 
 /**
@@ -20,32 +20,48 @@ function view(xShape: Shape): [number, number, number] {
 
 export function makeBatchNorm({ kernels, arena, parallel }: WasmContext): Pick<Backend, 'batchNormForward' | 'batchNormStatistics' | 'batchNormBackward'> {
   // The per-channel sums split by channels (each task's channels are whole, so the sums are the
-  // same bits on any number of threads); the per-element maps split by images.
-  const byChannels = (batch: number, channels: number, spatial: number, call: (lane: Lane, first: number, count: number) => void): void => {
+  // same bits on any number of threads); the per-element maps split by images. A task's channels
+  // of `inputs` (one plane per image) are copied in just before it may start.
+  const byChannels = (
+    batch: number, channels: number, spatial: number, call: (lane: Lane, first: number, count: number) => void, inputs: readonly Input[],
+  ): void => {
     const tasks = taskCount(channels, 2 * batch * channels * spatial * ELEMENT_WORK);
     parallel.run(tasks, (lane, task) => {
       const [first, end] = shareOf(channels, tasks, task);
       call(lane, first, end - first);
+    }, {
+      prepare: (task) => {
+        const [first, end] = shareOf(channels, tasks, task);
+        const f32 = arena.f32;
+        for (const [pointer, source] of inputs) {
+          for (let n = 0; n < batch; n++) {
+            const from = (n * channels + first) * spatial;
+            f32.set(source.subarray(from, from + (end - first) * spatial), pointer / 4 + from);
+          }
+        }
+      },
     });
   };
-  // Each task's images of `outputs` are copied back as soon as that task is done.
-  const byImages = (batch: number, image: number, call: (lane: Lane, first: number, count: number) => void, outputs: readonly Output[]): void => {
+  // Each task's images of `inputs` are copied in just before it may start, of `outputs` back as soon as it is done.
+  const byImages = (
+    batch: number, image: number, call: (lane: Lane, first: number, count: number) => void, outputs: readonly Output[], inputs: readonly Input[] = [],
+  ): void => {
     const tasks = taskCount(batch, batch * image * ELEMENT_WORK);
     parallel.run(tasks, (lane, task) => {
       const [first, end] = shareOf(batch, tasks, task);
       call(lane, first, end - first);
-    }, (task) => {
-      const [first, end] = shareOf(batch, tasks, task);
-      copyRange(arena, outputs, first * image, end * image, batch * image);
+    }, {
+      prepare: inputsByTask(arena, batch * image, unitElements(batch, image, tasks), inputs),
+      finish: outputsByTask(arena, batch * image, unitElements(batch, image, tasks), outputs),
     });
   };
   /**
-   * The statistics of x (in the arena at px) and the per-channel map bn(x) = (x − center)·scale +
+   * The statistics of x (copied into the arena at px) and the per-channel map bn(x) = (x − center)·scale +
    * shift with center the f32 mean: centring before scaling keeps the digits that folding the
    * mean into the shift would cancel (|mean| ≫ σ).
    */
   function statistics(
-    px: number, xShape: Shape, gamma: Float32Array | null, beta: Float32Array | null, runningMean: Float32Array | null,
+    x: Float32Array, px: number, xShape: Shape, gamma: Float32Array | null, beta: Float32Array | null, runningMean: Float32Array | null,
     runningVar: Float32Array | null, p: BatchNormParams, saveMean: Float32Array, saveInvStd: Float32Array,
     center: Float32Array, scale: Float32Array, shift: Float32Array,
   ): void {
@@ -60,7 +76,9 @@ export function makeBatchNorm({ kernels, arena, parallel }: WasmContext): Pick<B
     if (useBatchStats) {
       byChannels(batch, channels, spatial, (lane, first, count) => lane.call(
         'batchNormStatistics', px + 4 * first * spatial, batch, count, spatial, pmean + 8 * first, pvariance + 8 * first, channels,
-      ));
+      ), [[px, x]]);
+    } else {
+      copyRangeIn(arena, [[px, x]], 0, x.length, x.length);
     }
     const f64 = arena.f64;
     for (let c = 0; c < channels; c++) {
@@ -92,20 +110,20 @@ export function makeBatchNorm({ kernels, arena, parallel }: WasmContext): Pick<B
     batchNormForward(x, xShape, gamma, beta, runningMean, runningVar, p, out, saveMean, saveInvStd, residual) {
       const [batch, channels, spatial] = view(xShape);
       arena.reset();
-      const px = arena.input(x);
+      const px = arena.take(x.length);
       const pout = arena.take(x.length);
       const pcenter = arena.take(channels);
       const pscale = arena.take(channels);
       const pshift = arena.take(channels);
       const center = new Float32Array(channels), scale = new Float32Array(channels), shift = new Float32Array(channels);
-      statistics(px, xShape, gamma, beta, runningMean, runningVar, p, saveMean, saveInvStd, center, scale, shift);
+      statistics(x, px, xShape, gamma, beta, runningMean, runningVar, p, saveMean, saveInvStd, center, scale, shift);
       const f32 = arena.f32; // after the arena stopped growing
       f32.set(center, pcenter / 4);
       f32.set(scale, pscale / 4);
       f32.set(shift, pshift / 4);
       const relu = residual || !p.relu ? 0 : 1;
       const image = channels * spatial;
-      const pr = residual ? arena.input(residual.subarray(0, x.length)) : 0;
+      const pr = residual ? arena.take(x.length) : 0;
       byImages(batch, image, (lane, first, count) => {
         const at = 4 * first * image;
         lane.call('channelAffine', px + at, pout + at, count, channels, spatial, pcenter, pscale, pshift, relu);
@@ -114,29 +132,30 @@ export function makeBatchNorm({ kernels, arena, parallel }: WasmContext): Pick<B
           lane.call('axpy', 1, pr + at, pout + at, count * image);
           if (p.relu) lane.call('unary', RELU_CODE, pout + at, pout + at, count * image);
         }
-      }, [[pout, out]]);
+      }, [[pout, out]], residual ? [[pr, residual.subarray(0, x.length)]] : []);
     },
 
     batchNormStatistics(x, xShape, gamma, beta, runningMean, runningVar, p, saveMean, saveInvStd, scale, shift) {
       arena.reset();
       const center = new Float32Array(xShape[1]!);
       // saveMean holds the f32 mean, the centre of the map.
-      statistics(arena.input(x), xShape, gamma, beta, runningMean, runningVar, p, saveMean, saveInvStd, center, scale, shift);
+      statistics(x, arena.take(x.length), xShape, gamma, beta, runningMean, runningVar, p, saveMean, saveInvStd, center, scale, shift);
     },
 
     batchNormBackward(x, xShape, dy, gamma, saveMean, saveInvStd, training, dx, dgamma, dbeta, reluOutput, _reluOf, maskedGradient) {
       const [batch, channels, spatial] = view(xShape);
       const count = batch * spatial;
       arena.reset();
-      const px = arena.input(x);
-      const pdy = arena.input(dy);
+      const px = arena.take(x.length);
+      const pdy = arena.take(dy.length);
       if (reluOutput) {
         // Fused ReLU: mask dy in place by reluOutput > 0 with ReLU's own backward kernel (it
-        // tests its x argument, and reluOutput > 0 exactly where the pre-activation is).
-        const py = arena.input(reluOutput.subarray(0, x.length));
+        // tests its x argument, and reluOutput > 0 exactly where the pre-activation is). x rides
+        // along with each range, for the sums below.
+        const py = arena.take(x.length);
         runByElements(parallel, arena, x.length, (lane, first, n) =>
-          lane.call('unaryBackward', RELU_CODE, py + 4 * first, py + 4 * first, pdy + 4 * first, pdy + 4 * first, n));
-        if (maskedGradient) arena.output(pdy, maskedGradient);
+          lane.call('unaryBackward', RELU_CODE, py + 4 * first, py + 4 * first, pdy + 4 * first, pdy + 4 * first, n),
+        maskedGradient ? [[pdy, maskedGradient]] : [], [[py, reluOutput.subarray(0, x.length)], [pdy, dy], [px, x]]);
       }
       const pmean = arena.input(saveMean.subarray(0, channels));
       const pdx = arena.take(x.length);
@@ -147,7 +166,7 @@ export function makeBatchNorm({ kernels, arena, parallel }: WasmContext): Pick<B
       byChannels(batch, channels, spatial, (lane, first, count) => lane.call(
         'batchNormBackwardSums', px + 4 * first * spatial, pdy + 4 * first * spatial, batch, count, spatial,
         pmean + 4 * first, psumDy + 8 * first, psumCentered + 8 * first, channels,
-      ));
+      ), reluOutput ? [] : [[px, x], [pdy, dy]]);
       const f64 = arena.f64;
       const f32 = arena.f32;
       for (let c = 0; c < channels; c++) {

@@ -1,7 +1,7 @@
 import type { Backend, Conv2dParams, Shape } from '../backend.js';
 import type { Lane, WasmContext } from './arena.js';
 import { convGeometry, type ConvGeometry as Geometry } from '../conv-geometry.js';
-import { copyRange, shareOf, taskCount } from './tasks.js';
+import { inputsByTask, MAX_SUM_TASKS, outputsByTask, shareOf, taskCount, unitElements, type Input, type Output } from './tasks.js';
 
 /**
  * Convolution as im2col + SIMD GEMM (Chellapilla et al. 2006), the same decomposition as the
@@ -13,7 +13,7 @@ import { copyRange, shareOf, taskCount } from './tasks.js';
  *
  * with patch = C/g·KH·KW. The transposes are strides handed to the GEMM's packing step. The
  * columns, the packed panels and all operands live in the arena for the whole call, so the
- * only copies are the inputs in and the result out.
+ * only copies are the inputs in and the result out, each task's images as it starts and ends.
  */
 export function makeConv2d({ kernels, arena, parallel }: WasmContext): Pick<Backend, 'conv2dForward' | 'conv2dBackwardInput' | 'conv2dBackwardWeight'> {
   // (x planes → cols) and (cols → dx planes, accumulating) on a lane, with the geometry spelled out.
@@ -31,8 +31,8 @@ export function makeConv2d({ kernels, arena, parallel }: WasmContext): Pick<Back
    * depend on the thread count); each task has its own columns and GEMM workspace, which tasks
    * share when one thread runs them all in turn.
    */
-  const tasksFor = (g: Geometry): number =>
-    taskCount(g.batch, g.batch * g.groups * g.groupOut * g.patch * g.outHeight * g.outWidth);
+  const tasksFor = (g: Geometry, most?: number): number =>
+    taskCount(g.batch, g.batch * g.groups * g.groupOut * g.patch * g.outHeight * g.outWidth, most);
   const scratch = (g: Geometry, tasks: number, planeOut: number): { cols: number; work: number }[] => {
     const own = Array.from({ length: parallel.lanes === 1 ? 1 : tasks }, () => ({
       cols: g.pointwise ? 0 : arena.take(g.patch * planeOut),
@@ -41,11 +41,12 @@ export function makeConv2d({ kernels, arena, parallel }: WasmContext): Pick<Back
     return Array.from({ length: tasks }, (_, task) => own[task % own.length]!);
   };
 
-  /** Copies each task's images of the result out of the arena as soon as that task is done. */
-  const copyOut = (pointer: number, target: Float32Array, image: number, batch: number, tasks: number) => (task: number): void => {
-    const [first, end] = shareOf(batch, tasks, task);
-    copyRange(arena, [[pointer, target]], first * image, end * image, batch * image);
-  };
+  /** Each task's images of the inputs (images of `imageIn` floats) copied in as it starts. */
+  const imagesIn = (batch: number, imageIn: number, tasks: number, inputs: readonly Input[]) =>
+    inputsByTask(arena, batch * imageIn, unitElements(batch, imageIn, tasks), inputs);
+  /** Each task's images of the result (images of `imageOut` floats) copied out as soon as it is done. */
+  const imagesOut = (batch: number, imageOut: number, tasks: number, outputs: readonly Output[]) =>
+    outputsByTask(arena, batch * imageOut, unitElements(batch, imageOut, tasks), outputs);
 
   function conv2dForward(
     x: Float32Array, xShape: Shape, w: Float32Array, wShape: Shape, bias: Float32Array | null,
@@ -55,7 +56,7 @@ export function makeConv2d({ kernels, arena, parallel }: WasmContext): Pick<Back
     const planeIn = g.height * g.width;
     const planeOut = g.outHeight * g.outWidth;
     arena.reset();
-    const px = arena.input(x);
+    const px = arena.take(x.length);
     const pw = arena.input(w);
     const pout = arena.take(out.length);
     const tasks = tasksFor(g);
@@ -73,7 +74,10 @@ export function makeConv2d({ kernels, arena, parallel }: WasmContext): Pick<Back
           lane.call('gemm', g.groupOut, planeOut, g.patch, pw + 4 * group * g.groupOut * g.patch, g.patch, 1, cols, planeOut, 1, outAt, 0, work);
         }
       }
-    }, bias ? undefined : copyOut(pout, out, g.outChannels * planeOut, g.batch, tasks));
+    }, {
+      prepare: imagesIn(g.batch, g.inChannels * planeIn, tasks, [[px, x]]),
+      finish: bias ? undefined : imagesOut(g.batch, g.outChannels * planeOut, tasks, [[pout, out]]),
+    });
     if (bias) {
       kernels.addChannelBias(pout, g.batch, g.outChannels, planeOut, arena.input(bias));
       arena.output(pout, out);
@@ -89,7 +93,7 @@ export function makeConv2d({ kernels, arena, parallel }: WasmContext): Pick<Back
     const planeOut = g.outHeight * g.outWidth;
     const dxLength = g.batch * g.inChannels * planeIn;
     arena.reset();
-    const pdy = arena.input(dy);
+    const pdy = arena.take(dy.length);
     const pw = arena.input(w);
     // col2im accumulates, and positions no window touches must end up 0: each task clears its
     // own images first.
@@ -110,7 +114,10 @@ export function makeConv2d({ kernels, arena, parallel }: WasmContext): Pick<Back
           if (!g.pointwise) col2im(lane, pcols, g, dxAt);
         }
       }
-    }, copyOut(pdx, dx.subarray(0, dxLength), g.inChannels * planeIn, g.batch, tasks));
+    }, {
+      prepare: imagesIn(g.batch, g.outChannels * planeOut, tasks, [[pdy, dy]]),
+      finish: imagesOut(g.batch, g.inChannels * planeIn, tasks, [[pdx, dx.subarray(0, dxLength)]]),
+    });
   }
 
   function conv2dBackwardWeight(
@@ -122,13 +129,15 @@ export function makeConv2d({ kernels, arena, parallel }: WasmContext): Pick<Back
     const planeOut = g.outHeight * g.outWidth;
     const dwLength = g.outChannels * g.patch;
     arena.reset();
-    const px = arena.input(x);
-    const pdy = arena.input(dy);
-    const tasks = tasksFor(g);
+    const px = arena.take(x.length);
+    const pdy = arena.take(dy.length);
+    const tasks = tasksFor(g, MAX_SUM_TASKS);
     // One dw per task, zeroed so that an empty batch adds 0; the partial sums are added together
     // in task order at the end, so the sum is the same whichever lane ran which task.
     const partial = Array.from({ length: tasks }, () => arena.takeZeroed(dwLength));
     const own = scratch(g, tasks, planeOut);
+    const xIn = imagesIn(g.batch, g.inChannels * planeIn, tasks, [[px, x]])!;
+    const dyIn = imagesIn(g.batch, g.outChannels * planeOut, tasks, [[pdy, dy]])!;
     parallel.run(tasks, (lane, task) => {
       const { cols: pcols, work } = own[task]!;
       const [first, end] = shareOf(g.batch, tasks, task);
@@ -142,6 +151,11 @@ export function makeConv2d({ kernels, arena, parallel }: WasmContext): Pick<Back
           lane.call('gemm', g.groupOut, g.patch, planeOut, dyAt, planeOut, 1, cols, 1, planeOut, partial[task]! + 4 * group * g.groupOut * g.patch, 1, work);
         }
       }
+    }, {
+      prepare: (task) => {
+        xIn(task);
+        dyIn(task);
+      },
     });
     for (let task = 1; task < tasks; task++) kernels.axpy(1, partial[task]!, partial[0]!, dwLength);
     arena.output(partial[0]!, dw.subarray(0, dwLength));

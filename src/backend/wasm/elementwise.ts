@@ -1,7 +1,7 @@
 import type { Backend, BinaryOp, Shape, UnaryOp } from '../backend.js';
 import { typescriptBackend } from '../ts/index.js';
 import type { Lane, WasmContext } from './arena.js';
-import { copyRange, ELEMENT_WORK, type Output, runByElements, shareOf, taskCount } from './tasks.js';
+import { ELEMENT_WORK, type Input, type Output, outputsByTask, runByElements, shareOf, taskCount, unitElements } from './tasks.js';
 
 /** Op codes: the index here is the constant of the same name in wasm/assembly/elementwise.ts. */
 export const UNARY_OPS: readonly UnaryOp[] = ['neg', 'exp', 'log', 'sqrt', 'abs', 'square', 'reciprocal', 'relu', 'gelu', 'sigmoid', 'tanh'];
@@ -53,29 +53,29 @@ export function collapseBroadcast(aShape: Shape, bShape: Shape, outShape: Shape)
 }
 
 export function makeElementwise({ arena, parallel }: WasmContext): Pick<Backend, 'unary' | 'unaryBackward' | 'binary' | 'affine' | 'axpy'> {
-  // Each task's range of `outputs` is copied back as soon as that task is done.
-  const byElements = (n: number, call: (lane: Lane, first: number, count: number) => void, outputs: readonly Output[]): void =>
-    runByElements(parallel, arena, n, call, outputs);
+  // Each task's range of `inputs` is copied in just before it may start, of `outputs` back as soon as it is done.
+  const byElements = (n: number, call: (lane: Lane, first: number, count: number) => void, outputs: readonly Output[], inputs: readonly Input[]): void =>
+    runByElements(parallel, arena, n, call, outputs, inputs);
   return {
     unary(op, x, out) {
       arena.reset();
-      const px = arena.input(x);
+      const px = arena.take(x.length);
       const pout = arena.take(out.length);
       const code = unaryCode.get(op)!;
-      byElements(x.length, (lane, first, count) => lane.call('unary', code, px + 4 * first, pout + 4 * first, count), [[pout, out]]);
+      byElements(x.length, (lane, first, count) => lane.call('unary', code, px + 4 * first, pout + 4 * first, count), [[pout, out]], [[px, x]]);
     },
 
     unaryBackward(op, x, y, dy, dx) {
       arena.reset();
       // Copy in only what the derivative reads (relu's backward, the commonest, needs x and dy);
       // the unread operand's pointer is dy's, so every pointer the kernel gets stays valid.
-      const pdy = arena.input(dy);
-      const px = USES_Y.has(op) ? pdy : arena.input(x);
-      const py = USES_Y.has(op) ? arena.input(y) : pdy;
+      const pdy = arena.take(dy.length);
+      const read: Input = USES_Y.has(op) ? [arena.take(y.length), y] : [arena.take(x.length), x];
+      const [px, py] = USES_Y.has(op) ? [pdy, read[0]] : [read[0], pdy];
       const pdx = arena.take(dx.length);
       const code = unaryCode.get(op)!;
       byElements(dx.length, (lane, first, count) =>
-        lane.call('unaryBackward', code, px + 4 * first, py + 4 * first, pdy + 4 * first, pdx + 4 * first, count), [[pdx, dx]]);
+        lane.call('unaryBackward', code, px + 4 * first, py + 4 * first, pdy + 4 * first, pdx + 4 * first, count), [[pdx, dx]], [[pdy, dy], read]);
     },
 
     binary(op, a, aShape, b, bShape, out, outShape) {
@@ -106,24 +106,21 @@ export function makeElementwise({ arena, parallel }: WasmContext): Pick<Backend,
           'binaryStrided', code, pa + 4 * first * sa[split]!, pb + 4 * first * sb[split]!, pout + 4 * first * inner,
           d[0]!, d[1]!, d[2]!, d[3]!, sa[0]!, sa[1]!, sa[2]!, sa[3]!, sb[0]!, sb[1]!, sb[2]!, sb[3]!,
         );
-      }, (task) => {
-        const [first, end] = shareOf(sizes[split]!, tasks, task);
-        copyRange(arena, [[pout, out]], first * inner, end * inner, out.length);
-      });
+      }, { finish: outputsByTask(arena, out.length, unitElements(sizes[split]!, inner, tasks), [[pout, out]]) });
     },
 
     affine(x, alpha, beta, out) {
       arena.reset();
-      const px = arena.input(x);
+      const px = arena.take(x.length);
       const pout = arena.take(out.length);
-      byElements(x.length, (lane, first, count) => lane.call('affine', px + 4 * first, alpha, beta, pout + 4 * first, count), [[pout, out]]);
+      byElements(x.length, (lane, first, count) => lane.call('affine', px + 4 * first, alpha, beta, pout + 4 * first, count), [[pout, out]], [[px, x]]);
     },
 
     axpy(alpha, x, y) {
       arena.reset();
-      const px = arena.input(x);
-      const py = arena.input(y);
-      byElements(x.length, (lane, first, count) => lane.call('axpy', alpha, px + 4 * first, py + 4 * first, count), [[py, y]]);
+      const px = arena.take(x.length);
+      const py = arena.take(y.length);
+      byElements(x.length, (lane, first, count) => lane.call('axpy', alpha, px + 4 * first, py + 4 * first, count), [[py, y]], [[px, x], [py, y]]);
     },
   };
 }

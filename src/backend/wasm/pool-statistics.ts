@@ -48,7 +48,7 @@ export interface ParallelReading {
 /**
  * Where the time went, as ratios that a busy machine disturbs far less than wall-clock speed-ups:
  * a thread that loses its core stretches both sides of each ratio alike. The serial fraction is
- * work the other lanes cannot share (JavaScript, copies in and out, kernels of one task), so the
+ * work the other lanes cannot share (JavaScript, copies outside the tasks' hooks, kernels of one task), so the
  * bound is what T threads could reach on an idle machine; the task share is what they did reach.
  */
 export function parallelReading(stats: PoolStatistics, wallMs: number): ParallelReading {

@@ -1,4 +1,4 @@
-import type { Lane, Parallel } from './arena.js';
+import type { Lane, Parallel, TaskHooks } from './arena.js';
 import type { KernelExports } from './loader.js';
 import type { PoolStatistics } from './pool-statistics.js';
 
@@ -13,13 +13,17 @@ import type { PoolStatistics } from './pool-statistics.js';
  * shared cursor (compare-and-swap) until none is left, the calling thread running its share
  * directly. A worker that the operating system has not scheduled yet — the common case on a
  * busy 2-core machine — simply claims nothing: the calling thread does its tasks, and a slow
- * lane can no longer hold the whole step back as a fixed split did.
+ * lane can no longer hold the whole step back as a fixed split did. A kernel whose inputs the
+ * caller copies in task by task (TaskHooks.prepare) publishes its tasks first and raises a
+ * ready mark after each copy: lanes claim only tasks below the mark, so the first tasks run
+ * while the caller still copies the inputs of the later ones.
  *
  * Waking: a worker that runs out of tasks spins on the generation word for a short while
  * (training steps issue parallel kernels back to back, and a spin answers in a few hundred
  * nanoseconds where a futex wake-up costs tens of microseconds) and then sleeps in Atomics.wait.
  * The caller likewise spins, then sleeps, until the last task is reported done; meanwhile it
- * copies finished tasks' outputs back (`finish`), the one part of a kernel only it can do.
+ * copies finished tasks' outputs back (`finish`): copies are the one part of a kernel only it
+ * can do.
  *
  * Growth: only the caller grows the memory, always before it publishes. V8 tells the other
  * threads by an interrupt, and until a thread handles it its instance checks memory.fill and
@@ -54,6 +58,7 @@ const CLAIM = 1;
 const DONE = 2; // tasks finished; the caller's futex
 const ERRORS = 3;
 const PAGES = 4; // the memory's size in 64 KiB pages when the tasks were published
+const READY = 5; // tasks below this one have their inputs in place and may be claimed
 const MESSAGE = 16; // int32 slot where the first failure's message starts (UTF-16 code units)
 const MESSAGE_UNITS = 200; // ends inside the 256 slots of CONTROL_BYTES
 const CONTROL_BYTES = 1024;
@@ -111,7 +116,7 @@ const starts = new Int32Array(memory.buffer, startsAt, constants.maxTasks + 1);
 const finished = new Int32Array(memory.buffer, finishedAt, constants.maxTasks);
 const records = new Float64Array(memory.buffer, recordsAt, constants.capacity * constants.record);
 ready();
-// Control slots: 0 generation, 1 claim word, 2 tasks done, 3 failures, 4 memory pages (GENERATION… in threads.ts).
+// Control slots: 0 generation, 1 claim word, 2 tasks done, 3 failures, 4 memory pages, 5 ready mark (GENERATION… in threads.ts).
 let seen = Atomics.load(ctrl, 0);
 let knownPages = memory.buffer.byteLength / 65536;
 for (;;) {
@@ -120,6 +125,8 @@ for (;;) {
     const count = word >>> 16;
     const task = word & 0xffff;
     if (task >= count) break;
+    // The caller is still copying this task's inputs (a few microseconds): spin until it is ready.
+    if (task >= Atomics.load(ctrl, 5)) continue;
     if (Atomics.compareExchange(ctrl, 1, word, word + 1) !== word) continue;
     const began = performance.now();
     try {
@@ -234,16 +241,19 @@ export class ThreadPool implements Parallel {
   }
 
   /**
-   * Run tasks 0…count−1 of `build`, each on whichever lane claims it, and `finish(task)` on the
-   * calling thread once that task is done — while other lanes may still be working, which is
-   * where copying a task's output back overlaps the rest of the kernel. Returns when all tasks
-   * are done and finished. One task runs on the calling thread without waking anyone.
+   * Run tasks 0…count−1 of `build`, each on whichever lane claims it, with `prepare(task)` on the
+   * calling thread before the task may start and `finish(task)` once it is done — while other
+   * lanes may be working, which is where copying a task's inputs in and its output back overlaps
+   * the rest of the kernel. Returns when all tasks are done and finished. One task runs on the
+   * calling thread without waking anyone.
    */
-  run(count: number, build: (lane: Lane, task: number) => void, finish?: (task: number) => void): void {
+  run(count: number, build: (lane: Lane, task: number) => void, hooks: TaskHooks = {}): void {
     if (count <= 0) return;
+    const { prepare, finish } = hooks;
     if (count === 1 || this.lanes === 1) {
       const began = performance.now();
       for (let task = 0; task < count; task++) {
+        prepare?.(task);
         build(this.direct, task);
         finish?.(task);
       }
@@ -273,11 +283,26 @@ export class ThreadPool implements Parallel {
     Atomics.store(ctrl, DONE, 0);
     Atomics.store(ctrl, ERRORS, 0);
     Atomics.store(ctrl, PAGES, this.memory.buffer.byteLength / 65536);
+    Atomics.store(ctrl, READY, prepare ? 0 : count);
     Atomics.store(ctrl, CLAIM, count << 16);
     Atomics.add(ctrl, GENERATION, 1);
     Atomics.notify(ctrl, GENERATION);
     this.regions++;
     let failure: unknown = null;
+    if (prepare) {
+      // The workers wake while the first inputs are copied; each task is released as soon as its
+      // inputs are in (after a failure too, so no lane waits for ever; the failure is thrown below).
+      const started = performance.now();
+      for (let task = 0; task < count; task++) {
+        try {
+          prepare(task);
+        } catch (error) {
+          failure ??= error;
+        }
+        Atomics.store(ctrl, READY, task + 1);
+      }
+      this.stats[BUSY_MS] += performance.now() - started;
+    }
     // Tasks whose `finish` has run, in order of completion checks; finishing is the caller's work.
     const finishedHere = finish ? new Uint8Array(count) : null;
     let finishedCount = 0;
