@@ -1,6 +1,7 @@
 import { getBackend } from '../backend/select.js';
 import { formatShape, shapesEqual } from '../tensor/shape.js';
 import { releaseBuffer, startPoolGeneration, trackAllocations } from '../tensor/buffer-pool.js';
+import { recycleNow } from '../tensor/recycling-scope.js';
 import { ones, Tensor, uninitialized, type GradNode } from '../tensor/tensor.js';
 import { isGradEnabled, noGrad } from './no-grad.js';
 import { notifyOp, type AttributeArguments, type OpName } from './trace.js';
@@ -209,7 +210,12 @@ function runBackward(root: Tensor, grad: Tensor | undefined, retainGraph: boolea
       } finally {
         trackAllocations(previous);
       }
-      if (!retainGraph) node.backward = null;
+      if (!retainGraph) {
+        node.backward = null;
+        // Inputs only this backward read (recycleAfterBackward): their storage serves the gradients below.
+        if (node.ownedInputs) for (const t of node.ownedInputs) recycleNow(t);
+        node.ownedInputs = null;
+      }
       const inputs = node.inputs;
       for (let i = 0; i < inputs.length; i++) {
         const input = inputs[i]!;

@@ -30,6 +30,11 @@ export interface GradNode {
   /** The output tensor, linked only once it has gradient hooks or retains its gradient. */
   output: Tensor | null;
   backward: ((gradOutput: Tensor) => readonly (Tensor | null)[]) | null;
+  /**
+   * Inputs whose storage nothing but this node's backward reads (an intermediate a fused layer
+   * made and handed to this op alone): the engine recycles it once that backward has run.
+   */
+  ownedInputs?: Tensor[] | null;
   /** Back-propagates from a tensor this node produced (autograd's `runBackward`). */
   readonly engine: BackwardEngine;
 }
