@@ -10,9 +10,11 @@ import { notifyOp, type AttributeArguments, type OpName } from './trace.js';
  * The define-by-run tape. An op computes its output eagerly, then calls `record` with its inputs
  * and a closure that maps the output's gradient to the inputs' gradients. The closure holds
  * whatever the op saved for backward; the engine drops it as soon as it has run, so intermediate
- * buffers are released during the backward pass, not after it.
+ * buffers are released during the backward pass, not after it. The engine passes
+ * `gradOutputIsFree` true when no other gradient, hook or `.grad` can see `gradOutput`: the
+ * closure may then write an input's gradient over it and return it (one buffer fewer).
  */
-export type BackwardFn = (gradOutput: Tensor) => readonly (Tensor | null)[];
+export type BackwardFn = (gradOutput: Tensor, gradOutputIsFree?: boolean) => readonly (Tensor | null)[];
 
 /**
  * Attach `backward` to `output` when recording is on and some input needs a gradient. Every op
@@ -206,7 +208,7 @@ function runBackward(root: Tensor, grad: Tensor | undefined, retainGraph: boolea
       const previous = trackAllocations(fresh);
       let inputGrads: readonly (Tensor | null)[];
       try {
-        inputGrads = node.backward(g);
+        inputGrads = node.backward(g, ledger.isFree(g));
       } finally {
         trackAllocations(previous);
       }

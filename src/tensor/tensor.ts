@@ -29,7 +29,8 @@ export interface GradNode {
   readonly shape: readonly number[];
   /** The output tensor, linked only once it has gradient hooks or retains its gradient. */
   output: Tensor | null;
-  backward: ((gradOutput: Tensor) => readonly (Tensor | null)[]) | null;
+  /** `gradOutputIsFree`: nothing else reads `gradOutput`, so the function may overwrite and return it. */
+  backward: ((gradOutput: Tensor, gradOutputIsFree?: boolean) => readonly (Tensor | null)[]) | null;
   /**
    * Inputs whose storage nothing but this node's backward reads (an intermediate a fused layer
    * made and handed to this op alone): the engine recycles it once that backward has run.
