@@ -17,11 +17,12 @@ import type { Tensor } from './tensor.js';
  * tensor's values read silently.
  *
  * The price: the scope holds everything it saw until it ends, including intermediates no
- * backward needs (a batch norm's output feeding a residual add), which the collector could have
- * freed mid-step. On ResNet-56 at batch 128 that raises the peak from about 700 to 820 MB
- * (PyTorch: 940 MB with the step in a function, 1340 MB in the usual loop; bench/README.md). So a
- * scope should wrap one training step, not an inference loop over a test set,
- * where nothing is saved for backward and every activation could die as soon as it is used.
+ * backward needs, which the collector could have freed mid-step, and activations whose backward
+ * has already run, whose storage the gradients below could have reused. Fused layers avoid the
+ * first by not making such intermediates and hand over the second (`recycleNow`, called by the
+ * autograd engine; bench/README.md's memory section measures the effect). So a scope should wrap
+ * one training step, not an inference loop over a test set, where nothing is saved for backward
+ * and every activation could die as soon as it is used.
  */
 
 interface Scope {

@@ -68,12 +68,13 @@ export class Tensor {
     noteTensorCreated(this);
   }
 
-  /** The storage: row-major values. Throws once a `recycleTensors` scope has recycled it. */
+  /** The storage: row-major values. Throws once it has been recycled (`recycleTensors`, `recycleNow`). */
   get data(): Float32Array | Int32Array {
     const storage = this.storage;
     if (storage === null) {
       throw new Error(
-        `tensor ${formatShape(this.shape)}: its storage was recycled when the recycleTensors scope that created it ended ` +
+        `tensor ${formatShape(this.shape)}: its storage was recycled when the recycleTensors scope that created it ended, ` +
+        'or once the one backward that read it had run ' +
         '(return it from the scope or pass it to keepTensor to use it afterwards)',
       );
     }
