@@ -64,7 +64,7 @@ const afterBuild = readProcStatus();
  * a name, inputs and a backward closure — because the inputs are tensors in one design and, in
  * the other (PyTorch-like, the graph links nodes), the producing nodes with only leaves as tensors.
  */
-interface NodeLike { readonly name: string; readonly inputs: readonly unknown[]; backward: ((gradOutput: Tensor) => readonly (Tensor | null)[]) | null }
+interface NodeLike { readonly name: string; readonly inputs: readonly unknown[]; backward: ((gradOutput: Tensor, gradOutputIsFree?: boolean) => readonly (Tensor | null)[]) | null }
 const nodeOf = (t: Tensor): NodeLike | null => t.gradFn as unknown as NodeLike | null;
 
 /** Everything the tape reaches from `root`: nodes and tensors. */
@@ -128,8 +128,8 @@ function instrument(loss: Tensor, probe: Probe | null): void {
   for (const node of nodes) {
     const backward = node.backward;
     if (!backward) continue;
-    node.backward = (gradOutput) => {
-      const inputGrads = backward(gradOutput);
+    node.backward = (gradOutput, gradOutputIsFree) => {
+      const inputGrads = backward(gradOutput, gradOutputIsFree);
       if (config.gcEvery && gc && ++calls % config.gcEvery === 0) gc();
       if (probe) {
         const s = sample();

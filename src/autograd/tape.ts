@@ -1,6 +1,7 @@
 import { getBackend } from '../backend/select.js';
 import { formatShape, shapesEqual } from '../tensor/shape.js';
 import { releaseBuffer, startPoolGeneration, trackAllocations } from '../tensor/buffer-pool.js';
+import { recycleNow } from '../tensor/recycling-scope.js';
 import { ones, Tensor, uninitialized, type GradNode } from '../tensor/tensor.js';
 import { isGradEnabled, noGrad } from './no-grad.js';
 import { notifyOp, type AttributeArguments, type OpName } from './trace.js';
@@ -9,9 +10,11 @@ import { notifyOp, type AttributeArguments, type OpName } from './trace.js';
  * The define-by-run tape. An op computes its output eagerly, then calls `record` with its inputs
  * and a closure that maps the output's gradient to the inputs' gradients. The closure holds
  * whatever the op saved for backward; the engine drops it as soon as it has run, so intermediate
- * buffers are released during the backward pass, not after it.
+ * buffers are released during the backward pass, not after it. The engine passes
+ * `gradOutputIsFree` true when no other gradient, hook or `.grad` can see `gradOutput`: the
+ * closure may then write an input's gradient over it and return it (one buffer fewer).
  */
-export type BackwardFn = (gradOutput: Tensor) => readonly (Tensor | null)[];
+export type BackwardFn = (gradOutput: Tensor, gradOutputIsFree?: boolean) => readonly (Tensor | null)[];
 
 /**
  * Attach `backward` to `output` when recording is on and some input needs a gradient. Every op
@@ -205,11 +208,16 @@ function runBackward(root: Tensor, grad: Tensor | undefined, retainGraph: boolea
       const previous = trackAllocations(fresh);
       let inputGrads: readonly (Tensor | null)[];
       try {
-        inputGrads = node.backward(g);
+        inputGrads = node.backward(g, ledger.isFree(g));
       } finally {
         trackAllocations(previous);
       }
-      if (!retainGraph) node.backward = null;
+      if (!retainGraph) {
+        node.backward = null;
+        // Inputs only this backward read (recycleAfterBackward): their storage serves the gradients below.
+        if (node.ownedInputs) for (const t of node.ownedInputs) recycleNow(t);
+        node.ownedInputs = null;
+      }
       const inputs = node.inputs;
       for (let i = 0; i < inputs.length; i++) {
         const input = inputs[i]!;

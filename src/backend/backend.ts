@@ -259,7 +259,8 @@ export interface Backend {
    * is as for batch norm alone given dy·[reluOutput > 0]. `reluOf` does the same for a batch
    * norm that ran as a convolution's `input` map: the mask is input(x) > 0, recomputed from x.
    * `maskedGradient` (with either mask) receives dy·[mask], the gradient of the forward's
-   * `residual`.
+   * `residual`; it may be dy itself (masked in place, after dx has been computed from it). dx
+   * may be dy itself too (each element written after it is read), when there is no maskedGradient.
    */
   batchNormBackward(
     x: Float32Array, xShape: Shape, dy: Float32Array, gamma: Float32Array | null,

@@ -17,11 +17,12 @@ import type { Tensor } from './tensor.js';
  * tensor's values read silently.
  *
  * The price: the scope holds everything it saw until it ends, including intermediates no
- * backward needs (a batch norm's output feeding a residual add), which the collector could have
- * freed mid-step. On ResNet-56 at batch 128 that raises the peak from about 700 to 820 MB
- * (PyTorch: 940 MB with the step in a function, 1340 MB in the usual loop; bench/README.md). So a
- * scope should wrap one training step, not an inference loop over a test set,
- * where nothing is saved for backward and every activation could die as soon as it is used.
+ * backward needs, which the collector could have freed mid-step, and activations whose backward
+ * has already run, whose storage the gradients below could have reused. Fused layers avoid the
+ * first by not making such intermediates and hand over the second (`recycleNow`, called by the
+ * autograd engine; bench/README.md's memory section measures the effect). So a scope should wrap
+ * one training step, not an inference loop over a test set, where nothing is saved for backward
+ * and every activation could die as soon as it is used.
  */
 
 interface Scope {
@@ -31,6 +32,8 @@ interface Scope {
   readonly tensors: Tensor[];
   /** Storage passed to `keepTensor`: it outlives every enclosing scope. */
   readonly kept: Set<ArrayBufferLike>;
+  /** The scope this one runs in: it takes over what this one does not release. */
+  readonly parent: Scope | null;
 }
 
 let active: Scope | null = null;
@@ -44,6 +47,31 @@ export function noteTensorCreated(t: Tensor): void {
 export function keepTensor(t: Tensor): Tensor {
   if (active !== null) active.kept.add(t.data.buffer);
   return t;
+}
+
+/**
+ * Give `t`'s storage back to the pool now, before any scope ends, and mark `t` released (using it
+ * throws). For the autograd engine, once the only backward that reads an intermediate has run: a
+ * scope would otherwise hold it to the end of the step, over the whole backward pass, whose
+ * gradients (the same shapes) could have reused it. The caller vouches that no other tensor
+ * views the storage. Storage an enclosing scope keeps stays; storage that is not a whole pooled
+ * float32 array is left to its scope or the garbage collector. Returns whether it was recycled.
+ */
+export function recycleNow(t: Tensor): boolean {
+  if (t.isReleased || t.dtype !== 'float32') return false;
+  const data = t.f32;
+  const buffer = data.buffer;
+  for (let scope = active; scope !== null; scope = scope.parent) if (scope.kept.has(buffer)) return false;
+  let owner: Float32Array | undefined;
+  // Whichever scope's ledger holds it (its own, or an outer one it was handed to) must not release it again.
+  for (let scope = active; scope !== null && owner === undefined; scope = scope.parent) {
+    owner = scope.allocated.get(buffer);
+    if (owner !== undefined) scope.allocated.delete(buffer);
+  }
+  if (owner === undefined && (data.byteOffset !== 0 || data.byteLength !== buffer.byteLength)) return false;
+  t.markReleased();
+  releaseBuffer(owner ?? data);
+  return true;
 }
 
 /** The storage of the tensors in a scope's result: a tensor, or arrays / plain objects holding them. */
@@ -74,8 +102,8 @@ function handToParent(scope: Scope, parent: Scope | null, survivors: Iterable<[A
  * allocate them outside any scope's ledger. If `fn` throws, nothing is recycled.
  */
 export function recycleTensors<T>(fn: () => T): T {
-  const scope: Scope = { allocated: new Map(), tensors: [], kept: new Set() };
   const parent = active;
+  const scope: Scope = { allocated: new Map(), tensors: [], kept: new Set(), parent };
   const previousTracker = trackAllocations(scope.allocated);
   active = scope;
   let result: T;

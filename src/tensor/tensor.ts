@@ -29,7 +29,13 @@ export interface GradNode {
   readonly shape: readonly number[];
   /** The output tensor, linked only once it has gradient hooks or retains its gradient. */
   output: Tensor | null;
-  backward: ((gradOutput: Tensor) => readonly (Tensor | null)[]) | null;
+  /** `gradOutputIsFree`: nothing else reads `gradOutput`, so the function may overwrite and return it. */
+  backward: ((gradOutput: Tensor, gradOutputIsFree?: boolean) => readonly (Tensor | null)[]) | null;
+  /**
+   * Inputs whose storage nothing but this node's backward reads (an intermediate a fused layer
+   * made and handed to this op alone): the engine recycles it once that backward has run.
+   */
+  ownedInputs?: Tensor[] | null;
   /** Back-propagates from a tensor this node produced (autograd's `runBackward`). */
   readonly engine: BackwardEngine;
 }
@@ -62,12 +68,13 @@ export class Tensor {
     noteTensorCreated(this);
   }
 
-  /** The storage: row-major values. Throws once a `recycleTensors` scope has recycled it. */
+  /** The storage: row-major values. Throws once it has been recycled (`recycleTensors`, `recycleNow`). */
   get data(): Float32Array | Int32Array {
     const storage = this.storage;
     if (storage === null) {
       throw new Error(
-        `tensor ${formatShape(this.shape)}: its storage was recycled when the recycleTensors scope that created it ended ` +
+        `tensor ${formatShape(this.shape)}: its storage was recycled when the recycleTensors scope that created it ended, ` +
+        'or once the one backward that read it had run ' +
         '(return it from the scope or pass it to keepTensor to use it afterwards)',
       );
     }

@@ -41,9 +41,11 @@ export function batchNormAddRelu(
   );
   const inputs = [x, residual, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
   const y = out.f32; // the ReLU's mask
-  return record('batchNormAddRelu', inputs, out, (dy) => {
+  return record('batchNormAddRelu', inputs, out, (dy, dyIsFree) => {
     const dx = x.requiresGrad ? uninitialized(x.shape) : null;
-    const dResidual = residual.requiresGrad ? uninitialized(x.shape) : null;
+    // The residual's gradient is dy masked: written over dy when nothing else reads it (every
+    // backend masks a plane of dy only after reading it for dx, or works on a copy).
+    const dResidual = residual.requiresGrad ? (dyIsFree ? dy : uninitialized(x.shape)) : null;
     const dgamma = weight?.requiresGrad ? empty(weight.shape) : null;
     const dbeta = bias?.requiresGrad ? empty(bias.shape) : null;
     backend.batchNormBackward(

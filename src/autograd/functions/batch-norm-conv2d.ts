@@ -71,17 +71,19 @@ export function batchNormConv2d(
       backend.reduce('sum', dy.f32, outShape, [0, 2, 3], db.f32);
     }
     if (normNeedsGrad) {
-      // The gradient of the normalised tensor lives only as long as this backward.
+      // The gradient of the normalised tensor lives only as long as this backward: the batch
+      // norm's backward writes the input's gradient over it (allowed, see Backend), so the
+      // two never take two buffers.
       const dNormalized = uninitialized(x.shape);
       backend.conv2dBackwardInput(dy.f32, outShape, weight.f32, weight.shape, p, dNormalized.f32, x.shape);
-      dx = x.requiresGrad ? uninitialized(x.shape) : null;
+      dx = x.requiresGrad ? dNormalized : null;
       dgamma = bn.weight?.requiresGrad ? empty(bn.weight.shape) : null;
       dbeta = bn.bias?.requiresGrad ? empty(bn.bias.shape) : null;
       backend.batchNormBackward(
         x.f32, kernelShape, dNormalized.f32, bn.weight?.f32 ?? null, saveMean, saveInvStd, bn.training,
-        dx ? dx.f32 : new Float32Array(x.size), dgamma?.f32 ?? null, dbeta?.f32 ?? null, null, bn.relu ? map : null,
+        dNormalized.f32, dgamma?.f32 ?? null, dbeta?.f32 ?? null, null, bn.relu ? map : null,
       );
-      releaseTemporary(dNormalized);
+      if (!dx) releaseTemporary(dNormalized);
     }
     return [dx, dw, ...(bias ? [db] : []), ...(bn.weight ? [dgamma] : []), ...(bn.bias ? [dbeta] : [])];
   };

@@ -2,6 +2,7 @@ import { activationPatternActive } from '../../autograd/activation-pattern.js';
 import { batchNormConv2d } from '../../autograd/functions/batch-norm-conv2d.js';
 import { addRelu } from '../../autograd/functions/add-relu.js';
 import { conv2d } from '../../autograd/functions/conv2d.js';
+import { recycleAfterBackward } from '../../autograd/recycle-after-backward.js';
 import { isGradEnabled } from '../../autograd/no-grad.js';
 import { isTracing } from '../../autograd/trace.js';
 import { getBackend } from '../../backend/select.js';
@@ -20,16 +21,27 @@ function foldable(conv: Conv2d, bn: BatchNorm2d): boolean {
 }
 
 /**
+ * `normalized`, made by `bn` from the convolution output `y`, owns `y` when neither layer is
+ * hooked (no hook saw `y`): its storage is recycled once the batch norm's backward has read it,
+ * in time for the gradients of the layers below (recycleAfterBackward).
+ */
+function handOver(y: Tensor, normalized: Tensor, conv: Conv2d, bn: BatchNorm2d): Tensor {
+  if (!conv.hooked && !bn.hooked) recycleAfterBackward(normalized, y);
+  return normalized;
+}
+
+/**
  * bn(conv(x)), then a ReLU when `relu` — the conv → batch norm (→ ReLU) unit of ResNets and
  * U-Nets. In inference the batch norm is folded into the convolution: with s = γ/√(var + eps),
  * w' = s·w and b' = s·(b − mean) + β per output channel (as inference engines and PyTorch's
  * `fuse_conv_bn_eval` do), so normalising costs no pass over the activations, and the ReLU runs in
- * place on the convolution's fresh output. Otherwise the modules run as written.
+ * place on the convolution's fresh output. Otherwise the modules run as written, and the
+ * convolution's output, which only the batch norm reads, is recycled after the batch norm's backward.
  */
 export function convBatchNorm(conv: Conv2d, bn: BatchNorm2d, x: Tensor, relu = false): Tensor {
   if (!foldable(conv, bn)) {
     const y = conv.forward(x);
-    return relu ? bn.forwardRelu(y) : bn.forward(y);
+    return handOver(y, relu ? bn.forwardRelu(y) : bn.forward(y), conv, bn);
   }
   const weight = conv.weight.f32;
   const channels = conv.outChannels;
@@ -74,7 +86,8 @@ export interface TwiceEnd {
  * gradients flow, the first batch norm and its ReLU run as the second convolution's input map
  * (batchNormConv2d), and the second batch norm writes relu(· + residual) in its own pass
  * (forwardAddRelu): neither batch norm's output is stored, and no pass writes or rereads them.
- * Otherwise the modules run as written (with inference folding, convBatchNorm).
+ * Otherwise the modules run as written (with inference folding, convBatchNorm). Each
+ * convolution's output is recycled once the one op that reads it has run its backward.
  */
 export function convBatchNormTwice(
   first: readonly [Conv2d, BatchNorm2d], second: readonly [Conv2d, BatchNorm2d], x: Tensor, end: TwiceEnd = {},
@@ -86,12 +99,13 @@ export function convBatchNormTwice(
     const a1 = convBatchNorm(conv1, bn1, x, true);
     if (!residual) return convBatchNorm(conv2, bn2, a1, relu);
     if (foldable(conv2, bn2)) return addRelu(convBatchNorm(conv2, bn2, a1), residual());
-    return bn2.forwardAddRelu(conv2.forward(a1), residual());
+    const y2 = conv2.forward(a1);
+    return handOver(y2, bn2.forwardAddRelu(y2, residual()), conv2, bn2);
   }
   const y1 = conv1.forward(x); // (N, C1, H, W): bn1's input, kept for the backward instead of its output
-  const y2 = batchNormConv2d(y1, bn1.asConvInput(y1, true), conv2.weight, conv2.bias, {
+  const y2 = handOver(y1, batchNormConv2d(y1, bn1.asConvInput(y1, true), conv2.weight, conv2.bias, {
     stride: conv2.stride, padding: conv2.padding, dilation: conv2.dilation, groups: conv2.groups,
-  }, 'Conv2d');
-  if (residual) return bn2.forwardAddRelu(y2, residual());
-  return relu ? bn2.forwardRelu(y2) : bn2.forward(y2);
+  }, 'Conv2d'), conv1, bn1);
+  if (residual) return handOver(y2, bn2.forwardAddRelu(y2, residual()), conv2, bn2);
+  return handOver(y2, relu ? bn2.forwardRelu(y2) : bn2.forward(y2), conv2, bn2);
 }
