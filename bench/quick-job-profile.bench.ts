@@ -92,6 +92,7 @@ start = cpuMs();
 evaluateClassifier(model, test!);
 const evalMs = cpuMs() - start;
 const evalKernelMs = kernelMs;
+const evalCharges = [...charged].sort((a, b) => b[1].ms - a[1].ms);
 
 // A fingerprint of the weights after the measured steps: equal fingerprints mean bit-identical training.
 let fingerprint = 0x811c9dc5;
@@ -111,4 +112,9 @@ console.log('  kernels per step:');
 for (const [name, e] of stepCharges) {
   if (e.ms / steps < 0.05) continue;
   console.log(`    ${name.padEnd(64)} ${(e.ms / steps).toFixed(2).padStart(7)} ms ${((100 * e.ms) / steps / stepMs).toFixed(1).padStart(5)}%  ${(e.calls / steps).toFixed(0)} calls`);
+}
+console.log('  kernels of one evaluation:');
+for (const [name, e] of evalCharges) {
+  if (e.ms < 1) continue;
+  console.log(`    ${name.padEnd(64)} ${e.ms.toFixed(1).padStart(7)} ms ${((100 * e.ms) / evalMs).toFixed(1).padStart(5)}%  ${e.calls} calls`);
 }
