@@ -89,7 +89,7 @@ const stepCharges = [...charged].sort((a, b) => b[1].ms - a[1].ms);
 charged.clear();
 kernelMs = 0;
 start = cpuMs();
-evaluateClassifier(model, test!);
+evaluateClassifier(model, test!, { forwardBatch: config.batchSize }); // as the trainer does
 const evalMs = cpuMs() - start;
 const evalKernelMs = kernelMs;
 const evalCharges = [...charged].sort((a, b) => b[1].ms - a[1].ms);
