@@ -20,6 +20,22 @@ struct StoreSegment {
 };
 constexpr int kMaxSegments = 17;  // a vector of at most 16 lanes crosses at most 16 row ends
 
+/**
+ * One grid vector's real pixels for an ISA without cheap masked stores (AVX2's VMASKMOVPS store
+ * costs about six plain stores here): its lanes are permuted so the real ones come first, in
+ * order, and stored as one run at channel + offset — contiguous in NCHW, since only the grid's
+ * unused columns lie between them.
+ */
+struct PackedVector {
+  int64_t offset;  // output pixel of its first real lane
+  int32_t count;   // real lanes (0: nothing to store)
+  // A full-width store is allowed: the lanes past `count` land on pixels of the same output
+  // plane that later vectors of the same channel store (a channel's plane is written by one
+  // thread in ascending pixel order), so they are overwritten; else only `count` lanes are stored.
+  bool wide;
+  int32_t index[16];  // lane holding the j-th real pixel (identity past count)
+};
+
 /** Where the direct kernels' results go (rowTile's store phase). */
 struct TileStore {
   float* const* out;  // per tile row: its first pixel (plain / accumulate), or its NCHW channel (null: skip)
@@ -27,6 +43,7 @@ struct TileStore {
   const StoreSegment* segments;  // non-null: NCHW mode, kMaxSegments per pixel vector
   const int* segmentCount;
   const float* bias;  // NCHW mode: per tile row
+  const PackedVector* packed;  // NCHW mode without cheap masked stores: per pixel vector (instead of segments)
 };
 
 /** The output grid: OH rows of Wq pixels of which the first OW are real, padded to qPad. */
@@ -44,6 +61,20 @@ inline int gridSegments(const GridShape& g, int64_t q0, int64_t lanes, StoreSegm
     out[count++] = {q0 - y * (g.wq - g.ow), lanesMask};  // grid pixel q lands at q − y·(Wq − OW)
   }
   return count;
+}
+
+/** The PackedVector of grid pixels [q0, q0 + lanes) on an output plane of `plane` pixels. */
+inline PackedVector gridPacking(const GridShape& g, int64_t q0, int lanes, int64_t plane) {
+  PackedVector p{0, 0, false, {}};
+  for (int l = 0; l < lanes; l++) {
+    p.index[l] = l;
+    const int64_t q = q0 + l;
+    if (q >= g.qValid || q % g.wq >= g.ow) continue;
+    if (p.count == 0) p.offset = (q / g.wq) * g.ow + q % g.wq;
+    p.index[p.count++] = l;
+  }
+  p.wide = p.count == lanes || p.offset + lanes <= plane;
+  return p;
 }
 
 using ImageRows = void (*)(const float*, const int64_t*, int64_t, const float*, int64_t, int64_t, float*, const int64_t*,

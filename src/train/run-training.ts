@@ -118,6 +118,8 @@ export function prepareRun(config: TrainConfig, options: { run?: RunDirectory; c
     model, optimizer, train, test, epochs: config.epochs, schedule, rng: trainingRng, loss,
     clipGradNorm: config.clipGradNorm, callbacks: options.callbacks, run: options.run, logEverySteps: config.logEverySteps, evalEverySteps: config.evalEverySteps,
     precision: config.precision,
+    // Slices of a training batch reuse the training step's pooled buffers.
+    evaluationSlice: config.batchSize,
   });
   return { model, optimizer, trainer, train, test, parameterCount: model.parameterCount(), trainSource: data.source };
 }

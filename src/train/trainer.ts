@@ -85,6 +85,8 @@ export interface TrainerOptions {
   evalEverySteps?: number;
   /** Operand precision of convolutions and matrix products in training and evaluation (autograd/precision.ts); default FP32. */
   precision?: Precision;
+  /** Evaluate the model on slices of at most this many test images (evaluate.ts's `forwardBatch`; the numbers do not change). */
+  evaluationSlice?: number;
 }
 
 /** The outcome of `Trainer.fit`: one report per epoch, the number of optimizer steps, and the wall time in seconds. */
@@ -152,7 +154,7 @@ export class Trainer {
   }
 
   private evaluate(test: BatchSource): ReturnType<typeof evaluateClassifier> {
-    return withPrecision(this.precision, () => evaluateClassifier(this.options.model, test));
+    return withPrecision(this.precision, () => evaluateClassifier(this.options.model, test, { forwardBatch: this.options.evaluationSlice }));
   }
 
   /**

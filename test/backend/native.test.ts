@@ -114,6 +114,15 @@ describe.skipIf(!native).each(configurations)('native backend, $isa path, $threa
       [2, 7, 8, 8, 64, 3, 3, [1, 1], [1, 1], [1, 1], 1],
       [3, 6, 4, 5, 80, 3, 3, [1, 1], [1, 1], [1, 1], 1],
       [2, 5, 4, 4, 128, 3, 3, [1, 1], [1, 1], [1, 1], 1],
+      // Stores into NCHW without masked stores on AVX2 (a permuted run per pixel vector, stored
+      // whole where the surplus lands on later pixels of the same plane): the quick degradation
+      // tier's 28 × 28 layers, one image (its output channels split between threads), and planes
+      // so narrow that a vector spans several rows and no store of it may run on.
+      [2, 8, 28, 28, 8, 3, 3, [1, 1], [1, 1], [1, 1], 1],
+      [1, 8, 28, 28, 8, 3, 3, [1, 1], [1, 1], [1, 1], 1],
+      [3, 16, 14, 14, 16, 3, 3, [1, 1], [1, 1], [1, 1], 1],
+      [3, 4, 5, 2, 6, 3, 3, [1, 1], [1, 1], [1, 1], 1],
+      [2, 3, 1, 3, 5, 1, 3, [1, 1], [0, 1], [1, 1], 1],
       // About 8 × 8 with at least four channel vectors: the channel-vector forward (and input gradient).
       [3, 9, 7, 9, 64, 3, 3, [1, 1], [1, 1], [1, 1], 1],
       [2, 64, 8, 8, 80, 3, 3, [1, 1], [1, 1], [1, 1], 1],
