@@ -9,11 +9,10 @@
  * after all steps (the model, one warm-up step and `steps` measured ones).
  */
 import { PerformanceObserver } from 'node:perf_hooks';
-import type { Backend } from '../src/backend/backend.js';
 import { configureNative } from '../src/backend/native/index.js';
 import { setBackend } from '../src/backend/select.js';
 import { modelRows, modelRunner } from './native-suites.js';
-import { nativeOrExit, processCpuMs } from './native-script.js';
+import { cpuChargedBackend, nativeOrExit, processCpuMs } from './native-script.js';
 
 const cpuMs = processCpuMs;
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[values.length >> 1]!;
@@ -26,17 +25,7 @@ const row = modelRows().find((r) => r.id === id);
 if (!row) throw new Error(`js-overhead: unknown row '${id}' (one of ${modelRows().map((r) => r.id).join(', ')})`);
 
 let kernelMs = 0;
-const timed: Record<string, unknown> = { ...native };
-for (const [name, value] of Object.entries(native)) {
-  if (typeof value !== 'function' || name === 'describe' || name === 'alloc') continue;
-  timed[name] = (...args: unknown[]) => {
-    const start = cpuMs();
-    const result = (value as (...a: unknown[]) => unknown)(...args);
-    kernelMs += cpuMs() - start;
-    return result;
-  };
-}
-setBackend(timed as unknown as Backend);
+setBackend(cpuChargedBackend(native, (_name, _args, ms) => (kernelMs += ms)));
 configureNative({ threads });
 
 let gcMs = 0;

@@ -7,11 +7,10 @@
  * Row ids are those of bench/native-suites.ts (train-resnet20, train-unet, …). The difference
  * between the step total and the kernel sum is JavaScript (autograd, tensor allocation).
  */
-import type { Backend } from '../src/backend/backend.js';
 import { configureNative } from '../src/backend/native/index.js';
 import { setBackend } from '../src/backend/select.js';
 import { modelRows, modelRunner } from './native-suites.js';
-import { nativeOrExit, processCpuMs } from './native-script.js';
+import { cpuChargedBackend, nativeOrExit, processCpuMs } from './native-script.js';
 
 const cpuMs = processCpuMs;
 
@@ -22,20 +21,12 @@ const row = modelRows().find((r) => r.id === id);
 if (!row) throw new Error(`native-profile: unknown row '${id}' (one of ${modelRows().map((r) => r.id).join(', ')})`);
 
 const charged = new Map<string, { ms: number; calls: number }>();
-const profiled: Record<string, unknown> = { ...native };
-for (const [name, value] of Object.entries(native)) {
-  if (typeof value !== 'function' || name === 'describe' || name === 'alloc') continue;
-  profiled[name] = (...args: unknown[]) => {
-    const start = cpuMs();
-    const result = (value as (...a: unknown[]) => unknown)(...args);
-    const entry = charged.get(name) ?? { ms: 0, calls: 0 };
-    entry.ms += cpuMs() - start;
-    entry.calls++;
-    charged.set(name, entry);
-    return result;
-  };
-}
-setBackend(profiled as unknown as Backend);
+setBackend(cpuChargedBackend(native, (name, _args, ms) => {
+  const entry = charged.get(name) ?? { ms: 0, calls: 0 };
+  entry.ms += ms;
+  entry.calls++;
+  charged.set(name, entry);
+}));
 configureNative({ threads });
 const step = modelRunner(row);
 step(); // warm-up

@@ -17,3 +17,21 @@ export function processCpuMs(): number {
   const c = process.cpuUsage();
   return (c.user + c.system) / 1000;
 }
+
+/**
+ * `backend` with every kernel call charged its process CPU time: `charge(name, args, ms)` runs
+ * after each call (describe and alloc are not kernels and pass through).
+ */
+export function cpuChargedBackend(backend: Backend, charge: (name: string, args: readonly unknown[], ms: number) => void): Backend {
+  const charged: Record<string, unknown> = { ...backend };
+  for (const [name, value] of Object.entries(backend)) {
+    if (typeof value !== 'function' || name === 'describe' || name === 'alloc') continue;
+    charged[name] = (...args: unknown[]) => {
+      const start = processCpuMs();
+      const result = (value as (...a: unknown[]) => unknown)(...args);
+      charge(name, args, processCpuMs() - start);
+      return result;
+    };
+  }
+  return charged as unknown as Backend;
+}

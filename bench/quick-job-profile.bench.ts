@@ -17,7 +17,7 @@ import { recycleTensors } from '../src/tensor/recycling-scope.js';
 import { evaluateClassifier } from '../src/train/evaluate.js';
 import { correctCount } from '../src/train/metrics.js';
 import { prepareRun } from '../src/train/run-training.js';
-import { nativeOrExit, processCpuMs } from './native-script.js';
+import { cpuChargedBackend, nativeOrExit, processCpuMs } from './native-script.js';
 
 const cpuMs = processCpuMs;
 const native = nativeOrExit();
@@ -32,28 +32,19 @@ const config = run.config;
 
 const charged = new Map<string, { ms: number; calls: number }>();
 let kernelMs = 0;
-const profiled: Record<string, unknown> = { ...native };
-for (const [name, value] of Object.entries(native)) {
-  if (typeof value !== 'function' || name === 'describe' || name === 'alloc') continue;
-  profiled[name] = (...args: unknown[]) => {
-    const start = cpuMs();
-    const result = (value as (...a: unknown[]) => unknown)(...args);
-    const ms = cpuMs() - start;
-    kernelMs += ms;
-    // Convolutions by shape: input (N, C, H, W) and weight (O, C, kh, kw) or output.
-    let key = name;
-    if (name.startsWith('conv2d')) {
-      const shapes = args.filter((a) => Array.isArray(a)) as number[][];
-      key = `${name} ${shapes.map((s) => s.join('x')).join(' ')}`;
-    }
-    const entry = charged.get(key) ?? { ms: 0, calls: 0 };
-    entry.ms += ms;
-    entry.calls++;
-    charged.set(key, entry);
-    return result;
-  };
-}
-setBackend(profiled as unknown as Backend);
+setBackend(cpuChargedBackend(native, (name, args, ms) => {
+  kernelMs += ms;
+  // Convolutions by shape: input (N, C, H, W) and weight (O, C, kh, kw) or output.
+  let key = name;
+  if (name.startsWith('conv2d')) {
+    const shapes = args.filter((a) => Array.isArray(a)) as number[][];
+    key = `${name} ${shapes.map((s) => s.join('x')).join(' ')}`;
+  }
+  const entry = charged.get(key) ?? { ms: 0, calls: 0 };
+  entry.ms += ms;
+  entry.calls++;
+  charged.set(key, entry);
+}));
 
 let start = cpuMs();
 const prepared = prepareRun(config);
