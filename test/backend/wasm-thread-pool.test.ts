@@ -127,13 +127,17 @@ describe('wasm thread pool', () => {
     }
   });
 
-  it('finishes every task once, after the task has written its output', () => {
+  /** A pool of 3 threads over its own memory, so a test can read what the tasks wrote. */
+  const ownPool = (): { memory: WebAssembly.Memory; arena: Arena; own: ThreadPool } => {
     const loaded = loadThreadedKernelsSync();
     if (!('kernels' in loaded)) throw new Error(loaded.reason);
-    // A pool over its own memory, so the test can read what the tasks wrote.
     const { kernels, module, memory } = loaded;
     const arena = new Arena(kernels, memory, poolReservedBytes(3));
-    const own = new ThreadPool(module, kernels, memory, 3, arena.reserved);
+    return { memory, arena, own: new ThreadPool(module, kernels, memory, 3, arena.reserved) };
+  };
+
+  it('finishes every task once, after the task has written its output', () => {
+    const { memory, arena, own } = ownPool();
     const x = arena.input(Float32Array.from({ length: 8 * 4096 }, (_, i) => i - 5000));
     const y = arena.take(8 * 4096);
     const seen: number[] = [];
@@ -149,11 +153,7 @@ describe('wasm thread pool', () => {
   });
 
   it('starts no task before its inputs are prepared, on any lane', () => {
-    const loaded = loadThreadedKernelsSync();
-    if (!('kernels' in loaded)) throw new Error(loaded.reason);
-    const { kernels, module, memory } = loaded;
-    const arena = new Arena(kernels, memory, poolReservedBytes(3));
-    const own = new ThreadPool(module, kernels, memory, 3, arena.reserved);
+    const { memory, arena, own } = ownPool();
     const size = 16384;
     const x = arena.take(8 * size);
     const y = arena.take(8 * size);
