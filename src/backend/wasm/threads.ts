@@ -125,8 +125,15 @@ for (;;) {
     const count = word >>> 16;
     const task = word & 0xffff;
     if (task >= count) break;
-    // The caller is still copying this task's inputs (a few microseconds): spin until it is ready.
-    if (task >= Atomics.load(ctrl, 5)) continue;
+    // The caller is still copying this task's inputs: spin a little, then sleep until it raises
+    // the ready mark (a lane spinning for long would take the core a descheduled caller needs).
+    const ready = Atomics.load(ctrl, 5);
+    if (task >= ready) {
+      const since = performance.now();
+      while (Atomics.load(ctrl, 5) === ready && performance.now() - since < spinMs);
+      if (Atomics.load(ctrl, 5) === ready) Atomics.wait(ctrl, 5, ready);
+      continue;
+    }
     if (Atomics.compareExchange(ctrl, 1, word, word + 1) !== word) continue;
     const began = performance.now();
     try {
@@ -300,6 +307,7 @@ export class ThreadPool implements Parallel {
           failure ??= error;
         }
         Atomics.store(ctrl, READY, task + 1);
+        Atomics.notify(ctrl, READY);
       }
       this.stats[BUSY_MS] += performance.now() - started;
     }
