@@ -74,6 +74,7 @@ __attribute__((target("avx2,fma"))) inline __m256 gather256(const float* p, int6
 #define SK_DW_ROWS 6
 #define SK_CHEAP_MASKED_STORES 1
 #include "conv-direct-kernels.inc"
+#include "conv-direct-row-moves.inc"
 #undef SK_NS
 #undef SK_ATTR
 #undef SK_VEC
@@ -121,6 +122,7 @@ __attribute__((target("avx2,fma"))) inline __m256 gather256(const float* p, int6
 #define SK_CHEAP_MASKED_STORES 0
 #define SK_PERMUTE(v, index) _mm256_permutevar8x32_ps(v, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(index)))
 #include "conv-direct-kernels.inc"
+#include "conv-direct-row-moves.inc"
 
 const DirectKernels* directKernels() {
   static const DirectKernels k512{16, {8, 3, avx512::imageRows<8, 3>, avx512::imageChannels<8, 3>},
