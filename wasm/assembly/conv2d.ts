@@ -37,25 +37,46 @@ export function im2col(
         for (let oh = 0; oh < outHeight; oh++) {
           const ih = oh * strideH + rowShift;
           if (ih < 0 || ih >= height) {
-            memory.fill(dst, 0, outRowBytes);
+            zeroFloats(dst, 0, outWidth);
           } else {
-            if (lo > 0) memory.fill(dst, 0, <usize>lo << 2);
+            zeroFloats(dst, 0, lo);
             // colShift may be negative: form the address from the first valid column.
             const src = xPlane + <usize>ih * rowBytes;
             if (strideW == 1) {
-              memory.copy(dst + (<usize>lo << 2), src + (<usize>(lo + colShift) << 2), <usize>(hi - lo) << 2);
+              copyFloats(dst + (<usize>lo << 2), src + (<usize>(lo + colShift) << 2), hi - lo);
             } else {
               for (let ow = lo; ow < hi; ow++) {
                 store<f32>(dst + (<usize>ow << 2), load<f32>(src + (<usize>(ow * strideW + colShift) << 2)));
               }
             }
-            if (hi < outWidth) memory.fill(dst + (<usize>hi << 2), 0, <usize>(outWidth - hi) << 2);
+            zeroFloats(dst, hi, outWidth);
           }
           dst += outRowBytes;
         }
       }
     }
   }
+}
+
+// The rows im2col moves are short (an output row, often under 32 floats): inline vector loops
+// beat memory.copy and memory.fill there, which engines run as calls out of the compiled code.
+
+/** to[0..n) = from[0..n), floats; the ranges do not overlap. */
+// @ts-ignore: decorator
+@inline
+function copyFloats(to: usize, from: usize, n: i32): void {
+  let k = 0;
+  for (; k + 4 <= n; k += 4) v128.store(to + (<usize>k << 2), v128.load(from + (<usize>k << 2)));
+  for (; k < n; k++) store<f32>(to + (<usize>k << 2), load<f32>(from + (<usize>k << 2)));
+}
+
+/** row[first..end) = 0, floats. */
+// @ts-ignore: decorator
+@inline
+function zeroFloats(row: usize, first: i32, end: i32): void {
+  let k = first;
+  for (; k + 4 <= end; k += 4) v128.store(row + (<usize>k << 2), i32x4.splat(0));
+  for (; k < end; k++) store<f32>(row + (<usize>k << 2), 0);
 }
 
 /** dx planes += the scatter of cols: the adjoint of im2col (overlapping windows add up). */
