@@ -12,7 +12,8 @@ import { maxRelativeError } from '../helpers/backends.js';
 /**
  * The multi-threaded wasm backend (worker threads over a shared memory) against the TypeScript
  * reference, on the kernels it splits into tasks: GEMM by rows of C, convolution by images
- * (backward-weight with one partial dw per task), batch norm by channels and by images, and the
+ * (backward-weight with one partial dw per task), batch norm by channels and by images, average
+ * pooling by planes, and the
  * elementwise kernels and optimiser steps by element ranges. Three lanes on purpose, so that
  * batches of 1 and 2 and matrices of fewer than 12 rows leave lanes without work.
  */
@@ -99,6 +100,23 @@ describe('wasm backend on 3 threads', () => {
     const sgd = { lr: 0.1, momentum: 0.9, dampening: 0, weightDecay: 1e-4, nesterov: true, firstStep: false };
     expectSame('sgdStep', (backend, param) => backend.sgdStep(param, a, m.slice(), sgd), bnLength, b);
   });
+
+  // Average pooling splits by planes: 16·8 planes of 40×40 make several tasks.
+  for (const [kernel, stride, padding, countIncludePad] of [[1, 2, 0, true], [3, 2, 1, false], [2, 2, 0, true]] as const) {
+    it(`average pooling forward and backward, x [${bnShape}], kernel ${kernel}, stride ${stride}, padding ${padding}`, () => {
+      const p = { kernelSize: [kernel, kernel], stride: [stride, stride], padding: [padding, padding], countIncludePad } as const;
+      const out = Math.floor((40 + 2 * padding - kernel) / stride) + 1;
+      const yShape: Shape = [16, 8, out, out];
+      const x = random(bnLength);
+      const dy = random(size(yShape));
+      expectSame('avgPool2dForward', (b, y) => b.avgPool2dForward(x, bnShape, p, y, yShape), size(yShape));
+      expectSame('avgPool2dBackward', (b, dx) => b.avgPool2dBackward(dy, yShape, p, dx, bnShape), bnLength);
+      const adaptiveShape: Shape = [16, 8, 6, 6];
+      const dyAdaptive = random(size(adaptiveShape));
+      expectSame('adaptiveAvgPool2dForward', (b, y) => b.adaptiveAvgPool2dForward(x, bnShape, y, adaptiveShape), size(adaptiveShape));
+      expectSame('adaptiveAvgPool2dBackward', (b, dx) => b.adaptiveAvgPool2dBackward(dyAdaptive, adaptiveShape, dx, bnShape), bnLength);
+    });
+  }
 
   const cases: { x: Shape; w: Shape; p: Conv2dParams }[] = [
     { x: [5, 3, 9, 11], w: [4, 3, 3, 3], p: { stride: [1, 1], padding: [1, 1], dilation: [1, 1], groups: 1 } },

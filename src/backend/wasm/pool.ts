@@ -1,5 +1,6 @@
 import type { Backend, Shape } from '../backend.js';
 import type { WasmContext } from './arena.js';
+import { ELEMENT_WORK, inputsByTask, outputsByTask, shareOf, taskCount, unitElements } from './tasks.js';
 
 /** Pooling with PyTorch's window arithmetic (floor mode), as src/backend/ts/pool.ts. */
 function planes(xShape: Shape, yShape: Shape): [number, number, number, number, number] {
@@ -10,23 +11,36 @@ type PoolKernels = Pick<Backend,
   'maxPool2dForward' | 'maxPool2dBackward' | 'avgPool2dForward' | 'avgPool2dBackward' |
   'adaptiveAvgPool2dForward' | 'adaptiveAvgPool2dBackward'>;
 
-export function makePool({ kernels, arena }: WasmContext): PoolKernels {
+export function makePool({ kernels, arena, parallel }: WasmContext): PoolKernels {
   /** One entry for avg and adaptive avg, forward and backward (the AssemblyScript kernel's modes). */
   const average = (
     x: Float32Array, xShape: Shape, y: Float32Array, yShape: Shape, backward: boolean, adaptive: boolean,
     kernel: readonly [number, number], stride: readonly [number, number], padding: readonly [number, number], countIncludePad: boolean,
   ): void => {
     const [count, height, width, outHeight, outWidth] = planes(xShape, yShape);
-    const xLength = count * height * width;
+    const [planeIn, planeOut] = [height * width, outHeight * outWidth];
+    const xLength = count * planeIn;
     arena.reset();
-    const px = backward ? arena.take(xLength) : arena.input(x.subarray(0, xLength));
-    const py = backward ? arena.input(y) : arena.take(y.length);
-    kernels.avgPool2d(
-      px, count, height, width, outHeight, outWidth, kernel[0], kernel[1], stride[0], stride[1], padding[0], padding[1],
-      countIncludePad ? 1 : 0, adaptive ? 1 : 0, backward ? 1 : 0, py,
-    );
-    if (backward) arena.output(px, x.subarray(0, xLength));
-    else arena.output(py, y);
+    const px = arena.take(xLength);
+    const py = arena.take(y.length);
+    // Planes are independent: each task takes whole planes, its inputs copied in as it starts
+    // and its results out as it ends.
+    const tasks = taskCount(count, (xLength + y.length) * ELEMENT_WORK);
+    const xPlanes = unitElements(count, planeIn, tasks);
+    const yPlanes = unitElements(count, planeOut, tasks);
+    parallel.run(tasks, (lane, task) => {
+      const [first, end] = shareOf(count, tasks, task);
+      lane.call(
+        'avgPool2d', px + 4 * first * planeIn, end - first, height, width, outHeight, outWidth, kernel[0], kernel[1], stride[0], stride[1],
+        padding[0], padding[1], countIncludePad ? 1 : 0, adaptive ? 1 : 0, backward ? 1 : 0, py + 4 * first * planeOut,
+      );
+    }, backward ? {
+      prepare: inputsByTask(arena, y.length, yPlanes, [[py, y]]),
+      finish: outputsByTask(arena, xLength, xPlanes, [[px, x.subarray(0, xLength)]]),
+    } : {
+      prepare: inputsByTask(arena, xLength, xPlanes, [[px, x.subarray(0, xLength)]]),
+      finish: outputsByTask(arena, y.length, yPlanes, [[py, y]]),
+    });
   };
   const none = [0, 0] as const;
   return {

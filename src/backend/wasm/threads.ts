@@ -40,7 +40,7 @@ import type { PoolStatistics } from './pool-statistics.js';
 /** Exports a task may call: the index is what a command record stores. */
 export const PARALLEL_CALLS = [
   'gemm', 'im2col', 'col2im', 'fillZeros', 'axpy', 'unary', 'unaryBackward', 'binaryStrided', 'affine', 'channelAffine',
-  'batchNormStatistics', 'batchNormBackwardSums', 'batchNormBackwardInput', 'adamStep', 'sgdStep',
+  'batchNormStatistics', 'batchNormBackwardSums', 'batchNormBackwardInput', 'adamStep', 'sgdStep', 'avgPool2d',
 ] as const;
 export type ParallelCall = (typeof PARALLEL_CALLS)[number];
 
