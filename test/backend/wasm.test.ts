@@ -115,6 +115,12 @@ describe('wasm backend', () => {
       { x: [2, 6, 9, 7], w: [3, 6, 1, 1], p: { stride: [2, 2], padding: [0, 0], dilation: [1, 1], groups: 1 } },
       { x: [1, 1, 1, 1], w: [1, 1, 1, 1], p: { stride: [1, 1], padding: [0, 0], dilation: [1, 1], groups: 1 } },
       { x: [2, 3, 5, 5], w: [3, 1, 5, 5], p: { stride: [1, 1], padding: [2, 2], dilation: [1, 1], groups: 3 } },
+      // Stride 1, rows as wide as the input's (im2col's shifted-run path): dilated, a kernel taller
+      // than the image, a one-row kernel, padding that leaves rows narrower than the kernel.
+      { x: [2, 3, 6, 9], w: [4, 3, 3, 3], p: { stride: [1, 1], padding: [2, 2], dilation: [2, 2], groups: 1 } },
+      { x: [1, 2, 3, 4], w: [3, 2, 5, 5], p: { stride: [1, 1], padding: [2, 2], dilation: [1, 1], groups: 1 } },
+      { x: [2, 2, 5, 6], w: [3, 2, 1, 3], p: { stride: [1, 1], padding: [0, 1], dilation: [1, 1], groups: 1 } },
+      { x: [1, 2, 4, 2], w: [2, 2, 3, 5], p: { stride: [1, 1], padding: [1, 2], dilation: [1, 1], groups: 1 } },
     ];
     for (const { x: xShape, w: wShape, p } of cases) {
       const outH = Math.floor((xShape[2]! + 2 * p.padding[0] - p.dilation[0] * (wShape[2]! - 1) - 1) / p.stride[0]) + 1;

@@ -25,6 +25,10 @@ export function im2col(
   const plane = <usize>(height * width) << 2;
   const rowBytes = <usize>width << 2;
   const outRowBytes = <usize>outWidth << 2;
+  // Stride 1 with rows as wide as the input's ('same' padding, the 3×3 convolutions of every
+  // ResNet): a row of cols is its input row shifted, so all rows of one (c, i, j) are one shifted
+  // run of the plane, copied at once and then cleared where a row's padding wrapped around.
+  const sameRows = strideH == 1 && strideW == 1 && outWidth == width;
   let dst = cols;
   for (let c = 0; c < channels; c++) {
     const xPlane = x + <usize>c * plane;
@@ -34,6 +38,11 @@ export function im2col(
         const colShift = j * dilationW - padW;
         const lo = validLow(colShift, strideW, outWidth);
         const hi = validHigh(lo, colShift, strideW, width, outWidth);
+        if (sameRows && lo < hi) {
+          shiftedRows(xPlane, height, width, outHeight, rowShift, colShift, lo, hi, dst);
+          dst += <usize>outHeight * outRowBytes;
+          continue;
+        }
         for (let oh = 0; oh < outHeight; oh++) {
           const ih = oh * strideH + rowShift;
           if (ih < 0 || ih >= height) {
@@ -55,6 +64,32 @@ export function im2col(
         }
       }
     }
+  }
+}
+
+/**
+ * The outHeight rows (of `width` floats) of one (c, i, j) row block of cols when stride is 1 and
+ * rows keep their width: cols[oh, ow] = x[oh + rowShift, ow + colShift] where both lie inside
+ * the plane, else 0; columns [lo, hi) are the ones whose input column lies inside.
+ */
+function shiftedRows(
+  xPlane: usize, height: i32, width: i32, outHeight: i32, rowShift: i32, colShift: i32, lo: i32, hi: i32, dst: usize,
+): void {
+  const first = min(outHeight, max(0, -rowShift));
+  const end = max(first, min(outHeight, height - rowShift));
+  zeroFloats(dst, 0, first * width);
+  zeroFloats(dst, end * width, outHeight * width);
+  if (first == end) return;
+  // Flat positions first·width + lo … (end − 1)·width + hi − 1, whose sources all lie in the plane.
+  const from = first * width + lo;
+  const to = (end - 1) * width + hi;
+  const shift = rowShift * width + colShift;
+  copyFloats(dst + (<usize>from << 2), xPlane + (<usize>(from + shift) << 2), to - from);
+  zeroFloats(dst, first * width, from);
+  zeroFloats(dst, to, end * width);
+  // Between two rows the run carried the wrapped-around neighbours of the padding: clear them.
+  if (lo > 0 || hi < width) {
+    for (let oh = first; oh < end - 1; oh++) zeroFloats(dst, oh * width + hi, (oh + 1) * width + lo);
   }
 }
 
