@@ -20,8 +20,9 @@ import { poolReservedBytes, ThreadPool } from './threads.js';
  * AssemblyScript with SIMD128, for the browser lab and for Node machines without the native
  * build. Memory is copy-in/copy-out through one scratch arena (the trade-off is argued in
  * arena.ts). One thread by default; SKIPLAB_WASM_THREADS=n splits GEMM, convolution, batch
- * norm, elementwise kernels and optimiser steps over n threads in Node (threads.ts, tasks.ts). Kernels that only move data (permute, copyRegion, gather/scatter)
- * and the rare reduceMaxBackward use the TypeScript reference, which is already as fast as a copy
+ * norm, average pooling, elementwise kernels and optimiser steps over n threads in Node
+ * (threads.ts, tasks.ts). Kernels that only move data (permute, copyRegion, gather/scatter) and
+ * the rare reduceMaxBackward use the TypeScript reference, which is already as fast as a copy
  * into WebAssembly memory and back would be.
  *
  * In the browser: `await initWasmBackend(); setBackend('wasm')` before training.
