@@ -1,8 +1,8 @@
 /**
  * What a `ChannelAffine` input means (backend.ts): the kernel runs on x' = relu?((x − mean)·scale +
  * shift), channel by channel. `applyChannelAffine` is that definition; `withChannelAffineInputs`
- * gives it to backends whose kernels have no such input of their own — the reference (this is its
- * definition) and WebAssembly — by storing x' in a temporary and running the plain kernel.
+ * gives it to a backend whose kernels have no such input of their own — the reference, of which
+ * this is the definition — by storing x' in a temporary and running the plain kernel.
  */
 import type { Backend, ChannelAffine, Shape } from './backend.js';
 

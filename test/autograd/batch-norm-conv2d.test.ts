@@ -3,6 +3,7 @@ import * as F from '../../src/autograd/functions/index.js';
 import { recordActivationPattern } from '../../src/autograd/activation-pattern.js';
 import { gradcheck } from '../../src/autograd/gradcheck.js';
 import { configureNative, loadNativeBackend, nativeInfo } from '../../src/backend/native/index.js';
+import { createThreadedWasmBackend, loadWasmBackend } from '../../src/backend/wasm/index.js';
 import { BatchNorm2d } from '../../src/nn/layers/batch-norm.js';
 import { convBatchNormTwice } from '../../src/nn/layers/conv-batch-norm.js';
 import { Conv2d } from '../../src/nn/layers/conv2d.js';
@@ -15,7 +16,7 @@ import { backendsUnderTest, maxRelativeError, withBackend } from '../helpers/bac
  * batchNormConv2d: conv2d(relu?(batchNorm(x))) with the batch norm as the convolution's input map.
  * Finite-difference gradchecks for every input on every backend (the inputs keep normalised values
  * clear of the ReLU's kink), agreement with the composition of the two ops — exactly on the native
- * backend, whose map is batch norm's own arithmetic — and the layer that chooses it.
+ * and wasm backends, whose maps are batch norm's own arithmetic — and the layer that chooses it.
  */
 const rng = new Rng(31);
 
@@ -103,6 +104,26 @@ describe.skipIf(!native).each((native ? [...new Set(['portable' as const, ...nat
     }));
   },
 );
+
+// The wasm backend runs the map per image inside its convolution tasks, with batch norm's own
+// kernel: on one thread and on three, the two forms are the same bits too (the last shape is large
+// enough to be cut into several tasks, src/backend/wasm/tasks.ts).
+const wasmShapes: [number, number, number, number][] = [...shapes, [16, 8, 32, 32]];
+const wasmBackends = (): [string, Backend][] => {
+  const single = loadWasmBackend();
+  const threaded = createThreadedWasmBackend(3);
+  return [...(single ? [['1 thread', single] as [string, Backend]] : []), ...('backend' in threaded ? [['3 threads', threaded.backend] as [string, Backend]] : [])];
+};
+describe.each(wasmBackends())('batchNormConv2d on the wasm backend, %s', (_label, wasm) => {
+  it.each([1, 2])('equals batchNorm(ReLU) then conv2d bit for bit at stride %i, on edge sizes, with and without the ReLU', (stride) => withBackend(wasm, () => {
+    wasmShapes.forEach((shape, k) => {
+      for (const relu of [true, false]) {
+        const a = agreementRun(fused, shape, relu, stride, 200 + k), b = agreementRun(composition, shape, relu, stride, 200 + k);
+        a.forEach((values, i) => expect(values, `${shape.join('×')} relu=${relu} output ${i}`).toEqual(b[i]));
+      }
+    });
+  }));
+});
 
 describe('convBatchNormTwice', () => {
   const counting = (base: Backend, calls: Map<string, number>): Backend => {

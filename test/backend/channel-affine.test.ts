@@ -119,6 +119,7 @@ describe('ChannelAffine on the reference', () => {
 const wasm = loadWasmBackend();
 describe.skipIf(!wasm)('ChannelAffine on the wasm backend', () => {
   it('agrees with the reference', () => checkAgainstReference(wasm!));
+  it('the fused path equals the unfused one bit for bit', () => checkFusedEqualsUnfused(wasm!));
 });
 
 const native = loadNativeBackend();

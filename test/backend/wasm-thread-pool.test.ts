@@ -89,42 +89,49 @@ describe('wasm thread pool', () => {
     });
   });
 
-  it('trains ResNet-8 to the same parameters, bit for bit, on 1, 2 and 3 threads as unthreaded (batch 32, 3 Adam steps)', () => {
-    // Every parameter after training, not only the losses: a weight gradient summed in another
-    // order moves some weight by an ulp long before it shows in a printed loss.
-    const train = (backend: Backend): { losses: number[]; parameters: [string, Float32Array][] } => {
-      const previous = getBackend();
-      setBackend(backend);
-      try {
-        const rng = new Rng(11);
-        const model = resnetCifar({ depth: 8, baseWidth: 8, inChannels: 1, rng });
-        const optimizer = new Adam(model.parameters(), { lr: 0.003 });
-        const x = randn([32, 1, 28, 28], { rng });
-        const labels = intTensor(Array.from({ length: 32 }, (_, i) => (i * 7) % 10));
-        const losses = [0, 1, 2].map(() => {
-          optimizer.zeroGrad();
-          const loss = crossEntropy(model.forward(x), labels);
-          loss.backward();
-          optimizer.step();
-          return loss.item();
-        });
-        return { losses, parameters: model.namedParameters().map(([name, p]) => [name, Float32Array.from(p.f32)]) };
-      } finally {
-        setBackend(previous);
-      }
-    };
-    const reference = train(unthreaded);
-    expect(reference.parameters.length).toBeGreaterThan(10);
-    for (const { lanes, backend } of threaded) {
-      const trained = train(backend);
-      expect(trained.losses, `${lanes} thread(s): losses`).toEqual(reference.losses);
-      expect(trained.parameters.map(([name]) => name)).toEqual(reference.parameters.map(([name]) => name));
-      trained.parameters.forEach(([name, values], i) => {
-        const expected = reference.parameters[i]![1];
-        const differing = values.findIndex((v, j) => !Object.is(v, expected[j]));
-        expect(differing, `${lanes} thread(s): first differing element of ${name}`).toBe(-1);
+  // Every parameter after training, not only the losses: a weight gradient summed in another
+  // order moves some weight by an ulp long before it shows in a printed loss.
+  const train = (backend: Backend): { losses: number[]; parameters: [string, Float32Array][] } => {
+    const previous = getBackend();
+    setBackend(backend);
+    try {
+      const rng = new Rng(11);
+      const model = resnetCifar({ depth: 8, baseWidth: 8, inChannels: 1, rng });
+      const optimizer = new Adam(model.parameters(), { lr: 0.003 });
+      const x = randn([32, 1, 28, 28], { rng });
+      const labels = intTensor(Array.from({ length: 32 }, (_, i) => (i * 7) % 10));
+      const losses = [0, 1, 2].map(() => {
+        optimizer.zeroGrad();
+        const loss = crossEntropy(model.forward(x), labels);
+        loss.backward();
+        optimizer.step();
+        return loss.item();
       });
+      return { losses, parameters: model.namedParameters().map(([name, p]) => [name, Float32Array.from(p.f32)]) };
+    } finally {
+      setBackend(previous);
     }
+  };
+  const expectSameTraining = (trained: ReturnType<typeof train>, reference: ReturnType<typeof train>, label: string): void => {
+    expect(reference.parameters.length).toBeGreaterThan(10);
+    expect(trained.losses, `${label}: losses`).toEqual(reference.losses);
+    expect(trained.parameters.map(([name]) => name)).toEqual(reference.parameters.map(([name]) => name));
+    trained.parameters.forEach(([name, values], i) => {
+      const expected = reference.parameters[i]![1];
+      const differing = values.findIndex((v, j) => !Object.is(v, expected[j]));
+      expect(differing, `${label}: first differing element of ${name}`).toBe(-1);
+    });
+  };
+
+  it('trains ResNet-8 to the same parameters, bit for bit, on 1, 2 and 3 threads as unthreaded (batch 32, 3 Adam steps)', () => {
+    const reference = train(unthreaded);
+    for (const { lanes, backend } of threaded) expectSameTraining(train(backend), reference, `${lanes} thread(s)`);
+  });
+
+  it('trains ResNet-8 to the same bits with each block\'s first batch norm run as its second convolution\'s input map as with the layers unfused', () => {
+    expectSameTraining(train(unthreaded), train({ ...unthreaded, fusesBatchNorm: false }), 'fused on 1 thread');
+    const [, , three] = threaded;
+    expectSameTraining(train(three!.backend), train({ ...three!.backend, fusesBatchNorm: false }), 'fused on 3 threads');
   });
 
   /** A pool of 3 threads over its own memory, so a test can read what the tasks wrote. */

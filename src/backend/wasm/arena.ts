@@ -1,3 +1,4 @@
+import type { ChannelAffine } from '../backend.js';
 import type { KernelExports } from './loader.js';
 import type { ParallelCall } from './threads.js';
 
@@ -81,6 +82,11 @@ export class Arena {
     return pointer;
   }
 
+  /** Copy a ChannelAffine's per-channel arrays in, for the channelAffine kernel. */
+  inputMap(map: ChannelAffine): MapInArena {
+    return { mean: this.input(map.mean), scale: this.input(map.scale), shift: this.input(map.shift), relu: map.relu };
+  }
+
   /** Copy int32 `values` in; returns its byte offset. */
   inputInt(values: Int32Array): number {
     const pointer = this.take(values.length);
@@ -140,6 +146,14 @@ export class Arena {
       }
     }
   }
+}
+
+/** A ChannelAffine in the arena: byte offsets of its mean, scale and shift. */
+export interface MapInArena {
+  readonly mean: number;
+  readonly scale: number;
+  readonly shift: number;
+  readonly relu: boolean;
 }
 
 function align(byte: number): number {

@@ -142,7 +142,7 @@ export function makeBatchNorm({ kernels, arena, parallel }: WasmContext): Pick<B
       statistics(x, arena.take(x.length), xShape, gamma, beta, runningMean, runningVar, p, saveMean, saveInvStd, center, scale, shift);
     },
 
-    batchNormBackward(x, xShape, dy, gamma, saveMean, saveInvStd, training, dx, dgamma, dbeta, reluOutput, _reluOf, maskedGradient) {
+    batchNormBackward(x, xShape, dy, gamma, saveMean, saveInvStd, training, dx, dgamma, dbeta, reluOutput, reluOf, maskedGradient) {
       const [batch, channels, spatial] = view(xShape);
       const count = batch * spatial;
       arena.reset();
@@ -156,6 +156,17 @@ export function makeBatchNorm({ kernels, arena, parallel }: WasmContext): Pick<B
         runByElements(parallel, arena, x.length, (lane, first, n) =>
           lane.call('unaryBackward', RELU_CODE, py + 4 * first, py + 4 * first, pdy + 4 * first, pdy + 4 * first, n),
         maskedGradient ? [[pdy, maskedGradient]] : [], [[py, reluOutput.subarray(0, x.length)], [pdy, dy], [px, x]]);
+      } else if (reluOf) {
+        // The batch norm ran as a convolution's input map: its ReLU output is recomputed from x
+        // by the forward's own kernel (the same bits), image by image, then masks dy as above.
+        const py = arena.take(x.length);
+        const map = arena.inputMap({ ...reluOf, relu: true });
+        const image = channels * spatial;
+        byImages(batch, image, (lane, first, count) => {
+          const at = 4 * first * image;
+          lane.call('channelAffine', px + at, py + at, count, channels, spatial, map.mean, map.scale, map.shift, 1);
+          lane.call('unaryBackward', RELU_CODE, py + at, py + at, pdy + at, pdy + at, count * image);
+        }, maskedGradient ? [[pdy, maskedGradient]] : [], [[pdy, dy], [px, x]]);
       }
       const pmean = arena.input(saveMean.subarray(0, channels));
       const pdx = arena.take(x.length);
@@ -166,7 +177,7 @@ export function makeBatchNorm({ kernels, arena, parallel }: WasmContext): Pick<B
       byChannels(batch, channels, spatial, (lane, first, count) => lane.call(
         'batchNormBackwardSums', px + 4 * first * spatial, pdy + 4 * first * spatial, batch, count, spatial,
         pmean + 4 * first, psumDy + 8 * first, psumCentered + 8 * first, channels,
-      ), reluOutput ? [] : [[px, x], [pdy, dy]]);
+      ), reluOutput || reluOf ? [] : [[px, x], [pdy, dy]]);
       const f64 = arena.f64;
       const f32 = arena.f32;
       for (let c = 0; c < channels; c++) {

@@ -1,5 +1,5 @@
-import type { Backend, Conv2dParams, Shape } from '../backend.js';
-import type { Lane, WasmContext } from './arena.js';
+import type { Backend, ChannelAffine, Conv2dParams, Shape } from '../backend.js';
+import type { Lane, MapInArena, WasmContext } from './arena.js';
 import { convGeometry, type ConvGeometry as Geometry } from '../conv-geometry.js';
 import { inputsByTask, MAX_SUM_TASKS, outputsByTask, shareOf, taskCount, unitElements, type Input, type Output } from './tasks.js';
 
@@ -14,6 +14,10 @@ import { inputsByTask, MAX_SUM_TASKS, outputsByTask, shareOf, taskCount, unitEle
  * with patch = C/g·KH·KW. The transposes are strides handed to the GEMM's packing step. The
  * columns, the packed panels and all operands live in the arena for the whole call, so the
  * only copies are the inputs in and the result out, each task's images as it starts and ends.
+ *
+ * An `input` map (a batch norm and its ReLU, ChannelAffine) runs on each image as it is read,
+ * into the task's own scratch, by the kernel batch norm's forward uses (channelAffine): x' is
+ * the same bits as batch norm's output and is never stored outside the arena.
  */
 export function makeConv2d({ kernels, arena, parallel }: WasmContext): Pick<Backend, 'conv2dForward' | 'conv2dBackwardInput' | 'conv2dBackwardWeight'> {
   // (x planes → cols) and (cols → dx planes, accumulating) on a lane, with the geometry spelled out.
@@ -33,12 +37,22 @@ export function makeConv2d({ kernels, arena, parallel }: WasmContext): Pick<Back
    */
   const tasksFor = (g: Geometry, most?: number): number =>
     taskCount(g.batch, g.batch * g.groups * g.groupOut * g.patch * g.outHeight * g.outWidth, most);
-  const scratch = (g: Geometry, tasks: number, planeOut: number): { cols: number; work: number }[] => {
+  const scratch = (g: Geometry, tasks: number, planeOut: number, mapped = false): { cols: number; work: number; image: number }[] => {
     const own = Array.from({ length: parallel.lanes === 1 ? 1 : tasks }, () => ({
       cols: g.pointwise ? 0 : arena.take(g.patch * planeOut),
       work: arena.take(kernels.gemmWorkspaceFloats()),
+      image: mapped ? arena.take(g.inChannels * g.height * g.width) : 0,
     }));
     return Array.from({ length: tasks }, (_, task) => own[task % own.length]!);
+  };
+  /**
+   * Image n of x (at xAt) as the convolution reads it: x itself, or input(x) written into the
+   * task's scratch image (map: the arena copy of the map's mean, scale and shift).
+   */
+  const readImage = (lane: Lane, g: Geometry, xAt: number, image: number, map: MapInArena | null): number => {
+    if (!map) return xAt;
+    lane.call('channelAffine', xAt, image, 1, g.inChannels, g.height * g.width, map.mean, map.scale, map.shift, map.relu ? 1 : 0);
+    return image;
   };
 
   /** Each task's images of the inputs (images of `imageIn` floats) copied in as it starts. */
@@ -50,7 +64,7 @@ export function makeConv2d({ kernels, arena, parallel }: WasmContext): Pick<Back
 
   function conv2dForward(
     x: Float32Array, xShape: Shape, w: Float32Array, wShape: Shape, bias: Float32Array | null,
-    params: Conv2dParams, out: Float32Array, outShape: Shape,
+    params: Conv2dParams, out: Float32Array, outShape: Shape, input?: ChannelAffine | null,
   ): void {
     const g = convGeometry(xShape, wShape, outShape, params);
     const planeIn = g.height * g.width;
@@ -59,14 +73,16 @@ export function makeConv2d({ kernels, arena, parallel }: WasmContext): Pick<Back
     const px = arena.take(x.length);
     const pw = arena.input(w);
     const pout = arena.take(out.length);
+    const map = input ? arena.inputMap(input) : null;
     const tasks = tasksFor(g);
-    const own = scratch(g, tasks, planeOut);
+    const own = scratch(g, tasks, planeOut, map !== null);
     parallel.run(tasks, (lane, task) => {
-      const { cols: pcols, work } = own[task]!;
+      const { cols: pcols, work, image } = own[task]!;
       const [first, end] = shareOf(g.batch, tasks, task);
       for (let n = first; n < end; n++) {
+        const imageAt = readImage(lane, g, px + 4 * n * g.inChannels * planeIn, image, map);
         for (let group = 0; group < g.groups; group++) {
-          const xAt = px + 4 * (n * g.inChannels + group * g.groupIn) * planeIn;
+          const xAt = imageAt + 4 * group * g.groupIn * planeIn;
           const outAt = pout + 4 * (n * g.outChannels + group * g.groupOut) * planeOut;
           const cols = g.pointwise ? xAt : pcols;
           if (!g.pointwise) im2col(lane, xAt, g, pcols);
@@ -122,7 +138,7 @@ export function makeConv2d({ kernels, arena, parallel }: WasmContext): Pick<Back
 
   function conv2dBackwardWeight(
     x: Float32Array, xShape: Shape, dy: Float32Array, dyShape: Shape,
-    params: Conv2dParams, dw: Float32Array, dwShape: Shape,
+    params: Conv2dParams, dw: Float32Array, dwShape: Shape, input?: ChannelAffine | null,
   ): void {
     const g = convGeometry(xShape, dwShape, dyShape, params);
     const planeIn = g.height * g.width;
@@ -135,15 +151,17 @@ export function makeConv2d({ kernels, arena, parallel }: WasmContext): Pick<Back
     // One dw per task, zeroed so that an empty batch adds 0; the partial sums are added together
     // in task order at the end, so the sum is the same whichever lane ran which task.
     const partial = Array.from({ length: tasks }, () => arena.takeZeroed(dwLength));
-    const own = scratch(g, tasks, planeOut);
+    const map = input ? arena.inputMap(input) : null;
+    const own = scratch(g, tasks, planeOut, map !== null);
     const xIn = imagesIn(g.batch, g.inChannels * planeIn, tasks, [[px, x]])!;
     const dyIn = imagesIn(g.batch, g.outChannels * planeOut, tasks, [[pdy, dy]])!;
     parallel.run(tasks, (lane, task) => {
-      const { cols: pcols, work } = own[task]!;
+      const { cols: pcols, work, image } = own[task]!;
       const [first, end] = shareOf(g.batch, tasks, task);
       for (let n = first; n < end; n++) {
+        const imageAt = readImage(lane, g, px + 4 * n * g.inChannels * planeIn, image, map);
         for (let group = 0; group < g.groups; group++) {
-          const xAt = px + 4 * (n * g.inChannels + group * g.groupIn) * planeIn;
+          const xAt = imageAt + 4 * group * g.groupIn * planeIn;
           const dyAt = pdy + 4 * (n * g.outChannels + group * g.groupOut) * planeOut;
           const cols = g.pointwise ? xAt : pcols;
           if (!g.pointwise) im2col(lane, xAt, g, pcols);

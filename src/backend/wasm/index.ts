@@ -1,6 +1,5 @@
 import type { Backend } from '../backend.js';
 import { withBf16Operands } from '../bf16.js';
-import { withChannelAffineInputs } from '../channel-affine.js';
 import { typescriptBackend } from '../ts/index.js';
 import { Arena, type Parallel, singleLane, type WasmContext } from './arena.js';
 import { makeBatchNorm } from './batch-norm.js';
@@ -30,11 +29,11 @@ import { poolReservedBytes, ThreadPool } from './threads.js';
 export function createWasmBackend(kernels: KernelExports, threads?: { arena: Arena; parallel: Parallel }): Backend {
   const context: WasmContext = { kernels, arena: threads?.arena ?? new Arena(kernels), parallel: threads?.parallel ?? singleLane(kernels) };
   const lanes = context.parallel.lanes;
-  // bf16 operands: rounded copies into the FP32 kernels (WebAssembly SIMD128 has no bf16 products);
-  // `input` maps: the mapped input stored first.
-  return withChannelAffineInputs(withBf16Operands({
+  // bf16 operands: rounded copies into the FP32 kernels (WebAssembly SIMD128 has no bf16 products).
+  return withBf16Operands({
     name: 'wasm',
-    fusesBatchNorm: false,
+    // Input maps run per image inside the convolution tasks (conv2d.ts), residuals as batch norm writes.
+    fusesBatchNorm: true,
     describe: () => `wasm (WebAssembly SIMD128 kernels from AssemblyScript, ${lanes} thread${lanes === 1 ? '' : 's'})`,
     alloc: (length) => new Float32Array(length),
     ...makeElementwise(context),
@@ -50,7 +49,7 @@ export function createWasmBackend(kernels: KernelExports, threads?: { arena: Are
     ...makeLayerNorm(context),
     ...makeSoftmax(context),
     ...makeOptimizers(context),
-  }));
+  });
 }
 
 let loaded: Backend | null = null;
