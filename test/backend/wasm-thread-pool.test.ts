@@ -185,6 +185,28 @@ describe('wasm thread pool', () => {
     }
   });
 
+  it('runs each lane\'s own records of a task when the tasks use lane scratch', () => {
+    const { memory, arena, own } = ownPool();
+    const size = 4096;
+    // Lane l's "scratch" holds l + 1; a task copies (relu) the scratch of the lane that ran it.
+    const scratch = [1, 2, 3].map((value) => arena.input(new Float32Array(size).fill(value)));
+    const y = arena.take(48 * size);
+    const relu = UNARY_OPS.indexOf('relu');
+    // The workers start asynchronously: go on until they have run tasks in 10 rounds (at most 60 s).
+    const started = Date.now();
+    for (let rounds = 0; rounds < 10 && Date.now() - started < 60_000;) {
+      own.resetStatistics();
+      own.run(48, (lane, task) => lane.call('unary', relu, scratch[lane.index]!, y + 4 * size * task, size), { laneScratch: true });
+      const ranBy = Array.from({ length: 48 }, (_, task) => new Float32Array(memory.buffer, y + 4 * size * task, size));
+      expect(ranBy.every((out) => out.every((v) => v === out[0]) && [1, 2, 3].includes(out[0]!))).toBe(true);
+      const tasksByLane = [1, 2, 3].map((value) => ranBy.filter((out) => out[0] === value).length);
+      expect(tasksByLane).toEqual(own.statistics().lanes.map((lane) => lane.tasks));
+      if (tasksByLane[0]! < 48) rounds++;
+    }
+    expect(Date.now() - started).toBeLessThan(60_000);
+    expect(() => own.run(4, (lane) => lane.call('fillZeros', y, lane.index))).toThrow(/lane.index read by a kernel not run with laneScratch/);
+  });
+
   it('throws the error of a task that failed on any lane, then keeps working', () => {
     const { backend, pool } = threaded[2]!;
     // A GEMM with k = 0 clearing C (memory.fill) at the top of the 4 GiB address space, far

@@ -32,19 +32,17 @@ export function makeConv2d({ kernels, arena, parallel }: WasmContext): Pick<Back
   const col2im = columns('col2im');
   /**
    * Tasks take contiguous runs of images (taskCount: by the shapes only, so the bits do not
-   * depend on the thread count); each task has its own columns and GEMM workspace, which tasks
-   * share when one thread runs them all in turn.
+   * depend on the thread count); each lane has its own columns and GEMM workspace, which the
+   * tasks it runs share (laneScratch).
    */
   const tasksFor = (g: Geometry, most?: number): number =>
     taskCount(g.batch, g.batch * g.groups * g.groupOut * g.patch * g.outHeight * g.outWidth, most);
-  const scratch = (g: Geometry, tasks: number, planeOut: number, mapped = false): { cols: number; work: number; image: number }[] => {
-    const own = Array.from({ length: parallel.lanes === 1 ? 1 : tasks }, () => ({
+  const scratch = (g: Geometry, planeOut: number, mapped = false): { cols: number; work: number; image: number }[] =>
+    Array.from({ length: parallel.lanes }, () => ({
       cols: g.pointwise ? 0 : arena.take(g.patch * planeOut),
       work: arena.take(kernels.gemmWorkspaceFloats()),
       image: mapped ? arena.take(g.inChannels * g.height * g.width) : 0,
     }));
-    return Array.from({ length: tasks }, (_, task) => own[task % own.length]!);
-  };
   /**
    * Image n of x (at xAt) as the convolution reads it: x itself, or input(x) written into the
    * task's scratch image (map: the arena copy of the map's mean, scale and shift).
@@ -75,9 +73,9 @@ export function makeConv2d({ kernels, arena, parallel }: WasmContext): Pick<Back
     const pout = arena.take(out.length);
     const map = input ? arena.inputMap(input) : null;
     const tasks = tasksFor(g);
-    const own = scratch(g, tasks, planeOut, map !== null);
+    const own = scratch(g, planeOut, map !== null);
     parallel.run(tasks, (lane, task) => {
-      const { cols: pcols, work, image } = own[task]!;
+      const { cols: pcols, work, image } = own[lane.index]!;
       const [first, end] = shareOf(g.batch, tasks, task);
       for (let n = first; n < end; n++) {
         const imageAt = readImage(lane, g, px + 4 * n * g.inChannels * planeIn, image, map);
@@ -93,6 +91,7 @@ export function makeConv2d({ kernels, arena, parallel }: WasmContext): Pick<Back
     }, {
       prepare: imagesIn(g.batch, g.inChannels * planeIn, tasks, [[px, x]]),
       finish: bias ? undefined : imagesOut(g.batch, g.outChannels * planeOut, tasks, [[pout, out]]),
+      laneScratch: true,
     });
     if (bias) {
       kernels.addChannelBias(pout, g.batch, g.outChannels, planeOut, arena.input(bias));
@@ -115,9 +114,9 @@ export function makeConv2d({ kernels, arena, parallel }: WasmContext): Pick<Back
     // own images first.
     const pdx = arena.take(dxLength);
     const tasks = tasksFor(g);
-    const own = scratch(g, tasks, planeOut);
+    const own = scratch(g, planeOut);
     parallel.run(tasks, (lane, task) => {
-      const { cols: pcols, work } = own[task]!;
+      const { cols: pcols, work } = own[lane.index]!;
       const [first, end] = shareOf(g.batch, tasks, task);
       if (!g.pointwise) lane.call('fillZeros', pdx + 4 * first * g.inChannels * planeIn, (end - first) * g.inChannels * planeIn);
       for (let n = first; n < end; n++) {
@@ -133,6 +132,7 @@ export function makeConv2d({ kernels, arena, parallel }: WasmContext): Pick<Back
     }, {
       prepare: imagesIn(g.batch, g.outChannels * planeOut, tasks, [[pdy, dy]]),
       finish: imagesOut(g.batch, g.inChannels * planeIn, tasks, [[pdx, dx.subarray(0, dxLength)]]),
+      laneScratch: true,
     });
   }
 
@@ -152,11 +152,11 @@ export function makeConv2d({ kernels, arena, parallel }: WasmContext): Pick<Back
     // in task order at the end, so the sum is the same whichever lane ran which task.
     const partial = Array.from({ length: tasks }, () => arena.takeZeroed(dwLength));
     const map = input ? arena.inputMap(input) : null;
-    const own = scratch(g, tasks, planeOut, map !== null);
+    const own = scratch(g, planeOut, map !== null);
     const xIn = imagesIn(g.batch, g.inChannels * planeIn, tasks, [[px, x]])!;
     const dyIn = imagesIn(g.batch, g.outChannels * planeOut, tasks, [[pdy, dy]])!;
     parallel.run(tasks, (lane, task) => {
-      const { cols: pcols, work, image } = own[task]!;
+      const { cols: pcols, work, image } = own[lane.index]!;
       const [first, end] = shareOf(g.batch, tasks, task);
       for (let n = first; n < end; n++) {
         const imageAt = readImage(lane, g, px + 4 * n * g.inChannels * planeIn, image, map);
@@ -174,6 +174,7 @@ export function makeConv2d({ kernels, arena, parallel }: WasmContext): Pick<Back
         xIn(task);
         dyIn(task);
       },
+      laneScratch: true,
     });
     for (let task = 1; task < tasks; task++) kernels.axpy(1, partial[task]!, partial[0]!, dwLength);
     arena.output(partial[0]!, dw.subarray(0, dwLength));

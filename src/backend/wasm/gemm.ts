@@ -19,12 +19,10 @@ export function makeGemm({ kernels, arena, parallel }: WasmContext): Backend['ge
     const pb = arena.input(b.subarray(0, spanB));
     const pc = accumulate ? arena.input(c.subarray(0, spanC)) : arena.take(spanC);
     // Split the rows of C into tasks of whole micro-kernel row quads (4 rows) when the product is
-    // big enough to pay for handing work to another thread; every task packs into its own workspace
-    // (one for all when one thread runs them in turn).
+    // big enough to pay for handing work to another thread; each lane packs into its own workspace.
     const quads = Math.ceil(m / 4);
     const tasks = taskCount(quads, batch * m * n * k);
-    const workspaces = Array.from({ length: parallel.lanes === 1 ? 1 : tasks }, () => arena.take(kernels.gemmWorkspaceFloats()));
-    const work = Array.from({ length: tasks }, (_, task) => workspaces[task % workspaces.length]!);
+    const work = Array.from({ length: parallel.lanes }, () => arena.take(kernels.gemmWorkspaceFloats()));
     // A(i, p): stored (m, k) → (k, 1); stored (k, m) and transposed → (1, m). Likewise B(p, j).
     const [aRow, aCol] = transA ? [1, m] : [k, 1];
     const [bRow, bCol] = transB ? [1, k] : [n, 1];
@@ -36,10 +34,10 @@ export function makeGemm({ kernels, arena, parallel }: WasmContext): Backend['ge
       for (let t = 0; t < batch; t++) {
         lane.call(
           'gemm', rows, n, k, pa + 4 * (t * strideA + first * aRow), aRow, aCol, pb + 4 * t * strideB, bRow, bCol,
-          pc + 4 * (t * strideC + first * n), accumulate ? 1 : 0, work[task]!,
+          pc + 4 * (t * strideC + first * n), accumulate ? 1 : 0, work[lane.index]!,
         );
       }
-    });
+    }, { laneScratch: true });
     if (strideC === m * n || batch === 1) {
       arena.output(pc, c.subarray(0, spanC));
     } else {

@@ -11,7 +11,9 @@ import type { PoolStatistics } from './pool-statistics.js';
  * records every task's export calls (pointers and sizes only) into a command region of the
  * shared memory, publishes them, and then it and the workers *claim* tasks one at a time from a
  * shared cursor (compare-and-swap) until none is left, the calling thread running its share
- * directly. A worker that the operating system has not scheduled yet — the common case on a
+ * directly. A kernel whose tasks use scratch memory (im2col columns, packed panels) is recorded
+ * once per lane, each copy pointing at that lane's scratch (TaskHooks.laneScratch), so a lane
+ * reuses one warm block whichever tasks it claims. A worker that the operating system has not scheduled yet — the common case on a
  * busy 2-core machine — simply claims nothing: the calling thread does its tasks, and a slow
  * lane can no longer hold the whole step back as a fixed split did. A kernel whose inputs the
  * caller copies in task by task (TaskHooks.prepare) publishes its tasks first and raises a
@@ -59,6 +61,7 @@ const DONE = 2; // tasks finished; the caller's futex
 const ERRORS = 3;
 const PAGES = 4; // the memory's size in 64 KiB pages when the tasks were published
 const READY = 5; // tasks below this one have their inputs in place and may be claimed
+const LANE_STRIDE = 6; // 0: all lanes run the same records; else lane l's task starts begin at l · this (laneScratch)
 const MESSAGE = 16; // int32 slot where the first failure's message starts (UTF-16 code units)
 const MESSAGE_UNITS = 200; // ends inside the 256 slots of CONTROL_BYTES
 const CONTROL_BYTES = 1024;
@@ -72,7 +75,7 @@ export const DEFAULT_SPIN_MS = 0.05;
 function layout(threads: number): { stats: number; starts: number; finished: number; records: number; bytes: number } {
   const stats = CONTROL_BYTES;
   const starts = stats + 8 * STAT_SLOTS * threads;
-  const finished = starts + 4 * (MAX_TASKS + 1);
+  const finished = starts + 4 * threads * (MAX_TASKS + 1);
   const records = Math.ceil((finished + 4 * MAX_TASKS) / 64) * 64;
   return { stats, starts, finished, records, bytes: records + 8 * RECORD * RECORD_CAPACITY };
 }
@@ -93,7 +96,7 @@ export interface LaneWorkerData {
   starts: number;
   finished: number;
   records: number;
-  constants: { record: number; maxTasks: number; capacity: number; message: number; messageUnits: number; statSlots: number };
+  constants: { record: number; maxTasks: number; capacity: number; message: number; messageUnits: number; statSlots: number; lanes: number };
 }
 
 /**
@@ -112,11 +115,18 @@ const calls = names.map((name) => instance.exports[name]);
 // so views taken now stay valid however the memory grows later.
 const ctrl = new Int32Array(memory.buffer, control, 256);
 const stats = new Float64Array(memory.buffer, statsAt + 8 * constants.statSlots * lane, constants.statSlots);
-const starts = new Int32Array(memory.buffer, startsAt, constants.maxTasks + 1);
+const starts = new Int32Array(memory.buffer, startsAt, constants.lanes * (constants.maxTasks + 1));
 const finished = new Int32Array(memory.buffer, finishedAt, constants.maxTasks);
 const records = new Float64Array(memory.buffer, recordsAt, constants.capacity * constants.record);
+// Every export takes at most 16 arguments, and extra ones are ignored: passing all 16 slots
+// costs a twentieth of spreading a subarray of the record.
+const runRecord = (at) => calls[records[at]](
+  records[at + 2], records[at + 3], records[at + 4], records[at + 5], records[at + 6], records[at + 7], records[at + 8], records[at + 9],
+  records[at + 10], records[at + 11], records[at + 12], records[at + 13], records[at + 14], records[at + 15], records[at + 16], records[at + 17],
+);
 ready();
-// Control slots: 0 generation, 1 claim word, 2 tasks done, 3 failures, 4 memory pages, 5 ready mark (GENERATION… in threads.ts).
+// Control slots: 0 generation, 1 claim word, 2 tasks done, 3 failures, 4 memory pages, 5 ready mark,
+// 6 lane stride (GENERATION… in threads.ts).
 let seen = Atomics.load(ctrl, 0);
 let knownPages = memory.buffer.byteLength / 65536;
 for (;;) {
@@ -148,10 +158,8 @@ for (;;) {
         knownPages = memory.buffer.byteLength / 65536;
         stats[3] += 1;
       }
-      for (let r = starts[task], end = starts[task + 1]; r < end; r++) {
-        const at = r * constants.record;
-        calls[records[at]](...records.subarray(at + 2, at + 2 + records[at + 1]));
-      }
+      const first = lane * ctrl[6] + task;
+      for (let r = starts[first], end = starts[first + 1]; r < end; r++) runRecord(r * constants.record);
     } catch (error) {
       if (Atomics.add(ctrl, 3, 1) === 0) {
         const text = 'lane ' + lane + ': ' + String(error && error.stack || error);
@@ -204,6 +212,8 @@ export class ThreadPool implements Parallel {
   private regionMs = 0;
   private callerWaitMs = 0;
   private readonly recorder: Lane;
+  /** The lane whose records `recorder` writes, or −1 when all lanes share them (lane.index then throws). */
+  private recordingLane = -1;
   private readonly direct: Lane;
 
   /**
@@ -221,28 +231,35 @@ export class ThreadPool implements Parallel {
     const at = layout(threads);
     this.ctrl = new Int32Array(memory.buffer, reserved, CONTROL_BYTES / 4);
     this.stats = new Float64Array(memory.buffer, reserved + at.stats, STAT_SLOTS * threads);
-    this.starts = new Int32Array(memory.buffer, reserved + at.starts, MAX_TASKS + 1);
+    this.starts = new Int32Array(memory.buffer, reserved + at.starts, threads * (MAX_TASKS + 1));
     this.finished = new Int32Array(memory.buffer, reserved + at.finished, MAX_TASKS);
     this.records = new Float64Array(memory.buffer, reserved + at.records, RECORD * RECORD_CAPACITY);
     const records = this.records;
+    const callIndex = new Map(PARALLEL_CALLS.map((name, index) => [name, index]));
+    const pool = this;
     this.recorder = {
+      get index(): number {
+        if (pool.recordingLane < 0) throw new Error('wasm threads: lane.index read by a kernel not run with laneScratch');
+        return pool.recordingLane;
+      },
       call: (name, ...args) => {
         const r = this.recorded;
         if (r >= RECORD_CAPACITY) throw new Error(`wasm threads: more than ${RECORD_CAPACITY} calls recorded for one kernel`);
         if (args.length > MAX_ARGS) throw new Error(`wasm threads: ${name} with ${args.length} arguments; at most ${MAX_ARGS}`);
         const base = r * RECORD;
-        records[base] = PARALLEL_CALLS.indexOf(name);
+        records[base] = callIndex.get(name)!;
         records[base + 1] = args.length;
-        records.set(args, base + 2);
+        // An element loop: TypedArray.set from an array is ten times slower for 16 values.
+        for (let i = 0; i < args.length; i++) records[base + 2 + i] = args[i]!;
         this.recorded = r + 1;
       },
     };
-    this.direct = { call: (name, ...args) => table[name](...args) };
+    this.direct = { index: 0, call: (name, ...args) => table[name](...args) };
     for (let lane = 1; lane < threads; lane++) {
       startLane({
         module, memory, names: PARALLEL_CALLS, lane, spinMs, control: reserved, stats: reserved + at.stats,
         starts: reserved + at.starts, finished: reserved + at.finished, records: reserved + at.records,
-        constants: { record: RECORD, maxTasks: MAX_TASKS, capacity: RECORD_CAPACITY, message: MESSAGE, messageUnits: MESSAGE_UNITS, statSlots: STAT_SLOTS },
+        constants: { record: RECORD, maxTasks: MAX_TASKS, capacity: RECORD_CAPACITY, message: MESSAGE, messageUnits: MESSAGE_UNITS, statSlots: STAT_SLOTS, lanes: threads },
       });
     }
   }
@@ -256,7 +273,7 @@ export class ThreadPool implements Parallel {
    */
   run(count: number, build: (lane: Lane, task: number) => void, hooks: TaskHooks = {}): void {
     if (count <= 0) return;
-    const { prepare, finish } = hooks;
+    const { prepare, finish, laneScratch = false } = hooks;
     if (count === 1 || this.lanes === 1) {
       const began = performance.now();
       for (let task = 0; task < count; task++) {
@@ -279,11 +296,20 @@ export class ThreadPool implements Parallel {
     }
     if (count > MAX_TASKS) throw new Error(`wasm threads: ${count} tasks for one kernel; at most ${MAX_TASKS}`);
     this.recorded = 0;
-    for (let task = 0; task < count; task++) {
-      this.starts[task] = this.recorded;
-      build(this.recorder, task);
+    // With laneScratch each lane's tasks are recorded apart, lane l's starts at l · (count + 1).
+    try {
+      for (let lane = 0; lane < (laneScratch ? this.lanes : 1); lane++) {
+        const base = lane * (count + 1);
+        this.recordingLane = laneScratch ? lane : -1;
+        for (let task = 0; task < count; task++) {
+          this.starts[base + task] = this.recorded;
+          build(this.recorder, task);
+        }
+        this.starts[base + count] = this.recorded;
+      }
+    } finally {
+      this.recordingLane = -1;
     }
-    this.starts[count] = this.recorded;
     this.finished.fill(0, 0, count);
     const began = performance.now();
     const ctrl = this.ctrl;
@@ -291,6 +317,7 @@ export class ThreadPool implements Parallel {
     Atomics.store(ctrl, ERRORS, 0);
     Atomics.store(ctrl, PAGES, this.memory.buffer.byteLength / 65536);
     Atomics.store(ctrl, READY, prepare ? 0 : count);
+    Atomics.store(ctrl, LANE_STRIDE, laneScratch ? count + 1 : 0);
     Atomics.store(ctrl, CLAIM, count << 16);
     Atomics.add(ctrl, GENERATION, 1);
     Atomics.notify(ctrl, GENERATION);
@@ -370,7 +397,11 @@ export class ThreadPool implements Parallel {
     const records = this.records;
     for (let r = this.starts[task]!, end = this.starts[task + 1]!; r < end; r++) {
       const at = r * RECORD;
-      this.calls[records[at]!]!(...records.subarray(at + 2, at + 2 + records[at + 1]!));
+      // All MAX_ARGS slots, as the lanes do (LANE_LOOP_SOURCE): exports ignore the extra ones.
+      this.calls[records[at]!]!(
+        records[at + 2]!, records[at + 3]!, records[at + 4]!, records[at + 5]!, records[at + 6]!, records[at + 7]!, records[at + 8]!, records[at + 9]!,
+        records[at + 10]!, records[at + 11]!, records[at + 12]!, records[at + 13]!, records[at + 14]!, records[at + 15]!, records[at + 16]!, records[at + 17]!,
+      );
     }
   }
 
