@@ -73,6 +73,8 @@ describe('wasm backend', () => {
   describe('gemm', () => {
     const cases: [number, number, number, number][] = [
       [1, 1, 1, 1], [1, 7, 5, 3], [2, 13, 17, 11], [1, 64, 64, 64], [3, 5, 1, 9], [1, 131, 37, 263], [1, 4, 8, 300], [2, 1, 29, 1],
+      // m ≤ 16 with B read in place: more than NC = 2048 columns, ragged last panel, k > KC = 256.
+      [1, 8, 2100, 5], [2, 3, 45, 260], [1, 16, 16, 7], [1, 17, 9, 4],
     ];
     for (const [batch, m, n, k] of cases) {
       for (const transA of [false, true]) {
