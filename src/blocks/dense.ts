@@ -2,6 +2,7 @@ import { concat } from '../autograd/functions/concat.js';
 import { dropout } from '../autograd/functions/dropout.js';
 import { avgPool2d } from '../autograd/functions/pooling.js';
 import { BatchNorm2d } from '../nn/layers/batch-norm.js';
+import { batchNormReluConv } from '../nn/layers/conv-batch-norm.js';
 import { Conv2d } from '../nn/layers/conv2d.js';
 import { Module } from '../nn/module.js';
 import { globalRng, type Rng } from '../tensor/rng.js';
@@ -51,8 +52,8 @@ export class DenseLayer extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    let out = this.conv1.forward(this.norm1.forwardRelu(x)); // (N, 4k or k, H, W)
-    if (this.norm2 && this.conv2) out = this.conv2.forward(this.norm2.forwardRelu(out)); // (N, k, H, W)
+    let out = batchNormReluConv(this.norm1, this.conv1, x); // (N, 4k or k, H, W)
+    if (this.norm2 && this.conv2) out = batchNormReluConv(this.norm2, this.conv2, out); // (N, k, H, W)
     return this.dropRate > 0 ? dropout(out, this.dropRate, this.training, this.dropRng) : out;
   }
 }
@@ -184,7 +185,7 @@ export class Transition extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    const out = this.conv.forward(this.norm.forwardRelu(x)); // (N, ⌊θm⌋, H, W)
+    const out = batchNormReluConv(this.norm, this.conv, x); // (N, ⌊θm⌋, H, W)
     return avgPool2d(out, 2, { stride: 2 }, 'Transition'); // (N, ⌊θm⌋, H/2, W/2)
   }
 }

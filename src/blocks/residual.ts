@@ -3,7 +3,7 @@ import { add, mul } from '../autograd/functions/binary.js';
 import { relu } from '../autograd/functions/unary.js';
 import { BatchNorm2d } from '../nn/layers/batch-norm.js';
 import { Conv2d } from '../nn/layers/conv2d.js';
-import { convBatchNorm, convBatchNormTwice } from '../nn/layers/conv-batch-norm.js';
+import { batchNormReluConv, convBatchNorm, convBatchNormTwice } from '../nn/layers/conv-batch-norm.js';
 import { Module } from '../nn/module.js';
 import { globalRng, type Rng } from '../tensor/rng.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -255,8 +255,7 @@ export class PreActBlock extends ResidualBlock {
   }
 
   private branchFromPreActivated(pre: Tensor): Tensor {
-    const out = this.bn2.forwardRelu(this.conv1.forward(pre)); // (N, planes, H/s, W/s)
-    return this.conv2.forward(out);
+    return batchNormReluConv(this.bn2, this.conv2, this.conv1.forward(pre)); // (N, planes, H/s, W/s)
   }
 
   /** What the shortcut reads: the pre-activated input for a projection, x itself otherwise. */

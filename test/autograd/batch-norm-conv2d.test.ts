@@ -1,11 +1,12 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import * as F from '../../src/autograd/functions/index.js';
 import { recordActivationPattern } from '../../src/autograd/activation-pattern.js';
+import { noGrad } from '../../src/autograd/no-grad.js';
 import { gradcheck } from '../../src/autograd/gradcheck.js';
 import { configureNative, loadNativeBackend, nativeInfo } from '../../src/backend/native/index.js';
 import { createThreadedWasmBackend, loadWasmBackend } from '../../src/backend/wasm/index.js';
 import { BatchNorm2d } from '../../src/nn/layers/batch-norm.js';
-import { convBatchNormTwice } from '../../src/nn/layers/conv-batch-norm.js';
+import { batchNormReluConv, convBatchNormTwice } from '../../src/nn/layers/conv-batch-norm.js';
 import { Conv2d } from '../../src/nn/layers/conv2d.js';
 import type { Backend } from '../../src/backend/backend.js';
 import { Rng } from '../../src/tensor/rng.js';
@@ -172,5 +173,33 @@ describe('convBatchNormTwice', () => {
     expect(calls.get('batchNormStatistics')).toBeUndefined();
     expect(calls.get('batchNormForward')).toBe(2);
     expect(seen).not.toBeNull();
+  });
+});
+
+describe('batchNormReluConv', () => {
+  const counting = (base: Backend, calls: Map<string, number>): Backend => {
+    const count = (name: string) => calls.set(name, (calls.get(name) ?? 0) + 1);
+    return {
+      ...base, fusesBatchNorm: true,
+      batchNormForward: (...args) => { count('batchNormForward'); base.batchNormForward(...args); },
+      batchNormStatistics: (...args) => { count('batchNormStatistics'); base.batchNormStatistics(...args); },
+    };
+  };
+  const layers = () => [new BatchNorm2d(3), new Conv2d(3, 4, 3, { padding: 1, bias: false, rng: new Rng(9) })] as const;
+
+  it('runs the batch norm as the convolution\'s input map when gradients flow, and as written without them, with the same result', () => {
+    const base = backendsUnderTest()[0]!;
+    const x = randn([2, 3, 5, 5], { rng: new Rng(10) });
+    const fusedCalls = new Map<string, number>();
+    const [bn, conv] = layers();
+    const fusedOut = withBackend(counting(base, fusedCalls), () => batchNormReluConv(bn, conv, x));
+    expect([fusedCalls.get('batchNormStatistics'), fusedCalls.get('batchNormForward')]).toEqual([1, undefined]);
+    expect(bn.num_batches_tracked!.data[0]).toBe(1);
+    const plainCalls = new Map<string, number>();
+    const [bn2, conv2] = layers();
+    const plain = withBackend(counting(base, plainCalls), () => noGrad(() => batchNormReluConv(bn2, conv2, x)));
+    expect([plainCalls.get('batchNormStatistics'), plainCalls.get('batchNormForward')]).toEqual([undefined, 1]);
+    expect(maxRelativeError(fusedOut.f32, plain.f32)).toBeLessThanOrEqual(1e-4);
+    expect(maxRelativeError(bn.running_var!.f32, bn2.running_var!.f32)).toBeLessThanOrEqual(1e-6);
   });
 });

@@ -10,10 +10,12 @@ import { loadThreadedKernelsSync, threadedKernelsUrl } from '../../src/backend/w
 import { poolReservedBytes, ThreadPool } from '../../src/backend/wasm/threads.js';
 import { crossEntropy } from '../../src/autograd/functions/cross-entropy.js';
 import { getBackend, setBackend } from '../../src/backend/select.js';
+import { createModel } from '../../src/models/registry.js';
 import { resnetCifar } from '../../src/models/resnet-cifar.js';
+import type { Module } from '../../src/nn/module.js';
 import { Adam } from '../../src/optim/adam.js';
 import { Rng } from '../../src/tensor/rng.js';
-import { intTensor, randn } from '../../src/tensor/tensor.js';
+import { intTensor, randn, type Tensor } from '../../src/tensor/tensor.js';
 
 /**
  * The wasm thread pool itself (src/backend/wasm/threads.ts): its results must not depend on the
@@ -91,12 +93,13 @@ describe('wasm thread pool', () => {
 
   // Every parameter after training, not only the losses: a weight gradient summed in another
   // order moves some weight by an ulp long before it shows in a printed loss.
-  const train = (backend: Backend): { losses: number[]; parameters: [string, Float32Array][] } => {
+  const resnet8 = (rng: Rng): Module & { forward(x: Tensor): Tensor } => resnetCifar({ depth: 8, baseWidth: 8, inChannels: 1, rng });
+  const train = (backend: Backend, build = resnet8): { losses: number[]; parameters: [string, Float32Array][] } => {
     const previous = getBackend();
     setBackend(backend);
     try {
       const rng = new Rng(11);
-      const model = resnetCifar({ depth: 8, baseWidth: 8, inChannels: 1, rng });
+      const model = build(rng);
       const optimizer = new Adam(model.parameters(), { lr: 0.003 });
       const x = randn([32, 1, 28, 28], { rng });
       const labels = intTensor(Array.from({ length: 32 }, (_, i) => (i * 7) % 10));
@@ -132,6 +135,19 @@ describe('wasm thread pool', () => {
     expectSameTraining(train(unthreaded), train({ ...unthreaded, fusesBatchNorm: false }), 'fused on 1 thread');
     const [, , three] = threaded;
     expectSameTraining(train(three!.backend), train({ ...three!.backend, fusesBatchNorm: false }), 'fused on 3 threads');
+  });
+
+  it('trains DenseNets and a pre-activation ResNet to the same bits with BN-ReLU-Conv run as an input map as with the layers unfused', () => {
+    const models: [string, (rng: Rng) => Module & { forward(x: Tensor): Tensor }][] = [
+      ['DenseNet', (rng) => createModel('densenet_cifar', { depth: 10, bottleneck: false, growthRate: 4, inChannels: 1, rng })],
+      ['DenseNet-BC', (rng) => createModel('densenet_cifar', { depth: 16, growthRate: 4, inChannels: 1, rng })],
+      ['pre-activation ResNet-8', (rng) => resnetCifar({ depth: 8, baseWidth: 8, inChannels: 1, block: 'preact', rng })],
+    ];
+    const [, , three] = threaded;
+    for (const [label, build] of models) {
+      expectSameTraining(train(unthreaded, build), train({ ...unthreaded, fusesBatchNorm: false }, build), `${label} fused on 1 thread`);
+      expectSameTraining(train(three!.backend, build), train({ ...three!.backend, fusesBatchNorm: false }, build), `${label} fused on 3 threads`);
+    }
   });
 
   /** A pool of 3 threads over its own memory, so a test can read what the tasks wrote. */

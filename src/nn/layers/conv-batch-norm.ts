@@ -74,6 +74,20 @@ function mappable(bn: BatchNorm2d, conv: Conv2d): boolean {
   return isGradEnabled() && !isTracing() && !activationPatternActive() && getBackend().fusesBatchNorm && !bn.hooked && !conv.hooked;
 }
 
+/**
+ * conv(relu(bn(x))): the BN-ReLU-Conv unit of a dense layer and a transition (Huang et al. 2017
+ * §3) and the second half of a pre-activation block (He et al. 2016, "Identity mappings", Fig.
+ * 4e). When gradients flow, the batch norm and its ReLU run as the convolution's input map
+ * (batchNormConv2d): their output is neither stored nor written, and the backward recomputes it
+ * from x image by image. The same bits as the modules run as written, which they are otherwise.
+ */
+export function batchNormReluConv(bn: BatchNorm2d, conv: Conv2d, x: Tensor): Tensor {
+  if (!mappable(bn, conv)) return conv.forward(bn.forwardRelu(x));
+  return batchNormConv2d(x, bn.asConvInput(x, true), conv.weight, conv.bias, {
+    stride: conv.stride, padding: conv.padding, dilation: conv.dilation, groups: conv.groups,
+  }, 'Conv2d');
+}
+
 /** How convBatchNormTwice ends: a ReLU, or relu(· + residual()) — the shortcut, computed after the branch. */
 export interface TwiceEnd {
   relu?: boolean;
