@@ -126,15 +126,17 @@ describe.each(wasmBackends())('batchNormConv2d on the wasm backend, %s', (_label
   }));
 });
 
-describe('convBatchNormTwice', () => {
-  const counting = (base: Backend, calls: Map<string, number>): Backend => {
-    const count = (name: string) => calls.set(name, (calls.get(name) ?? 0) + 1);
-    return {
-      ...base, fusesBatchNorm: true,
-      batchNormForward: (...args) => { count('batchNormForward'); base.batchNormForward(...args); },
-      batchNormStatistics: (...args) => { count('batchNormStatistics'); base.batchNormStatistics(...args); },
-    };
+/** `base` as a backend that fuses batch norm, counting its batch-norm forward and statistics calls into `calls`. */
+function counting(base: Backend, calls: Map<string, number>): Backend {
+  const count = (name: string) => calls.set(name, (calls.get(name) ?? 0) + 1);
+  return {
+    ...base, fusesBatchNorm: true,
+    batchNormForward: (...args) => { count('batchNormForward'); base.batchNormForward(...args); },
+    batchNormStatistics: (...args) => { count('batchNormStatistics'); base.batchNormStatistics(...args); },
   };
+}
+
+describe('convBatchNormTwice', () => {
   const layers = () => {
     const r = new Rng(5);
     return [new Conv2d(3, 4, 3, { padding: 1, bias: false, rng: r }), new BatchNorm2d(4), new Conv2d(4, 4, 3, { padding: 1, bias: false, rng: r }), new BatchNorm2d(4)] as const;
@@ -177,14 +179,6 @@ describe('convBatchNormTwice', () => {
 });
 
 describe('batchNormReluConv', () => {
-  const counting = (base: Backend, calls: Map<string, number>): Backend => {
-    const count = (name: string) => calls.set(name, (calls.get(name) ?? 0) + 1);
-    return {
-      ...base, fusesBatchNorm: true,
-      batchNormForward: (...args) => { count('batchNormForward'); base.batchNormForward(...args); },
-      batchNormStatistics: (...args) => { count('batchNormStatistics'); base.batchNormStatistics(...args); },
-    };
-  };
   const layers = () => [new BatchNorm2d(3), new Conv2d(3, 4, 3, { padding: 1, bias: false, rng: new Rng(9) })] as const;
 
   it('runs the batch norm as the convolution\'s input map when gradients flow, and as written without them, with the same result', () => {
