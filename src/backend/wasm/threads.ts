@@ -13,12 +13,12 @@ import type { PoolStatistics } from './pool-statistics.js';
  * shared cursor (compare-and-swap) until none is left, the calling thread running its share
  * directly. A kernel whose tasks use scratch memory (im2col columns, packed panels) is recorded
  * once per lane, each copy pointing at that lane's scratch (TaskHooks.laneScratch), so a lane
- * reuses one warm block whichever tasks it claims. A worker that the operating system has not scheduled yet — the common case on a
- * busy 2-core machine — simply claims nothing: the calling thread does its tasks, and a slow
- * lane can no longer hold the whole step back as a fixed split did. A kernel whose inputs the
- * caller copies in task by task (TaskHooks.prepare) publishes its tasks first and raises a
- * ready mark after each copy: lanes claim only tasks below the mark, so the first tasks run
- * while the caller still copies the inputs of the later ones.
+ * reuses one warm block whichever tasks it claims. A worker that the operating system has not
+ * scheduled yet — the common case on a busy 2-core machine — simply claims nothing: the calling
+ * thread does its tasks, and a slow lane can no longer hold the whole step back as a fixed split
+ * did. A kernel whose inputs the caller copies in task by task (TaskHooks.prepare) publishes its
+ * tasks first and raises a ready mark after each copy: lanes claim only tasks below the mark, so
+ * the first tasks run while the caller still copies the inputs of the later ones.
  *
  * Waking: a worker that runs out of tasks spins on the generation word for a short while
  * (training steps issue parallel kernels back to back, and a spin answers in a few hundred
