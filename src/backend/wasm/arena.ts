@@ -15,8 +15,10 @@ import type { ParallelCall } from './threads.js';
  * callbacks run after GC *and* only when the event loop turns: a synchronous training loop would
  * fill the 4 GiB memory before one block came back, and the GC never sees wasm memory pressure.
  * A non-shared memory also detaches every view when it grows, and a `subarray` of a tensor that
- * outlives the tensor would alias a freed block. Each of those is a silent-corruption or
- * out-of-memory hazard; copying is never wrong.
+ * outlives the tensor would alias a freed block. And the buffer pool, the recycling scopes and
+ * the autograd engine's ownership ledger know a tensor's storage by its ArrayBuffer, which every
+ * view into one memory shares: they would have to key storage by its own object first. Each of
+ * those is a silent-corruption or out-of-memory hazard; copying is never wrong.
  *
  * Trade-off: every call pays O(inputs + outputs) memcpy (`TypedArray.set`, ~10 GB/s). That is
  * noise for GEMM and convolution (≥ 2·K flops per copied element), but it bounds memory-bound
