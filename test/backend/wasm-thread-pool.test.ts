@@ -221,6 +221,8 @@ describe('wasm thread pool', () => {
     }
     expect(Date.now() - started).toBeLessThan(60_000);
     expect(() => own.run(4, (lane) => lane.call('fillZeros', y, lane.index))).toThrow(/lane.index read by a kernel not run with laneScratch/);
+    // A record's unused slots hold older arguments, so a call must fill every parameter.
+    expect(() => own.run(2, (lane) => lane.call('fillZeros', y))).toThrow(/fillZeros with 1 arguments; it takes 2/);
   });
 
   it('throws the error of a task that failed on any lane, then keeps working', () => {

@@ -47,7 +47,7 @@ export const PARALLEL_CALLS = [
 export type ParallelCall = (typeof PARALLEL_CALLS)[number];
 
 const MAX_ARGS = 16;
-const RECORD = 2 + MAX_ARGS; // call index, argument count, arguments (float64 slots)
+const RECORD = 1 + MAX_ARGS; // call index, then the arguments (float64 slots); unused slots are passed and ignored
 /** Export calls one parallel kernel may record, over all its tasks. */
 export const RECORD_CAPACITY = 8192;
 /** Tasks one parallel kernel may be cut into (the claim word keeps the count in 16 bits). */
@@ -121,8 +121,8 @@ const records = new Float64Array(memory.buffer, recordsAt, constants.capacity * 
 // Every export takes at most 16 arguments, and extra ones are ignored: passing all 16 slots
 // costs a twentieth of spreading a subarray of the record.
 const runRecord = (at) => calls[records[at]](
-  records[at + 2], records[at + 3], records[at + 4], records[at + 5], records[at + 6], records[at + 7], records[at + 8], records[at + 9],
-  records[at + 10], records[at + 11], records[at + 12], records[at + 13], records[at + 14], records[at + 15], records[at + 16], records[at + 17],
+  records[at + 1], records[at + 2], records[at + 3], records[at + 4], records[at + 5], records[at + 6], records[at + 7], records[at + 8],
+  records[at + 9], records[at + 10], records[at + 11], records[at + 12], records[at + 13], records[at + 14], records[at + 15], records[at + 16],
 );
 ready();
 // Control slots: 0 generation, 1 claim word, 2 tasks done, 3 failures, 4 memory pages, 5 ready mark,
@@ -228,6 +228,8 @@ export class ThreadPool implements Parallel {
     this.spinMs = spinMs;
     const table = kernels as unknown as Record<ParallelCall, (...args: number[]) => void>;
     this.calls = PARALLEL_CALLS.map((name) => table[name]);
+    const wide = PARALLEL_CALLS.find((name) => table[name].length > MAX_ARGS);
+    if (wide) throw new Error(`wasm threads: ${wide} takes ${table[wide].length} arguments; a record holds ${MAX_ARGS}`);
     const at = layout(threads);
     this.ctrl = new Int32Array(memory.buffer, reserved, CONTROL_BYTES / 4);
     this.stats = new Float64Array(memory.buffer, reserved + at.stats, STAT_SLOTS * threads);
@@ -245,12 +247,15 @@ export class ThreadPool implements Parallel {
       call: (name, ...args) => {
         const r = this.recorded;
         if (r >= RECORD_CAPACITY) throw new Error(`wasm threads: more than ${RECORD_CAPACITY} calls recorded for one kernel`);
-        if (args.length > MAX_ARGS) throw new Error(`wasm threads: ${name} with ${args.length} arguments; at most ${MAX_ARGS}`);
+        const index = callIndex.get(name)!;
+        // Replay passes every slot, stale ones too, which only parameters an export lacks may take.
+        if (args.length !== this.calls[index]!.length) {
+          throw new Error(`wasm threads: ${name} with ${args.length} arguments; it takes ${this.calls[index]!.length}`);
+        }
         const base = r * RECORD;
-        records[base] = callIndex.get(name)!;
-        records[base + 1] = args.length;
+        records[base] = index;
         // An element loop: TypedArray.set from an array is ten times slower for 16 values.
-        for (let i = 0; i < args.length; i++) records[base + 2 + i] = args[i]!;
+        for (let i = 0; i < args.length; i++) records[base + 1 + i] = args[i]!;
         this.recorded = r + 1;
       },
     };
@@ -399,8 +404,8 @@ export class ThreadPool implements Parallel {
       const at = r * RECORD;
       // All MAX_ARGS slots, as the lanes do (LANE_LOOP_SOURCE): exports ignore the extra ones.
       this.calls[records[at]!]!(
-        records[at + 2]!, records[at + 3]!, records[at + 4]!, records[at + 5]!, records[at + 6]!, records[at + 7]!, records[at + 8]!, records[at + 9]!,
-        records[at + 10]!, records[at + 11]!, records[at + 12]!, records[at + 13]!, records[at + 14]!, records[at + 15]!, records[at + 16]!, records[at + 17]!,
+        records[at + 1]!, records[at + 2]!, records[at + 3]!, records[at + 4]!, records[at + 5]!, records[at + 6]!, records[at + 7]!, records[at + 8]!,
+        records[at + 9]!, records[at + 10]!, records[at + 11]!, records[at + 12]!, records[at + 13]!, records[at + 14]!, records[at + 15]!, records[at + 16]!,
       );
     }
   }
