@@ -8,7 +8,8 @@ import type { Backend } from '../../src/backend/backend.js';
 import { Arena } from '../../src/backend/wasm/arena.js';
 import { createWasmBackend } from '../../src/backend/wasm/index.js';
 import { loadThreadedKernelsAsync } from '../../src/backend/wasm/loader.js';
-import { LANE_LOOP_SOURCE, poolReservedBytes, ThreadPool } from '../../src/backend/wasm/threads.js';
+import { LANE_LOOP_SOURCE, poolReservedBytes } from '../../src/backend/wasm/lane-loop.js';
+import { ThreadPool } from '../../src/backend/wasm/threads.js';
 
 // A lane worker receives its LaneWorkerData in its first message, then never returns to its
 // event loop: it waits on the shared control block for work.

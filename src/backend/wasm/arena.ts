@@ -1,6 +1,6 @@
 import type { ChannelAffine } from '../backend.js';
 import type { KernelExports } from './loader.js';
-import type { ParallelCall } from './threads.js';
+import type { ParallelCall } from './lane-loop.js';
 
 /**
  * Memory design of the wasm backend: copy-in / copy-out through one reused scratch arena.

@@ -12,7 +12,8 @@ import { makeOptimizers } from './optimizers.js';
 import { makePool } from './pool.js';
 import { makeReduce } from './reduce.js';
 import { makeSoftmax } from './softmax.js';
-import { poolReservedBytes, ThreadPool } from './threads.js';
+import { poolReservedBytes } from './lane-loop.js';
+import { ThreadPool } from './threads.js';
 
 /**
  * The WebAssembly SIMD backend (DESIGN.md decision 2): kernels compiled from wasm/assembly/ by
