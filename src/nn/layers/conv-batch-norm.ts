@@ -54,9 +54,7 @@ export function convBatchNorm(conv: Conv2d, bn: BatchNorm2d, x: Tensor, relu = f
     bias[o] = scale * ((conv.bias ? conv.bias.f32[o]! : 0) - mean[o]!) + (bn.bias ? bn.bias.f32[o]! : 0);
     for (let i = o * perChannel; i < (o + 1) * perChannel; i++) folded[i] = weight[i]! * scale;
   }
-  const y = conv2d(x, new Tensor(folded, conv.weight.shape), new Tensor(bias, [channels]), {
-    stride: conv.stride, padding: conv.padding, dilation: conv.dilation, groups: conv.groups,
-  }, 'Conv2d');
+  const y = conv2d(x, new Tensor(folded, conv.weight.shape), new Tensor(bias, [channels]), conv.params, 'Conv2d');
   // No gradient and no tracer: y is this function's own, so it can be rectified in place.
   if (relu) getBackend().unary('relu', y.f32, y.f32);
   return y;
@@ -82,10 +80,12 @@ function mappable(bn: BatchNorm2d, conv: Conv2d): boolean {
  * from x image by image. The same bits as the modules run as written, which they are otherwise.
  */
 export function batchNormReluConv(bn: BatchNorm2d, conv: Conv2d, x: Tensor): Tensor {
-  if (!mappable(bn, conv)) return conv.forward(bn.forwardRelu(x));
-  return batchNormConv2d(x, bn.asConvInput(x, true), conv.weight, conv.bias, {
-    stride: conv.stride, padding: conv.padding, dilation: conv.dilation, groups: conv.groups,
-  }, 'Conv2d');
+  return mappable(bn, conv) ? mappedConv(bn, conv, x) : conv.forward(bn.forwardRelu(x));
+}
+
+/** conv(relu(bn(x))) with the batch norm and ReLU as the convolution's input map. */
+function mappedConv(bn: BatchNorm2d, conv: Conv2d, x: Tensor): Tensor {
+  return batchNormConv2d(x, bn.asConvInput(x, true), conv.weight, conv.bias, conv.params, 'Conv2d');
 }
 
 /** How convBatchNormTwice ends: a ReLU, or relu(· + residual()) — the shortcut, computed after the branch. */
@@ -117,9 +117,7 @@ export function convBatchNormTwice(
     return handOver(y2, bn2.forwardAddRelu(y2, residual()), conv2, bn2);
   }
   const y1 = conv1.forward(x); // (N, C1, H, W): bn1's input, kept for the backward instead of its output
-  const y2 = handOver(y1, batchNormConv2d(y1, bn1.asConvInput(y1, true), conv2.weight, conv2.bias, {
-    stride: conv2.stride, padding: conv2.padding, dilation: conv2.dilation, groups: conv2.groups,
-  }, 'Conv2d'), conv1, bn1);
+  const y2 = handOver(y1, mappedConv(bn1, conv2, y1), conv1, bn1);
   if (residual) return handOver(y2, bn2.forwardAddRelu(y2, residual()), conv2, bn2);
   return handOver(y2, relu ? bn2.forwardRelu(y2) : bn2.forward(y2), conv2, bn2);
 }

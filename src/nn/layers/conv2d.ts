@@ -1,5 +1,5 @@
 import { conv2d } from '../../autograd/functions/conv2d.js';
-import { pair, type IntOrPair } from '../../autograd/functions/conv-params.js';
+import { type Conv2dOptions, pair, type IntOrPair } from '../../autograd/functions/conv-params.js';
 import { globalRng, type Rng } from '../../tensor/rng.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { defaultBiasInit_, defaultWeightInit_ } from '../init.js';
@@ -44,7 +44,12 @@ export class Conv2d extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    return conv2d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups }, 'Conv2d');
+    return conv2d(x, this.weight, this.bias, this.params, 'Conv2d');
+  }
+
+  /** Stride, padding, dilation and groups, as the conv2d op takes them (also for fused ops reading this layer). */
+  get params(): Conv2dOptions {
+    return { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups };
   }
 
   override multiplyAdds(_input: Tensor, output: Tensor): number {
