@@ -99,6 +99,7 @@ export class ThreadPool implements Parallel {
     this.records = new Float64Array(memory.buffer, reserved + at.records, RECORD * RECORD_CAPACITY);
     const records = this.records;
     const callIndex = new Map(PARALLEL_CALLS.map((name, index) => [name, index]));
+    const arity = this.calls.map((call) => call.length);
     const pool = this;
     this.recorder = {
       get index(): number {
@@ -110,9 +111,7 @@ export class ThreadPool implements Parallel {
         if (r >= RECORD_CAPACITY) throw new Error(`wasm threads: more than ${RECORD_CAPACITY} calls recorded for one kernel`);
         const index = callIndex.get(name)!;
         // Replay passes every slot, stale ones too, which only parameters an export lacks may take.
-        if (args.length !== this.calls[index]!.length) {
-          throw new Error(`wasm threads: ${name} with ${args.length} arguments; it takes ${this.calls[index]!.length}`);
-        }
+        if (args.length !== arity[index]) throw new Error(`wasm threads: ${name} with ${args.length} arguments; it takes ${arity[index]}`);
         const base = r * RECORD;
         records[base] = index;
         // An element loop: TypedArray.set from an array is ten times slower for 16 values.
