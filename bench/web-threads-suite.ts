@@ -27,6 +27,8 @@ export interface WebThreadsRow {
   /** All threads over 1 thread, from the median steps and from the fastest. */
   speedup: number;
   bestSpeedup: number;
+  /** A 384² matrix product alone, all threads over 1 thread (median times, same rounds): the machine's reference. */
+  matrixSpeedup: number;
   /** The thread pool's load-robust readings on all threads (src/backend/wasm/threads.ts, parallelReading). */
   parallel: ParallelReading | null;
   /** The machine's 1-minute load average when the row was done. */
@@ -73,10 +75,11 @@ export async function runWebThreadsSection(options: { rounds: number; seconds: n
       const row: WebThreadsRow = {
         id: c.id, label: c.label, threads: result.threads, median: result.median, best: result.best,
         speedup: result.median[1]! / result.median[0]!, bestSpeedup: result.best[1]! / result.best[0]!,
+        matrixSpeedup: result.matrixGflops[1]! / result.matrixGflops[0]!,
         parallel: result.parallel[1] ?? null, load: loadavg()[0]!, browser: `Chromium ${browser.version()}`,
       };
       rows.push(row);
-      log(`  ${c.id}: median step ${row.median.map((v, i) => `${v.toFixed(2)} steps/s × ${row.threads[i]}`).join(', ')} (×${row.speedup.toFixed(2)}); fastest step ×${row.bestSpeedup.toFixed(2)}` +
+      log(`  ${c.id}: median step ${row.median.map((v, i) => `${v.toFixed(2)} steps/s × ${row.threads[i]}`).join(', ')} (×${row.speedup.toFixed(2)}); fastest step ×${row.bestSpeedup.toFixed(2)}; matrix product ×${row.matrixSpeedup.toFixed(2)}` +
         (row.parallel ? `; serial fraction ${row.parallel.serialFraction.toFixed(3)} (bound ×${row.parallel.amdahlBound.toFixed(2)}), workers ran ${(100 * row.parallel.workerTaskShare).toFixed(0)} % of tasks` : '') +
         `; load ${row.load.toFixed(1)}`);
     }
@@ -89,9 +92,9 @@ export async function runWebThreadsSection(options: { rounds: number; seconds: n
 
 export function printWebThreadsTable(rows: WebThreadsRow[], printColumns: (header: string[], lines: string[][], rightFrom: number) => void, rounds: number): void {
   console.log('');
-  printColumns(['web', 'row', 'threads', 'steps/s 1 thread', 'steps/s all', 'all/1', 'fastest 1', 'fastest all', 'fastest all/1', 'serial f', 'bound', 'worker tasks', 'load'], rows.map((r) => [
+  printColumns(['web', 'row', 'threads', 'steps/s 1 thread', 'steps/s all', 'all/1', 'fastest 1', 'fastest all', 'fastest all/1', 'matrix all/1', 'serial f', 'bound', 'worker tasks', 'load'], rows.map((r) => [
     'web', r.label, String(r.threads[1]), r.median[0]!.toFixed(2), r.median[1]!.toFixed(2), r.speedup.toFixed(2),
-    r.best[0]!.toFixed(2), r.best[1]!.toFixed(2), r.bestSpeedup.toFixed(2),
+    r.best[0]!.toFixed(2), r.best[1]!.toFixed(2), r.bestSpeedup.toFixed(2), r.matrixSpeedup.toFixed(2),
     r.parallel ? r.parallel.serialFraction.toFixed(3) : '–', r.parallel ? `×${r.parallel.amdahlBound.toFixed(2)}` : '–',
     r.parallel ? `${(100 * r.parallel.workerTaskShare).toFixed(0)} %` : '–', r.load.toFixed(1),
   ]), 2);

@@ -11,7 +11,7 @@ interface LabView {
   isolation: { isolated: boolean; reason?: string } | null;
   checks: { outcome: string }[] | null;
   errors: string[];
-  speed: { threads: number[]; median: number[]; parallel: ({ serialFraction: number; amdahlBound: number; workerTaskShare: number } | null)[] } | null;
+  speed: { threads: number[]; median: number[]; matrixGflops: number[]; parallel: ({ serialFraction: number; amdahlBound: number; workerTaskShare: number } | null)[] } | null;
   runs: { threads: number; step: number; backend: string }[];
 }
 
@@ -80,7 +80,12 @@ describe('the lab on a plain static host under /lab/', () => {
       expect(threaded!.serialFraction).toBeLessThan(1);
       expect(threaded!.amdahlBound).toBeGreaterThan(1);
       expect(threaded!.amdahlBound).toBeLessThanOrEqual(cores);
-      expect(await lab.page.textContent('#speed-result')).toMatch(/steps\/s on 1 thread, [\d.]+ on \d/);
+      // The machine's reference: a large matrix product on the same two backends, at a plausible rate.
+      expect(after.speed!.matrixGflops).toHaveLength(2);
+      for (const gflops of after.speed!.matrixGflops) expect(gflops).toBeGreaterThan(0.5);
+      const text = await lab.page.textContent('#speed-result');
+      expect(text).toMatch(/steps\/s on 1 thread, [\d.]+ on \d/);
+      expect(text).toMatch(/matrix product alone: [\d.]+ GFLOP\/s on 1 thread, [\d.]+ on \d \(×[\d.]+\)/);
       expect(lab.consoleErrors).toEqual([]);
     } finally {
       await lab.close();

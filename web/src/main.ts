@@ -290,7 +290,9 @@ function measureSpeed(): void {
       const reading = message.result.parallel[1];
       // The pool's ratios stay meaningful when other programs share the cores (threads.ts, parallelReading).
       const pool = reading ? ` The threads' own counters: ${(100 * reading.serialFraction).toFixed(0)} % of the work is serial, so at most ×${reading.amdahlBound.toFixed(2)}; the other threads ran ${(100 * reading.workerTaskShare).toFixed(0)} % of the parallel tasks.` : '';
-      page.speedResult.textContent = `${message.result.title}: ${one!.toFixed(1)} steps/s on 1 thread, ${all!.toFixed(1)} on ${message.result.threads[1]} (×${(all! / one!).toFixed(2)}; fastest steps ×${(bestAll! / bestOne!).toFixed(2)}).${pool}`;
+      const [productOne, productAll] = message.result.matrixGflops;
+      const machine = ` For reference, a large matrix product alone: ${productOne!.toFixed(1)} GFLOP/s on 1 thread, ${productAll!.toFixed(1)} on ${message.result.threads[1]} (×${(productAll! / productOne!).toFixed(2)}), about the most more threads can give on this machine right now.`;
+      page.speedResult.textContent = `${message.result.title}: ${one!.toFixed(1)} steps/s on 1 thread, ${all!.toFixed(1)} on ${message.result.threads[1]} (×${(all! / one!).toFixed(2)}; fastest steps ×${(bestAll! / bestOne!).toFixed(2)}).${pool}${machine}`;
     } else if (message.type === 'error') {
       reportError(message.message);
     }

@@ -63,6 +63,8 @@ export interface SpeedResult {
   best: number[];
   /** Per thread count, the thread pool's readings over the timed steps (null: no pool, one thread). */
   parallel: (ParallelReading | null)[];
+  /** Per thread count, GFLOP/s of one large matrix product (matrix-probe.ts) from its median time: the machine's reference. */
+  matrixGflops: number[];
 }
 
 export type FromWorker =

@@ -21,6 +21,7 @@ import { canUseThreads, createBrowserThreadedBackend } from './browser-threads.j
 import { batchLoss, LabRun } from './lab-run.js';
 import { shapeKeepingBlocks } from './measurements.js';
 import { describeModel } from './lab-model.js';
+import { matrixProductProbe, productGflops } from './matrix-probe.js';
 import type { AssetUrls, FromWorker, SpeedResult, ToWorker } from './protocol.js';
 import { ResultRecorder } from './result-recorder.js';
 import type { MeasureKind } from './run-results.js';
@@ -37,6 +38,8 @@ const here = (path: string): URL => new URL(path, scope.location.href);
 
 /** Evaluate on the test images every this many steps. */
 const EVAL_EVERY = 50;
+/** Matrix products timed per thread count and round of the speed test (about 10 ms each on one core). */
+const PRODUCTS_PER_ROUND = 6;
 /** Train for about this long before yielding to messages and reporting. */
 const SLICE_MS = 120;
 const WEB_MODEL_KEY = 'skiplab.web_model';
@@ -196,17 +199,20 @@ async function init(message: Extract<ToWorker, { type: 'init' }>): Promise<void>
  * Steps per second of the settings' model at each thread count, alternating the counts over
  * `rounds` rounds (a slow spell of a shared machine then weighs on every count alike), each
  * timing whole training steps for about `seconds` after two warm-up steps. Reports the median
- * step's rate and the fastest step's (the least disturbed by other work on the machine).
+ * step's rate and the fastest step's (the least disturbed by other work on the machine), and
+ * after each stretch of steps times a few large matrix products on the same backend: the
+ * machine's own reference for what more threads can give at that moment.
  */
 async function speed(message: Extract<ToWorker, { type: 'speed' }>): Promise<SpeedResult> {
   const settings = checkSettings(message.settings, 'speed test');
   data = await loadData(message.urls.data);
-  const sides: { backend: Backend; pool: ThreadPool | null; stepSeconds: number[]; pooled: PoolStatistics | null; pooledMs: number }[] = [];
+  const sides: { backend: Backend; pool: ThreadPool | null; stepSeconds: number[]; productSeconds: number[]; pooled: PoolStatistics | null; pooledMs: number }[] = [];
+  const product = matrixProductProbe();
   for (const threads of message.threads) {
     const { backend, pool } = threads === 1
       ? { backend: await initWasmBackend(here(message.urls.kernels)), pool: null }
       : await createBrowserThreadedBackend(here(message.urls.threadedKernels), threads);
-    sides.push({ backend, pool, stepSeconds: [], pooled: null, pooledMs: 0 });
+    sides.push({ backend, pool, stepSeconds: [], productSeconds: [], pooled: null, pooledMs: 0 });
   }
   for (let round = 0; round < message.rounds; round++) {
     for (const side of sides) {
@@ -226,6 +232,8 @@ async function speed(message: Extract<ToWorker, { type: 'speed' }>): Promise<Spe
         side.pooled = side.pooled ? addStatistics(side.pooled, stretch) : stretch;
         side.pooledMs += performance.now() - started;
       }
+      product(side.backend); // untimed: the first call may grow the arena
+      for (let i = 0; i < PRODUCTS_PER_ROUND; i++) side.productSeconds.push(product(side.backend));
     }
   }
   const median = (v: number[]): number => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
@@ -233,6 +241,7 @@ async function speed(message: Extract<ToWorker, { type: 'speed' }>): Promise<Spe
     title: describeModel(new LabRun(settings, data, 1).model, settings, []).title, threads: message.threads,
     median: sides.map((s) => 1 / median(s.stepSeconds)), best: sides.map((s) => 1 / Math.min(...s.stepSeconds)),
     parallel: sides.map((s) => (s.pooled ? parallelReading(s.pooled, s.pooledMs) : null)),
+    matrixGflops: sides.map((s) => productGflops(median(s.productSeconds))),
   };
 }
 
