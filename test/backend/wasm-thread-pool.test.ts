@@ -7,7 +7,7 @@ import { Arena } from '../../src/backend/wasm/arena.js';
 import { UNARY_OPS } from '../../src/backend/wasm/elementwise.js';
 import { createThreadedWasmBackend, loadWasmBackend } from '../../src/backend/wasm/index.js';
 import { loadThreadedKernelsSync, threadedKernelsUrl } from '../../src/backend/wasm/loader.js';
-import { poolReservedBytes } from '../../src/backend/wasm/lane-loop.js';
+import { defaultSpinMs, poolReservedBytes } from '../../src/backend/wasm/lane-loop.js';
 import { ThreadPool } from '../../src/backend/wasm/threads.js';
 import { crossEntropy } from '../../src/autograd/functions/cross-entropy.js';
 import { getBackend, setBackend } from '../../src/backend/select.js';
@@ -244,7 +244,9 @@ describe('wasm thread pool', () => {
     expect(actual).toEqual(expected);
   });
 
-  it('lets every lane use memory grown just before a kernel', () => {
+  // The lab's pool (2 threads on 2 cores) spins 3 ms between kernels, so its worker is mostly
+  // spinning, not asleep, when the memory grows; more threads than cores sleep almost at once.
+  for (const [threads, spinMs] of [[3, 0.05], [2, 3]] as const) it(`lets every lane use memory grown just before a kernel (${threads} threads, lanes spin ${spinMs} ms)`, () => {
     // The caller grows the shared memory and hands the new pages to the other lanes at once; V8
     // tells other threads of the growth by an interrupt, and a thread that has not handled it
     // yet checks memory.fill and memory.copy against the old size. Each kernel here: task 0 is
@@ -254,8 +256,8 @@ describe('wasm thread pool', () => {
     const loaded = loadThreadedKernelsSync();
     if (!('kernels' in loaded)) throw new Error(loaded.reason);
     const { kernels, module, memory } = loaded;
-    const arena = new Arena(kernels, memory, poolReservedBytes(3));
-    const pool = new ThreadPool(module, kernels, memory, 3, arena.reserved);
+    const arena = new Arena(kernels, memory, poolReservedBytes(threads));
+    const pool = new ThreadPool(module, kernels, memory, threads, arena.reserved, undefined, spinMs);
     const ones = arena.input(new Float32Array(64 * 64).fill(1));
     const twos = arena.input(new Float32Array(64 * 64).fill(2));
     const product = arena.take(64 * 64);
@@ -285,5 +287,11 @@ describe('wasm thread pool', () => {
     const workers = pool.statistics().lanes.slice(1);
     expect(workers.reduce((n, l) => n + l.tasks, 0)).toBeGreaterThan(0);
     expect(workers.reduce((n, l) => n + l.catchUps, 0)).toBeGreaterThan(0);
+  });
+
+  it('spins between kernels only when every lane has a core of its own', () => {
+    expect(defaultSpinMs(2, 2)).toBe(3);
+    expect(defaultSpinMs(1, 8)).toBe(3);
+    expect(defaultSpinMs(3, 2)).toBeLessThan(0.1);
   });
 });
