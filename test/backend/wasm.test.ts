@@ -274,6 +274,33 @@ describe('wasm backend', () => {
         compare('avgPool2dBackward', [x.length], (b, [dx]) => b.avgPool2dBackward(dy, yShape, p, dx!, xShape));
       });
     }
+    it('subsamples with a 1×1 window and no padding to exactly x[:, :, ::sh, ::sw], and scatters dy back exactly', () => {
+      // ResNet's option-A shortcut; the kernel copies instead of averaging, which must change no bit.
+      for (const [xShape, stride] of [[[2, 3, 9, 8], [2, 2]], [[1, 2, 7, 7], [2, 2]], [[2, 1, 5, 6], [3, 2]], [[1, 2, 3, 4], [1, 1]]] as [Shape, [number, number]][]) {
+        const [n, c, h, w] = xShape as [number, number, number, number];
+        const p: AvgPool2dParams = { kernelSize: [1, 1], stride, padding: [0, 0], countIncludePad: true };
+        const [oh, ow] = [outSize(h, 1, stride[0], 0), outSize(w, 1, stride[1], 0)];
+        const x = random(size(xShape));
+        const dy = random(n * c * oh * ow);
+        const y = filled(dy.length);
+        const dx = filled(x.length);
+        wasm.avgPool2dForward(x, xShape, p, y, [n, c, oh, ow]);
+        wasm.avgPool2dBackward(dy, [n, c, oh, ow], p, dx, xShape);
+        const expectedY: number[] = [];
+        const expectedDx = new Float32Array(x.length);
+        for (let plane = 0; plane < n * c; plane++) {
+          for (let i = 0; i < oh; i++) {
+            for (let j = 0; j < ow; j++) {
+              const at = (plane * h + i * stride[0]) * w + j * stride[1];
+              expectedDx[at] = dy[expectedY.length]!;
+              expectedY.push(x[at]!);
+            }
+          }
+        }
+        expect([...y], `forward ${xShape} stride ${stride}`).toEqual(expectedY);
+        expect([...dx], `backward ${xShape} stride ${stride}`).toEqual([...expectedDx]);
+      }
+    });
     for (const [xShape, yShape] of [[[2, 3, 8, 8], [2, 3, 1, 1]], [[1, 2, 11, 7], [1, 2, 3, 5]], [[1, 1, 5, 5], [1, 1, 7, 2]]] as [Shape, Shape][]) {
       it(`adaptive avg pool forward and backward, [${xShape}] → [${yShape}]`, () => {
         const x = random(size(xShape));
