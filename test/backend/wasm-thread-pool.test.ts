@@ -7,7 +7,7 @@ import { Arena } from '../../src/backend/wasm/arena.js';
 import { UNARY_OPS } from '../../src/backend/wasm/elementwise.js';
 import { createThreadedWasmBackend, loadWasmBackend } from '../../src/backend/wasm/index.js';
 import { loadThreadedKernelsSync, threadedKernelsUrl } from '../../src/backend/wasm/loader.js';
-import { defaultSpinMs, poolReservedBytes } from '../../src/backend/wasm/lane-loop.js';
+import { poolReservedBytes } from '../../src/backend/wasm/lane-loop.js';
 import { ThreadPool } from '../../src/backend/wasm/threads.js';
 import { crossEntropy } from '../../src/autograd/functions/cross-entropy.js';
 import { getBackend, setBackend } from '../../src/backend/select.js';
@@ -244,8 +244,8 @@ describe('wasm thread pool', () => {
     expect(actual).toEqual(expected);
   });
 
-  // The lab's pool (2 threads on 2 cores) spins 3 ms between kernels, so its worker is mostly
-  // spinning, not asleep, when the memory grows; more threads than cores sleep almost at once.
+  // A lane that spins long between kernels (createThreadedWasmBackend's spinMs) is mostly awake,
+  // not asleep, when the memory grows, and must catch up all the same.
   for (const [threads, spinMs] of [[3, 0.05], [2, 3]] as const) it(`lets every lane use memory grown just before a kernel (${threads} threads, lanes spin ${spinMs} ms)`, () => {
     // The caller grows the shared memory and hands the new pages to the other lanes at once; V8
     // tells other threads of the growth by an interrupt, and a thread that has not handled it
@@ -287,11 +287,5 @@ describe('wasm thread pool', () => {
     const workers = pool.statistics().lanes.slice(1);
     expect(workers.reduce((n, l) => n + l.tasks, 0)).toBeGreaterThan(0);
     expect(workers.reduce((n, l) => n + l.catchUps, 0)).toBeGreaterThan(0);
-  });
-
-  it('spins between kernels only when every lane has a core of its own', () => {
-    expect(defaultSpinMs(2, 2)).toBe(3);
-    expect(defaultSpinMs(1, 8)).toBe(3);
-    expect(defaultSpinMs(3, 2)).toBeLessThan(0.1);
   });
 });

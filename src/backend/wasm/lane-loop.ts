@@ -35,16 +35,13 @@ export const STAT_SLOTS = 4;
 export const [BUSY_MS, TASKS_RUN, SLEEPS, CATCH_UPS] = [0, 1, 2, 3];
 
 /**
- * How long a lane spins before it sleeps, in ms (a worker waiting for the next kernel, the caller
- * for the last task). Long enough to bridge the gaps between one training step's parallel kernels
- * (median 0.12 ms, 99th percentile 1.6–2.9 ms in the lab's ResNets and DenseNet), because waking
- * a sleeping thread costs 0.1–0.3 ms on a virtual machine: 3 ms instead of 0.05 made lab steps on
- * 2 of 2 cores 5–7 % faster. With more threads than cores a spinning lane would hold a core that
- * a working one needs, so lanes then sleep almost at once.
+ * How long a lane spins before it sleeps, in ms (both for the next kernel and for the last task).
+ * Most gaps between a training step's kernels are longer (median 0.12 ms), and waking from sleep
+ * costs 0.1–0.3 ms on a virtual machine; yet spinning 1–3 ms, which bridges 95–99 % of the gaps,
+ * changed 2-thread lab steps by −11 % to +9 % from one measurement to the next (Node and
+ * Chromium), no steadier than the host, so lanes keep their cores free instead.
  */
-export function defaultSpinMs(threads: number, cores: number): number {
-  return threads <= cores ? 3 : 0.05;
-}
+export const DEFAULT_SPIN_MS = 0.05;
 
 export function layout(threads: number): { stats: number; starts: number; finished: number; records: number; bytes: number } {
   const stats = CONTROL_BYTES;

@@ -2,7 +2,7 @@ import type { Lane, Parallel, TaskHooks } from './arena.js';
 import type { KernelExports } from './loader.js';
 import type { PoolStatistics } from './pool-statistics.js';
 import {
-  BUSY_MS, CATCH_UPS, CLAIM, CONTROL_BYTES, defaultSpinMs, DONE, ERRORS, GENERATION, LANE_LOOP_SOURCE, LANE_STRIDE,
+  BUSY_MS, CATCH_UPS, CLAIM, CONTROL_BYTES, DEFAULT_SPIN_MS, DONE, ERRORS, GENERATION, LANE_LOOP_SOURCE, LANE_STRIDE,
   type LaneWorkerData, layout, MAX_ARGS, MAX_TASKS, MESSAGE, MESSAGE_UNITS, PAGES, PARALLEL_CALLS, type ParallelCall, READY,
   RECORD, RECORD_CAPACITY, SLEEPS, STAT_SLOTS, TASKS_RUN,
 } from './lane-loop.js';
@@ -25,10 +25,10 @@ import {
  * tasks first and raises a ready mark after each copy: lanes claim only tasks below the mark, so
  * the first tasks run while the caller still copies the inputs of the later ones.
  *
- * Waking: a worker that runs out of tasks spins on the generation word for a while (training
- * steps issue parallel kernels back to back, and a spin answers in a few hundred nanoseconds
- * where a futex wake-up costs 0.1–0.3 ms on a virtual machine; defaultSpinMs) and then sleeps in
- * Atomics.wait.
+ * Waking: a worker that runs out of tasks spins on the generation word for a short while
+ * (training steps issue parallel kernels back to back, and a spin answers in a few hundred
+ * nanoseconds where a futex wake-up costs tens of microseconds, 0.1–0.3 ms on a virtual machine;
+ * DEFAULT_SPIN_MS) and then sleeps in Atomics.wait.
  * The caller likewise spins, then sleeps, until the last task is reported done; meanwhile it
  * copies finished tasks' outputs back (`finish`): copies are the one part of a kernel only it
  * can do.
@@ -57,15 +57,6 @@ function startNodeLane(data: LaneWorkerData): void {
   new Worker(NODE_WORKER_SOURCE, { eval: true, workerData: data }).unref(); // idle workers never keep the process alive
 }
 
-/** Cores this program may use: the browser's (and Web Workers') navigator, else Node's os module. */
-function availableCores(): number {
-  const reported = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
-  if (reported) return reported;
-  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  const os = proc?.getBuiltinModule?.('node:os') as { availableParallelism?: () => number } | undefined;
-  return os?.availableParallelism?.() ?? 1;
-}
-
 export class ThreadPool implements Parallel {
   readonly lanes: number;
   private readonly memory: WebAssembly.Memory;
@@ -92,7 +83,7 @@ export class ThreadPool implements Parallel {
    * `startLane` starts one worker running LANE_LOOP_SOURCE (Node worker threads by default).
    */
   constructor(module: WebAssembly.Module, kernels: KernelExports, memory: WebAssembly.Memory, threads: number, reserved: number,
-    startLane: (data: LaneWorkerData) => void = startNodeLane, spinMs = defaultSpinMs(threads, availableCores())) {
+    startLane: (data: LaneWorkerData) => void = startNodeLane, spinMs = DEFAULT_SPIN_MS) {
     if (threads < 1 || threads > 64) throw new Error(`wasm threads: ${threads} threads; expected 1 to 64`);
     this.lanes = threads;
     this.memory = memory;
