@@ -117,20 +117,20 @@ export function avgPool2d(
 
 /**
  * Average pooling over a 1×1 window without padding (ResNet's option-A shortcut, x[:, :, ::s, ::s]):
- * each output is one input. The same bits as the general loop (v / 1 is v; backward adds dy to the
- * zeroed dx as it does), at a tenth of its time, which goes on window bookkeeping and an f64
+ * each output is one input. The same values as the general loop (v / 1 is v; backward adds dy to
+ * the zeroed dx as it does) at a fifth of its time, which goes on window bookkeeping and an f64
  * division per output.
  */
 function subsample(
   x: usize, planes: i32, height: i32, width: i32, outHeight: i32, outWidth: i32,
   strideH: i32, strideW: i32, backward: bool, out: usize,
 ): void {
+  const step = <usize>strideW << 2;
   let o = out;
   for (let plane = 0; plane < planes; plane++) {
     const base = x + (<usize>(plane * height * width) << 2);
     for (let oh = 0; oh < outHeight; oh++) {
       let q = base + (<usize>(oh * strideH * width) << 2);
-      const step = <usize>strideW << 2;
       if (backward) {
         for (let ow = 0; ow < outWidth; ow++, q += step, o += 4) store<f32>(q, load<f32>(q) + load<f32>(o));
       } else {

@@ -291,7 +291,7 @@ function measureSpeed(): void {
       // The pool's ratios stay meaningful when other programs share the cores (threads.ts, parallelReading).
       const pool = reading ? ` The threads' own counters: ${(100 * reading.serialFraction).toFixed(0)} % of the work is serial, so at most ×${reading.amdahlBound.toFixed(2)}; the other threads ran ${(100 * reading.workerTaskShare).toFixed(0)} % of the parallel tasks.` : '';
       const [productOne, productAll] = message.result.matrixGflops;
-      const machine = ` For reference, a large matrix product alone: ${productOne!.toFixed(1)} GFLOP/s on 1 thread, ${productAll!.toFixed(1)} on ${message.result.threads[1]} (×${(productAll! / productOne!).toFixed(2)}), about the most more threads can give on this machine right now.`;
+      const machine = ` For reference, a large matrix product alone: ${productOne!.toFixed(1)} GFLOP/s on 1 thread, ${productAll!.toFixed(1)} on ${message.result.threads[1]} (×${(productAll! / productOne!).toFixed(2)}): what more threads give this machine's best-splitting kernel right now.`;
       page.speedResult.textContent = `${message.result.title}: ${one!.toFixed(1)} steps/s on 1 thread, ${all!.toFixed(1)} on ${message.result.threads[1]} (×${(all! / one!).toFixed(2)}; fastest steps ×${(bestAll! / bestOne!).toFixed(2)}).${pool}${machine}`;
     } else if (message.type === 'error') {
       reportError(message.message);

@@ -4,9 +4,9 @@ import { Rng } from '../../src/tensor/rng.js';
 /**
  * The machine's own reference for the speed test: one large matrix product, the kernel that
  * splits best over threads (no autograd, almost no copying), timed on the same backends as the
- * training steps. Its gain from more threads is about the most a whole training step could gain
- * on this machine at that moment; a busy or throttled machine lowers both together, so the two
- * gains side by side tell the lab's own overhead from the machine's.
+ * training steps. A busy or throttled machine lowers its gain from more threads and a training
+ * step's together, so the two side by side tell the lab's own overhead from the machine's; a
+ * step's gain rarely reaches the product's.
  */
 export const PROBE_SIZE = 384;
 
