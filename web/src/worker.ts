@@ -212,6 +212,7 @@ async function speed(message: Extract<ToWorker, { type: 'speed' }>): Promise<Spe
     const { backend, pool } = threads === 1
       ? { backend: await initWasmBackend(here(message.urls.kernels)), pool: null }
       : await createBrowserThreadedBackend(here(message.urls.threadedKernels), threads);
+    product(backend); // untimed: the first call may grow the arena
     sides.push({ backend, pool, stepSeconds: [], productSeconds: [], pooled: null, pooledMs: 0 });
   }
   for (let round = 0; round < message.rounds; round++) {
@@ -232,7 +233,6 @@ async function speed(message: Extract<ToWorker, { type: 'speed' }>): Promise<Spe
         side.pooled = side.pooled ? addStatistics(side.pooled, stretch) : stretch;
         side.pooledMs += performance.now() - started;
       }
-      product(side.backend); // untimed: the first call may grow the arena
       for (let i = 0; i < PRODUCTS_PER_ROUND; i++) side.productSeconds.push(product(side.backend));
     }
   }
